@@ -1,0 +1,3 @@
+//! The ftp-client library (stub).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

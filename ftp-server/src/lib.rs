@@ -1,0 +1,3 @@
+//! The ftp-server library (stub).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
