@@ -1,0 +1,1 @@
+//! STUB: the blocking FTP client (helper clientlib writes it).

@@ -1,0 +1,1 @@
+//! STUB: the client error type (helper clientlib writes it).
