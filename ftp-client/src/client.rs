@@ -1,1 +1,809 @@
-//! STUB: the blocking FTP client (helper clientlib writes it).
+//! The blocking FTP client: [`Client`].
+//!
+//! A [`Client`] owns the control connection and speaks FTP over it: one method
+//! per operation (login, cwd, retr, stor, ...), each sending one or a few
+//! commands and checking the replies. Every reply is read through
+//! [`ftp_core::reply::ReplyParser`] over a bounded [`LineReader`]; a reply the
+//! operation did not expect becomes [`Error::Reply`] with the server's code and
+//! text.
+//!
+//! The client is generic over its control stream (`S: Read + Write`), so it can
+//! be driven by canned server bytes:
+//!
+//! ```
+//! use std::io::{self, Cursor, Read, Write};
+//! use ftp_client::client::{Client, Options};
+//!
+//! /// A "server" that answers from a script and records what it was sent.
+//! struct Canned { replies: Cursor<&'static [u8]>, sent: Vec<u8> }
+//! impl Read for Canned {
+//!     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> { self.replies.read(buf) }
+//! }
+//! impl Write for Canned {
+//!     fn write(&mut self, buf: &[u8]) -> io::Result<usize> { self.sent.write(buf) }
+//!     fn flush(&mut self) -> io::Result<()> { Ok(()) }
+//! }
+//!
+//! let server = Canned {
+//!     replies: Cursor::new(b"220 Service ready\r\n331 Password?\r\n230 Welcome\r\n\
+//!                            257 \"/pub\" is the current directory\r\n"),
+//!     sent: Vec::new(),
+//! };
+//! let (local, peer) = ("127.0.0.1:50000".parse()?, "127.0.0.1:21".parse()?);
+//! let mut client = Client::from_stream(server, local, peer, Options::default())?;
+//! client.login("anonymous", "guest@")?;
+//! assert_eq!(client.pwd()?, "/pub");
+//! assert_eq!(client.get_ref().sent, b"USER anonymous\r\nPASS guest@\r\nPWD\r\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Data connections are opened by [`ftp_core::data`], in the mode the options
+//! choose: passive (EPSV, falling back to PASV) or active (EPRT, falling back to
+//! PORT); see the `data` submodule. An observer ([`Client::set_observer`]) sees
+//! every command sent (the password masked), every reply, and every data
+//! connection, which is what `ftp-client -d` and `--explain` print.
+//!
+//! This module does not parse URLs, read `.netrc`, print anything or retry
+//! operations; those belong to the program. Timeouts on the control connection
+//! are the stream's own: [`Client::connect`] sets them on its `TcpStream`,
+//! [`Client::from_stream`] leaves them to the caller.
+
+mod data;
+mod features;
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, SystemTime};
+
+use ftp_core::command::PathArg;
+use ftp_core::line::{self, LineReader, DEFAULT_LINE_LIMIT};
+use ftp_core::reply::{ReplyParser, Status};
+use ftp_core::transfer::{self, Direction, Representation};
+use ftp_core::{listing, Command, Phase, Reply};
+
+pub use self::data::DataConnection;
+pub use self::features::Features;
+pub use crate::error::Error;
+pub use ftp_core::listing::{Entry, EntryKind};
+
+/// Who opens the data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataMode {
+    /// The server listens and the client connects (EPSV, PASV). The default:
+    /// it works from behind a client-side firewall or NAT.
+    #[default]
+    Passive,
+    /// The client listens and the server connects back (EPRT, PORT).
+    Active,
+}
+
+impl fmt::Display for DataMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DataMode::Passive => "passive",
+            DataMode::Active => "active",
+        })
+    }
+}
+
+/// The representation type of file transfers (`TYPE A` / `TYPE I`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferType {
+    /// `TYPE A`: text, with line ends converted between CRLF and the local `\n`.
+    Ascii,
+    /// `TYPE I`: bytes exactly as they are.
+    Binary,
+}
+
+impl TransferType {
+    /// How [`ftp_core::transfer::copy`] moves data of this type.
+    fn representation(self) -> Representation {
+        match self {
+            TransferType::Ascii => Representation::Ascii,
+            TransferType::Binary => Representation::Binary,
+        }
+    }
+}
+
+impl fmt::Display for TransferType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransferType::Ascii => "ascii",
+            TransferType::Binary => "binary",
+        })
+    }
+}
+
+/// Which address family [`Client::connect`] may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    /// IPv4 addresses only (`-4`).
+    V4,
+    /// IPv6 addresses only (`-6`).
+    V6,
+}
+
+impl IpFamily {
+    /// Whether `addr` belongs to this family.
+    fn contains(self, addr: &SocketAddr) -> bool {
+        match self {
+            IpFamily::V4 => addr.is_ipv4(),
+            IpFamily::V6 => addr.is_ipv6(),
+        }
+    }
+}
+
+/// How the client connects and opens data connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Passive (the default) or active data connections.
+    pub mode: DataMode,
+    /// Connect to the address in a `227` reply instead of the control
+    /// connection's peer address (with the `227` port). Off by default, as in
+    /// curl: a server behind NAT often advertises an address nobody can reach.
+    pub trust_pasv_address: bool,
+    /// Limit for opening the control connection, per address tried.
+    pub connect_timeout: Duration,
+    /// Limit for opening a data connection and for each read or write on it.
+    pub data_timeout: Duration,
+    /// Limit for waiting for a reply on the control connection (set by
+    /// [`Client::connect`] on its socket).
+    pub reply_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        let timeout = Duration::from_secs(30);
+        Options {
+            mode: DataMode::Passive,
+            trust_pasv_address: false,
+            connect_timeout: timeout,
+            data_timeout: timeout,
+            reply_timeout: timeout,
+        }
+    }
+}
+
+/// What an observer sees: the dialog on the control connection and each data
+/// connection.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A command line as sent (no CRLF), with a password shown as `PASS ****`.
+    Sent(&'a str),
+    /// A complete reply from the server.
+    Received(&'a Reply),
+    /// A data connection was opened: who listened and who connected.
+    Data(&'a DataConnection),
+}
+
+/// A blocking FTP client over the control stream `S`.
+pub struct Client<S: Read + Write> {
+    control: LineReader<S>,
+    local: SocketAddr,
+    peer: SocketAddr,
+    options: Options,
+    greeting: Reply,
+    observer: Option<Box<dyn FnMut(&Event)>>,
+    transfer_type: TransferType,
+    epsv_refused: bool,
+    eprt_refused: bool,
+    features: Option<Features>,
+}
+
+impl<S: Read + Write> fmt::Debug for Client<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("local", &self.local)
+            .field("peer", &self.peer)
+            .field("options", &self.options)
+            .field("transfer_type", &self.transfer_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client<TcpStream> {
+    /// Connects to `host` (a name or an address) on `port`, trying every
+    /// address the name resolves to (only those of `family`, if given), each
+    /// within the connect timeout, and reads the server's greeting.
+    ///
+    /// The socket's read and write timeouts are set to the reply timeout.
+    ///
+    /// ```no_run
+    /// use ftp_client::client::{Client, Options};
+    ///
+    /// let mut client = Client::connect("ftp.example.org", 21, None, Options::default())?;
+    /// client.login("anonymous", "guest@")?;
+    /// for line in client.list(None)? {
+    ///     println!("{line}");
+    /// }
+    /// client.quit()?;
+    /// # Ok::<(), ftp_client::error::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Resolve`] when the name has no usable address,
+    /// [`Error::Connect`] when every address failed, or the greeting's errors
+    /// (see [`Client::from_stream`]).
+    pub fn connect(
+        host: &str,
+        port: u16,
+        family: Option<IpFamily>,
+        options: Options,
+    ) -> Result<Self, Error> {
+        let mut attempts = Vec::new();
+        for addr in resolve(host, port, family)? {
+            match ftp_core::data::connect(addr, options.connect_timeout) {
+                Ok(stream) => return Self::from_tcp(stream, options),
+                Err(err) => attempts.push((addr, err)),
+            }
+        }
+        Err(Error::Connect {
+            host: host.to_string(),
+            attempts,
+        })
+    }
+
+    /// Sets the reply timeout on a connected control socket and reads the greeting.
+    fn from_tcp(stream: TcpStream, options: Options) -> Result<Self, Error> {
+        stream.set_read_timeout(Some(options.reply_timeout))?;
+        stream.set_write_timeout(Some(options.reply_timeout))?;
+        let (local, peer) = (stream.local_addr()?, stream.peer_addr()?);
+        Self::from_stream(stream, local, peer, options)
+    }
+}
+
+/// The addresses `host` resolves to, filtered by `family`.
+fn resolve(host: &str, port: u16, family: Option<IpFamily>) -> Result<Vec<SocketAddr>, Error> {
+    let resolve_error = |detail: String| Error::Resolve {
+        host: host.to_string(),
+        detail,
+    };
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|err| resolve_error(err.to_string()))?
+        .filter(|addr| family.is_none_or(|family| family.contains(addr)))
+        .collect();
+    if addrs.is_empty() {
+        let family = match family {
+            Some(IpFamily::V4) => "no IPv4 address",
+            Some(IpFamily::V6) => "no IPv6 address",
+            None => "no address",
+        };
+        return Err(resolve_error(family.to_string()));
+    }
+    Ok(addrs)
+}
+
+impl<S: Read + Write> Client<S> {
+    /// Starts a session on an already open control stream: reads the greeting
+    /// (`220`, after any `120` "ready in n minutes"). `local` and `peer` are the
+    /// control connection's addresses: data connections use them (active mode
+    /// listens on `local`'s IP, passive mode connects to `peer`'s IP).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] for any other greeting (e.g. `421` when the server is
+    /// full), or the error that stopped reading it.
+    pub fn from_stream(
+        stream: S,
+        local: SocketAddr,
+        peer: SocketAddr,
+        options: Options,
+    ) -> Result<Self, Error> {
+        let mut client = Client {
+            control: LineReader::new(stream, DEFAULT_LINE_LIMIT, Phase::Reply),
+            local,
+            peer,
+            options,
+            greeting: Reply::new(220, ""),
+            observer: None,
+            transfer_type: TransferType::Ascii,
+            epsv_refused: false,
+            eprt_refused: false,
+            features: None,
+        };
+        client.greeting = client.read_final_reply()?;
+        if client.greeting.code.0 != 220 {
+            return Err(Error::Reply(client.greeting));
+        }
+        Ok(client)
+    }
+
+    /// Calls `observer` for every command sent, reply received and data
+    /// connection opened from now on.
+    pub fn set_observer(&mut self, observer: Box<dyn FnMut(&Event)>) {
+        self.observer = Some(observer);
+    }
+
+    /// The server's `220` greeting.
+    pub fn greeting(&self) -> &Reply {
+        &self.greeting
+    }
+
+    /// The control stream.
+    pub fn get_ref(&self) -> &S {
+        self.control.get_ref()
+    }
+
+    /// The control connection's peer (the server's) address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The control connection's local address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Logs in: `USER`, then `PASS` if the server asks for a password (`331`).
+    /// A server that needs no password answers `230` to `USER` directly.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] with the server's refusal, e.g. `530`, or `332` for a
+    /// server that wants an account (`ACCT`), which this client does not send.
+    pub fn login(&mut self, user: &str, password: &str) -> Result<(), Error> {
+        self.features = None;
+        let reply = self.command(&Command::User(user.to_string()))?;
+        if reply.code.is_completion() {
+            return Ok(());
+        }
+        if reply.code.0 != 331 {
+            return Err(Error::Reply(reply));
+        }
+        self.expect(&Command::Pass(password.to_string()), 2)?;
+        Ok(())
+    }
+
+    /// Chooses passive or active data connections for the next transfers.
+    pub fn set_mode(&mut self, mode: DataMode) {
+        self.options.mode = mode;
+    }
+
+    /// The current data mode.
+    pub fn mode(&self) -> DataMode {
+        self.options.mode
+    }
+
+    /// Sends `TYPE A` or `TYPE I`; transfers then convert line ends (ASCII) or not.
+    ///
+    /// A new session is in ASCII, the FTP default (RFC 959 §3.1.1.1); call
+    /// this with [`TransferType::Binary`] to move files unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses the type.
+    pub fn set_type(&mut self, transfer_type: TransferType) -> Result<(), Error> {
+        let wire = match transfer_type {
+            TransferType::Ascii => ftp_core::command::TransferType::Ascii(None),
+            TransferType::Binary => ftp_core::command::TransferType::Image,
+        };
+        self.expect(&Command::Type(wire), 2)?;
+        self.transfer_type = transfer_type;
+        Ok(())
+    }
+
+    /// The transfer type in effect.
+    pub fn transfer_type(&self) -> TransferType {
+        self.transfer_type
+    }
+
+    /// The current directory (`PWD`), from the quoted path in the `257` reply.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] on a refusal, a syntax error if the reply has no quoted path.
+    pub fn pwd(&mut self) -> Result<String, Error> {
+        let reply = self.expect(&Command::Pwd, 2)?;
+        quoted_path(&reply.text())
+            .ok_or_else(|| ftp_core::Error::syntax("257 reply", reply.text()).into())
+    }
+
+    /// Changes the current directory (`CWD`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses, e.g. `550`.
+    pub fn cwd(&mut self, path: &str) -> Result<(), Error> {
+        self.expect(&Command::Cwd(PathArg::from(path)), 2).map(drop)
+    }
+
+    /// Changes to the parent directory (`CDUP`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses.
+    pub fn cdup(&mut self) -> Result<(), Error> {
+        self.expect(&Command::Cdup, 2).map(drop)
+    }
+
+    /// Creates a directory (`MKD`) and returns its path: the quoted path of the
+    /// `257` reply, or `path` as given when the reply has none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses.
+    pub fn mkdir(&mut self, path: &str) -> Result<String, Error> {
+        let reply = self.expect(&Command::Mkd(PathArg::from(path)), 2)?;
+        Ok(quoted_path(&reply.text()).unwrap_or_else(|| path.to_string()))
+    }
+
+    /// Removes a directory (`RMD`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses.
+    pub fn rmdir(&mut self, path: &str) -> Result<(), Error> {
+        self.expect(&Command::Rmd(PathArg::from(path)), 2).map(drop)
+    }
+
+    /// Deletes a file (`DELE`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses.
+    pub fn delete(&mut self, path: &str) -> Result<(), Error> {
+        self.expect(&Command::Dele(PathArg::from(path)), 2)
+            .map(drop)
+    }
+
+    /// Renames `from` to `to` (`RNFR`, `350`, `RNTO`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses either step.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), Error> {
+        self.expect(&Command::Rnfr(PathArg::from(from)), 3)?;
+        self.expect(&Command::Rnto(PathArg::from(to)), 2).map(drop)
+    }
+
+    /// The size of a file in bytes (`SIZE`, RFC 3659), as the server counts it
+    /// in the current transfer type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses, a syntax error for a reply that
+    /// is not a number.
+    pub fn size(&mut self, path: &str) -> Result<u64, Error> {
+        let text = self.expect(&Command::Size(PathArg::from(path)), 2)?.text();
+        text.trim()
+            .parse()
+            .map_err(|_| ftp_core::Error::syntax("SIZE reply", text).into())
+    }
+
+    /// The modification time of a file (`MDTM`, RFC 3659).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses, a syntax error for a reply that
+    /// is not a timestamp.
+    pub fn mdtm(&mut self, path: &str) -> Result<SystemTime, Error> {
+        let text = self.expect(&Command::Mdtm(PathArg::from(path)), 2)?.text();
+        Ok(listing::parse_timestamp(text.trim())?)
+    }
+
+    /// The raw lines of a `LIST` of `path` (or of the current directory).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error.
+    pub fn list(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
+        let lines = self.listing(Command::List(path.map(PathArg::from)))?;
+        Ok(text_lines(&lines))
+    }
+
+    /// The names from an `NLST` of `path` (or of the current directory).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error.
+    pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
+        let lines = self.listing(Command::Nlst(path.map(PathArg::from)))?;
+        Ok(text_lines(&lines))
+    }
+
+    /// The entries of an `MLSD` of `path` (RFC 3659), without the directory
+    /// itself and its parent (`cdir`, `pdir`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] (`500` from a server without MLSD),
+    /// [`Error::DataChannel`] or a transfer error.
+    pub fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<Entry>, Error> {
+        let lines = self.listing(Command::Mlsd(path.map(PathArg::from)))?;
+        Ok(parse_entries(&lines))
+    }
+
+    /// The entries of `path`: from `MLSD` when the server's `FEAT` lists
+    /// `MLST`, otherwise parsed from `LIST` lines (Unix and DOS formats; lines
+    /// that do not parse, such as `total 12`, are skipped).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::mlsd`] and [`Client::list`].
+    pub fn entries(&mut self, path: Option<&str>) -> Result<Vec<Entry>, Error> {
+        if self.known_features()?.has("MLST") {
+            return self.mlsd(path);
+        }
+        let lines = self.listing(Command::List(path.map(PathArg::from)))?;
+        Ok(parse_entries(&lines))
+    }
+
+    /// Downloads `path` into `out` (`RETR`), starting at byte `offset` of the
+    /// remote file (`REST`) when it is not 0; `out` must already be positioned
+    /// to match. `progress` is called with the byte count so far. Returns the
+    /// number of bytes received.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] (e.g. `550` for a missing file), [`Error::DataChannel`]
+    /// or the transfer's error (a write to `out` that failed, a timeout).
+    pub fn retr(
+        &mut self,
+        path: &str,
+        out: &mut dyn Write,
+        offset: u64,
+        progress: Option<&mut dyn FnMut(u64)>,
+    ) -> Result<u64, Error> {
+        let repr = self.transfer_type.representation();
+        self.transfer(Command::Retr(PathArg::from(path)), offset, |data| {
+            transfer::copy(data, out, repr, Direction::Receive, progress)
+        })
+    }
+
+    /// Uploads `input` to `path` (`STOR`); with an `offset` other than 0 the
+    /// server writes from that byte on (`REST`, for resuming an upload), and
+    /// `input` must already be positioned to match. Returns the number of
+    /// bytes read from `input`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::retr`].
+    pub fn stor(
+        &mut self,
+        path: &str,
+        input: &mut dyn Read,
+        offset: u64,
+        progress: Option<&mut dyn FnMut(u64)>,
+    ) -> Result<u64, Error> {
+        self.upload(Command::Stor(PathArg::from(path)), input, offset, progress)
+    }
+
+    /// Appends `input` to `path` (`APPE`). Returns the number of bytes read
+    /// from `input`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::retr`].
+    pub fn appe(
+        &mut self,
+        path: &str,
+        input: &mut dyn Read,
+        progress: Option<&mut dyn FnMut(u64)>,
+    ) -> Result<u64, Error> {
+        self.upload(Command::Appe(PathArg::from(path)), input, 0, progress)
+    }
+
+    /// What the server supports (`FEAT`, RFC 2389). The result is also kept
+    /// for [`Client::entries`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] from a server without FEAT (`500`, `502`).
+    pub fn feat(&mut self) -> Result<Features, Error> {
+        let reply = self.expect(&Command::Feat, 2)?;
+        let features = Features::from_reply(&reply);
+        self.features = Some(features.clone());
+        Ok(features)
+    }
+
+    /// Sends `SITE args` and returns the server's positive reply.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses.
+    pub fn site(&mut self, args: &str) -> Result<Reply, Error> {
+        self.expect(&Command::Site(args.to_string()), 2)
+    }
+
+    /// Sends `line` as it is (the `quote` command) and returns the server's
+    /// reply, whatever its code; preliminary `1xx` replies are passed to the
+    /// observer and skipped. A `PASS` line is masked for the observer.
+    ///
+    /// # Errors
+    ///
+    /// Only I/O and protocol errors; the caller judges the reply.
+    pub fn raw(&mut self, line: &str) -> Result<Reply, Error> {
+        let shown = match Command::parse(line.as_bytes()) {
+            Ok(command @ Command::Pass(_)) => command.log_form(),
+            _ => line.to_string(),
+        };
+        self.send_line(line.as_bytes(), &shown)?;
+        self.read_final_reply()
+    }
+
+    /// Sends `NOOP`, e.g. to keep the session from timing out.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server answers anything but `2xx`.
+    pub fn noop(&mut self) -> Result<(), Error> {
+        self.expect(&Command::Noop, 2).map(drop)
+    }
+
+    /// Sends `ABOR` and reads its replies: `225`/`226` when no transfer was
+    /// running, or `426` followed by `226` when one was.
+    ///
+    /// Transfers run inside [`Client::retr`] and friends, so this only matters
+    /// between them, e.g. to resynchronise after an interrupted transfer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the final reply is not `2xx`.
+    pub fn abort(&mut self) -> Result<(), Error> {
+        let mut reply = self.command(&Command::Abor)?;
+        if reply.code.is_transient_negative() {
+            reply = self.read_reply()?;
+        }
+        expect_class(reply, 2).map(drop)
+    }
+
+    /// Ends the session (`QUIT`, `221`) and closes the control connection.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server answers anything but `2xx`.
+    pub fn quit(mut self) -> Result<(), Error> {
+        self.expect(&Command::Quit, 2).map(drop)
+    }
+
+    /// The features from `FEAT`, asked once per login; a server without FEAT
+    /// has none.
+    fn known_features(&mut self) -> Result<&Features, Error> {
+        if self.features.is_none() {
+            match self.feat() {
+                Err(Error::Reply(_)) => self.features = Some(Features::default()),
+                other => drop(other?),
+            }
+        }
+        Ok(self.features.get_or_insert_with(Features::default))
+    }
+
+    /// Runs a listing command and returns its lines (CRLF or LF removed,
+    /// empty lines skipped). Listings are moved as bytes, whatever the type.
+    fn listing(&mut self, command: Command) -> Result<Vec<Vec<u8>>, Error> {
+        let mut bytes = Vec::new();
+        self.transfer(command, 0, |data| {
+            transfer::copy(
+                data,
+                &mut bytes,
+                Representation::Binary,
+                Direction::Receive,
+                None,
+            )
+        })?;
+        Ok(split_lines(&bytes))
+    }
+
+    /// Runs `STOR` or `APPE` with `input` as the data.
+    fn upload(
+        &mut self,
+        command: Command,
+        input: &mut dyn Read,
+        offset: u64,
+        progress: Option<&mut dyn FnMut(u64)>,
+    ) -> Result<u64, Error> {
+        let repr = self.transfer_type.representation();
+        self.transfer(command, offset, |data| {
+            transfer::copy(input, data, repr, Direction::Send, progress)
+        })
+    }
+
+    /// Sends `command` and reads its reply, whatever the code.
+    fn command(&mut self, command: &Command) -> Result<Reply, Error> {
+        self.send_line(&command.to_bytes(), &command.log_form())?;
+        self.read_reply()
+    }
+
+    /// Sends `command` and reads its reply, which must be of `class` (the
+    /// first digit: 2 for completion, 3 for "send more").
+    fn expect(&mut self, command: &Command, class: u16) -> Result<Reply, Error> {
+        let reply = self.command(command)?;
+        expect_class(reply, class)
+    }
+
+    /// Writes one control line; the observer sees `shown` (masked).
+    fn send_line(&mut self, line: &[u8], shown: &str) -> Result<(), Error> {
+        self.emit(&Event::Sent(shown));
+        line::write_line(self.control.get_mut(), line)?;
+        Ok(())
+    }
+
+    /// Reads one complete reply (one or more lines).
+    fn read_reply(&mut self) -> Result<Reply, Error> {
+        let mut parser = ReplyParser::new();
+        loop {
+            let Some(line) = self.control.read_line()? else {
+                return Err(ftp_core::Error::ConnectionClosed.into());
+            };
+            if let Status::Complete(reply) = parser.feed(&line)? {
+                self.emit(&Event::Received(&reply));
+                return Ok(reply);
+            }
+        }
+    }
+
+    /// Reads replies until one is not preliminary (`1xx`) and returns it.
+    fn read_final_reply(&mut self) -> Result<Reply, Error> {
+        loop {
+            let reply = self.read_reply()?;
+            if !reply.code.is_preliminary() {
+                return Ok(reply);
+            }
+        }
+    }
+
+    /// Passes `event` to the observer, if there is one.
+    fn emit(&mut self, event: &Event) {
+        if let Some(observer) = self.observer.as_mut() {
+            observer(event);
+        }
+    }
+}
+
+/// `reply` if its code is of `class`, otherwise [`Error::Reply`].
+fn expect_class(reply: Reply, class: u16) -> Result<Reply, Error> {
+    if reply.code.class() == class {
+        Ok(reply)
+    } else {
+        Err(Error::Reply(reply))
+    }
+}
+
+/// The path in a `257` reply: the text between the first `"` and the next
+/// single `"`, with `""` inside standing for one `"` (RFC 959 Appendix II).
+fn quoted_path(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once('"')?;
+    let mut path = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            path.push(c);
+        } else if chars.next_if_eq(&'"').is_some() {
+            path.push('"');
+        } else {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// Splits listing data into lines without their CR/LF, dropping empty ones.
+fn split_lines(bytes: &[u8]) -> Vec<Vec<u8>> {
+    bytes
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Listing lines as text (invalid UTF-8 replaced).
+fn text_lines(lines: &[Vec<u8>]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect()
+}
+
+/// The entries of listing lines that parse, without `.` and `..` (and the
+/// `cdir` / `pdir` lines of MLSD, which name them).
+fn parse_entries(lines: &[Vec<u8>]) -> Vec<Entry> {
+    lines
+        .iter()
+        .filter_map(|line| listing::parse_line(line).ok())
+        .filter(|entry| !matches!(entry.name.as_slice(), b"." | b".."))
+        .collect()
+}
