@@ -8,14 +8,14 @@
 //! | [`command`] | the typed [`Command`]: parse a control line, format it back |
 //! | [`reply`] | the typed [`Reply`]: incremental multi-line parsing, formatting |
 //! | [`addr`] | `h1,h2,h3,h4,p1,p2`, EPRT `\|1\|ip\|port\|` and EPSV `(\|\|\|port\|)` |
-//! | [`line`] | control-channel framing: a bounded line reader (Telnet-aware), a safe writer |
+//! | [`line`](mod@line) | control-channel framing: a bounded line reader (Telnet-aware), a safe writer |
 //! | [`data`] | the one place data connections are opened: listen, accept, connect |
 //! | [`transfer`] | copying file data in TYPE I and TYPE A, with byte counts and progress |
 //! | [`listing`] | `ls -l` and MLSx lines: formatting (server) and parsing (client) |
 //! | [`error`] | the crate's one [`Error`] type |
 //!
 //! Parsing is pure: every parser works on `&str` or `&[u8]` and never touches a
-//! socket, so it can be tested with byte strings. Only [`data`], [`line`] and
+//! socket, so it can be tested with byte strings. Only [`data`], [`line`](mod@line) and
 //! [`transfer`] do I/O, and only through `std`.
 //!
 //! ## The one idea: who opens the data connection
