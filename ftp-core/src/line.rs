@@ -339,6 +339,21 @@ pub(crate) mod test_support {
         }
     }
 
+    /// A reader that fails once with `kind`, then serves `data`.
+    pub(crate) struct FailOnce<'a> {
+        pub(crate) kind: Option<io::ErrorKind>,
+        pub(crate) data: &'a [u8],
+    }
+
+    impl Read for FailOnce<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.kind.take() {
+                Some(kind) => Err(kind.into()),
+                None => self.data.read(buf),
+            }
+        }
+    }
+
     /// A seeded xorshift64 generator: reproducible random test input, no crates.
     pub(crate) struct XorShift(pub(crate) u64);
 
@@ -367,7 +382,7 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::{Trickle, XorShift};
+    use super::test_support::{FailOnce, Trickle, XorShift};
     use super::*;
 
     /// Every outcome of reading `reader` to its end (stopping at an I/O error).
@@ -532,21 +547,6 @@ mod tests {
             [Ok(b"A".to_vec()), closed.clone()]
         );
         assert_eq!(read_all(b"123456789012", 10), [closed]);
-    }
-
-    /// A reader that fails once with `kind`, then serves `data`.
-    struct FailOnce<'a> {
-        kind: Option<io::ErrorKind>,
-        data: &'a [u8],
-    }
-
-    impl Read for FailOnce<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            match self.kind.take() {
-                Some(kind) => Err(kind.into()),
-                None => self.data.read(buf),
-            }
-        }
     }
 
     #[test]
