@@ -241,6 +241,9 @@ impl Default for Facts {
 /// are none of the client's business.
 const OWNER: &str = "ftp";
 
+/// The link count shown on every `ls -l` line; clients do not rely on it.
+const LINK_COUNT: u32 = 1;
+
 /// English month abbreviations, as `ls -l` prints them.
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -286,10 +289,8 @@ pub fn format_list_line(entry: &Entry, now: SystemTime) -> Vec<u8> {
         .collect();
     let date = list_date(entry.modified.unwrap_or(UNIX_EPOCH), now);
     let size = entry.size.unwrap_or(0);
-    let head = format!(
-        "{type_char}{permissions} {:>4} {OWNER:<8} {OWNER:<8} {size:>8} {date} ",
-        1
-    );
+    let head =
+        format!("{type_char}{permissions} {LINK_COUNT:>4} {OWNER:<8} {OWNER:<8} {size:>8} {date} ");
     let mut line = head.into_bytes();
     line.extend_from_slice(&entry.name);
     line
@@ -441,8 +442,8 @@ fn mlsx_perm(kind: EntryKind, writable: bool) -> &'static str {
 
 /// `YYYYMMDDHHMMSS` (UTC) for MDTM and the modify fact.
 ///
-/// Fractions of a second are dropped (RFC 3659 §2.3 allows no more precision
-/// than the reader can expect). A time outside the years 1000 to 9999, which a
+/// Fractions of a second are dropped: RFC 3659 §2.3 makes them optional, and
+/// many `MDTM` clients expect exactly 14 digits. A time outside the years 1000 to 9999, which a
 /// time-val cannot express, is clamped to that range.
 pub fn format_timestamp(t: SystemTime) -> String {
     let date = CivilTime::from_unix_seconds(unix_seconds(t));

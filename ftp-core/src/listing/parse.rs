@@ -49,6 +49,10 @@ fn invalid(detail: impl Into<String>) -> Error {
 ///   `.` and `..` never mistakes the listed directory for one of its entries;
 /// - an error for anything else, including the `total 12` line that starts an
 ///   `ls -l` listing, which callers usually skip.
+///
+/// A line from an `MLST` reply must lose the one leading space the server puts
+/// before the facts first: a line that starts with a space is an MLSx line
+/// without facts, all of whose rest is the name.
 pub fn parse_line(line: &[u8]) -> Result<Entry, Error> {
     parse_line_at(line, SystemTime::now())
 }
@@ -485,4 +489,331 @@ fn dos_size(text: &[u8]) -> Option<u64> {
     }
     let digits: Vec<u8> = text.iter().copied().filter(|&byte| byte != b',').collect();
     decimal(&digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    /// A UTC time from its fields, for fixtures.
+    fn utc(year: i64, month: u32, day: u32, hour: u32, minute: u32) -> SystemTime {
+        let date = CivilTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second: 0,
+        };
+        assert_eq!(date.check(), Ok(()), "fixture date {date}");
+        date.to_system_time(0).expect("fixture date representable")
+    }
+
+    /// The time every fixture is parsed at: 2024-03-15 12:00 UTC.
+    fn now() -> SystemTime {
+        utc(2024, 3, 15, 12, 0)
+    }
+
+    /// Parses a fixture that must parse.
+    fn parsed(line: &[u8]) -> Entry {
+        parse_line_at(line, now())
+            .unwrap_or_else(|err| panic!("{:?}: {err}", String::from_utf8_lossy(line)))
+    }
+
+    /// The parts of an entry most fixtures check.
+    fn summary(entry: &Entry) -> (&[u8], EntryKind, Option<u64>, Option<u32>) {
+        (&entry.name, entry.kind, entry.size, entry.mode)
+    }
+
+    #[test]
+    fn vsftpd_lines() {
+        let dir = parsed(b"drwxr-xr-x    2 ftp      ftp          4096 Jan 02 10:00 pub");
+        assert_eq!(
+            summary(&dir),
+            (&b"pub"[..], EntryKind::Dir, Some(4096), Some(0o755))
+        );
+        assert_eq!(dir.modified, Some(utc(2024, 1, 2, 10, 0)));
+        let old = parsed(b"-rw-r--r--    1 ftp      ftp       1048576 Mar 14  2019 big file.bin");
+        assert_eq!(
+            summary(&old),
+            (
+                &b"big file.bin"[..],
+                EntryKind::File,
+                Some(1_048_576),
+                Some(0o644)
+            )
+        );
+        assert_eq!(old.modified, Some(utc(2019, 3, 14, 0, 0)));
+        let link = parsed(
+            b"lrwxrwxrwx    1 ftp      ftp            11 Feb 29  2020 latest -> release-1.0",
+        );
+        assert_eq!(
+            summary(&link),
+            (&b"latest"[..], EntryKind::Symlink, Some(11), Some(0o777))
+        );
+        assert_eq!(link.modified, Some(utc(2020, 2, 29, 0, 0)));
+    }
+
+    #[test]
+    fn proftpd_lines() {
+        let file = parsed(b"-rw-r--r--   1 ftp      ftp          1234 Jan  2 10:00 readme.txt");
+        assert_eq!(
+            summary(&file),
+            (&b"readme.txt"[..], EntryKind::File, Some(1234), Some(0o644))
+        );
+        assert_eq!(file.modified, Some(utc(2024, 1, 2, 10, 0)));
+        let dir = parsed(b"drwxr-sr-x   3 1001     1001         4096 Dec 31  2023 incoming");
+        assert_eq!(
+            summary(&dir),
+            (&b"incoming"[..], EntryKind::Dir, Some(4096), Some(0o2755))
+        );
+    }
+
+    #[test]
+    fn pure_ftpd_lines() {
+        let file =
+            parsed(b"-rw-r--r--    1 1000       1000             5043 Jul  4 09:05 notes.md");
+        assert_eq!(
+            summary(&file),
+            (&b"notes.md"[..], EntryKind::File, Some(5043), Some(0o644))
+        );
+        // July is after March 2024, so it was July 2023.
+        assert_eq!(file.modified, Some(utc(2023, 7, 4, 9, 5)));
+        let device = parsed(b"crw-rw-rw-    1 0          0            1,   3 Jan  2 10:00 null");
+        assert_eq!(
+            summary(&device),
+            (&b"null"[..], EntryKind::Other, None, Some(0o666))
+        );
+        let block = parsed(b"brw-rw----    1 0          6          8,0 Jan  2 10:00 sda");
+        assert_eq!(
+            summary(&block),
+            (&b"sda"[..], EntryKind::Other, None, Some(0o660))
+        );
+    }
+
+    #[test]
+    fn pyftpdlib_and_other_unix_lines() {
+        let file = parsed(b"-rw-rw-rw-   1 owner    group     7045120 Sep 02  2012 music.mp3");
+        assert_eq!(
+            summary(&file),
+            (
+                &b"music.mp3"[..],
+                EntryKind::File,
+                Some(7_045_120),
+                Some(0o666)
+            )
+        );
+        let no_group = parsed(b"-rw-r--r-- 1 ftp 1234 Jan 02 10:00 no group");
+        assert_eq!(
+            summary(&no_group),
+            (&b"no group"[..], EntryKind::File, Some(1234), Some(0o644))
+        );
+        let no_links = parsed(b"-rw-r--r-- 77 Jan 02 10:00 bare");
+        assert_eq!(
+            summary(&no_links),
+            (&b"bare"[..], EntryKind::File, Some(77), Some(0o644))
+        );
+        let sticky = parsed(b"drwxrwxrwt   10 root root 4096 Jan 02 10:00 tmp");
+        assert_eq!(sticky.mode, Some(0o1777));
+        let setuid = parsed(b"-rwsr-xr-x 1 root root 54256 Mar 26  2019 passwd");
+        assert_eq!(setuid.mode, Some(0o4755));
+        let setuid_only = parsed(b"-rwSr--r-T 1 root root 0 Mar 26  2019 odd");
+        assert_eq!(setuid_only.mode, Some(0o5644));
+        let acl = parsed(b"-rw-r--r--+ 1 ftp ftp 10 jan 02 10:00 acl");
+        assert_eq!(
+            summary(&acl),
+            (&b"acl"[..], EntryKind::File, Some(10), Some(0o644))
+        );
+        let fifo = parsed(b"prw-------   1 ftp ftp 0 Jan 02 10:00 fifo");
+        assert_eq!(fifo.kind, EntryKind::Other);
+    }
+
+    #[test]
+    fn unix_names_keep_their_spaces_and_bytes() {
+        let spaced = parsed(b"-rw-r--r-- 1 ftp ftp 10 Jan 02 10:00  two  spaces ");
+        assert_eq!(spaced.name, b" two  spaces ");
+        let raw = parsed(b"-rw-r--r-- 1 ftp ftp 10 Jan 02  2020 caf\xe9\xff");
+        assert_eq!(raw.name, b"caf\xe9\xff");
+        let date_like = parsed(b"-rw-r--r-- 1 ftp ftp 10 Jan 02  2020 5 Feb 03 11:00 x");
+        assert_eq!(date_like.name, b"5 Feb 03 11:00 x");
+        let arrow = parsed(b"-rw-r--r-- 1 ftp ftp 10 Jan 02  2020 a -> b");
+        assert_eq!(arrow.name, b"a -> b", "only links lose their target");
+        let crlf = parsed(b"-rw-r--r-- 1 ftp ftp 10 Jan 02  2020 name\r\n");
+        assert_eq!(crlf.name, b"name");
+    }
+
+    #[test]
+    fn dos_lines_from_iis() {
+        let dir = parsed(b"01-02-24  10:00AM       <DIR>          name");
+        assert_eq!(summary(&dir), (&b"name"[..], EntryKind::Dir, None, None));
+        assert_eq!(dir.modified, Some(utc(2024, 1, 2, 10, 0)));
+        let file = parsed(b"01-02-2024  10:00PM   1,234,567 name");
+        assert_eq!(
+            summary(&file),
+            (&b"name"[..], EntryKind::File, Some(1_234_567), None)
+        );
+        assert_eq!(file.modified, Some(utc(2024, 1, 2, 22, 0)));
+        let midnight = parsed(b"12-31-99  12:00AM                    0 y2k.txt");
+        assert_eq!(midnight.modified, Some(utc(1999, 12, 31, 0, 0)));
+        let noon = parsed(b"07-04-23  12:30PM                   42 a  b.txt ");
+        assert_eq!(noon.modified, Some(utc(2023, 7, 4, 12, 30)));
+        assert_eq!(noon.name, b"a  b.txt ");
+        let day_clock = parsed(b"07-04-2023  23:15  <dir>  Program Files");
+        assert_eq!(
+            summary(&day_clock),
+            (&b"Program Files"[..], EntryKind::Dir, None, None)
+        );
+        assert_eq!(day_clock.modified, Some(utc(2023, 7, 4, 23, 15)));
+    }
+
+    #[test]
+    fn rfc_3659_mlsx_examples() {
+        let file = parsed(b"Type=file;Size=1024990;Perm=r; /tmp/cap60.pl198.tar.gz");
+        assert_eq!(
+            summary(&file),
+            (
+                &b"/tmp/cap60.pl198.tar.gz"[..],
+                EntryKind::File,
+                Some(1_024_990),
+                None
+            )
+        );
+        let dir = parsed(b"Type=dir;Modify=19981107085215;Perm=el; /tmp");
+        assert_eq!(summary(&dir), (&b"/tmp"[..], EntryKind::Dir, None, None));
+        assert_eq!(
+            dir.modified,
+            Some(utc(1998, 11, 7, 8, 52) + Duration::from_secs(15))
+        );
+        let cdir = parsed(b"Type=cdir;Perm=el;Unique=keVO1+ZF4; test");
+        assert_eq!((&cdir.name[..], cdir.kind), (&b"."[..], EntryKind::Dir));
+        assert_eq!(cdir.unique.as_deref(), Some("keVO1+ZF4"));
+        let pdir = parsed(b"type=pdir;unique=AQkAAAAAAAABCAAA; /");
+        assert_eq!((&pdir.name[..], pdir.kind), (&b".."[..], EntryKind::Dir));
+        let slink = parsed(b"Type=OS.unix=slink:/foobar;Perm=;Unique=keVO1+4G4; foobar");
+        assert_eq!(
+            (&slink.name[..], slink.kind),
+            (&b"foobar"[..], EntryKind::Symlink)
+        );
+        let device = parsed(b"Type=OS.unix=chr-13/29;Perm=;Unique=keVO1+5G4; device");
+        assert_eq!(device.kind, EntryKind::Other);
+        let leading = parsed(b"Type=file;Perm=r;Unique=keVO1+IH4;  leading space");
+        assert_eq!(leading.name, b" leading space");
+        let spaces = parsed(b"Type=file;Perm=awdrf;Unique=keVO1+LH4;    ");
+        assert_eq!(spaces.name, b"   ");
+        let precise = parsed(b"Type=file;Modify=19990929003355.237; file1");
+        let expected = utc(1999, 9, 29, 0, 33) + Duration::from_millis(55_237);
+        assert_eq!(precise.modified, Some(expected));
+        let unique_only = parsed(b"Unique=keVO1+YZ5; /tmp");
+        assert_eq!(unique_only.kind, EntryKind::Other);
+        assert_eq!(unique_only.unique.as_deref(), Some("keVO1+YZ5"));
+        let no_facts = parsed(b" /tmp");
+        assert_eq!(
+            summary(&no_facts),
+            (&b"/tmp"[..], EntryKind::Other, None, None)
+        );
+    }
+
+    #[test]
+    fn mlsx_lines_from_real_servers() {
+        let pure = parsed(b"type=file;size=1234;modify=20240102100000;UNIX.mode=0644;UNIX.uid=1000;unique=803g2a1; notes.md");
+        assert_eq!(
+            summary(&pure),
+            (&b"notes.md"[..], EntryKind::File, Some(1234), Some(0o644))
+        );
+        assert_eq!(pure.unique.as_deref(), Some("803g2a1"));
+        let proftpd = parsed(b"modify=20240102100000;perm=adfrw;size=1234;type=file;unique=801U2A3F;UNIX.group=1000;UNIX.mode=04755;UNIX.owner=1000; a b");
+        assert_eq!(
+            summary(&proftpd),
+            (&b"a b"[..], EntryKind::File, Some(1234), Some(0o4755))
+        );
+        assert_eq!(proftpd.modified, Some(utc(2024, 1, 2, 10, 0)));
+        let symlink =
+            parsed(b"modify=20240102100000;perm=adfr;type=OS.unix=symlink;unique=801U9; ln");
+        assert_eq!(symlink.kind, EntryKind::Symlink);
+        let pyftpdlib =
+            parsed(b"type=dir;size=4096;perm=elcmdf;modify=20240102100000;unix.mode=755; sub\r\n");
+        assert_eq!(
+            summary(&pyftpdlib),
+            (&b"sub"[..], EntryKind::Dir, Some(4096), Some(0o755))
+        );
+    }
+
+    #[test]
+    fn unix_years_are_inferred_up_to_a_day_ahead() {
+        let when = |line: &[u8], now| parse_line_at(line, now).map(|entry| entry.modified);
+        let march = utc(2024, 3, 15, 12, 0);
+        assert_eq!(
+            when(b"-rw-r--r-- 1 a a 1 Mar 16 11:00 x", march).ok(),
+            Some(Some(utc(2024, 3, 16, 11, 0)))
+        );
+        assert_eq!(
+            when(b"-rw-r--r-- 1 a a 1 Mar 16 12:01 x", march).ok(),
+            Some(Some(utc(2023, 3, 16, 12, 1)))
+        );
+        assert_eq!(
+            when(b"-rw-r--r-- 1 a a 1 Dec 31 23:59 x", march).ok(),
+            Some(Some(utc(2023, 12, 31, 23, 59)))
+        );
+        let new_year = utc(2024, 12, 31, 12, 0);
+        assert_eq!(
+            when(b"-rw-r--r-- 1 a a 1 Jan 01 06:00 x", new_year).ok(),
+            Some(Some(utc(2025, 1, 1, 6, 0)))
+        );
+        // 29 February goes back to the latest leap year that is not in the future.
+        let feb_eve = utc(2024, 2, 28, 12, 0);
+        assert_eq!(
+            when(b"-rw-r--r-- 1 a a 1 Feb 29 10:00 x", feb_eve).ok(),
+            Some(Some(utc(2024, 2, 29, 10, 0)))
+        );
+        let feb_early = utc(2024, 2, 27, 12, 0);
+        assert_eq!(
+            when(b"-rw-r--r-- 1 a a 1 Feb 29 10:00 x", feb_early).ok(),
+            Some(Some(utc(2020, 2, 29, 10, 0)))
+        );
+        let after_1900 = utc(1903, 6, 1, 0, 0);
+        assert_eq!(
+            when(b"-rw-r--r-- 1 a a 1 Feb 29 10:00 x", after_1900).ok(),
+            Some(Some(utc(1896, 2, 29, 10, 0)))
+        );
+        assert!(UNIX_EPOCH > utc(1896, 2, 29, 10, 0));
+    }
+
+    #[test]
+    fn malformed_lines_are_syntax_errors() {
+        let bad: [&[u8]; 23] = [
+            b"",
+            b"\r\n",
+            b"total 12",
+            b"garbage",
+            b"-rw-r--r-- 1 ftp ftp 12 Foo 02 10:00 x",
+            b"-rw-r--r-- 1 ftp ftp 12 Jan 02 10:00",
+            b"-rw-r--r-- 1 ftp ftp 12 Jan 02 10:00 ",
+            b"-rw-r--r-- 1 ftp ftp 12 Feb 30 10:00 x",
+            b"-rw-r--r-- 1 ftp ftp 12 Jan 02 24:00 x",
+            b"-rw-r--r-- 1 ftp ftp 12 Jan 32  2020 x",
+            b"-rw-r--r-- 1 ftp ftp 12 Jan 02  0999 x",
+            b"-rw-r--r-- 1 ftp ftp twelve Jan 02 10:00 x",
+            b"-rwxrwxrwz 1 ftp ftp 12 Jan 02 10:00 x",
+            b"crw-rw-rw- 1 0 0 12 Jan 02 10:00 not-a-device",
+            b"lrwxrwxrwx 1 ftp ftp 1 Jan 02 10:00  -> target",
+            b"type=file;size=abc; x",
+            b"type=file;size=1; ",
+            b"type=file;modify=2024; x",
+            b"type=file;unix.mode=0999; x",
+            b"type=\xff; x",
+            b"01-32-24  10:00AM  1 x",
+            b"01-02-24  13:00PM  1 x",
+            b"01-02-24  10:00AM  <DIR>",
+        ];
+        for line in bad {
+            let err = parse_line_at(line, now()).expect_err(&String::from_utf8_lossy(line));
+            assert!(matches!(err, Error::Syntax { .. }), "{err}");
+        }
+        let total = parse_line_at(b"total 12", now()).expect_err("total line");
+        assert_eq!(
+            total.to_string(),
+            "invalid listing line: a `total` line, not an entry"
+        );
+    }
 }
