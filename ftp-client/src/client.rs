@@ -48,6 +48,8 @@
 //! are the stream's own: [`Client::connect`] sets them on its `TcpStream`,
 //! [`Client::from_stream`] leaves them to the caller.
 
+#[cfg(test)]
+mod canned;
 mod data;
 mod features;
 
@@ -177,6 +179,9 @@ pub enum Event<'a> {
     Data(&'a DataConnection),
 }
 
+/// A callback that watches a session: see [`Client::set_observer`].
+pub type Observer = Box<dyn FnMut(&Event)>;
+
 /// A blocking FTP client over the control stream `S`.
 pub struct Client<S: Read + Write> {
     control: LineReader<S>,
@@ -184,7 +189,7 @@ pub struct Client<S: Read + Write> {
     peer: SocketAddr,
     options: Options,
     greeting: Reply,
-    observer: Option<Box<dyn FnMut(&Event)>>,
+    observer: Option<Observer>,
     transfer_type: TransferType,
     epsv_refused: bool,
     eprt_refused: bool,
@@ -313,7 +318,7 @@ impl<S: Read + Write> Client<S> {
 
     /// Calls `observer` for every command sent, reply received and data
     /// connection opened from now on.
-    pub fn set_observer(&mut self, observer: Box<dyn FnMut(&Event)>) {
+    pub fn set_observer(&mut self, observer: Observer) {
         self.observer = Some(observer);
     }
 
@@ -534,7 +539,7 @@ impl<S: Read + Write> Client<S> {
     /// Downloads `path` into `out` (`RETR`), starting at byte `offset` of the
     /// remote file (`REST`) when it is not 0; `out` must already be positioned
     /// to match. `progress` is called with the byte count so far. Returns the
-    /// number of bytes received.
+    /// number of bytes received from the network (in ASCII, with each CR).
     ///
     /// # Errors
     ///
@@ -555,8 +560,9 @@ impl<S: Read + Write> Client<S> {
 
     /// Uploads `input` to `path` (`STOR`); with an `offset` other than 0 the
     /// server writes from that byte on (`REST`, for resuming an upload), and
-    /// `input` must already be positioned to match. Returns the number of
-    /// bytes read from `input`.
+    /// `input` must already be positioned to match. `progress` is called with
+    /// the byte count so far. Returns the number of bytes sent to the network
+    /// (in ASCII, with the CR added to each line).
     ///
     /// # Errors
     ///
@@ -571,8 +577,8 @@ impl<S: Read + Write> Client<S> {
         self.upload(Command::Stor(PathArg::from(path)), input, offset, progress)
     }
 
-    /// Appends `input` to `path` (`APPE`). Returns the number of bytes read
-    /// from `input`.
+    /// Appends `input` to `path` (`APPE`). Returns the number of bytes sent,
+    /// as [`Client::stor`] does.
     ///
     /// # Errors
     ///
@@ -806,4 +812,355 @@ fn parse_entries(lines: &[Vec<u8>]) -> Vec<Entry> {
         .filter_map(|line| listing::parse_line(line).ok())
         .filter(|entry| !matches!(entry.name.as_slice(), b"." | b".."))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::net::TcpListener;
+    use std::rc::Rc;
+    use std::thread;
+
+    use super::canned::{session, session_with, End};
+    use super::*;
+
+    /// The code of an [`Error::Reply`], or a panic naming the other error.
+    fn reply_code(err: Error) -> u16 {
+        match err {
+            Error::Reply(reply) => reply.code.0,
+            other => panic!("expected a reply error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn the_greeting_is_kept() {
+        let (client, _) = session_with(b"220 FTP ready\r\n", End::Close, Options::default());
+        assert_eq!(
+            client.expect("greeting").greeting(),
+            &Reply::new(220, "FTP ready")
+        );
+    }
+
+    #[test]
+    fn a_multi_line_greeting_is_one_reply() {
+        let script = b"220-Welcome\r\n  to the archive\r\n220 Ready\r\n";
+        let (client, _) = session_with(script, End::Close, Options::default());
+        assert_eq!(
+            client.expect("greeting").greeting().lines,
+            ["Welcome", "  to the archive", "Ready"]
+        );
+    }
+
+    #[test]
+    fn a_120_delay_before_the_greeting_is_waited_out() {
+        let script = b"120 Ready in 1 minute\r\n220 Ready now\r\n";
+        let (client, _) = session_with(script, End::Close, Options::default());
+        assert_eq!(client.expect("greeting").greeting().text(), "Ready now");
+    }
+
+    #[test]
+    fn a_full_server_is_an_error() {
+        let script = b"421 Too many connections\r\n";
+        let (client, _) = session_with(script, End::Close, Options::default());
+        assert_eq!(reply_code(client.expect_err("421 greeting")), 421);
+    }
+
+    #[test]
+    fn a_silent_server_times_out_reading_the_greeting() {
+        let (client, _) = session_with(b"", End::Timeout, Options::default());
+        let err = client.expect_err("no greeting");
+        assert!(matches!(
+            err,
+            Error::Core(ftp_core::Error::Timeout(Phase::Reply))
+        ));
+        assert_eq!(err.to_string(), "timed out during read reply");
+    }
+
+    #[test]
+    fn a_reply_timeout_names_the_phase() {
+        let script = b"220 Ready\r\n";
+        let (client, _) = session_with(script, End::Timeout, Options::default());
+        let err = client.expect("greeting").noop().expect_err("no reply");
+        assert!(matches!(
+            err,
+            Error::Core(ftp_core::Error::Timeout(Phase::Reply))
+        ));
+    }
+
+    #[test]
+    fn a_closed_connection_is_reported() {
+        let (mut client, _) = session(b"");
+        let err = client.cwd("/").expect_err("closed");
+        assert!(matches!(
+            err,
+            Error::Core(ftp_core::Error::ConnectionClosed)
+        ));
+    }
+
+    #[test]
+    fn login_with_a_password() {
+        let (mut client, sent) = session(b"331 Password required\r\n230 Logged in\r\n");
+        client.login("alice", "secret").expect("login");
+        assert_eq!(sent.text(), "USER alice\r\nPASS secret\r\n");
+    }
+
+    #[test]
+    fn login_without_a_password() {
+        let (mut client, sent) = session(b"230 No password needed\r\n");
+        client.login("anonymous", "guest@").expect("login");
+        assert_eq!(sent.text(), "USER anonymous\r\n");
+    }
+
+    #[test]
+    fn a_wrong_password_is_the_servers_530() {
+        let (mut client, _) = session(b"331 Password required\r\n530 Login incorrect.\r\n");
+        let err = client.login("alice", "wrong").expect_err("refused");
+        assert_eq!(err.to_string(), "server replied: 530 Login incorrect.");
+    }
+
+    #[test]
+    fn a_refused_user_does_not_send_the_password() {
+        let (mut client, sent) = session(b"530 Not allowed\r\n");
+        assert_eq!(
+            reply_code(client.login("root", "x").expect_err("refused")),
+            530
+        );
+        assert_eq!(sent.text(), "USER root\r\n");
+    }
+
+    #[test]
+    fn a_server_asking_for_an_account_is_an_error() {
+        let (mut client, _) = session(b"331 Password\r\n332 Need account\r\n");
+        assert_eq!(
+            reply_code(client.login("bob", "pw").expect_err("ACCT")),
+            332
+        );
+    }
+
+    #[test]
+    fn the_observer_sees_the_dialog_with_the_password_masked() {
+        let (mut client, _) = session(b"331 Password\r\n230 In\r\n500 What?\r\n");
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = Rc::clone(&seen);
+        client.set_observer(Box::new(move |event: &Event| {
+            let line = match event {
+                Event::Sent(line) => format!("---> {line}"),
+                Event::Received(reply) => format!("<--- {reply}"),
+                Event::Data(connection) => connection.to_string(),
+            };
+            log.borrow_mut().push(line);
+        }));
+        client.login("alice", "secret").expect("login");
+        client.raw("pass again").expect("any reply is fine");
+        assert_eq!(
+            *seen.borrow(),
+            [
+                "---> USER alice",
+                "<--- 331 Password",
+                "---> PASS ****",
+                "<--- 230 In",
+                "---> PASS ****",
+                "<--- 500 What?",
+            ]
+        );
+    }
+
+    #[test]
+    fn raw_returns_any_reply_after_preliminary_ones() {
+        let (mut client, sent) = session(b"150 Working\r\n550 Nope\r\n");
+        let reply = client.raw("SITE WORK").expect("a reply");
+        assert_eq!(reply, Reply::new(550, "Nope"));
+        assert_eq!(sent.text(), "SITE WORK\r\n");
+    }
+
+    #[test]
+    fn pwd_reads_the_quoted_path_with_doubled_quotes() {
+        let (mut client, _) = session(b"257 \"/a \"\"b\"\"\" is current\r\n");
+        assert_eq!(client.pwd().expect("pwd"), "/a \"b\"");
+    }
+
+    #[test]
+    fn pwd_without_a_quoted_path_is_a_syntax_error() {
+        let (mut client, _) = session(b"257 somewhere\r\n");
+        let err = client.pwd().expect_err("no quotes");
+        assert!(matches!(err, Error::Core(ftp_core::Error::Syntax { .. })));
+    }
+
+    #[test]
+    fn mkdir_returns_the_servers_path_or_the_given_one() {
+        let (mut client, sent) = session(b"257 \"/up/new\" created\r\n257 Created\r\n");
+        assert_eq!(client.mkdir("new").expect("mkd"), "/up/new");
+        assert_eq!(client.mkdir("other").expect("mkd"), "other");
+        assert_eq!(sent.text(), "MKD new\r\nMKD other\r\n");
+    }
+
+    #[test]
+    fn directory_commands_send_their_verbs() {
+        let script = b"250 OK\r\n200 OK\r\n250 OK\r\n250 OK\r\n200 OK\r\n";
+        let (mut client, sent) = session(script);
+        client.cwd("/pub").expect("cwd");
+        client.cdup().expect("cdup");
+        client.rmdir("old").expect("rmd");
+        client.delete("f.txt").expect("dele");
+        client.noop().expect("noop");
+        assert_eq!(
+            sent.text(),
+            "CWD /pub\r\nCDUP\r\nRMD old\r\nDELE f.txt\r\nNOOP\r\n"
+        );
+    }
+
+    #[test]
+    fn cwd_to_a_missing_directory_is_the_servers_550() {
+        let (mut client, _) = session(b"550 No such directory\r\n");
+        assert_eq!(reply_code(client.cwd("/nope").expect_err("550")), 550);
+    }
+
+    #[test]
+    fn rename_is_rnfr_then_rnto() {
+        let (mut client, sent) = session(b"350 Ready for RNTO\r\n250 Renamed\r\n");
+        client.rename("a", "b").expect("rename");
+        assert_eq!(sent.text(), "RNFR a\r\nRNTO b\r\n");
+    }
+
+    #[test]
+    fn rename_stops_when_rnfr_is_refused() {
+        let (mut client, sent) = session(b"550 No such file\r\n");
+        assert_eq!(reply_code(client.rename("a", "b").expect_err("550")), 550);
+        assert_eq!(sent.text(), "RNFR a\r\n");
+    }
+
+    #[test]
+    fn size_parses_the_213_reply() {
+        let (mut client, sent) = session(b"213 1048576\r\n213 many\r\n");
+        assert_eq!(client.size("big").expect("size"), 1_048_576);
+        assert!(client.size("odd").is_err());
+        assert_eq!(sent.text(), "SIZE big\r\nSIZE odd\r\n");
+    }
+
+    #[test]
+    fn mdtm_parses_the_timestamp() {
+        let (mut client, _) = session(b"213 19700102000000\r\n");
+        let time = client.mdtm("f").expect("mdtm");
+        assert_eq!(time, SystemTime::UNIX_EPOCH + Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn set_type_sends_type_and_remembers_it() {
+        let (mut client, sent) = session(b"200 Binary\r\n504 No\r\n");
+        assert_eq!(client.transfer_type(), TransferType::Ascii);
+        client.set_type(TransferType::Binary).expect("TYPE I");
+        assert!(client.set_type(TransferType::Ascii).is_err());
+        assert_eq!(client.transfer_type(), TransferType::Binary);
+        assert_eq!(sent.text(), "TYPE I\r\nTYPE A\r\n");
+    }
+
+    #[test]
+    fn feat_parses_the_multi_line_reply() {
+        let script = b"211-Features:\r\n MDTM\r\n mlst type*;size*;\r\n UTF8\r\n211 End\r\n";
+        let (mut client, sent) = session(script);
+        let features = client.feat().expect("feat");
+        assert!(features.has("MLST") && features.has("mdtm") && features.has("UTF8"));
+        assert!(!features.has("EPSV") && !features.has("Features:"));
+        assert_eq!(features.params("MLST"), Some("type*;size*;"));
+        assert_eq!(features.params("UTF8"), Some(""));
+        assert_eq!(features.lines(), ["MDTM", "mlst type*;size*;", "UTF8"]);
+        assert_eq!(sent.text(), "FEAT\r\n");
+    }
+
+    #[test]
+    fn a_one_line_feat_reply_lists_nothing() {
+        let (mut client, _) = session(b"211 No features\r\n");
+        assert!(client.feat().expect("feat").lines().is_empty());
+    }
+
+    #[test]
+    fn site_returns_the_positive_reply() {
+        let (mut client, sent) = session(b"200 Mode changed\r\n500 Unknown\r\n");
+        assert_eq!(
+            client.site("CHMOD 644 f").expect("site").text(),
+            "Mode changed"
+        );
+        assert_eq!(reply_code(client.site("FOO").expect_err("500")), 500);
+        assert_eq!(sent.text(), "SITE CHMOD 644 f\r\nSITE FOO\r\n");
+    }
+
+    #[test]
+    fn abort_reads_426_then_226() {
+        let (mut client, sent) =
+            session(b"426 Aborted\r\n226 Abort done\r\n225 Nothing to abort\r\n");
+        client.abort().expect("abort during a transfer");
+        client.abort().expect("abort without one");
+        assert_eq!(sent.text(), "ABOR\r\nABOR\r\n");
+    }
+
+    #[test]
+    fn quit_sends_quit() {
+        let (client, sent) = session(b"221 Bye\r\n");
+        client.quit().expect("quit");
+        assert_eq!(sent.text(), "QUIT\r\n");
+    }
+
+    #[test]
+    fn quoted_path_handles_odd_replies() {
+        assert_eq!(quoted_path("\"/\" is cwd").as_deref(), Some("/"));
+        assert_eq!(quoted_path("\"\"").as_deref(), Some(""));
+        assert_eq!(quoted_path("\"unterminated"), None);
+        assert_eq!(quoted_path("no quotes"), None);
+    }
+
+    #[test]
+    fn split_lines_drops_line_ends_and_empty_lines() {
+        assert_eq!(
+            split_lines(b"a\r\nb\n\r\nc"),
+            [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]
+        );
+    }
+
+    /// A one-shot control server on loopback that greets and returns what it got.
+    fn greeting_server(listener: TcpListener) -> thread::JoinHandle<String> {
+        thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            stream.write_all(b"220 Hello\r\n").expect("greet");
+            let mut got = String::new();
+            stream.read_to_string(&mut got).expect("read");
+            got
+        })
+    }
+
+    #[test]
+    fn connect_reads_the_greeting_over_tcp() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = greeting_server(listener);
+        let client = Client::connect("127.0.0.1", port, Some(IpFamily::V4), Options::default())
+            .expect("connect");
+        assert_eq!(client.greeting().text(), "Hello");
+        assert_eq!(client.peer_addr().port(), port);
+        assert!(client.local_addr().ip().is_loopback());
+        drop(client);
+        assert_eq!(server.join().expect("server"), "");
+    }
+
+    #[test]
+    fn connect_filters_by_family() {
+        let err = Client::connect("127.0.0.1", 21, Some(IpFamily::V6), Options::default())
+            .expect_err("no IPv6 address");
+        assert_eq!(err.to_string(), "127.0.0.1: no IPv6 address");
+    }
+
+    #[test]
+    fn connect_reports_each_failed_address() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let err = Client::connect("127.0.0.1", port, None, Options::default())
+            .expect_err("nobody listens");
+        let Error::Connect { host, attempts } = &err else {
+            panic!("expected a connect error, got {err}");
+        };
+        assert_eq!(host, "127.0.0.1");
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].0, SocketAddr::from(([127, 0, 0, 1], port)));
+    }
 }

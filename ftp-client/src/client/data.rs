@@ -301,3 +301,453 @@ fn log_unread_reply(err: &Error) {
 fn seconds(duration: Duration) -> String {
     format!("{} s", duration.as_secs_f64())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::io;
+    use std::rc::Rc;
+
+    use super::super::canned::{
+        active_peer, passive_peer, session, session_opts, wait_for_address, Canned,
+    };
+    use super::super::{Client, EntryKind, Options, TransferType};
+    use super::*;
+
+    fn epsv(port: u16) -> String {
+        format!("229 Entering Extended Passive Mode (|||{port}|)\r\n")
+    }
+
+    fn active() -> Options {
+        Options {
+            mode: DataMode::Active,
+            ..Options::default()
+        }
+    }
+
+    /// Records the data connections the client reports.
+    fn watch_data(client: &mut Client<Canned>) -> Rc<RefCell<Vec<DataConnection>>> {
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = Rc::clone(&seen);
+        client.set_observer(Box::new(move |event: &Event| {
+            if let Event::Data(connection) = event {
+                log.borrow_mut().push((*connection).clone());
+            }
+        }));
+        seen
+    }
+
+    fn download(client: &mut Client<Canned>, path: &str) -> Result<(Vec<u8>, u64), Error> {
+        let mut out = Vec::new();
+        let count = client.retr(path, &mut out, 0, None)?;
+        Ok((out, count))
+    }
+
+    fn reply_code(err: Error) -> u16 {
+        match err {
+            Error::Reply(reply) => reply.code.0,
+            other => panic!("expected a reply error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn passive_retr_over_epsv() {
+        let (port, peer) = passive_peer(b"one\r\ntwo\r\n");
+        let script = format!("200 Binary\r\n{}150 Opening\r\n226 Done\r\n", epsv(port));
+        let (mut client, sent) = session(script.as_bytes());
+        let seen = watch_data(&mut client);
+        client.set_type(TransferType::Binary).expect("TYPE I");
+        let (data, count) = download(&mut client, "f.txt").expect("retr");
+        assert_eq!((data.as_slice(), count), (&b"one\r\ntwo\r\n"[..], 10));
+        assert_eq!(sent.text(), "TYPE I\r\nEPSV\r\nRETR f.txt\r\n");
+        assert_eq!(peer.join().expect("peer"), b"");
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), 1);
+        assert_eq!((seen[0].mode, seen[0].command), (DataMode::Passive, "EPSV"));
+        assert_eq!(seen[0].listener, SocketAddr::from(([127, 0, 0, 1], port)));
+        assert_eq!(
+            seen[0].to_string(),
+            format!(
+                "data: passive (EPSV) — server listens on 127.0.0.1:{port}; \
+                 client connects from {}",
+                seen[0].connector
+            )
+        );
+    }
+
+    #[test]
+    fn ascii_retr_converts_line_ends() {
+        let (port, peer) = passive_peer(b"one\r\ntwo\r\n");
+        let script = format!("{}150 Opening\r\n226 Done\r\n", epsv(port));
+        let (mut client, _) = session(script.as_bytes());
+        let (data, count) = download(&mut client, "f.txt").expect("retr");
+        assert_eq!((data.as_slice(), count), (&b"one\ntwo\n"[..], 10));
+        peer.join().expect("peer");
+    }
+
+    #[test]
+    fn retr_with_an_offset_sends_rest_first() {
+        let (port, peer) = passive_peer(b"6789");
+        let script = format!(
+            "{}350 Restarting at 6\r\n150 Opening\r\n226 Done\r\n",
+            epsv(port)
+        );
+        let (mut client, sent) = session(script.as_bytes());
+        let mut out = Vec::new();
+        assert_eq!(client.retr("f", &mut out, 6, None).expect("retr"), 4);
+        assert_eq!(out, b"6789");
+        assert_eq!(sent.text(), "EPSV\r\nREST 6\r\nRETR f\r\n");
+        peer.join().expect("peer");
+    }
+
+    #[test]
+    fn a_missing_file_is_the_servers_550_and_the_session_goes_on() {
+        let (port, peer) = passive_peer(b"");
+        let script = format!("{}550 No such file\r\n200 OK\r\n", epsv(port));
+        let (mut client, sent) = session(script.as_bytes());
+        assert_eq!(
+            reply_code(download(&mut client, "nope").expect_err("550")),
+            550
+        );
+        client.noop().expect("next command");
+        assert_eq!(sent.text(), "EPSV\r\nRETR nope\r\nNOOP\r\n");
+        assert_eq!(peer.join().expect("peer"), b"");
+    }
+
+    #[test]
+    fn a_failed_local_write_is_reported_after_the_final_reply() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let (port, peer) = passive_peer(b"data");
+        let script = format!("{}150 Opening\r\n426 Aborted\r\n200 OK\r\n", epsv(port));
+        let (mut client, _) = session(script.as_bytes());
+        let err = client
+            .retr("f", &mut Full, 0, None)
+            .expect_err("write fails");
+        assert_eq!(err.to_string(), "disk full");
+        client
+            .noop()
+            .expect("the 426 was read, the next reply is NOOP's");
+        peer.join().expect("peer");
+    }
+
+    #[test]
+    fn stor_sends_the_input_with_progress() {
+        let (port, peer) = passive_peer(b"");
+        let script = format!("200 Binary\r\n{}150 Opening\r\n226 Stored\r\n", epsv(port));
+        let (mut client, sent) = session(script.as_bytes());
+        client.set_type(TransferType::Binary).expect("TYPE I");
+        let mut counts = Vec::new();
+        let mut progress = |n: u64| counts.push(n);
+        let count = client
+            .stor("up.bin", &mut &b"payload"[..], 0, Some(&mut progress))
+            .expect("stor");
+        assert_eq!(count, 7);
+        assert_eq!(counts.last(), Some(&7));
+        assert_eq!(peer.join().expect("peer"), b"payload");
+        assert_eq!(sent.text(), "TYPE I\r\nEPSV\r\nSTOR up.bin\r\n");
+    }
+
+    #[test]
+    fn appe_appends_in_ascii() {
+        let (port, peer) = passive_peer(b"");
+        let script = format!("{}125 Already open\r\n226 Appended\r\n", epsv(port));
+        let (mut client, sent) = session(script.as_bytes());
+        let count = client
+            .appe("log.txt", &mut &b"a\nb\n"[..], None)
+            .expect("appe");
+        assert_eq!(count, 6);
+        assert_eq!(peer.join().expect("peer"), b"a\r\nb\r\n");
+        assert_eq!(sent.text(), "EPSV\r\nAPPE log.txt\r\n");
+    }
+
+    #[test]
+    fn a_refused_epsv_falls_back_to_pasv_for_the_session() {
+        let (first, peer1) = passive_peer(b"file");
+        let (second, peer2) = passive_peer(b"a\r\nb\r\n");
+        // A private address: the client uses the control peer's address instead.
+        let script = format!(
+            "500 EPSV not understood\r\n\
+             227 Entering Passive Mode (10,0,0,5,{},{}).\r\n150 Opening\r\n226 Done\r\n\
+             227 Entering Passive Mode 10,0,0,5,{},{}\r\n150 Opening\r\n226 Done\r\n",
+            first >> 8,
+            first & 0xff,
+            second >> 8,
+            second & 0xff
+        );
+        let (mut client, sent) = session(script.as_bytes());
+        let seen = watch_data(&mut client);
+        assert_eq!(download(&mut client, "f").expect("retr").0, b"file");
+        assert_eq!(client.nlst(None).expect("nlst"), ["a", "b"]);
+        assert_eq!(sent.text(), "EPSV\r\nPASV\r\nRETR f\r\nPASV\r\nNLST\r\n");
+        let seen = seen.borrow();
+        assert_eq!(seen[0].listener, SocketAddr::from(([127, 0, 0, 1], first)));
+        assert_eq!((seen[1].command, seen[1].listener.port()), ("PASV", second));
+        peer1.join().expect("peer");
+        peer2.join().expect("peer");
+    }
+
+    #[test]
+    fn the_227_formats_seen_in_the_wild_work_when_trusted() {
+        let formats = [
+            "227 Entering Passive Mode (127,0,0,1,{p1},{p2}).",
+            "227 Entering Passive Mode (127,0,0,1,{p1},{p2})",
+            "227 Entering Passive Mode 127,0,0,1,{p1},{p2}",
+            "227 Entering Passive Mode=127,0,0,1,{p1},{p2}",
+            "227 ok (127,0,0,1,{p1},{p2}) from 10,1,2,3",
+        ];
+        for format in formats {
+            let (port, peer) = passive_peer(b"x");
+            let reply = format
+                .replace("{p1}", &(port >> 8).to_string())
+                .replace("{p2}", &(port & 0xff).to_string());
+            let script = format!("502 No EPSV\r\n{reply}\r\n150 Opening\r\n226 Done\r\n");
+            let options = Options {
+                trust_pasv_address: true,
+                ..Options::default()
+            };
+            let (mut client, _) = session_opts(script.as_bytes(), options);
+            let result = download(&mut client, "f");
+            assert_eq!(result.expect(&reply).0, b"x", "{reply}");
+            peer.join().expect("peer");
+        }
+    }
+
+    #[test]
+    fn a_trusted_227_address_that_refuses_explains_nat() {
+        let port = closed_port();
+        let script = format!(
+            "522 Use PASV\r\n227 Entering Passive Mode (127,0,0,1,{},{}).\r\n",
+            port >> 8,
+            port & 0xff
+        );
+        let options = Options {
+            trust_pasv_address: true,
+            ..Options::default()
+        };
+        let (mut client, sent) = session_opts(script.as_bytes(), options);
+        let err = download(&mut client, "f").expect_err("nobody listens");
+        let text = err.to_string();
+        let start = format!(
+            "passive mode: could not connect to 127.0.0.1:{port} \
+             (the address from the server's 227 reply): "
+        );
+        assert!(text.starts_with(&start), "{text}");
+        assert!(
+            text.ends_with(
+                " — the server may be behind NAT and advertising a private address, \
+                 or a firewall blocks its passive ports; try active mode (-A)"
+            ),
+            "{text}"
+        );
+        assert!(matches!(
+            err,
+            Error::DataChannel {
+                command: "PASV",
+                ..
+            }
+        ));
+        assert_eq!(sent.text(), "EPSV\r\nPASV\r\n");
+    }
+
+    #[test]
+    fn an_epsv_port_that_refuses_blames_a_firewall() {
+        let port = closed_port();
+        let (mut client, sent) = session(epsv(port).as_bytes());
+        let text = download(&mut client, "f").expect_err("refused").to_string();
+        assert!(text.starts_with(&format!(
+            "passive mode: could not connect to 127.0.0.1:{port} \
+             (the server's address with the port from its 229 reply): "
+        )));
+        assert!(text.ends_with(
+            " — a firewall blocks the server's passive ports, \
+             or the server's NAT does not forward them; try active mode (-A)"
+        ));
+        assert_eq!(sent.text(), "EPSV\r\n");
+    }
+
+    #[test]
+    fn a_passive_connect_timeout_names_the_wait() {
+        let target = PassiveTarget {
+            command: "PASV",
+            addr: SocketAddr::from(([10, 0, 0, 5], 50001)),
+            advertised: true,
+        };
+        let timeout = ftp_core::Error::Timeout(ftp_core::Phase::Connect);
+        assert_eq!(
+            target
+                .failure(&timeout, Duration::from_secs(30))
+                .to_string(),
+            "passive mode: could not connect to 10.0.0.5:50001 (the address from the \
+             server's 227 reply) within 30 s — the server may be behind NAT and advertising \
+             a private address, or a firewall blocks its passive ports; try active mode (-A)"
+        );
+    }
+
+    #[test]
+    fn an_epsv_error_that_is_not_unsupported_stops() {
+        let (mut client, sent) = session(b"421 Timeout\r\n");
+        assert_eq!(
+            reply_code(download(&mut client, "f").expect_err("421")),
+            421
+        );
+        assert_eq!(sent.text(), "EPSV\r\n");
+    }
+
+    #[test]
+    fn a_malformed_229_is_a_syntax_error() {
+        let (mut client, _) = session(b"229 Entering Extended Passive Mode\r\n");
+        let err = download(&mut client, "f").expect_err("no port");
+        assert!(matches!(err, Error::Core(ftp_core::Error::Syntax { .. })));
+    }
+
+    #[test]
+    fn active_retr_over_eprt() {
+        let script = b"200 EPRT ok\r\n150 Opening\r\n226 Done\r\n";
+        let (mut client, sent) = session_opts(script, active());
+        let seen = watch_data(&mut client);
+        let peer = active_peer(&sent, 0, b"active data");
+        assert_eq!(download(&mut client, "f").expect("retr").0, b"active data");
+        assert_eq!(peer.join().expect("peer"), b"");
+        let listened = wait_for_address(&sent, 0);
+        assert_eq!(
+            sent.text(),
+            format!("EPRT |1|127.0.0.1|{}|\r\nRETR f\r\n", listened.port())
+        );
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(
+            seen[0].to_string(),
+            format!(
+                "data: active (EPRT) — client listens on {listened}; server connects from {}",
+                seen[0].connector
+            )
+        );
+    }
+
+    #[test]
+    fn a_refused_eprt_falls_back_to_port_for_the_session() {
+        let script = b"500 EPRT?\r\n200 PORT ok\r\n150 Opening\r\n226 Done\r\n\
+                       200 PORT ok\r\n150 Opening\r\n226 Done\r\n";
+        let (mut client, sent) = session_opts(script, active());
+        let first = active_peer(&sent, 1, b"");
+        let second = active_peer(&sent, 2, b"");
+        client.stor("a", &mut &b"one"[..], 0, None).expect("stor");
+        client.stor("b", &mut &b"two"[..], 0, None).expect("stor");
+        assert_eq!(first.join().expect("peer"), b"one");
+        assert_eq!(second.join().expect("peer"), b"two");
+        let verbs: Vec<String> = sent
+            .text()
+            .lines()
+            .map(|line| line.split(' ').next().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(verbs, ["EPRT", "PORT", "STOR", "PORT", "STOR"]);
+    }
+
+    #[test]
+    fn port_cannot_carry_an_ipv6_address() {
+        let (mut client, _) = session(b"");
+        client.eprt_refused = true;
+        let err = client
+            .announce("[::1]:40001".parse().expect("address"))
+            .expect_err("IPv6");
+        assert_eq!(
+            err.to_string(),
+            "active mode: the server refused EPRT, and PORT cannot carry the IPv6 address \
+             [::1]:40001; try passive mode (-p)"
+        );
+    }
+
+    #[test]
+    fn a_server_that_never_connects_back_is_explained() {
+        let script = b"200 EPRT ok\r\n150 Opening\r\n425 No data connection\r\n200 OK\r\n";
+        let options = Options {
+            data_timeout: Duration::from_millis(200),
+            ..active()
+        };
+        let (mut client, sent) = session_opts(script, options);
+        let err = download(&mut client, "f").expect_err("nobody connects");
+        let listened = wait_for_address(&sent, 0);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "active mode: the server did not connect back to {listened} within 0.2 s — \
+                 a firewall or NAT in front of this client blocks incoming connections; \
+                 try passive mode (-p)"
+            )
+        );
+        client
+            .noop()
+            .expect("the 425 was read, the next reply is NOOP's");
+    }
+
+    #[test]
+    fn list_returns_raw_lines_and_entries_parses_them() {
+        let listing = b"total 8\r\n-rw-r--r--   1 ftp ftp    3 Jan 02  2024 a.txt\r\n\
+                        drwxr-xr-x   2 ftp ftp 4096 Jan 02  2024 sub\r\n";
+        let (first, peer1) = passive_peer(listing);
+        let (second, peer2) = passive_peer(listing);
+        let script = format!(
+            "{}150 Here\r\n226 Done\r\n211-Features:\r\n SIZE\r\n211 End\r\n\
+             {}150 Here\r\n226 Done\r\n",
+            epsv(first),
+            epsv(second)
+        );
+        let (mut client, sent) = session(script.as_bytes());
+        assert_eq!(client.list(Some("/pub")).expect("list").len(), 3);
+        let entries = client.entries(None).expect("entries");
+        let names: Vec<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
+        assert_eq!(names, [&b"a.txt"[..], b"sub"]);
+        assert_eq!(
+            (entries[0].kind, entries[0].size),
+            (EntryKind::File, Some(3))
+        );
+        assert_eq!(entries[1].kind, EntryKind::Dir);
+        assert_eq!(sent.text(), "EPSV\r\nLIST /pub\r\nFEAT\r\nEPSV\r\nLIST\r\n");
+        peer1.join().expect("peer");
+        peer2.join().expect("peer");
+    }
+
+    #[test]
+    fn entries_uses_mlsd_when_the_server_has_mlst() {
+        let listing = b"type=cdir;perm=el; /pub\r\ntype=pdir;perm=el; /\r\n\
+                        type=file;size=12;modify=20240102030405; notes.txt\r\n";
+        let (port, peer) = passive_peer(listing);
+        let script = format!(
+            "211-Features:\r\n MLST type*;size*;modify*;\r\n211 End\r\n{}150 Here\r\n226 Done\r\n",
+            epsv(port)
+        );
+        let (mut client, sent) = session(script.as_bytes());
+        let entries = client.entries(Some("/pub")).expect("entries");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].name, b"notes.txt");
+        assert_eq!(entries[0].size, Some(12));
+        assert_eq!(sent.text(), "FEAT\r\nEPSV\r\nMLSD /pub\r\n");
+        peer.join().expect("peer");
+    }
+
+    #[test]
+    fn entries_falls_back_to_list_without_feat() {
+        let (port, peer) = passive_peer(b"-rw-r--r-- 1 ftp ftp 3 Jan 02 2024 a\r\n");
+        let script = format!("502 No FEAT\r\n{}150 Here\r\n226 Done\r\n", epsv(port));
+        let (mut client, sent) = session(script.as_bytes());
+        assert_eq!(client.entries(None).expect("entries").len(), 1);
+        assert_eq!(sent.text(), "FEAT\r\nEPSV\r\nLIST\r\n");
+        peer.join().expect("peer");
+    }
+
+    /// A loopback port nobody listens on.
+    fn closed_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port()
+    }
+}
