@@ -670,8 +670,9 @@ impl<S: Read + Write> Client<S> {
     fn known_features(&mut self) -> Result<&Features, Error> {
         if self.features.is_none() {
             match self.feat() {
+                Ok(_) => {}
                 Err(Error::Reply(_)) => self.features = Some(Features::default()),
-                other => drop(other?),
+                Err(err) => return Err(err),
             }
         }
         Ok(self.features.get_or_insert_with(Features::default))

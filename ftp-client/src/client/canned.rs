@@ -2,19 +2,19 @@
 //! what the client wrote, and loopback peers for data connections. Tests only.
 
 use std::io::{self, Cursor, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::{Client, Options};
 
-/// The control connection's local address in tests: loopback, so that active
-/// mode listens where a test peer can connect.
-const LOCAL: &str = "127.0.0.1:40000";
-/// The "server" address of the canned control connection: passive mode
-/// connects to its IP.
-const PEER: &str = "127.0.0.1:21";
+/// The control connection's (local, peer) addresses in IPv4 tests: loopback,
+/// so that active mode listens where a test peer can connect and passive mode
+/// connects to the peer's IP.
+pub const V4: (&str, &str) = ("127.0.0.1:40000", "127.0.0.1:21");
+/// The same for IPv6 tests.
+pub const V6: (&str, &str) = ("[::1]:40000", "[::1]:21");
 /// Limit for a test peer waiting for the client.
 const PEER_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -77,14 +77,7 @@ pub fn session_with(
     end: End,
     options: Options,
 ) -> (Result<Client<Canned>, super::Error>, Sent) {
-    let sent = Sent::default();
-    let stream = Canned {
-        script: Cursor::new(script.to_vec()),
-        sent: sent.clone(),
-        end,
-    };
-    let (local, peer) = addresses();
-    (Client::from_stream(stream, local, peer, options), sent)
+    open(script, end, options, V4)
 }
 
 /// A logged-in-looking client: the script starts after the greeting, the
@@ -95,24 +88,51 @@ pub fn session(script: &[u8]) -> (Client<Canned>, Sent) {
 
 /// [`session`] with `options`.
 pub fn session_opts(script: &[u8], options: Options) -> (Client<Canned>, Sent) {
+    session_at(V4, script, options)
+}
+
+/// [`session_opts`] on the control addresses `(local, peer)`.
+pub fn session_at(
+    addresses: (&str, &str),
+    script: &[u8],
+    options: Options,
+) -> (Client<Canned>, Sent) {
     let full = [b"220 Ready\r\n".as_slice(), script].concat();
-    match session_with(&full, End::Close, options) {
+    match open(&full, End::Close, options, addresses) {
         (Ok(client), sent) => (client, sent),
         (Err(err), _) => panic!("greeting failed: {err}"),
     }
 }
 
-fn addresses() -> (SocketAddr, SocketAddr) {
-    match (LOCAL.parse(), PEER.parse()) {
-        (Ok(local), Ok(peer)) => (local, peer),
-        _ => panic!("test addresses must parse"),
-    }
+fn open(
+    script: &[u8],
+    end: End,
+    options: Options,
+    (local, peer): (&str, &str),
+) -> (Result<Client<Canned>, super::Error>, Sent) {
+    let sent = Sent::default();
+    let stream = Canned {
+        script: Cursor::new(script.to_vec()),
+        sent: sent.clone(),
+        end,
+    };
+    let (local, peer) = (address(local), address(peer));
+    (Client::from_stream(stream, local, peer, options), sent)
+}
+
+fn address(text: &str) -> SocketAddr {
+    text.parse().expect("test addresses parse")
 }
 
 /// A server's passive data socket on loopback: accepts one connection, sends
 /// `payload`, and returns what the client sent. Returns the port and the thread.
 pub fn passive_peer(payload: &[u8]) -> (u16, JoinHandle<Vec<u8>>) {
-    let listener = ftp_core::data::listen([127, 0, 0, 1].into(), None).expect("listen");
+    passive_peer_on(address(V4.1).ip(), payload)
+}
+
+/// [`passive_peer`] listening on `ip`.
+pub fn passive_peer_on(ip: IpAddr, payload: &[u8]) -> (u16, JoinHandle<Vec<u8>>) {
+    let listener = ftp_core::data::listen(ip, None).expect("listen");
     let port = listener.local_addr().expect("local address").port();
     let payload = payload.to_vec();
     let peer = thread::spawn(move || {

@@ -23,6 +23,22 @@ use ftp_core::{addr, Command, Reply};
 use super::{expect_class, Client, DataMode, Error, Event};
 
 /// One data connection, described for a learner: who listened and who connected.
+///
+/// ```
+/// use ftp_client::client::{DataConnection, DataMode};
+///
+/// let connection = DataConnection {
+///     mode: DataMode::Active,
+///     command: "EPRT",
+///     listener: "127.0.0.1:40123".parse()?,
+///     connector: "127.0.0.1:20".parse()?,
+/// };
+/// assert_eq!(
+///     connection.to_string(),
+///     "data: active (EPRT) — client listens on 127.0.0.1:40123; server connects from 127.0.0.1:20"
+/// );
+/// # Ok::<(), std::net::AddrParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataConnection {
     /// The mode it was opened in.
@@ -309,7 +325,8 @@ mod tests {
     use std::rc::Rc;
 
     use super::super::canned::{
-        active_peer, passive_peer, session, session_opts, wait_for_address, Canned,
+        active_peer, passive_peer, passive_peer_on, session, session_at, session_opts,
+        wait_for_address, Canned, V6,
     };
     use super::super::{Client, EntryKind, Options, TransferType};
     use super::*;
@@ -741,6 +758,25 @@ mod tests {
         assert_eq!(client.entries(None).expect("entries").len(), 1);
         assert_eq!(sent.text(), "FEAT\r\nEPSV\r\nLIST\r\n");
         peer.join().expect("peer");
+    }
+
+    #[test]
+    fn ipv6_passive_and_active() {
+        let (port, peer) = passive_peer_on("::1".parse().expect("address"), b"six");
+        let script = format!("{}150 Opening\r\n226 Done\r\n", epsv(port));
+        let (mut client, _) = session_at(V6, script.as_bytes(), Options::default());
+        assert_eq!(download(&mut client, "f").expect("passive").0, b"six");
+        peer.join().expect("peer");
+
+        let script = b"200 EPRT ok\r\n150 Opening\r\n226 Done\r\n";
+        let (mut client, sent) = session_at(V6, script, active());
+        let peer = active_peer(&sent, 0, b"back");
+        assert_eq!(download(&mut client, "f").expect("active").0, b"back");
+        peer.join().expect("peer");
+        let listened = wait_for_address(&sent, 0);
+        assert!(sent
+            .text()
+            .starts_with(&format!("EPRT |2|::1|{}|", listened.port())));
     }
 
     /// A loopback port nobody listens on.

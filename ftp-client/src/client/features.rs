@@ -8,6 +8,18 @@
 use ftp_core::Reply;
 
 /// The features a server listed in its `FEAT` reply.
+///
+/// ```
+/// use ftp_client::client::Features;
+/// use ftp_core::Reply;
+///
+/// let lines = ["Extensions supported:", " MLST type*;size*;", " UTF8", "End"];
+/// let reply = Reply::multiline(211, lines.map(String::from).to_vec());
+/// let features = Features::from_reply(&reply);
+/// assert!(features.has("mlst") && !features.has("EPSV"));
+/// assert_eq!(features.params("MLST"), Some("type*;size*;"));
+/// assert_eq!(features.lines(), ["MLST type*;size*;", "UTF8"]);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Features {
     lines: Vec<String>,
