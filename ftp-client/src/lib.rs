@@ -1,7 +1,15 @@
-//! The ftp-client library: a blocking FTP client (`Client`) and the pieces of the
-//! `ftp-client` program (stub: being written).
+//! The ftp-client library: a blocking FTP client and the parts of the
+//! `ftp-client` program.
+//!
+//! - [`client`]: [`client::Client`], the blocking FTP client, generic over its
+//!   control stream; [`error`]: its error type.
+//! - [`url`]: `ftp://` URLs; [`netrc`]: credentials from `~/.netrc`.
+//!
+//! The library has no async runtime and no dependencies besides `ftp-core`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod client;
 pub mod error;
+pub mod netrc;
+pub mod url;
