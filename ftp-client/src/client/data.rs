@@ -456,6 +456,44 @@ mod tests {
     }
 
     #[test]
+    fn a_stalled_transfer_times_out_and_the_session_goes_on() {
+        // A data peer that connects but never sends and never closes.
+        let listener = ftp_core::data::listen([127, 0, 0, 1].into(), None).expect("listen");
+        let port = listener.local_addr().expect("address").port();
+        let peer = std::thread::spawn(move || {
+            let mut stream =
+                ftp_core::data::accept(&listener, None, Duration::from_secs(5)).expect("accept");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .expect("timeout");
+            let mut rest = Vec::new();
+            stream.read_to_end(&mut rest).map(|_| rest)
+        });
+        let script = format!("{}150 Opening\r\n426 Aborted\r\n200 OK\r\n", epsv(port));
+        let options = Options {
+            data_timeout: Duration::from_millis(200),
+            ..Options::default()
+        };
+        let (mut client, _) = session_opts(script.as_bytes(), options);
+        let err = download(&mut client, "f").expect_err("stalls");
+        assert!(
+            matches!(
+                err,
+                Error::Core(ftp_core::Error::Timeout(ftp_core::Phase::Transfer))
+            ),
+            "{err}"
+        );
+        client
+            .noop()
+            .expect("the 426 was read, the next reply is NOOP's");
+        let rest = peer
+            .join()
+            .expect("peer")
+            .expect("the client closed the connection");
+        assert!(rest.is_empty());
+    }
+
+    #[test]
     fn stor_sends_the_input_with_progress() {
         let (port, peer) = passive_peer(b"");
         let script = format!("200 Binary\r\n{}150 Opening\r\n226 Stored\r\n", epsv(port));
