@@ -1,3 +1,33 @@
-//! The ftp-server library (stub).
+//! # ftp-server: a blocking, thread-per-session FTP server
+//!
+//! Standalone (one or more listen addresses) or under inetd, active and
+//! passive, IPv4 and IPv6, jailed in a root directory. One thread per control
+//! connection, with a small stack; a transfer runs on a thread of its own so
+//! the control connection answers ABOR and STAT meanwhile.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`config`] | command-line options to a checked configuration |
+//! | [`server`] | accept loops, session limits, inetd mode |
+//! | [`conn`] | one control connection's I/O loop, data connections |
+//! | [`session`] | the state machine: command in, reply and action out |
+//! | [`xfer`] | a transfer on its own thread: abort, progress, final reply |
+//! | [`fs`] | the jail: virtual paths, real paths, safe uploads |
+//! | [`list`] | directory listings for LIST, NLST, MLSD, MLST, STAT |
+//! | [`auth`] | users, anonymous access, permissions |
+//! | [`xferlog`] | the transfer log in xferlog format |
+//!
+//! The protocol itself (commands, replies, addresses, line framing, data
+//! connections, copying) is `ftp-core`'s, shared with the client.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod auth;
+pub mod config;
+pub mod conn;
+pub mod fs;
+pub mod list;
+pub mod server;
+pub mod session;
+pub mod xfer;
+pub mod xferlog;

@@ -1,1 +1,61 @@
-fn main() { println!("ftp-server: not yet"); }
+//! `ftp-server`: parses the options, sets up logging, runs the server.
+//! Exit status 2 for a bad option, an unreadable root or a busy address.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use ftp_server::config::{self, Config, Parsed};
+use ftp_server::server;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect()
+    {
+        Ok(args) => args,
+        Err(arg) => return fail(&format!("argument {arg:?} is not valid UTF-8")),
+    };
+    match config::parse_args(&args) {
+        Ok(Parsed::Help(text)) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Ok(Parsed::Version) => {
+            println!("ftp-server {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Ok(Parsed::Run(config)) => run(*config),
+        Err(err) => fail(&format!("{err} (see --help)")),
+    }
+}
+
+fn run(config: Config) -> ExitCode {
+    init_logging(config.verbosity);
+    let result = if config.inetd {
+        server::run_inetd(config)
+    } else {
+        server::run(config)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+/// `-q` warnings only, default info, `-v` the dialog and data trace, `-vv`
+/// everything; `RUST_LOG` overrides.
+fn init_logging(verbosity: i32) {
+    let level = match verbosity {
+        ..=-1 => "warn",
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("ftp-server: {message}");
+    ExitCode::from(2)
+}

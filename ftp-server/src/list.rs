@@ -1,0 +1,340 @@
+//! Directory listings for LIST, NLST, MLSD, MLST and STAT: reading entries
+//! through the jail and rendering them.
+//!
+//! LIST and NLST arguments may start with `ls` flags (`-a`, `-l`, `-la`, as
+//! clients send them); only `a` changes anything (names starting with `.` are
+//! hidden without it). The last component of the path may be a pattern with
+//! `*` and `?` (BSD `mget *.txt` sends `NLST *.txt`). Symlinks whose target is
+//! inside the root are listed as their target, so clients can fetch them;
+//! others are listed as links.
+//!
+//! What it does not do: open data connections or decide who may list (the
+//! session does), or format a single line (that is `ftp_core::listing`).
+
+use std::fs;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::time::SystemTime;
+
+use ftp_core::listing::{format_list_line, format_mlsx_line, Entry, Facts};
+
+use crate::fs::{Jail, VirtualPath};
+
+/// How entries are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `ls -l` lines (LIST, STAT with a path).
+    Long,
+    /// Names only (NLST).
+    Names,
+    /// MLSx fact lines (MLSD).
+    Facts(Facts),
+}
+
+/// A LIST or NLST argument split into `ls` flags and a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListArg<'a> {
+    /// Whether hidden (dot) names are shown (`-a`).
+    pub all: bool,
+    /// The path or pattern, empty for the working directory.
+    pub path: &'a [u8],
+}
+
+impl ListArg<'_> {
+    /// Splits leading `-flags` words off `arg`. A lone `-` or a word that does
+    /// not look like flags is taken as the path.
+    pub fn parse(arg: &[u8]) -> ListArg<'_> {
+        let mut all = false;
+        let mut rest = arg;
+        while let Some(word) = rest.strip_prefix(b"-") {
+            let end = word.iter().position(|&b| b == b' ').unwrap_or(word.len());
+            let flags = &word[..end];
+            if flags.is_empty() || !flags.iter().all(u8::is_ascii_alphanumeric) {
+                break;
+            }
+            all |= flags.contains(&b'a');
+            rest = word[end..].trim_ascii_start();
+        }
+        ListArg { all, path: rest }
+    }
+}
+
+/// The entries a listing shows, and the prefix NLST puts before each name.
+#[derive(Debug)]
+pub struct Listing {
+    /// The entries, sorted by name.
+    pub entries: Vec<Entry>,
+    /// `dir/` when a directory other than the working one was named, so that
+    /// NLST names can be given back to RETR as they are.
+    pub prefix: Vec<u8>,
+}
+
+/// Lists `arg` relative to `cwd`: a directory's entries, a single file, or
+/// the entries of a directory matching a pattern in the last component.
+pub fn list(jail: &Jail, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Result<Listing> {
+    let target = cwd.join(arg.path);
+    let prefix = if target == *cwd {
+        None
+    } else {
+        display_prefix(arg.path)
+    };
+    match target.file_name().filter(|name| is_pattern(name)) {
+        Some(pattern) => {
+            let dir = jail.existing(&target.parent())?;
+            let mut entries = read_dir(jail, &dir, arg.all)?;
+            entries.retain(|entry| glob_match(pattern, &entry.name));
+            let prefix = prefix.map(|p| parent_prefix(&p)).unwrap_or_default();
+            Ok(Listing { entries, prefix })
+        }
+        None => {
+            let real = jail.existing(&target)?;
+            if fs::metadata(&real)?.is_dir() {
+                let entries = read_dir(jail, &real, arg.all)?;
+                Ok(Listing {
+                    entries,
+                    prefix: prefix.unwrap_or_default(),
+                })
+            } else {
+                // A single file is listed under the name the client gave.
+                let entry = entry(jail, &real, arg.path.to_vec())?;
+                Ok(Listing {
+                    entries: vec![entry],
+                    prefix: Vec::new(),
+                })
+            }
+        }
+    }
+}
+
+/// One entry for `real`, named `name`.
+pub fn entry(jail: &Jail, real: &Path, name: Vec<u8>) -> io::Result<Entry> {
+    let link = fs::symlink_metadata(real)?;
+    let meta = if link.file_type().is_symlink() && followed_inside(jail, real) {
+        fs::metadata(real)?
+    } else {
+        link
+    };
+    Ok(Entry::from_metadata(name, &meta))
+}
+
+/// Renders entries as lines with CRLF, for the data connection.
+pub fn render(listing: &Listing, format: Format, writable: bool, now: SystemTime) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in &listing.entries {
+        match format {
+            Format::Long => out.extend(format_list_line(entry, now)),
+            Format::Names => {
+                out.extend_from_slice(&listing.prefix);
+                out.extend_from_slice(&entry.name);
+            }
+            Format::Facts(facts) => out.extend(format_mlsx_line(entry, &facts, writable)),
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Whether `*` or `?` matches `name` with `pattern` (no character classes).
+pub fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some((b'*', rest)) => (0..=name.len()).any(|skip| glob_match(rest, &name[skip..])),
+        Some((b'?', rest)) => !name.is_empty() && glob_match(rest, &name[1..]),
+        Some((byte, rest)) => name.first() == Some(byte) && glob_match(rest, &name[1..]),
+    }
+}
+
+fn is_pattern(name: &[u8]) -> bool {
+    name.iter().any(|&b| b == b'*' || b == b'?')
+}
+
+fn read_dir(jail: &Jail, dir: &Path, all: bool) -> io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for item in fs::read_dir(dir)? {
+        let item = item?;
+        let name = item.file_name().as_bytes().to_vec();
+        if !all && name.starts_with(b".") {
+            continue;
+        }
+        // An entry that vanished or cannot be read is left out.
+        if let Ok(entry) = entry(jail, &item.path(), name) {
+            entries.push(entry);
+        }
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+fn followed_inside(jail: &Jail, real: &Path) -> bool {
+    real.canonicalize()
+        .is_ok_and(|target| target.starts_with(jail.root()))
+}
+
+/// `path/` for a path the client named (without trailing slashes), if any.
+fn display_prefix(path: &[u8]) -> Option<Vec<u8>> {
+    let trimmed = match path.iter().rposition(|&b| b != b'/') {
+        Some(last) => &path[..=last],
+        None if path.is_empty() => return None,
+        None => b"/",
+    };
+    let mut prefix = trimmed.to_vec();
+    if !prefix.ends_with(b"/") {
+        prefix.push(b'/');
+    }
+    Some(prefix)
+}
+
+/// The directory part of a prefix built from a pattern: `dir/*.txt/` → `dir/`.
+fn parent_prefix(prefix: &[u8]) -> Vec<u8> {
+    let without_slash = &prefix[..prefix.len().saturating_sub(1)];
+    match without_slash.iter().rposition(|&b| b == b'/') {
+        Some(slash) => without_slash[..=slash].to_vec(),
+        None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::tests::Scratch;
+    use ftp_core::listing::EntryKind;
+
+    fn names(listing: &Listing) -> Vec<&[u8]> {
+        listing.entries.iter().map(|e| e.name.as_slice()).collect()
+    }
+
+    #[test]
+    fn ls_flags_are_split_from_the_path() {
+        assert_eq!(
+            ListArg::parse(b"-la"),
+            ListArg {
+                all: true,
+                path: b""
+            }
+        );
+        assert_eq!(
+            ListArg::parse(b"-l pub"),
+            ListArg {
+                all: false,
+                path: b"pub"
+            }
+        );
+        assert_eq!(
+            ListArg::parse(b"-a -l x y"),
+            ListArg {
+                all: true,
+                path: b"x y"
+            }
+        );
+        assert_eq!(
+            ListArg::parse(b"pub"),
+            ListArg {
+                all: false,
+                path: b"pub"
+            }
+        );
+        assert_eq!(
+            ListArg::parse(b"-"),
+            ListArg {
+                all: false,
+                path: b"-"
+            }
+        );
+        assert_eq!(
+            ListArg::parse(b"-my-file"),
+            ListArg {
+                all: false,
+                path: b"-my-file"
+            }
+        );
+    }
+
+    #[test]
+    fn glob_patterns_match_like_a_shell() {
+        assert!(glob_match(b"*.txt", b"a.txt"));
+        assert!(glob_match(b"*.txt", b".txt"));
+        assert!(!glob_match(b"*.txt", b"a.txt.gz"));
+        assert!(glob_match(b"a?c", b"abc"));
+        assert!(!glob_match(b"a?c", b"ac"));
+        assert!(glob_match(b"*", b""));
+        assert!(glob_match(b"\xff*", b"\xff\xfe"));
+    }
+
+    fn tree() -> (Scratch, Jail) {
+        let dir = Scratch::new("list");
+        fs::create_dir(dir.0.join("sub")).expect("mkdir");
+        fs::write(dir.0.join("b.txt"), b"bb").expect("write");
+        fs::write(dir.0.join("a.txt"), b"a").expect("write");
+        fs::write(dir.0.join(".hidden"), b"h").expect("write");
+        fs::write(dir.0.join("sub/c.bin"), b"ccc").expect("write");
+        let jail = Jail::new(&dir.0).expect("jail");
+        (dir, jail)
+    }
+
+    #[test]
+    fn directories_are_listed_sorted_without_hidden_names_unless_asked() {
+        let (_dir, jail) = tree();
+        let root = VirtualPath::root();
+        let listing = list(&jail, &root, &ListArg::parse(b"")).expect("list");
+        assert_eq!(names(&listing), [&b"a.txt"[..], b"b.txt", b"sub"]);
+        assert_eq!(listing.prefix, b"");
+        let listing = list(&jail, &root, &ListArg::parse(b"-a")).expect("list");
+        assert_eq!(names(&listing)[0], b".hidden");
+        let listing = list(&jail, &root, &ListArg::parse(b"sub/")).expect("list");
+        assert_eq!(listing.prefix, b"sub/");
+        assert_eq!(listing.entries[0].kind, EntryKind::File);
+        assert_eq!(listing.entries[0].size, Some(3));
+    }
+
+    #[test]
+    fn a_file_is_listed_under_the_name_given_and_patterns_filter() {
+        let (_dir, jail) = tree();
+        let sub = VirtualPath::root().join(b"sub");
+        let listing = list(&jail, &sub, &ListArg::parse(b"../a.txt")).expect("list");
+        assert_eq!(names(&listing), [&b"../a.txt"[..]]);
+        let root = VirtualPath::root();
+        let listing = list(&jail, &root, &ListArg::parse(b"*.txt")).expect("list");
+        assert_eq!(names(&listing), [&b"a.txt"[..], b"b.txt"]);
+        let listing = list(&jail, &root, &ListArg::parse(b"sub/*.bin")).expect("list");
+        assert_eq!(
+            render(&listing, Format::Names, false, SystemTime::now()),
+            b"sub/c.bin\r\n"
+        );
+        assert!(list(&jail, &root, &ListArg::parse(b"missing")).is_err());
+    }
+
+    #[test]
+    fn rendering_ends_lines_with_crlf_in_every_format() {
+        let (_dir, jail) = tree();
+        let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"sub")).expect("list");
+        let now = SystemTime::now();
+        assert_eq!(
+            render(&listing, Format::Names, false, now),
+            b"sub/c.bin\r\n"
+        );
+        let long = render(&listing, Format::Long, false, now);
+        assert!(
+            long.starts_with(b"-rw") && long.ends_with(b" c.bin\r\n"),
+            "{long:?}"
+        );
+        let facts = render(&listing, Format::Facts(Facts::default()), false, now);
+        assert!(facts.starts_with(b"type=file;size=3;") && facts.ends_with(b" c.bin\r\n"));
+    }
+
+    #[test]
+    fn symlinks_inside_are_followed_and_outside_are_not() {
+        let outside = Scratch::new("list-outside");
+        fs::write(outside.0.join("secret"), b"12345").expect("write");
+        let (dir, jail) = tree();
+        std::os::unix::fs::symlink(outside.0.join("secret"), dir.0.join("out")).expect("link");
+        std::os::unix::fs::symlink("a.txt", dir.0.join("in")).expect("link");
+        let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"")).expect("list");
+        let find = |name: &[u8]| listing.entries.iter().find(|e| e.name == name).cloned();
+        assert_eq!(
+            find(b"in").map(|e| (e.kind, e.size)),
+            Some((EntryKind::File, Some(1)))
+        );
+        assert_eq!(find(b"out").map(|e| e.kind), Some(EntryKind::Symlink));
+    }
+}

@@ -1,0 +1,276 @@
+//! Running the server: standalone accept loops, session limits, inetd mode.
+//!
+//! [`run`] binds every `--listen` address first (a busy address is an error
+//! before anything is served), prints where it listens, and then accepts on
+//! each address in its own thread. Every client gets a thread with a small
+//! stack ([`SESSION_STACK_SIZE`]); when the server already has
+//! `--max-sessions` sessions, or `--max-per-ip` from the client's address, the
+//! client gets `421` and is closed.
+//!
+//! In inetd mode ([`run_inetd`]) one session runs on stdin/stdout. When stdin
+//! is a socket (inetd, xinetd, systemd `Accept=yes`) it is used as one, so the
+//! session knows both addresses (passive mode listens on the local one;
+//! active mode checks the peer) and has timeouts. When stdin is not a socket
+//! (a pipe, e.g. over ssh or in tests) the session behaves as if the client
+//! were on 127.0.0.1: passive mode listens on loopback and data connections
+//! are accepted from loopback only; there is no idle timeout, as pipes have no
+//! read timeouts.
+//!
+//! What it does not do: parse options ([`crate::config`]) or speak FTP
+//! ([`crate::conn`]).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsFd;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::conn::{self, Shared};
+use crate::xferlog::XferLog;
+
+/// Stack size of a session thread. Measured: the deepest path (a LIST of a
+/// large directory with logging at trace level) needs far less; an idle
+/// session touches only a few pages of it.
+pub const SESSION_STACK_SIZE: usize = 128 << 10;
+
+/// Serves on every configured address until the process is stopped.
+/// Returns an error message if an address cannot be bound.
+pub fn run(config: Config) -> Result<(), String> {
+    let shared = shared(config)?;
+    let mut listeners = Vec::new();
+    for addr in &shared.config.listen {
+        let listener =
+            TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|err| format!("{addr}: {err}"))?;
+        println!("ftp-server: listening on {}", url(bound));
+        listeners.push(listener);
+    }
+    describe(&shared.config);
+    let limits = Arc::new(Limits::new(
+        shared.config.max_sessions,
+        shared.config.max_per_ip,
+    ));
+    let mut threads = Vec::new();
+    for listener in listeners {
+        let (shared, limits) = (shared.clone(), Arc::clone(&limits));
+        let thread = thread::Builder::new()
+            .name("accept".to_string())
+            .spawn(move || accept_loop(&listener, &shared, &limits))
+            .map_err(|err| format!("cannot start the accept thread: {err}"))?;
+        threads.push(thread);
+    }
+    for thread in threads {
+        let _ = thread.join();
+    }
+    Ok(())
+}
+
+/// Serves one session on stdin/stdout; see the module documentation.
+pub fn run_inetd(config: Config) -> Result<(), String> {
+    let shared = shared(config)?;
+    let socket = io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(TcpStream::from)
+        .ok()
+        .filter(|stream| stream.peer_addr().is_ok() && stream.local_addr().is_ok());
+    match socket {
+        Some(stream) => {
+            conn::serve_tcp(stream, &shared).map_err(|err| format!("inetd socket: {err}"))
+        }
+        None => {
+            let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+            conn::serve(
+                io::stdin(),
+                Box::new(io::stdout()),
+                loopback,
+                loopback,
+                &shared,
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The configuration and the opened xferlog.
+fn shared(config: Config) -> Result<Shared, String> {
+    let xferlog = match &config.xferlog {
+        Some(path) => {
+            Some(Arc::new(XferLog::open(path).map_err(|err| {
+                format!("xferlog {}: {err}", path.display())
+            })?))
+        }
+        None => None,
+    };
+    Ok(Shared {
+        config: Arc::new(config),
+        xferlog,
+    })
+}
+
+/// `ftp://127.0.0.1:2121/` or `ftp://[::1]:2121/`.
+fn url(addr: SocketAddr) -> String {
+    format!("ftp://{addr}/")
+}
+
+/// Says what is served to whom, on stdout.
+fn describe(config: &Config) {
+    let users = config.users.named().len();
+    let anonymous = match config.users.anonymous() {
+        Some(access) => format!("anonymous ({access})"),
+        None => "no anonymous".to_string(),
+    };
+    println!(
+        "ftp-server: serving {} to {users} user(s) and {anonymous}",
+        config.root.display()
+    );
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Shared, limits: &Arc<Limits>) {
+    for stream in listener.incoming() {
+        match stream {
+            Ok(stream) => start_session(stream, shared, limits),
+            Err(err) => {
+                // Out of file descriptors, typically: do not spin.
+                log::warn!("accept failed: {err}");
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
+    let Ok(peer) = stream.peer_addr() else { return };
+    let Some(slot) = Limits::acquire(limits, peer.ip()) else {
+        log::warn!("{peer}: refused, too many sessions");
+        refuse(stream, "Too many sessions; try again later");
+        return;
+    };
+    let session_shared = shared.clone();
+    let spawned = thread::Builder::new()
+        .name("session".to_string())
+        .stack_size(SESSION_STACK_SIZE)
+        .spawn(move || {
+            let _slot = slot;
+            if let Err(err) = conn::serve_tcp(stream, &session_shared) {
+                log::warn!("{peer}: {err}");
+            }
+        });
+    if let Err(err) = spawned {
+        log::error!("{peer}: cannot start a session thread: {err}");
+    }
+}
+
+/// Sends 421 and closes; a client that does not read cannot stall us.
+fn refuse(mut stream: TcpStream, text: &str) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = stream.write_all(format!("421 {text}\r\n").as_bytes());
+}
+
+/// Session counts, in all and per client address.
+#[derive(Debug)]
+struct Limits {
+    max_total: usize,
+    max_per_ip: usize,
+    counts: Mutex<Counts>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    total: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+/// A session's place in the limits, given back when dropped.
+#[derive(Debug)]
+struct Slot {
+    limits: Arc<Limits>,
+    ip: IpAddr,
+}
+
+impl Limits {
+    fn new(max_total: usize, max_per_ip: usize) -> Limits {
+        Limits {
+            max_total,
+            max_per_ip,
+            counts: Mutex::new(Counts::default()),
+        }
+    }
+
+    /// A slot for a session from `ip`, or `None` when a limit is reached.
+    fn acquire(limits: &Arc<Limits>, ip: IpAddr) -> Option<Slot> {
+        let ip = ip.to_canonical();
+        let mut counts = limits.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let from_ip = counts.per_ip.get(&ip).copied().unwrap_or(0);
+        if counts.total >= limits.max_total || from_ip >= limits.max_per_ip {
+            return None;
+        }
+        counts.total += 1;
+        counts.per_ip.insert(ip, from_ip + 1);
+        Some(Slot {
+            limits: Arc::clone(limits),
+            ip,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .limits
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        counts.total -= 1;
+        if let Some(count) = counts.per_ip.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                counts.per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn limits_count_in_all_and_per_address() {
+        let limits = Arc::new(Limits::new(3, 2));
+        let a1 = Limits::acquire(&limits, ip("10.0.0.1")).expect("first");
+        let _a2 = Limits::acquire(&limits, ip("::ffff:10.0.0.1")).expect("mapped is the same ip");
+        assert!(
+            Limits::acquire(&limits, ip("10.0.0.1")).is_none(),
+            "per-ip limit"
+        );
+        let _b1 = Limits::acquire(&limits, ip("10.0.0.2")).expect("other ip");
+        assert!(
+            Limits::acquire(&limits, ip("10.0.0.3")).is_none(),
+            "global limit"
+        );
+        drop(a1);
+        assert!(
+            Limits::acquire(&limits, ip("10.0.0.3")).is_some(),
+            "slot given back"
+        );
+    }
+
+    #[test]
+    fn urls_bracket_ipv6() {
+        assert_eq!(
+            url("127.0.0.1:2121".parse().expect("addr")),
+            "ftp://127.0.0.1:2121/"
+        );
+        assert_eq!(url("[::1]:21".parse().expect("addr")), "ftp://[::1]:21/");
+    }
+}

@@ -1,0 +1,190 @@
+//! The session's file-system commands: CWD, MKD, RMD, DELE, RNFR/RNTO,
+//! SIZE, MDTM, MFMT and SITE (HELP, CHMOD), and the mapping of I/O errors to
+//! reply codes. Every path goes through the jail; replies name virtual paths
+//! only.
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+
+use ftp_core::listing::{format_timestamp, parse_timestamp};
+use ftp_core::Reply;
+
+use super::{quoted, Ctx, Outcome, Session};
+use crate::fs::VirtualPath;
+
+/// ENAMETOOLONG on Linux.
+const NAME_TOO_LONG: i32 = 36;
+
+/// The reply for a failed file operation. Texts are fixed: an OS error
+/// message could carry a real path.
+pub(crate) fn fs_error(err: &io::Error) -> Reply {
+    use io::ErrorKind as Kind;
+    let (code, text) = match err.kind() {
+        Kind::NotFound => (550, "No such file or directory"),
+        Kind::PermissionDenied => (550, "Permission denied"),
+        Kind::AlreadyExists => (550, "File exists"),
+        Kind::DirectoryNotEmpty => (550, "Directory not empty"),
+        Kind::IsADirectory => (550, "Is a directory"),
+        Kind::NotADirectory => (550, "Not a directory"),
+        Kind::StorageFull => (452, "Insufficient storage space"),
+        Kind::QuotaExceeded => (552, "Storage quota exceeded"),
+        Kind::InvalidInput => (553, "File name not allowed"),
+        _ if err.raw_os_error() == Some(NAME_TOO_LONG) => (553, "File name too long"),
+        _ => (451, "Local error in processing"),
+    };
+    Reply::new(code, text)
+}
+
+impl Session {
+    /// The virtual path `arg` names from the working directory.
+    pub(super) fn resolve(&self, arg: &[u8]) -> VirtualPath {
+        self.cwd.join(arg)
+    }
+
+    /// CWD and CDUP.
+    pub(super) fn cwd(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        match ctx.jail.existing(&path).and_then(fs::metadata) {
+            Ok(meta) if meta.is_dir() => {
+                let reply = Reply::new(250, format!("Directory changed to {}", quoted(&path)));
+                self.cwd = path;
+                Outcome::from(reply)
+            }
+            Ok(_) => Outcome::reply(550, "Not a directory"),
+            Err(err) => Outcome::from(fs_error(&err)),
+        }
+    }
+
+    pub(super) fn mkd(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        self.change(ctx, &path, |real| fs::create_dir(real))
+            .unwrap_or_else(|| Outcome::reply(257, format!("{} created", quoted(&path))))
+    }
+
+    pub(super) fn rmd(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        self.change(ctx, &path, |real| fs::remove_dir(real))
+            .unwrap_or_else(|| Outcome::reply(250, "Directory removed"))
+    }
+
+    pub(super) fn dele(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        let outcome = self.change(ctx, &path, |real| {
+            if fs::symlink_metadata(real)?.is_dir() {
+                return Err(io::ErrorKind::IsADirectory.into());
+            }
+            fs::remove_file(real)
+        });
+        if outcome.is_none() {
+            log::info!("{}: {} deleted {path}", self.peer, ctx.account.name);
+        }
+        outcome.unwrap_or_else(|| Outcome::reply(250, "File deleted"))
+    }
+
+    pub(super) fn rnfr(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        let exists = |real: &std::path::Path| fs::symlink_metadata(real).map(drop);
+        if let Some(refused) = self.change(ctx, &path, exists) {
+            return refused;
+        }
+        self.rename_from = Some(path);
+        Outcome::reply(350, "Ready for RNTO")
+    }
+
+    pub(super) fn rnto(&mut self, ctx: &Ctx<'_>, from: Option<VirtualPath>, arg: &[u8]) -> Outcome {
+        let Some(from) = from else {
+            return Outcome::reply(503, "Send RNFR first");
+        };
+        let to = self.resolve(arg);
+        let rename = |real_to: &std::path::Path| fs::rename(ctx.jail.entry(&from)?, real_to);
+        self.change(ctx, &to, rename)
+            .unwrap_or_else(|| Outcome::reply(250, "Rename successful"))
+    }
+
+    pub(super) fn size(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        match ctx.jail.existing(&path).and_then(fs::metadata) {
+            Ok(meta) if meta.is_file() => Outcome::reply(213, meta.len().to_string()),
+            Ok(_) => Outcome::reply(550, "Not a regular file"),
+            Err(err) => Outcome::from(fs_error(&err)),
+        }
+    }
+
+    pub(super) fn mdtm(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        match ctx
+            .jail
+            .existing(&path)
+            .and_then(fs::metadata)
+            .and_then(|m| m.modified())
+        {
+            Ok(time) => Outcome::reply(213, format_timestamp(time)),
+            Err(err) => Outcome::from(fs_error(&err)),
+        }
+    }
+
+    pub(super) fn mfmt(&mut self, ctx: &Ctx<'_>, time: &str, arg: &[u8]) -> Outcome {
+        let Ok(when) = parse_timestamp(time) else {
+            return Outcome::reply(501, "Time must be YYYYMMDDHHMMSS");
+        };
+        let path = self.resolve(arg);
+        let set = |real: &std::path::Path| File::open(real)?.set_modified(when);
+        self.change_existing(ctx, &path, set).unwrap_or_else(|| {
+            Outcome::reply(213, format!("Modify={}; {path}", format_timestamp(when)))
+        })
+    }
+
+    /// SITE HELP and SITE CHMOD.
+    pub(super) fn site(&mut self, ctx: &Ctx<'_>, arg: &str) -> Outcome {
+        let (command, rest) = arg.trim().split_once(' ').unwrap_or((arg.trim(), ""));
+        match command.to_ascii_uppercase().as_str() {
+            "HELP" => Outcome::reply(214, "SITE commands: CHMOD HELP"),
+            "CHMOD" => self.chmod(ctx, rest.trim()),
+            _ => Outcome::reply(500, format!("Unknown SITE command {command}")),
+        }
+    }
+
+    fn chmod(&mut self, ctx: &Ctx<'_>, arg: &str) -> Outcome {
+        let parsed = arg
+            .split_once(' ')
+            .and_then(|(mode, path)| Some((u32::from_str_radix(mode, 8).ok()?, path)));
+        let Some((mode, path)) = parsed.filter(|&(mode, _)| mode <= 0o777) else {
+            return Outcome::reply(501, "Usage: SITE CHMOD <octal mode up to 777> <path>");
+        };
+        let path = self.resolve(path.as_bytes());
+        let set =
+            |real: &std::path::Path| fs::set_permissions(real, fs::Permissions::from_mode(mode));
+        self.change_existing(ctx, &path, set)
+            .unwrap_or_else(|| Outcome::reply(200, "SITE CHMOD command successful"))
+    }
+
+    /// Runs `op` on the entry `path` (not following a final symlink) if the
+    /// account may write; `None` on success, the refusal otherwise.
+    fn change(
+        &self,
+        ctx: &Ctx<'_>,
+        path: &VirtualPath,
+        op: impl FnOnce(&std::path::Path) -> io::Result<()>,
+    ) -> Option<Outcome> {
+        if !ctx.writable {
+            return Some(Outcome::reply(550, "Permission denied: read-only account"));
+        }
+        let result = ctx.jail.entry(path).and_then(|real| op(&real));
+        result.err().map(|err| Outcome::from(fs_error(&err)))
+    }
+
+    /// Like [`Session::change`], on an existing file with symlinks followed.
+    fn change_existing(
+        &self,
+        ctx: &Ctx<'_>,
+        path: &VirtualPath,
+        op: impl FnOnce(&std::path::Path) -> io::Result<()>,
+    ) -> Option<Outcome> {
+        if !ctx.writable {
+            return Some(Outcome::reply(550, "Permission denied: read-only account"));
+        }
+        let result = ctx.jail.existing(path).and_then(|real| op(&real));
+        result.err().map(|err| Outcome::from(fs_error(&err)))
+    }
+}

@@ -1,0 +1,224 @@
+//! The session's data commands: RETR, STOR, APPE, STOU, LIST, NLST, MLSD,
+//! and the listings sent on the control connection (MLST, STAT with a path).
+//!
+//! Each transfer command checks permissions and the data setup, opens the
+//! file (or renders the listing) and hands the connection a [`Transfer`]
+//! with the 150 reply. Errors found here are answered at once, before any
+//! data connection is opened.
+
+use std::fs::{self, File};
+use std::io::{Seek, SeekFrom};
+use std::time::SystemTime;
+
+use ftp_core::listing::format_mlsx_line;
+use ftp_core::transfer::Representation;
+use ftp_core::Reply;
+
+use super::files::fs_error;
+use super::{Action, Ctx, Job, ListCommand, Outcome, Record, Session, Transfer};
+use crate::fs::{Upload, VirtualPath, WriteMode};
+use crate::list::{self, Format, ListArg};
+
+impl Session {
+    pub(super) fn retr(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let offset = self.rest.take().unwrap_or(0);
+        let data = match self.take_data() {
+            Ok(data) => data,
+            Err(refused) => return refused,
+        };
+        let path = self.resolve(arg);
+        let opened = ctx
+            .jail
+            .existing(&path)
+            .and_then(File::open)
+            .and_then(|file| {
+                let meta = file.metadata()?;
+                Ok((file, meta))
+            });
+        let (mut file, meta) = match opened {
+            Ok((_, meta)) if !meta.is_file() => return Outcome::reply(550, "Not a plain file"),
+            Ok(opened) => opened,
+            Err(err) => return Outcome::from(fs_error(&err)),
+        };
+        if offset > meta.len() {
+            return Outcome::reply(
+                554,
+                format!("Restart offset {offset} is beyond the end of the file"),
+            );
+        }
+        if let Err(err) = file.seek(SeekFrom::Start(offset)) {
+            return Outcome::from(fs_error(&err));
+        }
+        let text = format!(
+            "Opening {} mode data connection for {path} ({} bytes)",
+            self.mode_name(),
+            meta.len() - offset
+        );
+        let record = self.record(ctx, "RETR", path);
+        self.start(data, Job::SendFile(file), Some(record), text)
+    }
+
+    /// STOR and APPE.
+    pub(super) fn stor(&mut self, ctx: &Ctx<'_>, arg: &[u8], verb: &'static str) -> Outcome {
+        let offset = self.rest.take();
+        let data = match self.take_data() {
+            Ok(data) => data,
+            Err(refused) => return refused,
+        };
+        if !ctx.writable {
+            return Outcome::reply(550, "Permission denied: read-only account");
+        }
+        let path = self.resolve(arg);
+        let (mode, target) = match (verb, offset) {
+            ("APPE", _) => (WriteMode::Append, ctx.jail.write_target(&path)),
+            (_, Some(offset)) => (WriteMode::At(offset), ctx.jail.write_target(&path)),
+            (_, None) => (WriteMode::Replace, ctx.jail.entry(&path)),
+        };
+        let upload = match target.and_then(|real| Upload::open(&real, mode)) {
+            Ok(upload) => upload,
+            Err(err) => return Outcome::from(fs_error(&err)),
+        };
+        let text = format!(
+            "Opening {} mode data connection for {path}",
+            self.mode_name()
+        );
+        let record = self.record(ctx, verb, path);
+        self.start(data, Job::Receive(upload), Some(record), text)
+    }
+
+    pub(super) fn stou(&mut self, ctx: &Ctx<'_>) -> Outcome {
+        self.rest = None;
+        let data = match self.take_data() {
+            Ok(data) => data,
+            Err(refused) => return refused,
+        };
+        if !ctx.writable {
+            return Outcome::reply(550, "Permission denied: read-only account");
+        }
+        let created = ctx
+            .jail
+            .existing(&self.cwd)
+            .and_then(|dir| Upload::unique(&dir));
+        let (upload, name) = match created {
+            Ok(created) => created,
+            Err(err) => return Outcome::from(fs_error(&err)),
+        };
+        let path = self.resolve(&name);
+        // RFC 1123 §4.1.2.9: the reply carries the name chosen.
+        let text = format!("FILE: {}", String::from_utf8_lossy(&name));
+        let record = self.record(ctx, "STOU", path);
+        self.start(data, Job::Receive(upload), Some(record), text)
+    }
+
+    /// LIST, NLST and MLSD.
+    pub(super) fn list(&mut self, ctx: &Ctx<'_>, arg: &[u8], command: ListCommand) -> Outcome {
+        self.rest = None;
+        let data = match self.take_data() {
+            Ok(data) => data,
+            Err(refused) => return refused,
+        };
+        let (arg, format) = match command {
+            ListCommand::List => (ListArg::parse(arg), Format::Long),
+            ListCommand::Nlst => (ListArg::parse(arg), Format::Names),
+            // MLSD takes a directory name, never flags (RFC 3659 §7.1).
+            ListCommand::Mlsd => (
+                ListArg {
+                    all: true,
+                    path: arg,
+                },
+                Format::Facts(self.facts),
+            ),
+        };
+        if command == ListCommand::Mlsd {
+            let is_dir = ctx
+                .jail
+                .existing(&self.resolve(arg.path))
+                .and_then(fs::metadata);
+            match is_dir {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => return Outcome::reply(501, "MLSD needs a directory; use MLST for a file"),
+                Err(err) => return Outcome::from(fs_error(&err)),
+            }
+        }
+        let listing = match list::list(ctx.jail, &self.cwd, &arg) {
+            Ok(listing) => listing,
+            Err(err) => return Outcome::from(fs_error(&err)),
+        };
+        let bytes = list::render(&listing, format, ctx.writable, SystemTime::now());
+        let text = "Opening ASCII mode data connection for file list".to_string();
+        self.start(data, Job::SendListing(bytes), None, text)
+    }
+
+    /// MLST: the facts of one entry on the control connection.
+    pub(super) fn mlst(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let path = self.resolve(arg);
+        let name = path.as_bytes().to_vec();
+        match ctx
+            .jail
+            .existing(&path)
+            .and_then(|real| list::entry(ctx.jail, &real, name))
+        {
+            Ok(entry) => {
+                let line = format_mlsx_line(&entry, &self.facts, ctx.writable);
+                let lines = vec![
+                    format!("Listing {path}"),
+                    format!(" {}", String::from_utf8_lossy(&line)),
+                    "End".to_string(),
+                ];
+                Outcome::from(Reply::multiline(250, lines))
+            }
+            Err(err) => Outcome::from(fs_error(&err)),
+        }
+    }
+
+    /// STAT with a path: an `ls -l` listing on the control connection.
+    pub(super) fn stat_path(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
+        let arg = ListArg::parse(arg);
+        match list::list(ctx.jail, &self.cwd, &arg) {
+            Ok(listing) => {
+                let bytes = list::render(&listing, Format::Long, ctx.writable, SystemTime::now());
+                let mut lines = vec![format!("Status of {}:", String::from_utf8_lossy(arg.path))];
+                lines.extend(
+                    String::from_utf8_lossy(&bytes)
+                        .split_terminator("\r\n")
+                        .map(str::to_string),
+                );
+                lines.push("End of status".to_string());
+                Outcome::from(Reply::multiline(213, lines))
+            }
+            Err(err) => Outcome::from(fs_error(&err)),
+        }
+    }
+
+    fn start(
+        &self,
+        data: super::DataSetup,
+        job: Job,
+        record: Option<Record>,
+        text: String,
+    ) -> Outcome {
+        let transfer = Transfer {
+            data,
+            job,
+            repr: self.repr,
+            record,
+        };
+        Outcome::then(Reply::new(150, text), Action::Transfer(Box::new(transfer)))
+    }
+
+    fn record(&self, ctx: &Ctx<'_>, verb: &'static str, path: VirtualPath) -> Record {
+        Record {
+            verb,
+            path,
+            user: ctx.account.name.clone(),
+            anonymous: ctx.account.anonymous,
+        }
+    }
+
+    fn mode_name(&self) -> &'static str {
+        match self.repr {
+            Representation::Ascii => "ASCII",
+            Representation::Binary => "BINARY",
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! A running transfer: its own thread, a byte counter, and a way to abort it.
+//!
+//! [`Running::spawn`] moves the data of a [`Transfer`] over an open data
+//! connection on a new thread. When the copy ends, the thread closes the data
+//! connection, commits or discards an upload, sends the final reply itself
+//! (226, 426, 451, 452) through the shared [`ControlWriter`], and logs the
+//! transfer. The control thread meanwhile reads on: [`Running::bytes`] answers
+//! STAT, [`Running::abort`] shuts the data socket down so the copy fails at
+//! once, and [`Running::wait`] lets the next command wait its turn.
+//!
+//! What it does not do: open the data connection (that is [`crate::conn`]) or
+//! decide what to transfer (the session).
+
+use std::io;
+use std::net::{IpAddr, Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Instant, SystemTime};
+
+use ftp_core::transfer::{copy, Direction, Representation};
+use ftp_core::{Error, Reply};
+
+use crate::conn::ControlWriter;
+use crate::session::{DataSetup, Job, Transfer};
+use crate::xferlog::{XferEntry, XferLog};
+
+/// Stack size of a transfer thread: the copy buffers are on the heap.
+const TRANSFER_STACK_SIZE: usize = 128 << 10;
+
+/// What the transfer thread needs to know besides the transfer itself.
+pub struct XferContext {
+    /// The client's address, for logs.
+    pub peer: IpAddr,
+    /// How the data connection was opened, for logs.
+    pub data: DataSetup,
+    /// Where to write the xferlog line, if anywhere.
+    pub xferlog: Option<Arc<XferLog>>,
+}
+
+/// A transfer running on its own thread.
+pub struct Running {
+    thread: JoinHandle<bool>,
+    data: TcpStream,
+    aborted: Arc<AtomicBool>,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Running {
+    /// Starts moving `transfer`'s data over `stream`; the final reply goes to
+    /// `writer`.
+    pub fn spawn(
+        transfer: Transfer,
+        stream: TcpStream,
+        writer: ControlWriter,
+        context: XferContext,
+    ) -> io::Result<Running> {
+        let data = stream.try_clone()?;
+        let aborted = Arc::new(AtomicBool::new(false));
+        let bytes = Arc::new(AtomicU64::new(0));
+        let (thread_aborted, thread_bytes) = (Arc::clone(&aborted), Arc::clone(&bytes));
+        let thread = thread::Builder::new()
+            .name("transfer".to_string())
+            .stack_size(TRANSFER_STACK_SIZE)
+            .spawn(move || {
+                let run = Run {
+                    stream,
+                    aborted: thread_aborted,
+                    bytes: thread_bytes,
+                };
+                run.finish(transfer, &writer, &context)
+            })?;
+        Ok(Running {
+            thread,
+            data,
+            aborted,
+            bytes,
+        })
+    }
+
+    /// Bytes moved so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Whether the thread has ended (its reply is sent).
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
+
+    /// Aborts the transfer and waits for its 426. Returns whether there was
+    /// anything to abort (false when it had already completed).
+    pub fn abort(self) -> bool {
+        self.aborted.store(true, Ordering::SeqCst);
+        // Wakes a copy blocked on the socket: reads see the end, writes fail.
+        let _ = self.data.shutdown(Shutdown::Both);
+        self.thread.join().unwrap_or(false)
+    }
+
+    /// Waits for the transfer to end by itself.
+    pub fn wait(self) {
+        let _ = self.thread.join();
+    }
+}
+
+/// The transfer thread's side.
+struct Run {
+    stream: TcpStream,
+    aborted: Arc<AtomicBool>,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Run {
+    /// Runs the transfer, sends the final reply, logs. Returns whether the
+    /// transfer was ended by an abort.
+    fn finish(mut self, transfer: Transfer, writer: &ControlWriter, context: &XferContext) -> bool {
+        let started = Instant::now();
+        let result = self.copy(transfer.job, transfer.repr);
+        // The client reads to the end of the data before it reads the reply.
+        let _ = self.stream.shutdown(Shutdown::Both);
+        let aborted = self.aborted.load(Ordering::SeqCst);
+        let reply = final_reply(&result, aborted);
+        let _ = writer.send(&reply);
+        let elapsed = started.elapsed();
+        let moved = self.bytes.load(Ordering::Relaxed);
+        if let Some(record) = &transfer.record {
+            let complete = reply.code.0 == 226;
+            log::info!(
+                "{}: {} {} {}: {moved} bytes in {:.3} s ({}, {}) {}",
+                context.peer,
+                record.user,
+                record.verb,
+                record.path,
+                elapsed.as_secs_f64(),
+                repr_name(transfer.repr),
+                data_mode(context.data),
+                if complete { "complete" } else { "incomplete" },
+            );
+            if let Some(xferlog) = &context.xferlog {
+                xferlog.write(&XferEntry {
+                    when: SystemTime::now(),
+                    duration: elapsed,
+                    host: context.peer,
+                    bytes: moved,
+                    record,
+                    ascii: transfer.repr == Representation::Ascii,
+                    complete,
+                });
+            }
+        }
+        aborted && reply.code.0 == 426
+    }
+
+    /// Moves the data; an upload is committed only if all went well.
+    fn copy(&mut self, job: Job, repr: Representation) -> Result<u64, Error> {
+        let counter = Arc::clone(&self.bytes);
+        let mut progress = |n: u64| counter.store(n, Ordering::Relaxed);
+        match job {
+            Job::SendFile(mut file) => copy(
+                &mut file,
+                &mut self.stream,
+                repr,
+                Direction::Send,
+                Some(&mut progress),
+            ),
+            Job::SendListing(listing) => {
+                let bytes = Representation::Binary;
+                copy(
+                    &mut listing.as_slice(),
+                    &mut self.stream,
+                    bytes,
+                    Direction::Send,
+                    Some(&mut progress),
+                )
+            }
+            Job::Receive(mut upload) => {
+                let moved = copy(
+                    &mut self.stream,
+                    upload.file(),
+                    repr,
+                    Direction::Receive,
+                    Some(&mut progress),
+                )?;
+                // The end of the data after an ABOR is no end of file.
+                if self.aborted.load(Ordering::SeqCst) {
+                    return Ok(moved);
+                }
+                upload.file().sync_data()?;
+                upload.commit()?;
+                Ok(moved)
+            }
+        }
+    }
+}
+
+/// The final reply of a transfer.
+fn final_reply(result: &Result<u64, Error>, aborted: bool) -> Reply {
+    use io::ErrorKind as Kind;
+    if aborted {
+        return Reply::new(426, "Connection closed; transfer aborted");
+    }
+    match result {
+        Ok(bytes) => Reply::new(226, format!("Transfer complete ({bytes} bytes)")),
+        Err(Error::Timeout(_)) => Reply::new(426, "Data connection timed out; transfer aborted"),
+        Err(Error::Io(err)) => match err.kind() {
+            Kind::StorageFull => Reply::new(452, "Insufficient storage space; transfer aborted"),
+            Kind::QuotaExceeded => Reply::new(552, "Storage quota exceeded; transfer aborted"),
+            Kind::BrokenPipe
+            | Kind::ConnectionReset
+            | Kind::ConnectionAborted
+            | Kind::NotConnected
+            | Kind::UnexpectedEof => Reply::new(426, "Data connection broken; transfer aborted"),
+            _ => Reply::new(451, "Local error; transfer aborted"),
+        },
+        Err(Error::ConnectionClosed) => Reply::new(426, "Data connection broken; transfer aborted"),
+        Err(_) => Reply::new(451, "Local error; transfer aborted"),
+    }
+}
+
+fn repr_name(repr: Representation) -> &'static str {
+    match repr {
+        Representation::Ascii => "ascii",
+        Representation::Binary => "binary",
+    }
+}
+
+/// `passive EPSV` or `active PORT`, for logs.
+fn data_mode(data: DataSetup) -> String {
+    match data {
+        DataSetup::Active { verb, .. } => format!("active {verb}"),
+        DataSetup::Passive(kind) => format!("passive {}", kind.verb()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(result: Result<u64, Error>, aborted: bool) -> u16 {
+        final_reply(&result, aborted).code.0
+    }
+
+    #[test]
+    fn final_replies_follow_rfc_959() {
+        assert_eq!(code(Ok(10), false), 226);
+        assert_eq!(
+            code(Ok(10), true),
+            426,
+            "an aborted upload's end is no end of file"
+        );
+        assert_eq!(
+            code(Err(Error::Timeout(ftp_core::Phase::Transfer)), false),
+            426
+        );
+        assert_eq!(
+            code(
+                Err(io::Error::from(io::ErrorKind::ConnectionReset).into()),
+                false
+            ),
+            426
+        );
+        assert_eq!(
+            code(
+                Err(io::Error::from(io::ErrorKind::StorageFull).into()),
+                false
+            ),
+            452
+        );
+        assert_eq!(
+            code(
+                Err(io::Error::from(io::ErrorKind::PermissionDenied).into()),
+                false
+            ),
+            451
+        );
+    }
+}
