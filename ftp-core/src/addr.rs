@@ -260,7 +260,7 @@ fn epsv_port_field(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reply::tests::XorShift;
+    use crate::test_support::XorShift;
     use std::net::{Ipv6Addr, SocketAddrV6};
 
     fn v4(s: &str) -> SocketAddrV4 {
@@ -543,14 +543,14 @@ mod tests {
     }
 
     fn random_v4(rng: &mut XorShift) -> SocketAddrV4 {
-        let port = 1 + rng.below(65535) as u16;
+        let port = rng.port();
         SocketAddrV4::new(Ipv4Addr::from(rng.next() as u32), port)
     }
 
     fn random_v6(rng: &mut XorShift) -> SocketAddr {
         // Few distinct groups, so that `::` compression happens often.
         let groups: [u16; 8] = std::array::from_fn(|_| rng.pick(&[0, 0, 1, 0xffff, 0x200c]));
-        SocketAddr::new(Ipv6Addr::from(groups).into(), 1 + rng.below(65535) as u16)
+        SocketAddr::new(Ipv6Addr::from(groups).into(), rng.port())
     }
 
     #[test]
@@ -576,8 +576,8 @@ mod tests {
             '0', '1', '2', '5', '9', ',', '.', ':', '|', '!', '(', ')', ' ', 'a', 'f', 'é',
             '\u{7f}',
         ];
-        let len = rng.below(30) as usize;
-        (0..len).map(|_| rng.pick(CHARS)).collect()
+        let len = rng.below(30);
+        rng.pick_many(CHARS, len)
     }
 
     #[test]
@@ -591,11 +591,7 @@ mod tests {
             ];
             let cut_valid: Vec<String> = valid
                 .iter()
-                .map(|text| {
-                    text.chars()
-                        .take(rng.below(text.len() as u64) as usize)
-                        .collect()
-                })
+                .map(|text| text.chars().take(rng.below(text.len())).collect())
                 .collect();
             for text in cut_valid.iter().chain([&random_text(&mut rng)]) {
                 // Whatever is accepted must survive formatting and parsing again.

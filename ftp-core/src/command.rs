@@ -847,6 +847,7 @@ impl fmt::Display for EpsvArg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::XorShift;
     use std::collections::BTreeSet;
     use std::net::{IpAddr, Ipv4Addr};
 
@@ -1489,71 +1490,42 @@ mod tests {
         }
     }
 
-    /// A xorshift64 generator: seeded, reproducible, no crates.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next_u64(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next_u64() % n as u64) as usize
-        }
-
-        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-            items[self.below(items.len())]
-        }
-
-        fn chance(&mut self) -> bool {
-            self.below(2) == 0
-        }
-
-        fn bytes(&mut self, alphabet: &[u8], max_len: usize) -> Vec<u8> {
-            let len = self.below(max_len + 1);
-            (0..len).map(|_| self.pick(alphabet)).collect()
-        }
-
-        /// A name that is not blank, with spaces and bytes that are not UTF-8.
-        fn name(&mut self) -> Vec<u8> {
-            let mut name = self.bytes(b"aZ9 ./-*\t\\\xff\xe9\xc3", 12);
-            name.push(self.pick(b"xyz"));
-            if self.chance() {
-                name.reverse();
-            }
-            name
-        }
-
-        fn path(&mut self) -> PathArg {
-            PathArg(self.name())
-        }
-
-        fn optional_path(&mut self) -> Option<PathArg> {
-            self.chance().then(|| self.path())
-        }
-
-        fn text(&mut self) -> String {
-            lossy(&self.name())
-        }
-
-        fn port(&mut self) -> u16 {
-            1 + self.below(65535) as u16
-        }
-
-        fn digits(&mut self, len: usize) -> String {
-            (0..len)
-                .map(|_| char::from(self.pick(b"0123456789")))
-                .collect()
-        }
+    /// Up to `max_len` bytes, each drawn from `alphabet`.
+    fn random_bytes(rng: &mut XorShift, alphabet: &[u8], max_len: usize) -> Vec<u8> {
+        let len = rng.below(max_len + 1);
+        rng.pick_many(alphabet, len)
     }
 
-    fn random_type(rng: &mut Rng) -> TransferType {
-        let format = |rng: &mut Rng| rng.chance().then(|| rng.pick(&TEXT_FORMATS));
+    /// A name that is not blank, with spaces and bytes that are not UTF-8.
+    fn random_name(rng: &mut XorShift) -> Vec<u8> {
+        let mut name = random_bytes(rng, b"aZ9 ./-*\t\\\xff\xe9\xc3", 12);
+        name.push(rng.pick(b"xyz"));
+        if rng.chance() {
+            name.reverse();
+        }
+        name
+    }
+
+    fn random_path(rng: &mut XorShift) -> PathArg {
+        PathArg(random_name(rng))
+    }
+
+    fn random_optional_path(rng: &mut XorShift) -> Option<PathArg> {
+        rng.chance().then(|| random_path(rng))
+    }
+
+    fn random_text(rng: &mut XorShift) -> String {
+        lossy(&random_name(rng))
+    }
+
+    fn random_digits(rng: &mut XorShift, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(rng.pick(b"0123456789")))
+            .collect()
+    }
+
+    fn random_type(rng: &mut XorShift) -> TransferType {
+        let format = |rng: &mut XorShift| rng.chance().then(|| rng.pick(&TEXT_FORMATS));
         match rng.below(4) {
             0 => TransferType::Ascii(format(rng)),
             1 => TransferType::Ebcdic(format(rng)),
@@ -1562,108 +1534,108 @@ mod tests {
         }
     }
 
-    fn random_host(rng: &mut Rng) -> String {
+    fn random_host(rng: &mut XorShift) -> String {
         match rng.below(3) {
-            0 => lossy(&rng.bytes(b"ab9-.", 10)) + "z",
-            1 => Ipv4Addr::from(rng.next_u64() as u32).to_string(),
+            0 => lossy(&random_bytes(rng, b"ab9-.", 10)) + "z",
+            1 => Ipv4Addr::from(rng.next() as u32).to_string(),
             _ => format!(
                 "[{}]",
-                Ipv6Addr::from(u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()))
+                Ipv6Addr::from(u128::from(rng.next()) << 64 | u128::from(rng.next()))
             ),
         }
     }
 
-    fn random_eprt(rng: &mut Rng) -> SocketAddr {
+    fn random_eprt(rng: &mut XorShift) -> SocketAddr {
         let ip = if rng.chance() {
-            IpAddr::from(Ipv4Addr::from(rng.next_u64() as u32))
+            IpAddr::from(Ipv4Addr::from(rng.next() as u32))
         } else {
             IpAddr::from(Ipv6Addr::from(
-                u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()),
+                u128::from(rng.next()) << 64 | u128::from(rng.next()),
             ))
         };
         SocketAddr::new(ip, rng.port())
     }
 
-    fn random_command(rng: &mut Rng) -> Command {
+    fn random_command(rng: &mut XorShift) -> Command {
         use Command::*;
         match rng.below(44) {
-            0 => User(rng.text()),
+            0 => User(random_text(rng)),
             1 => Pass(if rng.chance() {
-                rng.text()
+                random_text(rng)
             } else {
                 String::new()
             }),
-            2 => Acct(rng.text()),
-            3 => Cwd(rng.path()),
+            2 => Acct(random_text(rng)),
+            3 => Cwd(random_path(rng)),
             4 => Cdup,
-            5 => Smnt(rng.path()),
+            5 => Smnt(random_path(rng)),
             6 => Rein,
             7 => Quit,
             8 => Port(SocketAddrV4::new(
-                Ipv4Addr::from(rng.next_u64() as u32),
+                Ipv4Addr::from(rng.next() as u32),
                 rng.port(),
             )),
             9 => Pasv,
             10 => Type(random_type(rng)),
             11 => Stru(rng.pick(&STRUCTURES)),
             12 => Mode(rng.pick(&MODES)),
-            13 => Retr(rng.path()),
-            14 => Stor(rng.path()),
+            13 => Retr(random_path(rng)),
+            14 => Stor(random_path(rng)),
             15 => Stou,
-            16 => Appe(rng.path()),
+            16 => Appe(random_path(rng)),
             17 => Allo {
-                size: rng.next_u64(),
-                record: rng.chance().then(|| rng.next_u64()),
+                size: rng.next(),
+                record: rng.chance().then(|| rng.next()),
             },
-            18 => Rest(rng.next_u64()),
-            19 => Rnfr(rng.path()),
-            20 => Rnto(rng.path()),
+            18 => Rest(rng.next()),
+            19 => Rnfr(random_path(rng)),
+            20 => Rnto(random_path(rng)),
             21 => Abor,
-            22 => Dele(rng.path()),
-            23 => Rmd(rng.path()),
-            24 => Mkd(rng.path()),
+            22 => Dele(random_path(rng)),
+            23 => Rmd(random_path(rng)),
+            24 => Mkd(random_path(rng)),
             25 => Pwd,
-            26 => List(rng.optional_path()),
-            27 => Nlst(rng.optional_path()),
-            28 => Site(rng.text()),
+            26 => List(random_optional_path(rng)),
+            27 => Nlst(random_optional_path(rng)),
+            28 => Site(random_text(rng)),
             29 => Syst,
-            30 => Stat(rng.optional_path()),
-            31 => Help(rng.chance().then(|| rng.text())),
+            30 => Stat(random_optional_path(rng)),
+            31 => Help(rng.chance().then(|| random_text(rng))),
             32 => Noop,
             33 => Feat,
-            34 => Opts(rng.text()),
+            34 => Opts(random_text(rng)),
             35 => Eprt(random_eprt(rng)),
             36 => Epsv(match rng.below(3) {
                 0 => None,
                 1 => Some(EpsvArg::All),
-                _ => Some(EpsvArg::Protocol(rng.next_u64() as u16)),
+                _ => Some(EpsvArg::Protocol(rng.next() as u16)),
             }),
-            37 => Size(rng.path()),
-            38 => Mdtm(rng.path()),
-            39 => Mlst(rng.optional_path()),
-            40 => Mlsd(rng.optional_path()),
+            37 => Size(random_path(rng)),
+            38 => Mdtm(random_path(rng)),
+            39 => Mlst(random_optional_path(rng)),
+            40 => Mlsd(random_optional_path(rng)),
             41 => Host(random_host(rng)),
             42 => {
-                let mut time = rng.digits(14);
+                let mut time = random_digits(rng, 14);
                 if rng.chance() {
                     let fraction_len = 1 + rng.below(3);
-                    time = format!("{time}.{}", rng.digits(fraction_len));
+                    time = format!("{time}.{}", random_digits(rng, fraction_len));
                 }
                 Mfmt {
                     time,
-                    path: rng.path(),
+                    path: random_path(rng),
                 }
             }
             _ => Unknown {
-                verb: format!("ZZ{}", lossy(&rng.bytes(b"ABCXYZ", 4))),
-                arg: rng.chance().then(|| rng.bytes(b"a \xff|,", 8)),
+                verb: format!("ZZ{}", lossy(&random_bytes(rng, b"ABCXYZ", 4))),
+                arg: rng.chance().then(|| random_bytes(rng, b"a \xff|,", 8)),
             },
         }
     }
 
     #[test]
     fn random_commands_round_trip() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = XorShift::new(0x9E37_79B9_7F4A_7C15);
         let mut verbs = BTreeSet::new();
         for _ in 0..5000 {
             let command = random_command(&mut rng);
@@ -1684,16 +1656,16 @@ mod tests {
     /// parses to the same command, and its error text is one printable line.
     #[test]
     fn random_and_truncated_input_never_panics() {
-        let mut rng = Rng(0xDEAD_BEEF_CAFE_F00D);
+        let mut rng = XorShift::new(0xDEAD_BEEF_CAFE_F00D);
         let lines: Vec<&[u8]> = table().into_iter().map(|(line, _)| line).collect();
         let noise = b"aAzZ019 ,|.:-[]\r\n\t\xff\xc3\x00LR";
         for _ in 0..20_000 {
             let line = match rng.below(3) {
-                0 => rng.bytes(noise, 40),
+                0 => random_bytes(&mut rng, noise, 40),
                 1 => {
                     let mut line = rng.pick(&ALL_VERBS).as_bytes().to_vec();
                     line.push(b' ');
-                    line.extend(rng.bytes(noise, 30));
+                    line.extend(random_bytes(&mut rng, noise, 30));
                     line
                 }
                 _ => {

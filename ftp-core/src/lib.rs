@@ -39,6 +39,9 @@ pub mod listing;
 pub mod reply;
 pub mod transfer;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+
 pub use command::{Command, CommandError};
 pub use error::{Error, Phase};
 pub use reply::{Reply, ReplyCode};

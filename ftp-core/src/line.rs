@@ -318,72 +318,10 @@ fn encode_line(line: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(wire)
 }
 
-/// Helpers shared by the unit tests of the I/O modules.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use std::io::{self, Read};
-
-    /// A reader that returns at most one byte per `read`, to exercise every split.
-    pub(crate) struct Trickle<'a>(pub(crate) &'a [u8]);
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            match (self.0.split_first(), buf.first_mut()) {
-                (Some((&byte, rest)), Some(slot)) => {
-                    *slot = byte;
-                    self.0 = rest;
-                    Ok(1)
-                }
-                _ => Ok(0),
-            }
-        }
-    }
-
-    /// A reader that fails once with `kind`, then serves `data`.
-    pub(crate) struct FailOnce<'a> {
-        pub(crate) kind: Option<io::ErrorKind>,
-        pub(crate) data: &'a [u8],
-    }
-
-    impl Read for FailOnce<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            match self.kind.take() {
-                Some(kind) => Err(kind.into()),
-                None => self.data.read(buf),
-            }
-        }
-    }
-
-    /// A seeded xorshift64 generator: reproducible random test input, no crates.
-    pub(crate) struct XorShift(pub(crate) u64);
-
-    impl XorShift {
-        /// The next pseudo-random number.
-        pub(crate) fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        /// A number below `bound` (which must not be 0).
-        pub(crate) fn below(&mut self, bound: usize) -> usize {
-            (self.next() % bound as u64) as usize
-        }
-
-        /// `len` random bytes, each drawn from `alphabet`.
-        pub(crate) fn bytes_from(&mut self, alphabet: &[u8], len: usize) -> Vec<u8> {
-            (0..len)
-                .map(|_| alphabet[self.below(alphabet.len())])
-                .collect()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::test_support::{FailOnce, Trickle, XorShift};
     use super::*;
+    use crate::test_support::{FailOnce, Trickle, XorShift};
 
     /// Every outcome of reading `reader` to its end (stopping at an I/O error).
     fn outcomes<R: Read>(mut reader: LineReader<R>) -> Vec<Result<Vec<u8>, String>> {
@@ -642,11 +580,11 @@ mod tests {
 
     #[test]
     fn random_lines_round_trip_through_writer_and_reader() {
-        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut rng = XorShift::new(0x9E37_79B9_7F4A_7C15);
         let alphabet: Vec<u8> = (0..=255).filter(|&b| b != CR && b != LF).collect();
         for _ in 0..500 {
             let len = rng.below(40);
-            let line = rng.bytes_from(&alphabet, len);
+            let line: Vec<u8> = rng.pick_many(&alphabet, len);
             let mut wire = Vec::new();
             write_line(&mut wire, &line).unwrap();
             write_line(&mut wire, b"NEXT").unwrap();
@@ -656,11 +594,11 @@ mod tests {
 
     #[test]
     fn random_input_never_panics_and_respects_the_limit() {
-        let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+        let mut rng = XorShift::new(0x2545_F491_4F6C_DD1D);
         let alphabet = [b'a', b'b', CR, LF, NUL, IAC, IP, DM, SB, SE, 251, 253, 241];
         for _ in 0..2000 {
             let len = rng.below(64);
-            let wire = rng.bytes_from(&alphabet, len);
+            let wire: Vec<u8> = rng.pick_many(&alphabet, len);
             for line in read_all(&wire, 8).into_iter().flatten() {
                 assert!(line.len() <= 8);
                 assert!(!line.contains(&CR) && !line.contains(&LF));

@@ -673,6 +673,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::XorShift;
 
     /// A UTC time from its fields, for fixtures.
     fn utc(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> SystemTime {
@@ -1151,22 +1152,6 @@ mod tests {
         assert_eq!(dir_entry.kind, EntryKind::Dir);
     }
 
-    /// A seeded xorshift64 generator: reproducible randomness without crates.
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
     /// Random bytes drawn mostly from what listings are made of.
     fn random_line(rng: &mut XorShift) -> Vec<u8> {
         const PIECES: [&[u8]; 24] = [
@@ -1180,7 +1165,7 @@ mod tests {
                 if rng.below(4) == 0 {
                     vec![rng.next() as u8]
                 } else {
-                    PIECES[rng.below(PIECES.len())].to_vec()
+                    rng.pick(&PIECES).to_vec()
                 }
             })
             .collect()
@@ -1193,7 +1178,7 @@ mod tests {
             let at = rng.below(line.len() + 1);
             match rng.below(3) {
                 0 => line.insert(at, rng.next() as u8),
-                1 if at < line.len() => line[at] = b" 0:;=,-9"[rng.below(8)],
+                1 if at < line.len() => line[at] = rng.pick(b" 0:;=,-9"),
                 _ if at < line.len() => {
                     line.remove(at);
                 }
@@ -1214,13 +1199,13 @@ mod tests {
             b"Type=file;Size=1024990;Modify=19990929003355.237;Perm=r; /tmp/cap60.pl198.tar.gz",
             b"20240229235960.123",
         ];
-        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut rng = XorShift::new(0x9E37_79B9_7F4A_7C15);
         let now = utc(2024, 2, 28, 12, 0, 0);
         for round in 0..30_000 {
             let line = if round % 2 == 0 {
                 random_line(&mut rng)
             } else {
-                let seed = SEEDS[rng.below(SEEDS.len())];
+                let seed = rng.pick(&SEEDS);
                 mutate(&mut rng, seed)
             };
             let _ = parse_line_at(&line, now);

@@ -337,42 +337,9 @@ impl fmt::Display for Reply {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A seeded xorshift64 generator for random tests (shared with the other
-    /// parsers' tests in this crate): the same seed gives the same cases.
-    pub(crate) struct XorShift(u64);
-
-    impl XorShift {
-        /// A generator; `seed` must not be zero.
-        pub(crate) fn new(seed: u64) -> Self {
-            XorShift(seed)
-        }
-
-        /// The next 64 random bits.
-        pub(crate) fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        /// A number in `0..bound` (`bound` > 0).
-        pub(crate) fn below(&mut self, bound: u64) -> u64 {
-            self.next() % bound
-        }
-
-        /// One element of `items`.
-        pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-            items[self.below(items.len() as u64) as usize]
-        }
-
-        /// `len` random bytes.
-        pub(crate) fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.next() as u8).collect()
-        }
-    }
+    use crate::test_support::XorShift;
 
     const RFC959_EXAMPLE: &[&[u8]] = &[
         b"123-First line",
@@ -669,12 +636,12 @@ pub(crate) mod tests {
         const CHARS: &[char] = &[
             '1', '2', '0', '9', ' ', '-', 'a', 'Z', '(', ',', 'é', '\u{fffd}', '\r', '\n',
         ];
-        let len = rng.below(8) as usize;
-        (0..len).map(|_| rng.pick(CHARS)).collect()
+        let len = rng.below(8);
+        rng.pick_many(CHARS, len)
     }
 
     fn random_reply(rng: &mut XorShift) -> Reply {
-        let count = 1 + rng.below(5) as usize;
+        let count = 1 + rng.below(5);
         Reply {
             code: ReplyCode(rng.below(1000) as u16),
             lines: (0..count).map(|_| random_text(rng)).collect(),
@@ -727,11 +694,11 @@ pub(crate) mod tests {
     fn random_and_truncated_input_never_panics() {
         let mut rng = XorShift::new(0x0bad_5eed);
         for _ in 0..5000 {
-            let len = rng.below(40) as usize;
+            let len = rng.below(40);
             let mut input = rng.bytes(len);
             // Bias half the bytes towards the ones the format cares about.
             for byte in input.iter_mut() {
-                if rng.below(2) == 0 {
+                if rng.chance() {
                     *byte = rng.pick(b"0123456789 -\r\n");
                 }
             }
@@ -746,7 +713,7 @@ pub(crate) mod tests {
                 }
             }
             let wire = random_reply(&mut rng).to_wire();
-            let cut = rng.below(wire.len() as u64) as usize;
+            let cut = rng.below(wire.len());
             assert_eq!(
                 Reply::parse(&wire[..cut]).unwrap(),
                 None,

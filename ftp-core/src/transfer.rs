@@ -234,7 +234,7 @@ impl LineEnds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::line::test_support::{FailOnce, Trickle, XorShift};
+    use crate::test_support::{FailOnce, Trickle, XorShift};
     use std::fs::{self, File};
     use std::net::{IpAddr, Ipv4Addr};
     use std::thread;
@@ -304,9 +304,9 @@ mod tests {
 
     #[test]
     fn ascii_round_trip_of_large_random_data_without_cr() {
-        let mut rng = XorShift(0x0123_4567_89AB_CDEF);
+        let mut rng = XorShift::new(0x0123_4567_89AB_CDEF);
         let alphabet: Vec<u8> = (0..=255).filter(|&b| b != CR).chain([LF; 16]).collect();
-        let file = rng.bytes_from(&alphabet, 3 * ASCII_BUFFER_SIZE + 17);
+        let file: Vec<u8> = rng.pick_many(&alphabet, 3 * ASCII_BUFFER_SIZE + 17);
         let (wire, sent, _) = run(&file[..], Representation::Ascii, Direction::Send);
         let lfs = file.iter().filter(|&&b| b == LF).count();
         assert_eq!(wire.len(), file.len() + lfs);
@@ -318,8 +318,8 @@ mod tests {
 
     #[test]
     fn ascii_receive_of_large_random_data_matches_a_simple_model() {
-        let mut rng = XorShift(0x5555_AAAA_1234_5678);
-        let wire = rng.bytes_from(b"ab\r\n", 2 * ASCII_BUFFER_SIZE + 5);
+        let mut rng = XorShift::new(0x5555_AAAA_1234_5678);
+        let wire: Vec<u8> = rng.pick_many(b"ab\r\n", 2 * ASCII_BUFFER_SIZE + 5);
         let mut model = Vec::new();
         let mut rest = &wire[..];
         while let Some((&byte, tail)) = rest.split_first() {
@@ -334,8 +334,8 @@ mod tests {
 
     #[test]
     fn binary_copies_are_exact_both_ways_with_progress() {
-        let mut rng = XorShift(0xDEAD_BEEF_CAFE_F00D);
-        let data = rng.bytes_from(&(0..=255).collect::<Vec<u8>>(), BINARY_BUFFER_SIZE + 999);
+        let mut rng = XorShift::new(0xDEAD_BEEF_CAFE_F00D);
+        let data = rng.bytes(BINARY_BUFFER_SIZE + 999);
         for dir in [Direction::Send, Direction::Receive] {
             let (out, count, reports) = run(&data[..], Representation::Binary, dir);
             assert!(out == data, "{dir:?} changed the data");
@@ -416,8 +416,8 @@ mod tests {
 
     #[test]
     fn file_to_tcp_stream_to_file_is_exact() {
-        let mut rng = XorShift(0xF11E_5E4D_0000_0001);
-        let data = rng.bytes_from(&(0..=255).collect::<Vec<u8>>(), (3 << 20) + 12345);
+        let mut rng = XorShift::new(0xF11E_5E4D_0000_0001);
+        let data = rng.bytes((3 << 20) + 12345);
         let (source, target) = (TempFile::new("source"), TempFile::new("target"));
         fs::write(&source.0, &data).unwrap();
 
