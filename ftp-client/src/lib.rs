@@ -4,6 +4,8 @@
 //! - [`client`]: [`client::Client`], the blocking FTP client, generic over its
 //!   control stream; [`error`]: its error type.
 //! - [`url`]: `ftp://` URLs; [`netrc`]: credentials from `~/.netrc`.
+//! - [`shell`]: the program's command interpreter (BSD ftp commands) and its
+//!   one-shot download and upload; [`progress`]: the progress meter.
 //!
 //! The library has no async runtime and no dependencies besides `ftp-core`.
 #![forbid(unsafe_code)]
@@ -12,4 +14,6 @@
 pub mod client;
 pub mod error;
 pub mod netrc;
+pub mod progress;
+pub mod shell;
 pub mod url;

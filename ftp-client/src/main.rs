@@ -1,1 +1,407 @@
-fn main() { println!("ftp-client: not yet"); }
+//! `ftp-client`: a BSD/tnftp-style FTP client.
+//!
+//! ```text
+//! ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
+//! ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
+//! ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...
+//! ```
+//!
+//! The first form opens the shell (commands from stdin when it is not a
+//! terminal), the second downloads (autofetch), the third uploads. This file
+//! only turns the command line into a [`Cli`] and runs the chosen form; the
+//! work is in the library's `shell` module.
+//!
+//! Exit status: 0 success, 1 an operation failed, 2 a usage error.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::io::{BufReader, IsTerminal};
+use std::process::ExitCode;
+
+use ftp_client::client::{DataMode, IpFamily, Options};
+use ftp_client::netrc::Netrc;
+use ftp_client::shell::command::ShellCommand;
+use ftp_client::shell::fetch::OneShot;
+use ftp_client::shell::trace::Trace;
+use ftp_client::shell::transfer::Feedback;
+use ftp_client::shell::{Config, Shell};
+use ftp_client::url::{FtpUrl, DEFAULT_PORT};
+
+/// The synopsis shown after a usage error.
+const SYNOPSIS: &str = "\
+usage: ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
+       ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
+       ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Form {
+    /// `-h`: print the help.
+    Help,
+    /// The shell, connecting first to `host` if given.
+    Shell {
+        /// The host and port to open.
+        open: Option<(String, u16)>,
+    },
+    /// Download each URL (to `output` when given).
+    Fetch {
+        /// The URLs.
+        urls: Vec<(String, FtpUrl)>,
+        /// `-o`: a file, or `-` for stdout.
+        output: Option<String>,
+    },
+    /// Upload the files to the URL.
+    Upload {
+        /// Where to.
+        url: FtpUrl,
+        /// The local files.
+        files: Vec<String>,
+    },
+}
+
+/// The parsed command line.
+#[derive(Debug)]
+struct Cli {
+    form: Form,
+    family: Option<IpFamily>,
+    mode: DataMode,
+    auto_login: bool,
+    /// `-v` (Some(true)), `-V` (Some(false)), or the form's default.
+    verbose: Option<bool>,
+    debug: bool,
+    explain: bool,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = option_table();
+    match parse_args(&options, &args) {
+        Ok(cli) => run(cli, &options),
+        Err(message) => {
+            eprintln!("ftp-client: {message}\n{SYNOPSIS}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The program's options, for parsing and for `--help`.
+fn option_table() -> getopts::Options {
+    let mut options = getopts::Options::new();
+    options
+        .optflag("4", "", "connect with IPv4 only")
+        .optflag("6", "", "connect with IPv6 only")
+        .optflag(
+            "A",
+            "",
+            "active mode: the server connects to the client (EPRT/PORT)",
+        )
+        .optflag(
+            "p",
+            "",
+            "passive mode: the client connects to the server (EPSV/PASV; default)",
+        )
+        .optflag("n", "", "no auto-login: the script logs in with `user`")
+        .optflag(
+            "v",
+            "",
+            "verbose: show the server's replies (default in the shell)",
+        )
+        .optflag("V", "", "not verbose")
+        .optflag("d", "", "debug: show the dialog on stderr (---> / <---)")
+        .optflag(
+            "",
+            "explain",
+            "describe each data connection: who listens, who connects",
+        )
+        .optopt("o", "", "save the download as FILE (- for stdout)", "FILE")
+        .optopt("P", "", "the server's port (default 21)", "PORT")
+        .optopt("u", "", "upload the files to URL", "URL")
+        .optflag("h", "help", "print this help");
+    options
+}
+
+/// Parses the command line into a [`Cli`]; `Err` is a usage error's message.
+fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String> {
+    let matches = options.parse(args).map_err(|err| err.to_string())?;
+    let exclusive = |a: &str, b: &str| {
+        if matches.opt_present(a) && matches.opt_present(b) {
+            Err(format!("-{a} and -{b} exclude each other"))
+        } else {
+            Ok(())
+        }
+    };
+    exclusive("4", "6")?;
+    exclusive("A", "p")?;
+    exclusive("v", "V")?;
+    let form = if matches.opt_present("h") {
+        Form::Help
+    } else {
+        parse_form(&matches)?
+    };
+    Ok(Cli {
+        form,
+        family: match (matches.opt_present("4"), matches.opt_present("6")) {
+            (true, _) => Some(IpFamily::V4),
+            (_, true) => Some(IpFamily::V6),
+            _ => None,
+        },
+        mode: if matches.opt_present("A") {
+            DataMode::Active
+        } else {
+            DataMode::Passive
+        },
+        auto_login: !matches.opt_present("n"),
+        verbose: match (matches.opt_present("v"), matches.opt_present("V")) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        debug: matches.opt_present("d"),
+        explain: matches.opt_present("explain"),
+    })
+}
+
+/// Which form the arguments ask for: `-u` uploads, URLs download, else the shell.
+fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
+    let free = &matches.free;
+    let output = matches.opt_str("o");
+    if let Some(url) = matches.opt_str("u") {
+        if output.is_some() {
+            return Err("-o and -u exclude each other".into());
+        }
+        if free.is_empty() {
+            return Err("-u needs at least one file to upload".into());
+        }
+        let url = parse_url(&url)?;
+        if free.len() > 1 && !url.is_directory() {
+            return Err("several files need an upload URL that ends in /".into());
+        }
+        return Ok(Form::Upload {
+            url,
+            files: free.clone(),
+        });
+    }
+    if free.first().is_some_and(|arg| arg.contains("://")) {
+        if free.len() > 1 && output.as_deref().is_some_and(|output| output != "-") {
+            return Err("-o FILE takes one URL (use -o - for several)".into());
+        }
+        let urls = free
+            .iter()
+            .map(|text| Ok((text.clone(), parse_url(text)?)))
+            .collect::<Result<_, String>>()?;
+        return Ok(Form::Fetch { urls, output });
+    }
+    if output.is_some() {
+        return Err("-o is for downloads: give an ftp:// URL".into());
+    }
+    let default_port = match matches.opt_str("P") {
+        Some(port) => parse_port(&port)?,
+        None => DEFAULT_PORT,
+    };
+    let open = match free.as_slice() {
+        [] => None,
+        [host] => Some((host.clone(), default_port)),
+        [host, port] => Some((host.clone(), parse_port(port)?)),
+        _ => return Err("too many arguments".into()),
+    };
+    Ok(Form::Shell { open })
+}
+
+fn parse_url(text: &str) -> Result<FtpUrl, String> {
+    FtpUrl::parse(text).map_err(|err| format!("{text}: {err}"))
+}
+
+fn parse_port(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!("bad port {text:?}: expected 1 to 65535")),
+    }
+}
+
+/// Runs the chosen form and returns the exit status.
+fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
+    let interactive = std::io::stdin().is_terminal();
+    let client_options = Options {
+        mode: cli.mode,
+        ..Options::default()
+    };
+    let feedback = Feedback {
+        meter: std::io::stderr().is_terminal(),
+        hash: None,
+    };
+    let failed = match &cli.form {
+        Form::Help => {
+            print!("{}", options.usage(SYNOPSIS));
+            false
+        }
+        Form::Shell { open } => {
+            let config = Config {
+                family: cli.family,
+                options: client_options,
+                auto_login: cli.auto_login,
+                interactive,
+                meter: feedback.meter,
+                netrc: load_netrc(),
+            };
+            let verbose = cli.verbose.unwrap_or(true);
+            let trace = Trace::new(verbose, cli.debug, cli.explain, false);
+            let input = Box::new(BufReader::new(std::io::stdin()));
+            let first = open.as_ref().map(|(host, port)| ShellCommand::Open {
+                host: host.clone(),
+                port: Some(*port),
+            });
+            // Interactive sessions end with 0 as in BSD ftp; scripts report failures.
+            Shell::new(config, trace, input).run(first) && !interactive
+        }
+        Form::Fetch { urls, output } => {
+            let one_shot = one_shot(&cli, client_options, feedback, interactive);
+            let mut failed = false;
+            for (text, url) in urls {
+                if let Err(err) = one_shot.download(url, output.as_deref()) {
+                    eprintln!("ftp-client: {text}: {err}");
+                    failed = true;
+                }
+            }
+            failed
+        }
+        Form::Upload { url, files } => {
+            let one_shot = one_shot(&cli, client_options, feedback, interactive);
+            match one_shot.upload(url, files) {
+                Ok(()) => false,
+                Err(err) => {
+                    eprintln!("ftp-client: {err}");
+                    true
+                }
+            }
+        }
+    };
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The settings of a download or upload; replies (with `-v`) go to stderr.
+fn one_shot(cli: &Cli, options: Options, feedback: Feedback, interactive: bool) -> OneShot {
+    OneShot {
+        family: cli.family,
+        options,
+        trace: Trace::new(cli.verbose.unwrap_or(false), cli.debug, cli.explain, true),
+        feedback,
+        netrc: load_netrc(),
+        interactive,
+    }
+}
+
+/// `~/.netrc` (or `$NETRC`); a file that cannot be used is reported and ignored.
+fn load_netrc() -> Option<Netrc> {
+    let path = Netrc::default_path()?;
+    match Netrc::load(&path) {
+        Ok(netrc) => netrc,
+        Err(err) => {
+            eprintln!("ftp-client: ignoring {}: {err}", path.display());
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        parse_args(&option_table(), &args)
+    }
+
+    fn form(args: &[&str]) -> Form {
+        parse(args)
+            .unwrap_or_else(|err| panic!("{args:?}: {err}"))
+            .form
+    }
+
+    #[test]
+    fn a_host_and_port_open_the_shell() {
+        assert_eq!(form(&[]), Form::Shell { open: None });
+        assert_eq!(
+            form(&["-n", "::1", "2121"]),
+            Form::Shell {
+                open: Some(("::1".into(), 2121))
+            }
+        );
+        assert_eq!(
+            form(&["-P", "2121", "host"]),
+            Form::Shell {
+                open: Some(("host".into(), 2121))
+            }
+        );
+        assert_eq!(
+            form(&["host"]),
+            Form::Shell {
+                open: Some(("host".into(), 21))
+            }
+        );
+    }
+
+    #[test]
+    fn switches_are_read() {
+        let cli = parse(&["-6", "-A", "-n", "-d", "--explain", "-V", "h"]).expect("valid");
+        assert_eq!(cli.family, Some(IpFamily::V6));
+        assert_eq!(cli.mode, DataMode::Active);
+        assert!(!cli.auto_login);
+        assert!(cli.debug && cli.explain);
+        assert_eq!(cli.verbose, Some(false));
+        let plain = parse(&[]).expect("valid");
+        assert_eq!(
+            (plain.family, plain.mode, plain.auto_login, plain.verbose),
+            (None, DataMode::Passive, true, None)
+        );
+    }
+
+    #[test]
+    fn urls_download() {
+        let Form::Fetch { urls, output } = form(&["-o", "-", "ftp://h/a", "ftp://h/b"]) else {
+            panic!("not a download");
+        };
+        assert_eq!(output.as_deref(), Some("-"));
+        assert_eq!(urls.len(), 2);
+        assert_eq!(urls[1].1.path, "b");
+    }
+
+    #[test]
+    fn upload_takes_files() {
+        let Form::Upload { url, files } = form(&["-u", "ftp://h/in/", "a", "b"]) else {
+            panic!("not an upload");
+        };
+        assert_eq!(url.path, "in/");
+        assert_eq!(files, ["a", "b"]);
+    }
+
+    #[test]
+    fn usage_errors() {
+        for args in [
+            &["-4", "-6", "h"][..],
+            &["-A", "-p"],
+            &["-x"],
+            &["h", "0"],
+            &["h", "21", "extra"],
+            &["-P", "port", "h"],
+            &["-o", "out", "host"],
+            &["-o", "out", "ftp://h/a", "ftp://h/b"],
+            &["ftp://h:99999/a"],
+            &["-u", "ftp://h/file"],
+            &["-u", "ftp://h/file", "a", "b"],
+            &["-u", "http://h/", "a"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn help_wins() {
+        assert_eq!(form(&["-h", "ftp://h:99999/"]), Form::Help);
+        assert_eq!(form(&["--help"]), Form::Help);
+    }
+}

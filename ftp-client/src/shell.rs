@@ -1,0 +1,753 @@
+//! The command interpreter of `ftp-client`, after BSD ftp / tnftp: `open`,
+//! `user`, `ls`, `get`, `put`, `mget`, ... read one line at a time from a
+//! terminal (with an `ftp> ` prompt) or from a script on stdin (batch).
+//!
+//! Conventions kept from BSD ftp: commands may be abbreviated; `verbose` (on
+//! by default, in batch mode too) shows the server's replies on stdout as
+//! they come; `-d` adds the dialog (`---> `, `<--- `) on stderr; a failing
+//! command does not stop a script, but makes the exit status 1; `mget`,
+//! `mput` and `mdelete` ask before each file only on a terminal; after login
+//! the transfer type is binary. Downloads by `mget` are saved under the base
+//! name of each remote name, so a server cannot make the client write outside
+//! the current directory.
+//!
+//! Not supported: `!` shell escapes, macros, proxy connections and command
+//! line editing.
+
+pub mod command;
+pub mod fetch;
+pub mod glob;
+pub mod prompt;
+pub mod trace;
+pub mod transfer;
+
+use std::fmt;
+use std::io::{self, BufRead, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::SystemTime;
+
+use ftp_core::listing;
+
+use self::command::{ListKind, ShellCommand, Toggle, COMMANDS};
+use self::prompt::Confirm;
+use self::trace::Trace;
+use self::transfer::{Destination, Feedback};
+use crate::client::{Client, DataMode, Error, IpFamily, Options, TransferType};
+use crate::netrc::Netrc;
+use crate::url::DEFAULT_PORT;
+
+/// Bytes per hash mark unless the user chooses (`hash SIZE`).
+const DEFAULT_HASH_SIZE: u64 = 1024;
+
+/// Why a shell command failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ShellError {
+    /// The line is not a valid command.
+    Parse(command::ParseError),
+    /// The command needs a connection and there is none.
+    NotConnected,
+    /// `open` while connected.
+    AlreadyConnected(String),
+    /// The client library's error (the server's refusal, a timeout, ...).
+    Client(Error),
+    /// A local problem: a file that cannot be opened, no match for a pattern.
+    Local(String),
+}
+
+impl ShellError {
+    /// A local error about `what` (a path, `stdin`, ...).
+    pub fn local(what: &str, err: io::Error) -> ShellError {
+        ShellError::Local(format!("{what}: {err}"))
+    }
+
+    /// Whether the control connection is gone or unusable after this error.
+    fn ends_session(&self) -> bool {
+        let ShellError::Client(err) = self else {
+            return false;
+        };
+        match err {
+            Error::Reply(reply) => reply.code.0 == 421,
+            Error::Core(ftp_core::Error::ConnectionClosed)
+            | Error::Core(ftp_core::Error::Timeout(ftp_core::Phase::Reply)) => true,
+            Error::Core(ftp_core::Error::Io(io)) => matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::UnexpectedEof
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ShellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShellError::Parse(err) => write!(f, "{err}"),
+            ShellError::NotConnected => f.write_str("not connected (use open)"),
+            ShellError::AlreadyConnected(host) => {
+                write!(f, "already connected to {host}, use close first")
+            }
+            ShellError::Client(err) => write!(f, "{err}"),
+            ShellError::Local(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for ShellError {}
+
+impl From<Error> for ShellError {
+    fn from(err: Error) -> ShellError {
+        ShellError::Client(err)
+    }
+}
+
+impl From<command::ParseError> for ShellError {
+    fn from(err: command::ParseError) -> ShellError {
+        ShellError::Parse(err)
+    }
+}
+
+/// How the shell starts: the program's options.
+#[derive(Debug)]
+pub struct Config {
+    /// `-4` / `-6`: the address family to connect with.
+    pub family: Option<IpFamily>,
+    /// Timeouts and the data mode (`-A` / `-p`).
+    pub options: Options,
+    /// Log in right after `open` (off with `-n`).
+    pub auto_login: bool,
+    /// Stdin is a terminal: show the `ftp> ` prompt and ask before each file.
+    pub interactive: bool,
+    /// Draw the progress meter (stderr is a terminal).
+    pub meter: bool,
+    /// Credentials for auto-login and `user` without a password.
+    pub netrc: Option<Netrc>,
+}
+
+/// The open session: the client and the host name it was opened with.
+struct Session {
+    client: Client<TcpStream>,
+    host: String,
+}
+
+/// The command interpreter.
+pub struct Shell {
+    config: Config,
+    trace: Rc<Trace>,
+    input: Box<dyn BufRead>,
+    session: Option<Session>,
+    transfer_type: TransferType,
+    prompt: bool,
+    hash: bool,
+    hash_size: u64,
+    failed: bool,
+}
+
+impl fmt::Debug for Shell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shell")
+            .field("config", &self.config)
+            .field("connected", &self.session.as_ref().map(|s| &s.host))
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shell {
+    /// A shell reading commands (and answers to its questions) from `input`,
+    /// showing the protocol as `trace` says.
+    pub fn new(config: Config, trace: Rc<Trace>, input: Box<dyn BufRead>) -> Shell {
+        Shell {
+            config,
+            trace,
+            input,
+            session: None,
+            transfer_type: TransferType::Binary,
+            prompt: true,
+            hash: false,
+            hash_size: DEFAULT_HASH_SIZE,
+            failed: false,
+        }
+    }
+
+    /// Runs `first` (the `open` of `ftp-client host`), then every command
+    /// of the input until `bye` or its end. Returns whether any command failed.
+    pub fn run(mut self, first: Option<ShellCommand>) -> bool {
+        if let Some(command) = first {
+            self.attempt(command);
+        }
+        loop {
+            if self.config.interactive {
+                print!("ftp> ");
+                let _ = io::stdout().flush();
+            }
+            let line = match prompt::read_line(&mut self.input) {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(err) => {
+                    self.report(&ShellError::local("stdin", err));
+                    break;
+                }
+            };
+            match ShellCommand::parse(&line) {
+                Ok(None) => {}
+                Ok(Some(ShellCommand::Bye)) => break,
+                Ok(Some(command)) => self.attempt(command),
+                Err(err) => self.report(&err.into()),
+            }
+        }
+        if let Err(err) = self.close() {
+            self.report(&err);
+        }
+        self.failed
+    }
+
+    /// Runs one command and reports its failure.
+    fn attempt(&mut self, command: ShellCommand) {
+        if let Err(err) = self.execute(command) {
+            self.report(&err);
+        }
+    }
+
+    /// Shows a failure on stderr (unless the server's refusal was just shown
+    /// in verbose mode), remembers it for the exit status, and drops a
+    /// connection the failure ended.
+    fn report(&mut self, err: &ShellError) {
+        self.failed = true;
+        let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get();
+        if !shown {
+            eprintln!("ftp-client: {err}");
+        }
+        if err.ends_session() {
+            if let Some(session) = self.session.take() {
+                eprintln!("ftp-client: connection to {} closed", session.host);
+            }
+        }
+    }
+
+    /// The open session's client.
+    fn client(&mut self) -> Result<&mut Client<TcpStream>, ShellError> {
+        self.session
+            .as_mut()
+            .map(|session| &mut session.client)
+            .ok_or(ShellError::NotConnected)
+    }
+
+    /// What transfers show: the meter on a terminal, hash marks when on.
+    fn feedback(&self) -> Feedback {
+        Feedback {
+            meter: self.config.meter,
+            hash: self.hash.then_some(self.hash_size),
+        }
+    }
+
+    fn execute(&mut self, command: ShellCommand) -> Result<(), ShellError> {
+        use ShellCommand as C;
+        match command {
+            C::Open { host, port } => self.open(&host, port.unwrap_or(DEFAULT_PORT)),
+            C::User { name, password } => self.user(&name, password),
+            C::Close | C::Bye => self.close(),
+            C::Pwd => {
+                let path = self.client()?.pwd()?;
+                self.say(&format!("Remote directory: {path}"));
+                Ok(())
+            }
+            C::Cd(dir) => Ok(self.client()?.cwd(&dir)?),
+            C::Cdup => Ok(self.client()?.cdup()?),
+            C::Lcd(dir) => lcd(dir.as_deref()),
+            C::List { kind, path, output } => self.list(kind, path.as_deref(), output.as_deref()),
+            C::Mkdir(dir) => self.client()?.mkdir(&dir).map(drop).map_err(Into::into),
+            C::Rmdir(dir) => Ok(self.client()?.rmdir(&dir)?),
+            C::Delete(file) => Ok(self.client()?.delete(&file)?),
+            C::Mdelete(patterns) => self.mdelete(&patterns),
+            C::Rename(from, to) => Ok(self.client()?.rename(&from, &to)?),
+            C::Get {
+                remote,
+                local,
+                resume,
+            } => {
+                let local = local.unwrap_or_else(|| base_name(&remote).to_string());
+                self.get(&remote, &Destination::from_name(&local, resume))
+            }
+            C::Put {
+                local,
+                remote,
+                append,
+            } => {
+                let remote = remote.unwrap_or_else(|| base_name(&local).to_string());
+                self.put(&local, &remote, append)
+            }
+            C::Mget(patterns) => self.mget(&patterns),
+            C::Mput(patterns) => self.mput(&patterns),
+            C::Size(file) => {
+                let size = self.client()?.size(&file)?;
+                self.say(&format!("{file}\t{size}"));
+                Ok(())
+            }
+            C::Modtime(file) => {
+                let time = self.client()?.mdtm(&file)?;
+                println!("{file}\t{}", readable_time(time));
+                Ok(())
+            }
+            C::Type(transfer_type) => self.set_type(transfer_type),
+            C::Passive(toggle) => {
+                self.passive(toggle);
+                Ok(())
+            }
+            C::Prompt(toggle) => {
+                self.prompt = toggle.apply(self.prompt);
+                println!("Interactive mode {}.", on_off(self.prompt));
+                Ok(())
+            }
+            C::Hash(toggle, size) => {
+                self.hash = toggle.apply(self.hash);
+                self.hash_size = size.unwrap_or(self.hash_size);
+                println!(
+                    "Hash mark printing {} ({} bytes/hash mark).",
+                    on_off(self.hash),
+                    self.hash_size
+                );
+                Ok(())
+            }
+            C::Verbose(toggle) => {
+                flip(&self.trace.verbose, toggle);
+                println!("Verbose mode {}.", on_off(self.trace.verbose.get()));
+                Ok(())
+            }
+            C::Debug(toggle) => {
+                flip(&self.trace.debug, toggle);
+                println!("Debugging {}.", on_off(self.trace.debug.get()));
+                Ok(())
+            }
+            C::Status => {
+                self.status();
+                Ok(())
+            }
+            C::Features => {
+                let features = self.client()?.feat()?;
+                self.say(&features.lines().join("\n"));
+                Ok(())
+            }
+            C::Quote(line) => {
+                let reply = self.client()?.raw(&line)?;
+                self.say(&reply.to_string());
+                if reply.code.class() >= 4 {
+                    return Err(Error::Reply(reply).into());
+                }
+                Ok(())
+            }
+            C::Site(args) => {
+                let reply = self.client()?.site(&args)?;
+                self.say(&reply.to_string());
+                Ok(())
+            }
+            C::Help(name) => help(name.as_deref()),
+        }
+    }
+
+    /// Prints `text` on stdout unless verbose mode has shown the reply that
+    /// carries the same information.
+    fn say(&self, text: &str) {
+        if !self.trace.verbose.get() {
+            println!("{text}");
+        }
+    }
+
+    /// `open`: connects, shows the greeting, and logs in unless `-n`.
+    fn open(&mut self, host: &str, port: u16) -> Result<(), ShellError> {
+        if let Some(session) = &self.session {
+            return Err(ShellError::AlreadyConnected(session.host.clone()));
+        }
+        let mut client =
+            Client::connect(host, port, self.config.family, self.config.options.clone())?;
+        self.trace
+            .note(&format!("Connected to {host} ({}).", client.peer_addr()));
+        self.trace.reply(client.greeting());
+        client.set_observer(self.trace.observer());
+        self.session = Some(Session {
+            client,
+            host: host.to_string(),
+        });
+        if !self.config.auto_login {
+            return Ok(());
+        }
+        let name = match self.netrc_entry(host).and_then(|entry| entry.login) {
+            Some(login) => login,
+            None => self.ask_name(host)?,
+        };
+        self.user(&name, None)
+    }
+
+    /// The `.netrc` entry for `host`, if any.
+    fn netrc_entry(&self, host: &str) -> Option<crate::netrc::Credentials> {
+        self.config.netrc.as_ref()?.find(host).cloned()
+    }
+
+    /// Asks `Name (host:default): `; an empty answer takes the default.
+    fn ask_name(&mut self, host: &str) -> Result<String, ShellError> {
+        let default = local_user();
+        let answer = prompt::ask(&mut self.input, &format!("Name ({host}:{default}): "))
+            .map_err(|err| ShellError::local("stdin", err))?
+            .ok_or_else(|| ShellError::Local("no user name given".to_string()))?;
+        let answer = answer.trim();
+        Ok(if answer.is_empty() {
+            default
+        } else {
+            answer.to_string()
+        })
+    }
+
+    /// `user`: logs in, asking for the password if neither the command nor
+    /// `.netrc` gives it, then sets the transfer type.
+    fn user(&mut self, name: &str, password: Option<String>) -> Result<(), ShellError> {
+        let host = self
+            .session
+            .as_ref()
+            .ok_or(ShellError::NotConnected)?
+            .host
+            .clone();
+        let from_netrc = self
+            .netrc_entry(&host)
+            .filter(|entry| entry.login.as_deref() == Some(name))
+            .and_then(|entry| entry.password);
+        let password = match password.or(from_netrc) {
+            Some(password) => password,
+            None => prompt::ask_password(&mut self.input, "Password:", self.config.interactive)
+                .map_err(|err| ShellError::local("stdin", err))?
+                .unwrap_or_default(),
+        };
+        let transfer_type = self.transfer_type;
+        let client = self.client()?;
+        client.login(name, &password)?;
+        client.set_type(transfer_type)?;
+        Ok(())
+    }
+
+    /// `close`: ends the session with QUIT, if there is one.
+    fn close(&mut self) -> Result<(), ShellError> {
+        match self.session.take() {
+            Some(session) => Ok(session.client.quit()?),
+            None => Ok(()),
+        }
+    }
+
+    /// `ascii`, `binary`, `type`: sets the type (sent now if connected, else
+    /// after the next login) or shows it.
+    fn set_type(&mut self, transfer_type: Option<TransferType>) -> Result<(), ShellError> {
+        if let Some(transfer_type) = transfer_type {
+            if let Some(session) = self.session.as_mut() {
+                session.client.set_type(transfer_type)?;
+            }
+            self.transfer_type = transfer_type;
+        }
+        self.say(&format!(
+            "Using {} mode to transfer files.",
+            self.transfer_type
+        ));
+        Ok(())
+    }
+
+    /// `passive`: switches between passive and active data connections.
+    fn passive(&mut self, toggle: Toggle) {
+        let passive = toggle.apply(self.config.options.mode == DataMode::Passive);
+        let mode = if passive {
+            DataMode::Passive
+        } else {
+            DataMode::Active
+        };
+        self.config.options.mode = mode;
+        if let Some(session) = self.session.as_mut() {
+            session.client.set_mode(mode);
+        }
+        println!("Passive mode {}.", on_off(passive));
+    }
+
+    /// `status`: the connection and every setting.
+    fn status(&self) {
+        match &self.session {
+            Some(session) => println!(
+                "Connected to {} ({}).",
+                session.host,
+                session.client.peer_addr()
+            ),
+            None => println!("Not connected."),
+        }
+        println!(
+            "Mode: {}; Type: {}; Verbose: {}; Debug: {}; Explain: {}",
+            self.config.options.mode,
+            self.transfer_type,
+            on_off(self.trace.verbose.get()),
+            on_off(self.trace.debug.get()),
+            on_off(self.trace.explain.get()),
+        );
+        println!(
+            "Prompt: {}; Hash: {} ({} bytes/mark); Progress meter: {}",
+            on_off(self.prompt),
+            on_off(self.hash),
+            self.hash_size,
+            on_off(self.config.meter),
+        );
+    }
+
+    /// `ls`, `dir`, `nlist`, `mlsd`: the listing on stdout (between the
+    /// transfer's replies) or in a local file.
+    fn list(
+        &mut self,
+        kind: ListKind,
+        path: Option<&str>,
+        output: Option<&str>,
+    ) -> Result<(), ShellError> {
+        let trace = Rc::clone(&self.trace);
+        let client = self.client()?;
+        let to_stdout = matches!(output, None | Some("-"));
+        if to_stdout {
+            trace.hold_replies();
+        }
+        let lines = match kind {
+            ListKind::Long => client.list(path),
+            ListKind::Names => client.nlst(path),
+            ListKind::Machine => client.mlsd(path).map(|entries| long_lines(&entries)),
+        };
+        let mut printed = Ok(());
+        if to_stdout {
+            trace.release_replies(|| {
+                if let Ok(lines) = &lines {
+                    printed = write_lines(&mut io::stdout().lock(), lines);
+                }
+            });
+        }
+        let lines = lines?;
+        printed.map_err(|err| ShellError::local("stdout", err))?;
+        match output {
+            Some(path) if !to_stdout => std::fs::File::create(path)
+                .and_then(|mut file| write_lines(&mut file, &lines))
+                .map_err(|err| ShellError::local(path, err)),
+            _ => Ok(()),
+        }
+    }
+
+    /// `get` and `reget`.
+    fn get(&mut self, remote: &str, destination: &Destination) -> Result<(), ShellError> {
+        let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
+        transfer::download(self.client()?, remote, destination, feedback, &trace).map(drop)
+    }
+
+    /// `put` and `append`.
+    fn put(&mut self, local: &str, remote: &str, append: bool) -> Result<(), ShellError> {
+        let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
+        let client = self.client()?;
+        transfer::upload(client, Path::new(local), remote, append, feedback, &trace).map(drop)
+    }
+
+    /// `mget`: each remote file matching the patterns, saved under its base name.
+    fn mget(&mut self, patterns: &[String]) -> Result<(), ShellError> {
+        let names = self.remote_matches(patterns)?;
+        self.for_each_confirmed("mget", &names, |shell, remote| {
+            let local = base_name(remote);
+            if matches!(local, "" | "." | "..") {
+                return Err(ShellError::Local(format!(
+                    "{remote}: no file name to save it under"
+                )));
+            }
+            shell.get(remote, &Destination::File(local.into()))
+        });
+        Ok(())
+    }
+
+    /// `mput`: each local file matching the patterns, stored under its base name.
+    fn mput(&mut self, patterns: &[String]) -> Result<(), ShellError> {
+        self.client()?;
+        let mut names = Vec::new();
+        for pattern in patterns {
+            match glob::expand_local(pattern) {
+                Ok(found) => names.extend(found),
+                Err(err) => self.report(&ShellError::Local(err.to_string())),
+            }
+        }
+        self.for_each_confirmed("mput", &names, |shell, local| {
+            shell.put(local, base_name(local), false)
+        });
+        Ok(())
+    }
+
+    /// `mdelete`: each remote file matching the patterns.
+    fn mdelete(&mut self, patterns: &[String]) -> Result<(), ShellError> {
+        let names = self.remote_matches(patterns)?;
+        self.for_each_confirmed("mdelete", &names, |shell, remote| {
+            Ok(shell.client()?.delete(remote)?)
+        });
+        Ok(())
+    }
+
+    /// The remote names the patterns stand for: a pattern with wildcards is
+    /// matched against an NLST of its directory; one without stands for itself.
+    fn remote_matches(&mut self, patterns: &[String]) -> Result<Vec<String>, ShellError> {
+        let mut names = Vec::new();
+        for pattern in patterns {
+            if !glob::has_wildcards(pattern) {
+                names.push(pattern.clone());
+                continue;
+            }
+            let (dir, _) = glob::split_dir(pattern);
+            let listing = self.client()?.nlst(dir)?;
+            let found = glob::filter_remote(pattern, &listing);
+            if found.is_empty() {
+                self.report(&ShellError::Local(format!(
+                    "{pattern}: no remote file matches"
+                )));
+            }
+            names.extend(found);
+        }
+        Ok(names)
+    }
+
+    /// Runs `action` on each name the user confirms (asking only on a
+    /// terminal with `prompt` on); each failure is reported and the rest go on.
+    fn for_each_confirmed(
+        &mut self,
+        verb: &str,
+        names: &[String],
+        mut action: impl FnMut(&mut Shell, &str) -> Result<(), ShellError>,
+    ) {
+        let mut ask = self.config.interactive && self.prompt;
+        for name in names {
+            if ask {
+                match prompt::confirm(&mut self.input, verb, name) {
+                    Ok(Confirm::Yes) => {}
+                    Ok(Confirm::No) => continue,
+                    Ok(Confirm::All) => ask = false,
+                    Ok(Confirm::Quit) => break,
+                    Err(err) => {
+                        self.report(&ShellError::local("stdin", err));
+                        break;
+                    }
+                }
+            }
+            if let Err(err) = action(self, name) {
+                self.report(&err);
+            }
+            if self.session.is_none() {
+                break;
+            }
+        }
+    }
+}
+
+/// `lcd`: changes the local directory (to the home directory by default).
+fn lcd(dir: Option<&str>) -> Result<(), ShellError> {
+    let target = match dir {
+        Some(dir) => dir.to_string(),
+        None => std::env::var("HOME").map_err(|_| ShellError::Local("HOME is not set".into()))?,
+    };
+    std::env::set_current_dir(&target).map_err(|err| ShellError::local(&target, err))?;
+    let now = std::env::current_dir().map_err(|err| ShellError::local(&target, err))?;
+    println!("Local directory now: {}", now.display());
+    Ok(())
+}
+
+/// `help`: every command, or one command's usage and description.
+fn help(name: Option<&str>) -> Result<(), ShellError> {
+    match name {
+        Some(name) => {
+            let spec = command::lookup(name)?;
+            println!("{:<40} {}", spec.usage(), spec.help);
+        }
+        None => {
+            println!("Commands may be abbreviated. Commands are:");
+            for spec in COMMANDS {
+                println!("  {:<40} {}", spec.usage(), spec.help);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets a shared switch as `toggle` says.
+fn flip(switch: &std::cell::Cell<bool>, toggle: Toggle) {
+    switch.set(toggle.apply(switch.get()));
+}
+
+/// The last component of a path (`dir/file.txt` → `file.txt`).
+fn base_name(path: &str) -> &str {
+    glob::split_dir(path).1
+}
+
+/// The local user's name, the default for the `Name` question.
+fn local_user() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty()))
+        .unwrap_or_else(|| "anonymous".to_string())
+}
+
+fn on_off(value: bool) -> &'static str {
+    if value {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// MLSD entries as `ls -l`-style lines.
+fn long_lines(entries: &[crate::client::Entry]) -> Vec<String> {
+    let now = SystemTime::now();
+    entries
+        .iter()
+        .map(|entry| String::from_utf8_lossy(&listing::format_list_line(entry, now)).into_owned())
+        .collect()
+}
+
+fn write_lines(out: &mut dyn Write, lines: &[String]) -> io::Result<()> {
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()
+}
+
+/// A time as `YYYY-MM-DD HH:MM:SS UTC`.
+fn readable_time(time: SystemTime) -> String {
+    let stamp = listing::format_timestamp(time);
+    let part = |range: std::ops::Range<usize>| stamp.get(range).unwrap_or("??");
+    format!(
+        "{}-{}-{} {}:{}:{} UTC",
+        part(0..4),
+        part(4..6),
+        part(6..8),
+        part(8..10),
+        part(10..12),
+        part(12..14)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn times_read_as_dates() {
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(readable_time(time), "2023-11-14 22:13:20 UTC");
+    }
+
+    #[test]
+    fn base_names() {
+        assert_eq!(base_name("a/b/c.txt"), "c.txt");
+        assert_eq!(base_name("c.txt"), "c.txt");
+        assert_eq!(base_name("dir/"), "");
+    }
+
+    #[test]
+    fn errors_that_end_the_session() {
+        let reply = |code| ShellError::Client(Error::Reply(ftp_core::Reply::new(code, "x")));
+        assert!(reply(421).ends_session());
+        assert!(!reply(550).ends_session());
+        assert!(ShellError::Client(Error::Core(ftp_core::Error::ConnectionClosed)).ends_session());
+        assert!(!ShellError::NotConnected.ends_session());
+        assert!(!ShellError::Local("x".into()).ends_session());
+    }
+}

@@ -1,0 +1,200 @@
+//! Asking the user: a line of input, a password, a yes/no/all/quit answer.
+//!
+//! Questions for credentials (`Name (host:user): `, `Password:`) go to
+//! stderr, so that stdout carries only what the user asked for (a listing, a
+//! file with `-o -`). On a terminal the password is read with echo turned
+//! off by running `stty -echo` on `/dev/tty` (std alone cannot change the
+//! terminal without unsafe code); echo is turned back on when the read ends,
+//! on every path, including an error. A signal that kills the program while
+//! it waits for the password leaves echo off (`stty echo` restores it).
+//!
+//! When stdin is not a terminal, answers are read from it as lines, like
+//! every other command of a batch script.
+
+use std::fs::File;
+use std::io::{self, BufRead, Write};
+use std::process::{Command, Stdio};
+
+/// Reads one line without its line end (`\n` or `\r\n`); `None` at the end of
+/// input. Bytes that are not UTF-8 are replaced.
+///
+/// # Errors
+///
+/// The read failed.
+pub fn read_line(input: &mut dyn BufRead) -> io::Result<Option<String>> {
+    let mut bytes = Vec::new();
+    if input.read_until(b'\n', &mut bytes)? == 0 {
+        return Ok(None);
+    }
+    let line = String::from_utf8_lossy(&bytes);
+    let line = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(Some(line.strip_suffix('\r').unwrap_or(line).to_string()))
+}
+
+/// Shows `question` on stderr and reads the answer.
+///
+/// # Errors
+///
+/// The read failed.
+pub fn ask(input: &mut dyn BufRead, question: &str) -> io::Result<Option<String>> {
+    let mut err = io::stderr().lock();
+    let _ = write!(err, "{question}");
+    let _ = err.flush();
+    read_line(input)
+}
+
+/// Shows `question` on stderr and reads a password: with echo off when
+/// `terminal` is true (stdin is the terminal), as a plain line otherwise.
+///
+/// # Errors
+///
+/// The read failed.
+pub fn ask_password(
+    input: &mut dyn BufRead,
+    question: &str,
+    terminal: bool,
+) -> io::Result<Option<String>> {
+    if !terminal {
+        return ask(input, question);
+    }
+    let echo_off = EchoOff::start();
+    let answer = ask(input, question);
+    drop(echo_off);
+    // The user's Enter was not echoed either.
+    eprintln!();
+    answer
+}
+
+/// The answer to "mget file?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    /// Do this one (`y`, or just Enter).
+    Yes,
+    /// Skip this one (`n`).
+    No,
+    /// Do this one and the rest without asking (`a`).
+    All,
+    /// Stop the command (`q`).
+    Quit,
+}
+
+impl Confirm {
+    /// Reads an answer as BSD ftp does: the first letter counts; anything
+    /// unknown means yes, as Enter does.
+    pub fn from_answer(answer: &str) -> Confirm {
+        match answer
+            .trim_start()
+            .chars()
+            .next()
+            .map(|c| c.to_ascii_lowercase())
+        {
+            Some('n') => Confirm::No,
+            Some('a') => Confirm::All,
+            Some('q') => Confirm::Quit,
+            _ => Confirm::Yes,
+        }
+    }
+}
+
+/// Asks on stdout whether to `verb` `name`, e.g. `mget a.txt [anqy]? `; the
+/// end of input means quit.
+///
+/// # Errors
+///
+/// The read failed.
+pub fn confirm(input: &mut dyn BufRead, verb: &str, name: &str) -> io::Result<Confirm> {
+    let mut out = io::stdout().lock();
+    let _ = write!(out, "{verb} {name} [anqy]? ");
+    let _ = out.flush();
+    drop(out);
+    Ok(read_line(input)?.map_or(Confirm::Quit, |answer| Confirm::from_answer(&answer)))
+}
+
+/// Terminal echo turned off until dropped.
+struct EchoOff {
+    /// Whether `stty -echo` worked (and so `stty echo` is due).
+    active: bool,
+}
+
+impl EchoOff {
+    fn start() -> EchoOff {
+        EchoOff {
+            active: stty("-echo"),
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if self.active {
+            stty("echo");
+        }
+    }
+}
+
+/// Runs `stty setting` on the controlling terminal; whether it worked.
+fn stty(setting: &str) -> bool {
+    let Ok(tty) = File::open("/dev/tty") else {
+        return false;
+    };
+    Command::new("stty")
+        .arg(setting)
+        .stdin(tty)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_lose_their_line_ends() {
+        let mut input: &[u8] = b"one\r\ntwo\nthree";
+        assert_eq!(read_line(&mut input).expect("read").as_deref(), Some("one"));
+        assert_eq!(read_line(&mut input).expect("read").as_deref(), Some("two"));
+        assert_eq!(
+            read_line(&mut input).expect("read").as_deref(),
+            Some("three")
+        );
+        assert_eq!(read_line(&mut input).expect("read"), None);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_replaced() {
+        let mut input: &[u8] = b"caf\xe9\n";
+        assert_eq!(
+            read_line(&mut input).expect("read").as_deref(),
+            Some("caf\u{fffd}")
+        );
+    }
+
+    #[test]
+    fn batch_passwords_are_plain_lines() {
+        let mut input: &[u8] = b"s3cret\nnext\n";
+        let password = ask_password(&mut input, "Password:", false).expect("read");
+        assert_eq!(password.as_deref(), Some("s3cret"));
+        assert_eq!(
+            read_line(&mut input).expect("read").as_deref(),
+            Some("next")
+        );
+    }
+
+    #[test]
+    fn confirmations_read_the_first_letter() {
+        assert_eq!(Confirm::from_answer(""), Confirm::Yes);
+        assert_eq!(Confirm::from_answer("yes"), Confirm::Yes);
+        assert_eq!(Confirm::from_answer("No"), Confirm::No);
+        assert_eq!(Confirm::from_answer(" a"), Confirm::All);
+        assert_eq!(Confirm::from_answer("quit"), Confirm::Quit);
+        let mut input: &[u8] = b"n\n";
+        assert_eq!(confirm(&mut input, "mget", "f").expect("read"), Confirm::No);
+        let mut empty: &[u8] = b"";
+        assert_eq!(
+            confirm(&mut empty, "mget", "f").expect("read"),
+            Confirm::Quit
+        );
+    }
+}
