@@ -237,10 +237,10 @@ impl Shell {
             .ok_or(ShellError::NotConnected)
     }
 
-    /// What transfers show: the meter on a terminal, hash marks when on.
+    /// What transfers show: hash marks when on, else the meter on a terminal.
     fn feedback(&self) -> Feedback {
         Feedback {
-            meter: self.config.meter,
+            meter: self.config.meter && !self.hash,
             hash: self.hash.then_some(self.hash_size),
         }
     }
@@ -444,10 +444,13 @@ impl Shell {
             }
             self.transfer_type = transfer_type;
         }
-        self.say(&format!(
-            "Using {} mode to transfer files.",
-            self.transfer_type
-        ));
+        let message = format!("Using {} mode to transfer files.", self.transfer_type);
+        match transfer_type {
+            // Asked for: always answered.
+            None => println!("{message}"),
+            // Set: in verbose mode the server's 200 reply already said so.
+            Some(_) => self.say(&message),
+        }
         Ok(())
     }
 
@@ -652,18 +655,24 @@ fn lcd(dir: Option<&str>) -> Result<(), ShellError> {
 /// `help`: every command, or one command's usage and description.
 fn help(name: Option<&str>) -> Result<(), ShellError> {
     match name {
-        Some(name) => {
-            let spec = command::lookup(name)?;
-            println!("{:<40} {}", spec.usage(), spec.help);
-        }
+        Some(name) => println!("{}", help_line(command::lookup(name)?)),
         None => {
             println!("Commands may be abbreviated. Commands are:");
             for spec in COMMANDS {
-                println!("  {:<40} {}", spec.usage(), spec.help);
+                println!("  {}", help_line(spec));
             }
         }
     }
     Ok(())
+}
+
+/// A command's usage and description, and its aliases if it has any.
+fn help_line(spec: &command::Spec) -> String {
+    let line = format!("{:<40} {}", spec.usage(), spec.help);
+    match &spec.names[1..] {
+        [] => line,
+        aliases => format!("{line} (also: {})", aliases.join(", ")),
+    }
 }
 
 /// Sets a shared switch as `toggle` says.

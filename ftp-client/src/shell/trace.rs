@@ -10,7 +10,8 @@
 //!
 //! A listing printed on stdout would otherwise come after the transfer's
 //! final reply: [`Trace::hold_replies`] and [`Trace::release_replies`] put the
-//! listing between the replies, where the data arrived.
+//! listing between the replies, where the data arrived. Transfers use the same
+//! to keep the final reply off the line of the progress meter or hash marks.
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
@@ -58,6 +59,14 @@ impl Trace {
     /// From now on, keep replies instead of printing them.
     pub fn hold_replies(&self) {
         self.held.replace(Some(Vec::new()));
+    }
+
+    /// Prints the replies held so far and goes on holding the next ones.
+    pub fn print_held(&self) {
+        let held = self.held.borrow_mut().as_mut().map(std::mem::take);
+        for reply in held.unwrap_or_default() {
+            self.print_reply(&reply);
+        }
     }
 
     /// Prints the replies held since [`Trace::hold_replies`] except the last,

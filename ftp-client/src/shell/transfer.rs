@@ -85,7 +85,7 @@ pub fn download(
     let received = match destination {
         Destination::Stdout => {
             let mut out = io::stdout().lock();
-            let received = retr(client, remote, &mut out, offset, &mut progress);
+            let received = retr(client, remote, &mut out, offset, &mut progress, trace);
             out.flush()
                 .map_err(|err| ShellError::local("stdout", err))?;
             received?
@@ -93,12 +93,12 @@ pub fn download(
         Destination::File(path) | Destination::Resume(path) => {
             let append = matches!(destination, Destination::Resume(_));
             let mut file = LazyFile::new(path, append);
-            let received = retr(client, remote, &mut file, offset, &mut progress)?;
+            let received = retr(client, remote, &mut file, offset, &mut progress, trace)?;
             file.finish()?;
             received
         }
     };
-    finish(&mut progress, received, "received", trace);
+    summarize(&progress, received, "received", trace);
     Ok(received)
 }
 
@@ -120,16 +120,14 @@ pub fn upload(
     let mut file = File::open(local).map_err(local_error)?;
     let total = file.metadata().map_err(local_error)?.len();
     let mut progress = feedback.start(Some(total));
-    let sent = {
-        let mut update = |bytes| progress.update(bytes);
-        let callback: Option<&mut dyn FnMut(u64)> = Some(&mut update);
-        if append {
-            client.appe(remote, &mut file, callback)?
+    let sent = with_progress(&mut progress, trace, |update| {
+        Ok(if append {
+            client.appe(remote, &mut file, Some(update))?
         } else {
-            client.stor(remote, &mut file, 0, callback)?
-        }
-    };
-    finish(&mut progress, sent, "sent", trace);
+            client.stor(remote, &mut file, 0, Some(update))?
+        })
+    })?;
+    summarize(&progress, sent, "sent", trace);
     Ok(sent)
 }
 
@@ -140,14 +138,44 @@ fn retr(
     out: &mut dyn Write,
     offset: u64,
     progress: &mut Progress,
+    trace: &Trace,
 ) -> Result<u64, ShellError> {
-    let mut update = |bytes| progress.update(bytes);
-    Ok(client.retr(remote, out, offset, Some(&mut update))?)
+    with_progress(progress, trace, |update| {
+        Ok(client.retr(remote, out, offset, Some(update))?)
+    })
 }
 
-/// Ends the progress display and shows the summary (in verbose mode).
-fn finish(progress: &mut Progress, bytes: u64, verb: &str, trace: &Trace) {
-    progress.finish();
+/// Runs `transfer` with a progress callback. While the progress display is
+/// visible, replies are held from its first update to its end, so that the
+/// server's final reply comes on a line of its own after the meter or the
+/// hash marks, and the preliminary replies before them.
+fn with_progress(
+    progress: &mut Progress,
+    trace: &Trace,
+    transfer: impl FnOnce(&mut dyn FnMut(u64)) -> Result<u64, ShellError>,
+) -> Result<u64, ShellError> {
+    let visible = progress.is_visible();
+    if visible {
+        trace.hold_replies();
+    }
+    let mut started = false;
+    let mut update = |bytes| {
+        if !started {
+            trace.print_held();
+            started = true;
+        }
+        progress.update(bytes);
+    };
+    let moved = transfer(&mut update);
+    if visible {
+        progress.finish();
+        trace.release_replies(|| {});
+    }
+    moved
+}
+
+/// Shows the summary (in verbose mode).
+fn summarize(progress: &Progress, bytes: u64, verb: &str, trace: &Trace) {
     trace.note(&progress::summary(bytes, verb, progress.elapsed()));
 }
 
