@@ -260,7 +260,10 @@ impl Shell {
             C::Cdup => Ok(self.client()?.cdup()?),
             C::Lcd(dir) => lcd(dir.as_deref()),
             C::List { kind, path, output } => self.list(kind, path.as_deref(), output.as_deref()),
-            C::Mkdir(dir) => self.client()?.mkdir(&dir).map(drop).map_err(Into::into),
+            C::Mkdir(dir) => {
+                self.client()?.mkdir(&dir)?;
+                Ok(())
+            }
             C::Rmdir(dir) => Ok(self.client()?.rmdir(&dir)?),
             C::Delete(file) => Ok(self.client()?.delete(&file)?),
             C::Mdelete(patterns) => self.mdelete(&patterns),
@@ -270,7 +273,10 @@ impl Shell {
                 local,
                 resume,
             } => {
-                let local = local.unwrap_or_else(|| base_name(&remote).to_string());
+                let local = match local {
+                    Some(local) => local,
+                    None => save_as(&remote)?.to_string(),
+                };
                 self.get(&remote, &Destination::from_name(&local, resume))
             }
             C::Put {
@@ -550,13 +556,7 @@ impl Shell {
     fn mget(&mut self, patterns: &[String]) -> Result<(), ShellError> {
         let names = self.remote_matches(patterns)?;
         self.for_each_confirmed("mget", &names, |shell, remote| {
-            let local = base_name(remote);
-            if matches!(local, "" | "." | "..") {
-                return Err(ShellError::Local(format!(
-                    "{remote}: no file name to save it under"
-                )));
-            }
-            shell.get(remote, &Destination::File(local.into()))
+            shell.get(remote, &Destination::File(save_as(remote)?.into()))
         });
         Ok(())
     }
@@ -685,6 +685,17 @@ fn base_name(path: &str) -> &str {
     glob::split_dir(path).1
 }
 
+/// The local name a download of `remote` is saved under by default: its
+/// base name, which keeps it in the current directory.
+fn save_as(remote: &str) -> Result<&str, ShellError> {
+    match base_name(remote) {
+        "" | "." | ".." => Err(ShellError::Local(format!(
+            "{remote}: no file name to save it under"
+        ))),
+        name => Ok(name),
+    }
+}
+
 /// The local user's name, the default for the `Name` question.
 fn local_user() -> String {
     ["USER", "LOGNAME"]
@@ -741,6 +752,15 @@ mod tests {
     fn times_read_as_dates() {
         let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(readable_time(time), "2023-11-14 22:13:20 UTC");
+    }
+
+    #[test]
+    fn downloads_are_saved_under_the_base_name_only() {
+        assert_eq!(save_as("pub/a.txt").expect("a name"), "a.txt");
+        assert_eq!(save_as("../../etc/passwd").expect("a name"), "passwd");
+        for remote in ["pub/", "..", "a/..", "."] {
+            assert!(save_as(remote).is_err(), "{remote}");
+        }
     }
 
     #[test]
