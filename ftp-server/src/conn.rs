@@ -88,25 +88,45 @@ pub struct Shared {
     pub xferlog: Option<Arc<XferLog>>,
 }
 
+/// The control channel of one session: its two halves, its two ends, and
+/// the socket itself when it is one.
+pub struct Channel<R> {
+    /// Where commands come from.
+    pub reader: R,
+    /// Where replies go.
+    pub writer: Box<dyn Write + Send>,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Our address.
+    pub local: SocketAddr,
+    /// The control socket, to check whether the client is still there when
+    /// an upload ends; `None` for pipes.
+    pub socket: Option<TcpStream>,
+}
+
 /// Serves one client on a TCP control connection until it ends.
 pub fn serve_tcp(stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    let peer = stream.peer_addr()?;
-    let local = stream.local_addr()?;
     stream.set_write_timeout(Some(shared.config.idle_timeout))?;
-    let reader = stream.try_clone()?;
-    serve(reader, Box::new(stream), peer, local, shared);
+    let channel = Channel {
+        reader: stream.try_clone()?,
+        peer: stream.peer_addr()?,
+        local: stream.local_addr()?,
+        socket: Some(stream.try_clone()?),
+        writer: Box::new(stream),
+    };
+    serve(channel, shared);
     Ok(())
 }
 
-/// Serves one client: `reader` and `writer` are the control channel, `peer`
-/// and `local` its two ends.
-pub fn serve<R: ControlRead>(
-    reader: R,
-    writer: Box<dyn Write + Send>,
-    peer: SocketAddr,
-    local: SocketAddr,
-    shared: &Shared,
-) {
+/// Serves one client on `channel` until the session ends.
+pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
+    let Channel {
+        reader,
+        writer,
+        peer,
+        local,
+        socket,
+    } = channel;
     log::info!("{peer}: session start (server address {local})");
     let mut conn = Conn {
         reader: LineReader::new(reader, DEFAULT_LINE_LIMIT, Phase::Command),
@@ -114,6 +134,7 @@ pub fn serve<R: ControlRead>(
         session: Session::new(Arc::clone(&shared.config), peer.ip(), local.ip()),
         shared: shared.clone(),
         peer,
+        socket: socket.map(Arc::new),
         listener: None,
         running: None,
         started: Instant::now(),
@@ -134,6 +155,7 @@ struct Conn<R> {
     session: Session,
     shared: Shared,
     peer: SocketAddr,
+    socket: Option<Arc<TcpStream>>,
     /// The passive listener set up by PASV/EPSV, while the session expects one.
     listener: Option<TcpListener>,
     running: Option<Running>,
@@ -318,6 +340,7 @@ impl<R: ControlRead> Conn<R> {
         let context = XferContext {
             peer: self.peer.ip(),
             data: transfer.data,
+            control: self.socket.clone(),
             xferlog: self.shared.xferlog.clone(),
         };
         match Running::spawn(transfer, stream, self.writer.clone(), context) {

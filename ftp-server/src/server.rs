@@ -85,13 +85,14 @@ pub fn run_inetd(config: Config) -> Result<(), String> {
         }
         None => {
             let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
-            conn::serve(
-                io::stdin(),
-                Box::new(io::stdout()),
-                loopback,
-                loopback,
-                &shared,
-            );
+            let channel = conn::Channel {
+                reader: io::stdin(),
+                writer: Box::new(io::stdout()),
+                peer: loopback,
+                local: loopback,
+                socket: None,
+            };
+            conn::serve(channel, &shared);
             Ok(())
         }
     }

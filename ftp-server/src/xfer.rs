@@ -34,6 +34,8 @@ pub struct XferContext {
     pub peer: IpAddr,
     /// How the data connection was opened, for logs.
     pub data: DataSetup,
+    /// The control socket, if the control channel is one.
+    pub control: Option<Arc<TcpStream>>,
     /// Where to write the xferlog line, if anywhere.
     pub xferlog: Option<Arc<XferLog>>,
 }
@@ -67,6 +69,7 @@ impl Running {
                     stream,
                     aborted: thread_aborted,
                     bytes: thread_bytes,
+                    control: context.control.clone(),
                 };
                 run.finish(transfer, &writer, &context)
             })?;
@@ -108,6 +111,7 @@ struct Run {
     stream: TcpStream,
     aborted: Arc<AtomicBool>,
     bytes: Arc<AtomicU64>,
+    control: Option<Arc<TcpStream>>,
 }
 
 impl Run {
@@ -185,11 +189,37 @@ impl Run {
                 if self.aborted.load(Ordering::SeqCst) {
                     return Ok(moved);
                 }
+                // Nor is it when the client is gone: it was killed mid-upload.
+                if self.control.as_deref().is_some_and(client_gone) {
+                    return Err(Error::ConnectionClosed);
+                }
                 upload.file().sync_data()?;
                 upload.commit()?;
                 Ok(moved)
             }
         }
+    }
+}
+
+/// Whether the client has closed the control connection, checked without
+/// waiting. When a client process dies, its control connection and its data
+/// connection close together, and the data's end looks like a complete
+/// upload; the control connection tells the two apart.
+///
+/// The socket is switched to non-blocking mode for the check. The control
+/// thread may meanwhile be blocked in a read, which is not affected; a read
+/// it starts in that instant returns `WouldBlock`, which it takes as a
+/// timeout during a transfer and repeats.
+fn client_gone(control: &TcpStream) -> bool {
+    if control.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let peeked = control.peek(&mut [0u8; 1]);
+    let _ = control.set_nonblocking(false);
+    match peeked {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(err) => err.kind() != io::ErrorKind::WouldBlock,
     }
 }
 

@@ -488,7 +488,10 @@ fn size_mdtm_and_mfmt() {
         text(&send(&mut session, "MDTM pub/hello.txt")),
         "20200102030405"
     );
-    assert_eq!(code(&send(&mut session, "MFMT 20201301000000 pub/hello.txt")), 501);
+    assert_eq!(
+        code(&send(&mut session, "MFMT 20201301000000 pub/hello.txt")),
+        501
+    );
     assert_eq!(
         code(&send(&mut session, "SITE CHMOD 600 pub/hello.txt")),
         200
