@@ -121,7 +121,7 @@ fn options() -> Options {
     .optflagopt(
         "",
         "anonymous",
-        "allow anonymous logins (default: on, ro, when no user is configured)",
+        "allow anonymous logins, read-only or (--anonymous=rw) read-write; default: ro when no user is configured",
         "ro|rw",
     )
     .optflag("", "no-anonymous", "refuse anonymous logins")

@@ -69,11 +69,6 @@ impl VirtualPath {
         self.components().last()
     }
 
-    /// Whether this is the root.
-    pub fn is_root(&self) -> bool {
-        self.0 == b"/"
-    }
-
     /// The path as bytes, e.g. `/pub/a.txt`.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0

@@ -25,7 +25,8 @@ use crate::conn::ControlWriter;
 use crate::session::{DataSetup, Job, Transfer};
 use crate::xferlog::{XferEntry, XferLog};
 
-/// Stack size of a transfer thread: the copy buffers are on the heap.
+/// Stack size of a transfer thread: the copy buffers are on the heap, and
+/// the same measurement as the session threads' applies.
 const TRANSFER_STACK_SIZE: usize = 128 << 10;
 
 /// What the transfer thread needs to know besides the transfer itself.

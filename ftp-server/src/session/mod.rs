@@ -225,11 +225,6 @@ impl Session {
         }
     }
 
-    /// The control connection's peer.
-    pub fn peer(&self) -> IpAddr {
-        self.peer
-    }
-
     /// Whether a PASV/EPSV listener is waiting for the next transfer; when
     /// not, the connection drops any listener it holds.
     pub fn passive_pending(&self) -> bool {
@@ -592,9 +587,13 @@ impl Session {
             }
             Some(DataSetup::Passive(kind)) => format!("Passive ({}): listening", kind.verb()),
         };
+        let host = self
+            .host
+            .as_deref()
+            .map_or(String::new(), |host| format!(" to host {host}"));
         let lines = vec![
             "FTP server status:".to_string(),
-            format!(" Connected from {}", self.peer),
+            format!(" Connected from {}{host}", self.peer),
             format!(" {user}"),
             format!(" TYPE: {kind}, STRU: File, MODE: Stream"),
             format!(" {data}"),

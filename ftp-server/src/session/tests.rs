@@ -581,3 +581,25 @@ fn non_utf8_names_reach_the_file_system_as_bytes() {
     assert!(fixture.dir.0.join(name).is_dir());
     assert_eq!(code(&send_bytes(&mut session, b"CWD caf\xe9")), 250);
 }
+
+#[test]
+fn status_names_the_client_the_host_and_the_data_setup() {
+    let fixture = Fixture::new(&[]);
+    let mut session = fixture.session();
+    assert_eq!(code(&send(&mut session, "HOST files.example.com")), 220);
+    send(&mut session, "USER ftp");
+    send(&mut session, "PASS x");
+    port(&mut session);
+    let status = send(&mut session, "STAT");
+    assert_eq!(code(&status), 211);
+    let text = text(&status);
+    assert!(
+        text.contains("Connected from 127.0.0.1 to host files.example.com"),
+        "{text}"
+    );
+    assert!(text.contains("Logged in as anonymous (ro)"), "{text}");
+    assert!(
+        text.contains("Active (EPRT): will connect to 127.0.0.1:40000"),
+        "{text}"
+    );
+}
