@@ -447,6 +447,115 @@ fn parse_error_reply(line: &[u8], err: &CommandError) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{parse_args, Parsed};
+    use crate::fs::tests::Scratch;
+
+    /// Commands from a byte string; a reader that cannot time out.
+    struct Script(io::Cursor<Vec<u8>>);
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl ControlRead for Script {
+        fn set_wait(&self, _timeout: Duration) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A writer whose bytes the test can read afterwards.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Runs a whole session on `input` and returns what the server wrote.
+    fn dialog(options: &[&str], input: &[u8]) -> String {
+        let dir = Scratch::new("conn");
+        let mut args = vec!["--root".to_string(), dir.0.to_string_lossy().into_owned()];
+        args.extend(options.iter().map(|s| s.to_string()));
+        let Ok(Parsed::Run(mut config)) = parse_args(&args) else {
+            panic!("bad options")
+        };
+        config.login_fail_delay = Duration::ZERO;
+        let shared = Shared {
+            config: Arc::new(*config),
+            xferlog: None,
+        };
+        let out = Captured::default();
+        let addr: SocketAddr = "127.0.0.1:2121".parse().expect("addr");
+        let channel = Channel {
+            reader: Script(io::Cursor::new(input.to_vec())),
+            writer: Box::new(out.clone()),
+            peer: addr,
+            local: addr,
+            socket: None,
+        };
+        serve(channel, &shared);
+        let bytes = out.0.lock().expect("lock").clone();
+        String::from_utf8(bytes).expect("utf-8 replies")
+    }
+
+    fn codes(replies: &str) -> Vec<&str> {
+        replies
+            .split("\r\n")
+            .filter(|l| l.len() > 3 && l.as_bytes()[3] == b' ')
+            .map(|l| &l[..3])
+            .collect()
+    }
+
+    #[test]
+    fn pipelined_commands_are_answered_in_order() {
+        let replies = dialog(
+            &[],
+            b"USER anonymous\r\nPASS x\nPWD\rNOOP\r\nQUIT\r\nNOOP\r\n",
+        );
+        assert_eq!(
+            codes(&replies),
+            ["220", "331", "230", "257", "200", "221"],
+            "{replies}"
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_limit_gets_500_and_the_session_goes_on() {
+        let mut input = b"NOOP ".to_vec();
+        input.extend(std::iter::repeat_n(b'x', DEFAULT_LINE_LIMIT + 10));
+        input.extend_from_slice(b"\r\nNOOP\r\n");
+        let replies = dialog(&[], &input);
+        assert_eq!(codes(&replies), ["220", "500", "200"], "{replies}");
+    }
+
+    #[test]
+    fn the_third_failed_login_closes_the_session() {
+        let input = b"USER a\r\nPASS x\r\nUSER a\r\nPASS x\r\nUSER a\r\nPASS x\r\nNOOP\r\n";
+        let replies = dialog(&["--user", "a:right"], input);
+        assert_eq!(
+            codes(&replies),
+            ["220", "331", "530", "331", "530", "331", "530"],
+            "{replies}"
+        );
+    }
+
+    #[test]
+    fn telnet_commands_and_bad_lines_do_not_end_the_session() {
+        let replies = dialog(&[], b"\xff\xf4\xff\xf2NOOP\r\n\x01\r\nRETR\r\nSYST\r\n");
+        assert_eq!(
+            codes(&replies),
+            ["220", "200", "500", "501", "215"],
+            "{replies}"
+        );
+    }
 
     fn reply_for(line: &[u8]) -> Reply {
         let err = Command::parse(line).expect_err("invalid line");

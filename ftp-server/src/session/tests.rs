@@ -603,3 +603,55 @@ fn status_names_the_client_the_host_and_the_data_setup() {
         "{text}"
     );
 }
+
+#[test]
+fn users_with_a_home_are_jailed_in_it() {
+    let fixture = Fixture::new(&[]);
+    let home = fixture.dir.0.join("alice-home");
+    std::fs::create_dir(&home).expect("mkdir");
+    std::fs::write(home.join("mine.txt"), b"mine").expect("write");
+    let users = fixture.dir.0.join("users");
+    std::fs::write(&users, "alice:pw:rw:alice-home\n").expect("users file");
+    std::fs::set_permissions(&users, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod");
+    let root = fixture.dir.0.to_str().expect("utf-8").to_string();
+    let args: Vec<String> = ["--root", &root, "--users", users.to_str().expect("utf-8")]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let Ok(Parsed::Run(config)) = parse_args(&args) else {
+        panic!("bad options")
+    };
+    let mut session = Session::new(Arc::new(*config), ip("127.0.0.1"), ip("127.0.0.1"));
+    send(&mut session, "USER alice");
+    assert_eq!(code(&send(&mut session, "PASS pw")), 230);
+    assert_eq!(text(&send(&mut session, "SIZE /mine.txt")), "4");
+    assert_eq!(
+        code(&send(&mut session, "SIZE /pub/hello.txt")),
+        550,
+        "the server root is out of reach"
+    );
+    assert_eq!(code(&send(&mut session, "CWD ..")), 250);
+    assert_eq!(
+        text(&send(&mut session, "PWD")),
+        "\"/\" is the current directory"
+    );
+}
+
+#[test]
+fn file_system_errors_map_to_reply_codes() {
+    use super::files::fs_error;
+    use std::io::{Error, ErrorKind};
+    for (err, expected) in [
+        (Error::from(ErrorKind::NotFound), 550),
+        (Error::from(ErrorKind::PermissionDenied), 550),
+        (Error::from(ErrorKind::DirectoryNotEmpty), 550),
+        (Error::from(ErrorKind::InvalidInput), 553),
+        (Error::from_raw_os_error(36), 553),
+        (Error::from(ErrorKind::StorageFull), 452),
+        (Error::from(ErrorKind::QuotaExceeded), 552),
+        (Error::from(ErrorKind::Other), 451),
+    ] {
+        assert_eq!(fs_error(&err).code.0, expected, "{err:?}");
+    }
+}
