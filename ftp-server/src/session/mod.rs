@@ -10,21 +10,25 @@
 //! with plain values. It does touch the file system, through the jail in
 //! [`crate::fs`]: commands like CWD, MKD or RETR can only be answered by
 //! looking at files (those tests use scratch directories). The file-system
-//! commands live in `files.rs`, the transfer commands in `transfers.rs`.
+//! commands live in `files.rs`, the transfer commands in `transfers.rs`;
+//! `login.rs`, `data.rs` and `info.rs` hold access control, transfer
+//! parameters and informational replies.
 //!
 //! What it does not do: read or write the control connection, open data
 //! connections, sleep (a failed login asks `conn` for the delay), or know
 //! whether a transfer is running (`conn` answers ABOR and STAT during one).
 
+mod data;
 mod files;
+mod info;
+mod login;
 mod transfers;
 
 use std::fs::File;
-use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use ftp_core::addr::{format_epsv_reply, format_pasv_reply};
-use ftp_core::command::{EpsvArg, Structure, TransferMode, TransferType};
+use ftp_core::command::{Structure, TransferMode};
 use ftp_core::listing::Facts;
 use ftp_core::transfer::Representation;
 use ftp_core::{Command, Reply};
@@ -188,9 +192,6 @@ pub struct Session {
     facts: Facts,
 }
 
-/// Failed logins after which the connection is closed.
-const MAX_LOGIN_FAILURES: u32 = 3;
-
 impl Session {
     /// A session for a client at `peer`, connected to our address `local`.
     /// IPv4-mapped IPv6 addresses are taken as the IPv4 addresses they are.
@@ -264,7 +265,7 @@ impl Session {
             Command::Noop => Outcome::reply(200, "NOOP ok"),
             Command::Feat => Outcome::from(self.features()),
             Command::Opts(option) => self.opts(&option),
-            Command::Help(topic) => Outcome::from(help(topic.as_deref())),
+            Command::Help(topic) => Outcome::from(info::help(topic.as_deref())),
             Command::Stat(None) => Outcome::from(self.status()),
             // Without a transfer running, ABOR only forgets the data setup.
             Command::Abor => {
@@ -332,282 +333,6 @@ impl Session {
     fn logged_in(&self) -> bool {
         matches!(self.login, Login::In { .. })
     }
-
-    // ---- access control ----
-
-    fn user_command(&mut self, name: String) -> Outcome {
-        if self.logged_in() {
-            return Outcome::reply(503, "Already logged in; use REIN to change user");
-        }
-        // The same 331 whether or not the user exists: names cannot be probed.
-        let text = if crate::auth::is_anonymous_name(&name) {
-            "Anonymous login: send your e-mail address as password".to_string()
-        } else {
-            format!("Password required for {name}")
-        };
-        self.login = Login::User(name);
-        Outcome::reply(331, text)
-    }
-
-    fn pass(&mut self, password: &str) -> Outcome {
-        let name = match &self.login {
-            Login::User(name) => name.clone(),
-            Login::In { .. } => return Outcome::reply(503, "Already logged in"),
-            Login::Waiting => return Outcome::reply(503, "Send USER first"),
-        };
-        self.login = Login::Waiting;
-        let Some(account) = self.config.users.authenticate(&name, password) else {
-            return self.failed_login(&name);
-        };
-        let root = account
-            .home
-            .clone()
-            .unwrap_or_else(|| self.config.root.clone());
-        match Jail::new(&root) {
-            Ok(jail) => {
-                log::info!(
-                    "{}: login as {} ({})",
-                    self.peer,
-                    account.name,
-                    account.access
-                );
-                let text = match account.access {
-                    Access::ReadOnly => format!("User {} logged in, read-only", account.name),
-                    Access::ReadWrite => format!("User {} logged in", account.name),
-                };
-                self.login = Login::In { account, jail };
-                self.cwd = VirtualPath::root();
-                Outcome::reply(230, text)
-            }
-            Err(err) => {
-                log::error!(
-                    "home of {} ({}) unusable: {err}",
-                    account.name,
-                    root.display()
-                );
-                Outcome::reply(530, "Login refused: home directory unavailable")
-            }
-        }
-    }
-
-    fn failed_login(&mut self, name: &str) -> Outcome {
-        self.failures += 1;
-        log::warn!(
-            "{}: failed login as {name:?} ({} of {MAX_LOGIN_FAILURES})",
-            self.peer,
-            self.failures
-        );
-        let close = self.failures >= MAX_LOGIN_FAILURES;
-        Outcome::then(
-            Reply::new(530, "Login incorrect"),
-            Action::FailedLogin { close },
-        )
-    }
-
-    fn rein(&mut self) -> Outcome {
-        let config = Arc::clone(&self.config);
-        let failures = self.failures;
-        *self = Session::new(config, self.peer, self.local);
-        self.failures = failures;
-        Outcome::reply(220, "Session reset; log in again")
-    }
-
-    fn host(&mut self, name: String) -> Outcome {
-        if !matches!(self.login, Login::Waiting) {
-            return Outcome::reply(503, "HOST must come before USER");
-        }
-        let reply = Reply::new(220, format!("Host {name} accepted"));
-        self.host = Some(name);
-        Outcome::from(reply)
-    }
-
-    // ---- transfer parameters ----
-
-    fn set_type(&mut self, kind: TransferType) -> Outcome {
-        use ftp_core::command::TextFormat::NonPrint;
-        self.repr = match kind {
-            TransferType::Ascii(None | Some(NonPrint)) => Representation::Ascii,
-            TransferType::Image | TransferType::Local(8) => Representation::Binary,
-            other => return Outcome::reply(504, format!("TYPE {other} not supported; use A or I")),
-        };
-        Outcome::reply(200, format!("Type set to {kind}"))
-    }
-
-    fn rest(&mut self, offset: u64) -> Outcome {
-        self.rest = Some(offset);
-        Outcome::reply(
-            350,
-            format!("Restarting at {offset}; send RETR, STOR or APPE"),
-        )
-    }
-
-    fn active(&mut self, addr: SocketAddr, verb: &'static str) -> Outcome {
-        if !self.config.active {
-            return Outcome::reply(
-                502,
-                "Active mode is turned off on this server; use PASV or EPSV",
-            );
-        }
-        if self.epsv_all {
-            return Outcome::reply(503, format!("{verb} not allowed after EPSV ALL"));
-        }
-        match check_active_target(addr, self.peer) {
-            Ok(addr) => {
-                self.data = Some(DataSetup::Active { addr, verb });
-                Outcome::reply(200, format!("{verb} command successful"))
-            }
-            Err(reason) => {
-                log::warn!("{}: {verb} refused: {reason}", self.peer);
-                self.data = None;
-                Outcome::reply(501, format!("{verb} refused: {reason}"))
-            }
-        }
-    }
-
-    fn passive(&mut self, kind: PassiveKind) -> Outcome {
-        if !self.config.passive {
-            return Outcome::reply(
-                502,
-                "Passive mode is turned off on this server; use PORT or EPRT",
-            );
-        }
-        if kind == PassiveKind::Pasv && self.epsv_all {
-            return Outcome::reply(503, "PASV not allowed after EPSV ALL");
-        }
-        if kind == PassiveKind::Pasv && self.local.is_ipv6() {
-            return Outcome::reply(
-                425,
-                "PASV is IPv4 only; use EPSV on an IPv6 connection (RFC 2428)",
-            );
-        }
-        self.data = None;
-        Outcome {
-            reply: None,
-            action: Action::OpenPassive {
-                ip: self.local,
-                kind,
-            },
-        }
-    }
-
-    fn epsv(&mut self, arg: Option<EpsvArg>) -> Outcome {
-        let family = if self.local.is_ipv6() { 2 } else { 1 };
-        match arg {
-            Some(EpsvArg::All) => {
-                self.epsv_all = true;
-                Outcome::reply(200, "EPSV ALL ok: only EPSV from now on")
-            }
-            Some(EpsvArg::Protocol(protocol)) if protocol != family => Outcome::reply(
-                522,
-                format!("Network protocol not supported, use ({family})"),
-            ),
-            _ => self.passive(PassiveKind::Epsv),
-        }
-    }
-
-    /// The reply once the connection listens on `listening` for `kind`.
-    pub fn passive_opened(&mut self, kind: PassiveKind, listening: SocketAddr) -> Reply {
-        self.data = Some(DataSetup::Passive(kind));
-        match kind {
-            PassiveKind::Epsv => Reply::new(229, format_epsv_reply(listening.port())),
-            PassiveKind::Pasv => {
-                let ip = match (self.config.pasv_address, listening) {
-                    (Some(ip), _) => ip,
-                    (None, SocketAddr::V4(addr)) => *addr.ip(),
-                    (None, SocketAddr::V6(_)) => {
-                        self.data = None;
-                        return Reply::new(425, "PASV is IPv4 only; use EPSV");
-                    }
-                };
-                Reply::new(
-                    227,
-                    format_pasv_reply(SocketAddrV4::new(ip, listening.port())),
-                )
-            }
-        }
-    }
-
-    /// The reply when listening failed.
-    pub fn passive_failed(&mut self, err: &ftp_core::Error) -> Reply {
-        self.data = None;
-        Reply::new(425, format!("Cannot open passive connection: {err}"))
-    }
-
-    // ---- information ----
-
-    fn features(&self) -> Reply {
-        let mut lines = vec!["Features:".to_string()];
-        let features = [
-            "EPRT".to_string(),
-            "EPSV".to_string(),
-            "HOST".to_string(),
-            "MDTM".to_string(),
-            "MFMT".to_string(),
-            self.facts.feat_line(),
-            "PASV".to_string(),
-            "REST STREAM".to_string(),
-            "SIZE".to_string(),
-            "TVFS".to_string(),
-            "UTF8".to_string(),
-        ];
-        lines.extend(features.iter().map(|feature| format!(" {feature}")));
-        lines.push("End".to_string());
-        Reply::multiline(211, lines)
-    }
-
-    fn opts(&mut self, option: &str) -> Outcome {
-        let (name, value) = option.split_once(' ').unwrap_or((option, ""));
-        match name.to_ascii_uppercase().as_str() {
-            "UTF8" if value.trim().eq_ignore_ascii_case("ON") => {
-                Outcome::reply(200, "UTF8 on: names are passed as bytes")
-            }
-            "MLST" => {
-                self.facts = Facts::from_opts(value.trim());
-                Outcome::reply(200, self.facts.opts_reply())
-            }
-            _ => Outcome::reply(501, format!("OPTS {option} not understood")),
-        }
-    }
-
-    fn status(&self) -> Reply {
-        let user = match &self.login {
-            Login::In { account, .. } => {
-                format!("Logged in as {} ({})", account.name, account.access)
-            }
-            _ => "Not logged in".to_string(),
-        };
-        let kind = match self.repr {
-            Representation::Ascii => "ASCII",
-            Representation::Binary => "BINARY",
-        };
-        let data = match self.data {
-            None => "No data connection set up".to_string(),
-            Some(DataSetup::Active { addr, verb }) => {
-                format!("Active ({verb}): will connect to {addr}")
-            }
-            Some(DataSetup::Passive(kind)) => format!("Passive ({}): listening", kind.verb()),
-        };
-        let host = self
-            .host
-            .as_deref()
-            .map_or(String::new(), |host| format!(" to host {host}"));
-        let lines = vec![
-            "FTP server status:".to_string(),
-            format!(" Connected from {}{host}", self.peer),
-            format!(" {user}"),
-            format!(" TYPE: {kind}, STRU: File, MODE: Stream"),
-            format!(" {data}"),
-            "End of status".to_string(),
-        ];
-        Reply::multiline(211, lines)
-    }
-
-    /// The data setup for a transfer, used up; 425 when there is none.
-    fn take_data(&mut self) -> Result<DataSetup, Outcome> {
-        self.data
-            .take()
-            .ok_or_else(|| Outcome::reply(425, "Use PORT, EPRT, PASV or EPSV first"))
-    }
 }
 
 /// The logged-in account and its jail, for the commands that need them.
@@ -641,55 +366,9 @@ fn allowed_before_login(command: &Command) -> bool {
     )
 }
 
-/// Checks a PORT/EPRT address against the rules of RFC 2577: only the control
-/// connection's peer, only ports from 1024. Returns the address to connect to.
-///
-/// An unspecified address (`EPRT |2|::|port|` or `|1|0.0.0.0|port|`, which
-/// some clients behind NAT send) is taken to mean "my address", the control
-/// peer's: connecting there is exactly what the bounce rule allows, so it
-/// costs nothing in safety and lets those clients work.
-pub fn check_active_target(addr: SocketAddr, peer: IpAddr) -> Result<SocketAddr, String> {
-    let ip = addr.ip().to_canonical();
-    let ip = if ip.is_unspecified() { peer } else { ip };
-    if ip != peer {
-        return Err(format!(
-            "{ip} is not the client's address {peer} (no FTP bounce)"
-        ));
-    }
-    if addr.port() < 1024 {
-        return Err(format!("port {} is below 1024", addr.port()));
-    }
-    Ok(SocketAddr::new(ip, addr.port()))
-}
-
 /// A path in double quotes, with any `"` in it doubled (RFC 959 appendix II).
 fn quoted(path: &VirtualPath) -> String {
     format!("\"{}\"", path.to_string().replace('"', "\"\""))
-}
-
-/// The HELP reply: the command list, or whether one command is known.
-fn help(topic: Option<&str>) -> Reply {
-    const VERBS: &str = "ABOR ACCT ALLO APPE CDUP CWD DELE EPRT EPSV FEAT HELP HOST LIST MDTM \
-                         MFMT MKD MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REIN \
-                         REST RETR RMD RNFR RNTO SITE SIZE SMNT STAT STOR STOU STRU SYST TYPE \
-                         USER XCUP XCWD XMKD XPWD XRMD";
-    match topic {
-        None => {
-            let mut lines = vec!["The following commands are recognized:".to_string()];
-            let words: Vec<&str> = VERBS.split_whitespace().collect();
-            lines.extend(words.chunks(10).map(|row| format!(" {}", row.join(" "))));
-            lines.push("Help OK".to_string());
-            Reply::multiline(214, lines)
-        }
-        Some(topic) => {
-            let verb = topic.trim().to_ascii_uppercase();
-            if VERBS.split_whitespace().any(|known| known == verb) {
-                Reply::new(214, format!("{verb} is recognized"))
-            } else {
-                Reply::new(502, format!("Unknown command {verb}"))
-            }
-        }
-    }
 }
 
 #[cfg(test)]

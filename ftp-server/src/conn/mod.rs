@@ -2,8 +2,9 @@
 //!
 //! [`serve`] reads command lines, parses them, lets the [`Session`] decide,
 //! sends the replies and carries out the session's actions: it opens passive
-//! listeners, opens data connections (the one place with the teaching trace
-//! `data: passive (EPSV) — server listens on ...; client ... connected`), and
+//! listeners, opens data connections (in `data_connection.rs`, the one place
+//! with the teaching trace `data: passive (EPSV) — server listens on ...;
+//! client ... connected`), and
 //! starts transfers on their own thread ([`crate::xfer`]) so that the control
 //! connection stays responsive: ABOR aborts the transfer (426, then 226),
 //! STAT reports its progress, and any other command waits for it to end, so
@@ -19,17 +20,19 @@
 //! (the transfer thread does).
 
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::{data, Command, CommandError, Error, Phase, Reply};
+use ftp_core::{Command, CommandError, Error, Phase, Reply};
 
 use crate::config::Config;
-use crate::session::{Action, DataSetup, Outcome, PassiveKind, Session, Transfer};
-use crate::xfer::{Running, XferContext};
+use crate::session::{Action, Outcome, Session};
+use crate::xfer::Running;
 use crate::xferlog::XferLog;
+
+mod data_connection;
 
 /// A control-channel reader whose read timeout can be set.
 pub trait ControlRead: Read + Send {
@@ -300,133 +303,6 @@ impl<R: ControlRead> Conn<R> {
         }
         flow
     }
-
-    fn open_passive(&mut self, ip: IpAddr, kind: PassiveKind) -> Flow {
-        let listened = data::listen(ip, self.shared.config.pasv_ports.clone())
-            .and_then(|listener| Ok((listener.local_addr()?, listener)));
-        let reply = match listened {
-            Ok((addr, listener)) => {
-                log::debug!("data: passive ({}) — server listens on {addr}", kind.verb());
-                self.listener = Some(listener);
-                self.session.passive_opened(kind, addr)
-            }
-            Err(err) => {
-                log::warn!(
-                    "{}: cannot listen on {ip} for {}: {err}",
-                    self.peer,
-                    kind.verb()
-                );
-                self.session.passive_failed(&err)
-            }
-        };
-        self.reply(&reply)
-    }
-
-    fn start_transfer(&mut self, transfer: Transfer) -> Flow {
-        let stream = match self.open_data(transfer.data) {
-            Ok(stream) => stream,
-            Err(text) => return self.reply(&Reply::new(425, text)),
-        };
-        let timeout = Some(self.shared.config.data_timeout);
-        if let Err(err) = stream
-            .set_read_timeout(timeout)
-            .and(stream.set_write_timeout(timeout))
-        {
-            return self.reply(&Reply::new(
-                425,
-                format!("Cannot set up the data connection: {err}"),
-            ));
-        }
-        let context = XferContext {
-            peer: self.peer.ip(),
-            data: transfer.data,
-            control: self.socket.clone(),
-            xferlog: self.shared.xferlog.clone(),
-        };
-        match Running::spawn(transfer, stream, self.writer.clone(), context) {
-            Ok(running) => {
-                self.running = Some(running);
-                Flow::Continue
-            }
-            Err(err) => {
-                log::error!("cannot start a transfer thread: {err}");
-                self.reply(&Reply::new(
-                    451,
-                    "Cannot start the transfer; try again later",
-                ))
-            }
-        }
-    }
-
-    /// Opens the data connection as `setup` says; on failure, the 425 text.
-    fn open_data(&mut self, setup: DataSetup) -> Result<TcpStream, String> {
-        let timeout = self.shared.config.data_timeout;
-        match setup {
-            DataSetup::Active { addr, verb } => match data::connect(addr, timeout) {
-                Ok(stream) => {
-                    let from = stream
-                        .local_addr()
-                        .map_or("?".to_string(), |a| a.to_string());
-                    log::debug!("data: active ({verb}) — client listens on {addr}; server connects from {from}");
-                    Ok(stream)
-                }
-                Err(err) => Err(active_failure(verb, addr, timeout, &err)),
-            },
-            DataSetup::Passive(kind) => {
-                let listener = self.listener.take().ok_or("Use PASV or EPSV first")?;
-                let addr = listener
-                    .local_addr()
-                    .map_or("?".to_string(), |a| a.to_string());
-                let peer = self.peer.ip();
-                let mut refused = |from: SocketAddr| {
-                    log::warn!(
-                        "data: refused a connection to {addr} from {from}: not the client {peer}"
-                    );
-                };
-                match data::accept_with(&listener, Some(peer), timeout, &mut refused) {
-                    Ok(stream) => {
-                        let client = stream
-                            .peer_addr()
-                            .map_or("?".to_string(), |a| a.to_string());
-                        let verb = kind.verb();
-                        log::debug!("data: passive ({verb}) — server listens on {addr}; client {client} connected");
-                        Ok(stream)
-                    }
-                    Err(err) => Err(passive_failure(kind, &addr, timeout, &err)),
-                }
-            }
-        }
-    }
-}
-
-/// The 425 text for an active connection that failed; a timeout names the
-/// likely cause.
-fn active_failure(verb: &str, addr: SocketAddr, timeout: Duration, err: &Error) -> String {
-    let text = match err {
-        Error::Timeout(_) => format!(
-            "Cannot open data connection to {addr}: no answer within {} s \
-             (a firewall or NAT in front of the client blocks active mode; try passive)",
-            timeout.as_secs()
-        ),
-        other => format!("Cannot open data connection to {addr}: {other}"),
-    };
-    log::warn!("data: active ({verb}) failed: {text}");
-    text
-}
-
-/// The 425 text for a passive connection that never came.
-fn passive_failure(kind: PassiveKind, addr: &str, timeout: Duration, err: &Error) -> String {
-    let text = match err {
-        Error::Timeout(_) => format!(
-            "Cannot open data connection: nobody connected to {addr} within {} s \
-             (a firewall or NAT in front of the server blocks passive mode; \
-             see --pasv-address and --pasv-ports)",
-            timeout.as_secs()
-        ),
-        other => format!("Cannot open data connection: {other}"),
-    };
-    log::warn!("data: passive ({}) failed: {text}", kind.verb());
-    text
 }
 
 /// The reply to a line that is not a valid command: 500 or 501, or 522 for
@@ -570,26 +446,5 @@ mod tests {
         assert_eq!(reply_for(b"EPRT |3|x|1025|").code.0, 522);
         assert_eq!(reply_for(b"eprt |9|1.2.3.4|1025|").code.0, 522);
         assert_eq!(reply_for(b"EPRT |1|not-an-ip|1025|").code.0, 501);
-    }
-
-    #[test]
-    fn data_failures_name_the_likely_cause() {
-        let addr: SocketAddr = "127.0.0.1:40000".parse().expect("addr");
-        let timeout = Duration::from_secs(5);
-        let text = active_failure("PORT", addr, timeout, &Error::Timeout(Phase::Connect));
-        assert!(
-            text.contains("firewall or NAT in front of the client"),
-            "{text}"
-        );
-        let text = passive_failure(
-            PassiveKind::Epsv,
-            "[::1]:3000",
-            timeout,
-            &Error::Timeout(Phase::Accept),
-        );
-        assert!(
-            text.contains("in front of the server") && text.contains("--pasv-address"),
-            "{text}"
-        );
     }
 }

@@ -1,0 +1,172 @@
+//! Opening data connections for a session: the passive listener (PASV,
+//! EPSV), connecting out (PORT, EPRT) or accepting the client, the teaching
+//! trace of who listens and who connects, the 425 texts that name the likely
+//! cause of a failure, and handing the open connection to a transfer thread.
+
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use ftp_core::{data, Error, Reply};
+
+use super::{Conn, ControlRead, Flow};
+use crate::session::{DataSetup, PassiveKind, Transfer};
+use crate::xfer::{Running, XferContext};
+
+impl<R: ControlRead> Conn<R> {
+    /// PASV/EPSV: listens on `ip` and answers 227/229, or 425.
+    pub(super) fn open_passive(&mut self, ip: IpAddr, kind: PassiveKind) -> Flow {
+        let listened = data::listen(ip, self.shared.config.pasv_ports.clone())
+            .and_then(|listener| Ok((listener.local_addr()?, listener)));
+        let reply = match listened {
+            Ok((addr, listener)) => {
+                log::debug!("data: passive ({}) — server listens on {addr}", kind.verb());
+                self.listener = Some(listener);
+                self.session.passive_opened(kind, addr)
+            }
+            Err(err) => {
+                log::warn!(
+                    "{}: cannot listen on {ip} for {}: {err}",
+                    self.peer,
+                    kind.verb()
+                );
+                self.session.passive_failed(&err)
+            }
+        };
+        self.reply(&reply)
+    }
+
+    /// Opens the data connection for `transfer` (after its 150) and starts
+    /// the transfer thread, or answers 425.
+    pub(super) fn start_transfer(&mut self, transfer: Transfer) -> Flow {
+        let stream = match self.open_data(transfer.data) {
+            Ok(stream) => stream,
+            Err(text) => return self.reply(&Reply::new(425, text)),
+        };
+        let timeout = Some(self.shared.config.data_timeout);
+        if let Err(err) = stream
+            .set_read_timeout(timeout)
+            .and(stream.set_write_timeout(timeout))
+        {
+            return self.reply(&Reply::new(
+                425,
+                format!("Cannot set up the data connection: {err}"),
+            ));
+        }
+        let context = XferContext {
+            peer: self.peer.ip(),
+            data: transfer.data,
+            control: self.socket.clone(),
+            xferlog: self.shared.xferlog.clone(),
+        };
+        match Running::spawn(transfer, stream, self.writer.clone(), context) {
+            Ok(running) => {
+                self.running = Some(running);
+                Flow::Continue
+            }
+            Err(err) => {
+                log::error!("cannot start a transfer thread: {err}");
+                self.reply(&Reply::new(
+                    451,
+                    "Cannot start the transfer; try again later",
+                ))
+            }
+        }
+    }
+
+    /// Opens the data connection as `setup` says; on failure, the 425 text.
+    fn open_data(&mut self, setup: DataSetup) -> Result<TcpStream, String> {
+        let timeout = self.shared.config.data_timeout;
+        match setup {
+            DataSetup::Active { addr, verb } => match data::connect(addr, timeout) {
+                Ok(stream) => {
+                    let from = stream
+                        .local_addr()
+                        .map_or("?".to_string(), |a| a.to_string());
+                    log::debug!("data: active ({verb}) — client listens on {addr}; server connects from {from}");
+                    Ok(stream)
+                }
+                Err(err) => Err(active_failure(verb, addr, timeout, &err)),
+            },
+            DataSetup::Passive(kind) => {
+                let listener = self.listener.take().ok_or("Use PASV or EPSV first")?;
+                let addr = listener
+                    .local_addr()
+                    .map_or("?".to_string(), |a| a.to_string());
+                let peer = self.peer.ip();
+                let mut refused = |from: SocketAddr| {
+                    log::warn!(
+                        "data: refused a connection to {addr} from {from}: not the client {peer}"
+                    );
+                };
+                match data::accept_with(&listener, Some(peer), timeout, &mut refused) {
+                    Ok(stream) => {
+                        let client = stream
+                            .peer_addr()
+                            .map_or("?".to_string(), |a| a.to_string());
+                        let verb = kind.verb();
+                        log::debug!("data: passive ({verb}) — server listens on {addr}; client {client} connected");
+                        Ok(stream)
+                    }
+                    Err(err) => Err(passive_failure(kind, &addr, timeout, &err)),
+                }
+            }
+        }
+    }
+}
+
+/// The 425 text for an active connection that failed; a timeout names the
+/// likely cause.
+fn active_failure(verb: &str, addr: SocketAddr, timeout: Duration, err: &Error) -> String {
+    let text = match err {
+        Error::Timeout(_) => format!(
+            "Cannot open data connection to {addr}: no answer within {} s \
+             (a firewall or NAT in front of the client blocks active mode; try passive)",
+            timeout.as_secs()
+        ),
+        other => format!("Cannot open data connection to {addr}: {other}"),
+    };
+    log::warn!("data: active ({verb}) failed: {text}");
+    text
+}
+
+/// The 425 text for a passive connection that never came.
+fn passive_failure(kind: PassiveKind, addr: &str, timeout: Duration, err: &Error) -> String {
+    let text = match err {
+        Error::Timeout(_) => format!(
+            "Cannot open data connection: nobody connected to {addr} within {} s \
+             (a firewall or NAT in front of the server blocks passive mode; \
+             see --pasv-address and --pasv-ports)",
+            timeout.as_secs()
+        ),
+        other => format!("Cannot open data connection: {other}"),
+    };
+    log::warn!("data: passive ({}) failed: {text}", kind.verb());
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ftp_core::Phase;
+
+    #[test]
+    fn data_failures_name_the_likely_cause() {
+        let addr: SocketAddr = "127.0.0.1:40000".parse().expect("addr");
+        let timeout = Duration::from_secs(5);
+        let text = active_failure("PORT", addr, timeout, &Error::Timeout(Phase::Connect));
+        assert!(
+            text.contains("firewall or NAT in front of the client"),
+            "{text}"
+        );
+        let text = passive_failure(
+            PassiveKind::Epsv,
+            "[::1]:3000",
+            timeout,
+            &Error::Timeout(Phase::Accept),
+        );
+        assert!(
+            text.contains("in front of the server") && text.contains("--pasv-address"),
+            "{text}"
+        );
+    }
+}

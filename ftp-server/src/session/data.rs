@@ -1,0 +1,152 @@
+//! The session's transfer parameters: TYPE, REST, and the data connection
+//! set up by PORT, EPRT, PASV and EPSV (RFC 959 §4.1.2, RFC 2428), with the
+//! rules of RFC 2577 for active mode.
+
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+
+use ftp_core::addr::{format_epsv_reply, format_pasv_reply};
+use ftp_core::command::{EpsvArg, TransferType};
+use ftp_core::transfer::Representation;
+use ftp_core::Reply;
+
+use super::{Action, DataSetup, Outcome, PassiveKind, Session};
+
+impl Session {
+    pub(super) fn set_type(&mut self, kind: TransferType) -> Outcome {
+        use ftp_core::command::TextFormat::NonPrint;
+        self.repr = match kind {
+            TransferType::Ascii(None | Some(NonPrint)) => Representation::Ascii,
+            TransferType::Image | TransferType::Local(8) => Representation::Binary,
+            other => return Outcome::reply(504, format!("TYPE {other} not supported; use A or I")),
+        };
+        Outcome::reply(200, format!("Type set to {kind}"))
+    }
+
+    pub(super) fn rest(&mut self, offset: u64) -> Outcome {
+        self.rest = Some(offset);
+        Outcome::reply(
+            350,
+            format!("Restarting at {offset}; send RETR, STOR or APPE"),
+        )
+    }
+
+    pub(super) fn active(&mut self, addr: SocketAddr, verb: &'static str) -> Outcome {
+        if !self.config.active {
+            return Outcome::reply(
+                502,
+                "Active mode is turned off on this server; use PASV or EPSV",
+            );
+        }
+        if self.epsv_all {
+            return Outcome::reply(503, format!("{verb} not allowed after EPSV ALL"));
+        }
+        match check_active_target(addr, self.peer) {
+            Ok(addr) => {
+                self.data = Some(DataSetup::Active { addr, verb });
+                Outcome::reply(200, format!("{verb} command successful"))
+            }
+            Err(reason) => {
+                log::warn!("{}: {verb} refused: {reason}", self.peer);
+                self.data = None;
+                Outcome::reply(501, format!("{verb} refused: {reason}"))
+            }
+        }
+    }
+
+    pub(super) fn passive(&mut self, kind: PassiveKind) -> Outcome {
+        if !self.config.passive {
+            return Outcome::reply(
+                502,
+                "Passive mode is turned off on this server; use PORT or EPRT",
+            );
+        }
+        if kind == PassiveKind::Pasv && self.epsv_all {
+            return Outcome::reply(503, "PASV not allowed after EPSV ALL");
+        }
+        if kind == PassiveKind::Pasv && self.local.is_ipv6() {
+            return Outcome::reply(
+                425,
+                "PASV is IPv4 only; use EPSV on an IPv6 connection (RFC 2428)",
+            );
+        }
+        self.data = None;
+        Outcome {
+            reply: None,
+            action: Action::OpenPassive {
+                ip: self.local,
+                kind,
+            },
+        }
+    }
+
+    pub(super) fn epsv(&mut self, arg: Option<EpsvArg>) -> Outcome {
+        let family = if self.local.is_ipv6() { 2 } else { 1 };
+        match arg {
+            Some(EpsvArg::All) => {
+                self.epsv_all = true;
+                Outcome::reply(200, "EPSV ALL ok: only EPSV from now on")
+            }
+            Some(EpsvArg::Protocol(protocol)) if protocol != family => Outcome::reply(
+                522,
+                format!("Network protocol not supported, use ({family})"),
+            ),
+            _ => self.passive(PassiveKind::Epsv),
+        }
+    }
+
+    /// The reply once the connection listens on `listening` for `kind`.
+    pub fn passive_opened(&mut self, kind: PassiveKind, listening: SocketAddr) -> Reply {
+        self.data = Some(DataSetup::Passive(kind));
+        match kind {
+            PassiveKind::Epsv => Reply::new(229, format_epsv_reply(listening.port())),
+            PassiveKind::Pasv => {
+                let ip = match (self.config.pasv_address, listening) {
+                    (Some(ip), _) => ip,
+                    (None, SocketAddr::V4(addr)) => *addr.ip(),
+                    (None, SocketAddr::V6(_)) => {
+                        self.data = None;
+                        return Reply::new(425, "PASV is IPv4 only; use EPSV");
+                    }
+                };
+                Reply::new(
+                    227,
+                    format_pasv_reply(SocketAddrV4::new(ip, listening.port())),
+                )
+            }
+        }
+    }
+
+    /// The reply when listening failed.
+    pub fn passive_failed(&mut self, err: &ftp_core::Error) -> Reply {
+        self.data = None;
+        Reply::new(425, format!("Cannot open passive connection: {err}"))
+    }
+
+    /// The data setup for a transfer, used up; 425 when there is none.
+    pub(super) fn take_data(&mut self) -> Result<DataSetup, Outcome> {
+        self.data
+            .take()
+            .ok_or_else(|| Outcome::reply(425, "Use PORT, EPRT, PASV or EPSV first"))
+    }
+}
+
+/// Checks a PORT/EPRT address against the rules of RFC 2577: only the control
+/// connection's peer, only ports from 1024. Returns the address to connect to.
+///
+/// An unspecified address (`EPRT |2|::|port|` or `|1|0.0.0.0|port|`, which
+/// some clients behind NAT send) is taken to mean "my address", the control
+/// peer's: connecting there is exactly what the bounce rule allows, so it
+/// costs nothing in safety and lets those clients work.
+pub(super) fn check_active_target(addr: SocketAddr, peer: IpAddr) -> Result<SocketAddr, String> {
+    let ip = addr.ip().to_canonical();
+    let ip = if ip.is_unspecified() { peer } else { ip };
+    if ip != peer {
+        return Err(format!(
+            "{ip} is not the client's address {peer} (no FTP bounce)"
+        ));
+    }
+    if addr.port() < 1024 {
+        return Err(format!("port {} is below 1024", addr.port()));
+    }
+    Ok(SocketAddr::new(ip, addr.port()))
+}

@@ -1,0 +1,102 @@
+//! The session's informational replies: FEAT, OPTS, STAT (session status)
+//! and HELP.
+
+use ftp_core::listing::Facts;
+use ftp_core::transfer::Representation;
+use ftp_core::Reply;
+
+use super::{DataSetup, Login, Outcome, Session};
+
+impl Session {
+    pub(super) fn features(&self) -> Reply {
+        let mut lines = vec!["Features:".to_string()];
+        let features = [
+            "EPRT".to_string(),
+            "EPSV".to_string(),
+            "HOST".to_string(),
+            "MDTM".to_string(),
+            "MFMT".to_string(),
+            self.facts.feat_line(),
+            "PASV".to_string(),
+            "REST STREAM".to_string(),
+            "SIZE".to_string(),
+            "TVFS".to_string(),
+            "UTF8".to_string(),
+        ];
+        lines.extend(features.iter().map(|feature| format!(" {feature}")));
+        lines.push("End".to_string());
+        Reply::multiline(211, lines)
+    }
+
+    pub(super) fn opts(&mut self, option: &str) -> Outcome {
+        let (name, value) = option.split_once(' ').unwrap_or((option, ""));
+        match name.to_ascii_uppercase().as_str() {
+            "UTF8" if value.trim().eq_ignore_ascii_case("ON") => {
+                Outcome::reply(200, "UTF8 on: names are passed as bytes")
+            }
+            "MLST" => {
+                self.facts = Facts::from_opts(value.trim());
+                Outcome::reply(200, self.facts.opts_reply())
+            }
+            _ => Outcome::reply(501, format!("OPTS {option} not understood")),
+        }
+    }
+
+    pub(super) fn status(&self) -> Reply {
+        let user = match &self.login {
+            Login::In { account, .. } => {
+                format!("Logged in as {} ({})", account.name, account.access)
+            }
+            _ => "Not logged in".to_string(),
+        };
+        let kind = match self.repr {
+            Representation::Ascii => "ASCII",
+            Representation::Binary => "BINARY",
+        };
+        let data = match self.data {
+            None => "No data connection set up".to_string(),
+            Some(DataSetup::Active { addr, verb }) => {
+                format!("Active ({verb}): will connect to {addr}")
+            }
+            Some(DataSetup::Passive(kind)) => format!("Passive ({}): listening", kind.verb()),
+        };
+        let host = self
+            .host
+            .as_deref()
+            .map_or(String::new(), |host| format!(" to host {host}"));
+        let lines = vec![
+            "FTP server status:".to_string(),
+            format!(" Connected from {}{host}", self.peer),
+            format!(" {user}"),
+            format!(" TYPE: {kind}, STRU: File, MODE: Stream"),
+            format!(" {data}"),
+            "End of status".to_string(),
+        ];
+        Reply::multiline(211, lines)
+    }
+}
+
+/// The HELP reply: the command list, or whether one command is known.
+pub(super) fn help(topic: Option<&str>) -> Reply {
+    const VERBS: &str = "ABOR ACCT ALLO APPE CDUP CWD DELE EPRT EPSV FEAT HELP HOST LIST MDTM \
+                         MFMT MKD MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REIN \
+                         REST RETR RMD RNFR RNTO SITE SIZE SMNT STAT STOR STOU STRU SYST TYPE \
+                         USER XCUP XCWD XMKD XPWD XRMD";
+    match topic {
+        None => {
+            let mut lines = vec!["The following commands are recognized:".to_string()];
+            let words: Vec<&str> = VERBS.split_whitespace().collect();
+            lines.extend(words.chunks(10).map(|row| format!(" {}", row.join(" "))));
+            lines.push("Help OK".to_string());
+            Reply::multiline(214, lines)
+        }
+        Some(topic) => {
+            let verb = topic.trim().to_ascii_uppercase();
+            if VERBS.split_whitespace().any(|known| known == verb) {
+                Reply::new(214, format!("{verb} is recognized"))
+            } else {
+                Reply::new(502, format!("Unknown command {verb}"))
+            }
+        }
+    }
+}
