@@ -1,15 +1,25 @@
-//! Third-party FTP servers started on loopback for the tests: vsftpd and
-//! pyftpdlib.
+//! Third-party FTP servers started on loopback for the tests: vsftpd,
+//! pyftpdlib, ProFTPD and Pure-FTPd.
 //!
 //! Each starter writes a generated configuration into a scratch directory,
-//! starts the server on a port the OS picked, waits until it answers with a 220
-//! greeting, and returns a guard that kills it. A missing program follows
-//! [`crate::peer_available`]: skipped with a message on a laptop, a failure in CI.
+//! starts the server on a port the OS picked, on the IPv4 or IPv6 loopback
+//! address the caller chose, waits until it answers with a 220 greeting, and
+//! returns a [`Peer`] guard that kills it and carries the login to use. A
+//! missing program follows [`crate::peer_available`]: skipped with a message on
+//! a laptop, a failure in CI.
 //!
-//! It does not install anything: `.ci/run` does.
+//! Versions CI installs (Debian 12): vsftpd 3.0.3-13+b2, pyftpdlib 2.2.0 from
+//! pip (Debian's python3-pyftpdlib 1.5.7-3 on a machine whose `python3` is
+//! Debian's), ProFTPD 1.3.8 (proftpd-core 1.3.8+dfsg-4+deb12u5) and Pure-FTPd
+//! 1.0.50 (pure-ftpd 1.0.50-2.1+b2). `.ci/run` prints them on every run.
+//!
+//! It does not install anything: `.ci/run` does. ProFTPD and Pure-FTPd are
+//! unpacked rather than installed there (their Debian packages conflict with
+//! vsftpd's) and found on `PATH` like the others.
 
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,9 +31,31 @@ use crate::{peer_available, KillOnDrop, TempDir};
 pub struct Peer {
     /// The control address it listens on.
     pub addr: SocketAddr,
+    /// The user name that logs in with read and write access to the served root.
+    pub user: String,
+    /// The password for [`Peer::user`] (any password for an anonymous login).
+    pub password: String,
     _process: KillOnDrop,
     _scratch: Option<TempDir>,
 }
+
+/// The virtual user ProFTPD and Pure-FTPd let in.
+const VIRTUAL_USER: &str = "peer";
+
+/// The password of [`VIRTUAL_USER`].
+const VIRTUAL_PASSWORD: &str = "peer-secret";
+
+/// [`VIRTUAL_PASSWORD`] as a SHA-512 crypt(3) hash, the form both servers'
+/// password files take; made with `openssl passwd -6 -salt peersalt peer-secret`.
+const VIRTUAL_PASSWORD_HASH: &str =
+    "$6$peersalt$8P1QoOG.ubUvKVr57o75JDqSHvYH4Z7WaO4u2Z90HQWKb8Zt4SiOqHGlMueuyEmO6up4hld.DzK2qHV5PPzAu/";
+
+/// How many ports the passive range of ProFTPD and Pure-FTPd spans. Pure-FTPd
+/// admits at most half as many clients at once as its range has ports.
+const PASSIVE_PORTS: u16 = 32;
+
+/// The user and group id of `nobody`/`nogroup` on Debian.
+const NOBODY: u32 = 65534;
 
 /// A port that was free a moment ago on `ip` (the OS picked it).
 fn free_port(ip: IpAddr) -> u16 {
@@ -32,6 +64,62 @@ fn free_port(ip: IpAddr) -> u16 {
         .local_addr()
         .expect("a bound socket has an address")
         .port()
+}
+
+/// The first of `count` consecutive ports that were all free a moment ago on
+/// `ip`, starting at a port the OS picked.
+fn free_ports(ip: IpAddr, count: u16) -> u16 {
+    for _ in 0..100 {
+        let first = free_port(ip);
+        let Some(last) = first.checked_add(count - 1) else {
+            continue;
+        };
+        if (first..=last).all(|port| TcpListener::bind((ip, port)).is_ok()) {
+            return first;
+        }
+    }
+    panic!("found no {count} consecutive free ports on {ip}");
+}
+
+/// The control port and the passive port range right above it, all free a
+/// moment ago on `ip`.
+fn control_and_passive_ports(ip: IpAddr) -> (u16, u16, u16) {
+    let control = free_ports(ip, PASSIVE_PORTS + 1);
+    (control, control + 1, control + PASSIVE_PORTS)
+}
+
+/// Whether `program` is on `PATH`, following [`peer_available`].
+fn installed(program: &str) -> bool {
+    peer_available(
+        program,
+        Command::new("sh").args(["-c", &format!("command -v {program}")]),
+    )
+}
+
+/// The user and group owning `path`.
+fn owner(path: &Path) -> (u32, u32) {
+    let metadata = std::fs::metadata(path).expect("the served root exists");
+    (metadata.uid(), metadata.gid())
+}
+
+/// Gives `path` and everything under it (symbolic links themselves, not their
+/// targets) to `uid`:`gid`.
+fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
+    if std::fs::symlink_metadata(path)?.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            chown_tree(&entry?.path(), uid, gid)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `path`, readable and writable by its owner only
+/// (ProFTPD refuses a world-readable password file).
+fn write_private(path: &Path, contents: &str) {
+    std::fs::write(path, contents).expect("scratch dir is writable");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .expect("the file was just written");
 }
 
 /// Waits until `addr` answers with a `220` greeting.
@@ -55,6 +143,27 @@ fn wait_for_greeting(addr: SocketAddr, process: &mut KillOnDrop) {
     panic!("no 220 greeting from {addr} within 10 s");
 }
 
+/// Runs `command` (a server that stays in the foreground), waits for its
+/// greeting on `addr` and wraps it in a [`Peer`] that logs in as `user`.
+fn start(
+    mut command: Command,
+    addr: SocketAddr,
+    user: &str,
+    password: &str,
+    scratch: TempDir,
+) -> Peer {
+    command.stdin(Stdio::null()).stdout(Stdio::null());
+    let mut process = KillOnDrop(command.spawn().expect("the server starts"));
+    wait_for_greeting(addr, &mut process);
+    Peer {
+        addr,
+        user: user.into(),
+        password: password.into(),
+        _process: process,
+        _scratch: Some(scratch),
+    }
+}
+
 /// Starts vsftpd serving `root` to anonymous users with full write access,
 /// listening on `ip` (127.0.0.1 or ::1). `None` when vsftpd is missing and the
 /// tests may skip it.
@@ -63,10 +172,7 @@ fn wait_for_greeting(addr: SocketAddr, process: &mut KillOnDrop) {
 /// need no system accounts; its seccomp sandbox is off because some container
 /// sandboxes refuse it.
 pub fn vsftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
-    if !peer_available(
-        "vsftpd",
-        Command::new("sh").args(["-c", "command -v vsftpd"]),
-    ) {
+    if !installed("vsftpd") {
         return None;
     }
     let scratch = TempDir::new("vsftpd");
@@ -92,18 +198,9 @@ pub fn vsftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
     let config_path = scratch.path().join("vsftpd.conf");
     std::fs::write(&config_path, config).expect("scratch dir is writable");
     let mut command = Command::new("vsftpd");
-    command
-        .arg(&config_path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    let mut process = KillOnDrop(command.spawn().expect("vsftpd starts"));
+    command.arg(&config_path);
     let addr = SocketAddr::new(ip, port);
-    wait_for_greeting(addr, &mut process);
-    Some(Peer {
-        addr,
-        _process: process,
-        _scratch: Some(scratch),
-    })
+    Some(start(command, addr, "anonymous", "peer@", scratch))
 }
 
 /// The pyftpdlib server as a small inline script: one user with full rights
@@ -149,7 +246,183 @@ pub fn pyftpdlib(root: &Path, ip: IpAddr, user: &str, password: &str) -> Option<
     wait_for_greeting(addr, &mut process);
     Some(Peer {
         addr,
+        user: user.into(),
+        password: password.into(),
         _process: process,
         _scratch: None,
     })
+}
+
+/// ProFTPD's configuration: a standalone server bound to `ip` only, one
+/// virtual user from the generated `scratch/passwd` jailed in its home, writes
+/// and restarted transfers allowed, every log and state file in `scratch`.
+fn proftpd_config(ip: IpAddr, ports: (u16, u16, u16), scratch: &Path) -> String {
+    let (control, passive_first, passive_last) = ports;
+    let scratch = scratch.display();
+    format!(
+        "ServerType standalone\nServerName \"ftp-tests ProFTPD\"\n\
+         UseIPv6 on\nDefaultAddress {ip}\nSocketBindTight on\nPort {control}\n\
+         PassivePorts {passive_first} {passive_last}\n\
+         PidFile {scratch}/proftpd.pid\nScoreboardFile {scratch}/proftpd.scoreboard\n\
+         SystemLog {scratch}/proftpd.log\nDelayTable none\nWtmpLog off\nTransferLog none\n\
+         UseReverseDNS off\n\
+         AuthOrder mod_auth_file.c\nAuthUserFile {scratch}/passwd\n\
+         AuthGroupFile {scratch}/group\nRequireValidShell off\nRootLogin on\n\
+         DefaultRoot ~\nUmask 022\nAllowOverwrite on\n\
+         AllowRetrieveRestart on\nAllowStoreRestart on\n"
+    )
+}
+
+/// Starts ProFTPD serving `root` on `ip` to the virtual user in
+/// [`Peer::user`], who reads and writes `root` (jailed in it) as the owner of
+/// `root`. `None` when ProFTPD is missing and the tests may skip it.
+///
+/// Users come only from a generated password file (`mod_auth_file`), so no
+/// system account or PAM is involved; when the owner of `root` is the
+/// superuser, `RootLogin on` lets that user in. The passive range is the 32
+/// ports above the control port.
+pub fn proftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
+    if !installed("proftpd") {
+        return None;
+    }
+    let scratch = TempDir::new("proftpd");
+    let (uid, gid) = owner(root);
+    let passwd = format!(
+        "{VIRTUAL_USER}:{VIRTUAL_PASSWORD_HASH}:{uid}:{gid}::{}:/bin/false\n",
+        root.display()
+    );
+    write_private(&scratch.path().join("passwd"), &passwd);
+    write_private(
+        &scratch.path().join("group"),
+        &format!("{VIRTUAL_USER}:x:{gid}:\n"),
+    );
+    let ports = control_and_passive_ports(ip);
+    let config_path = scratch.path().join("proftpd.conf");
+    std::fs::write(&config_path, proftpd_config(ip, ports, scratch.path()))
+        .expect("scratch dir is writable");
+    let mut command = Command::new("proftpd");
+    // -n: stay in the foreground; -q: log only to the SystemLog (fatal
+    // configuration errors still reach stderr).
+    command.args(["-n", "-q", "-c"]).arg(&config_path);
+    let addr = SocketAddr::new(ip, ports.0);
+    Some(start(
+        command,
+        addr,
+        VIRTUAL_USER,
+        VIRTUAL_PASSWORD,
+        scratch,
+    ))
+}
+
+/// The account Pure-FTPd's virtual user acts as: the owner of `root`, unless
+/// that is the superuser, whom Pure-FTPd never lets in; then `root` and
+/// everything under it is handed to `nobody` first.
+fn pure_ftpd_account(root: &Path) -> (u32, u32) {
+    let (uid, gid) = owner(root);
+    if uid != 0 {
+        return (uid, gid);
+    }
+    chown_tree(root, NOBODY, NOBODY).expect("the superuser can give the served root away");
+    (NOBODY, NOBODY)
+}
+
+/// Writes Pure-FTPd's user database into `scratch`: one virtual user jailed in
+/// `root` (the `/./` suffix) acting as `uid`:`gid`. Returns its path.
+fn pure_ftpd_users(scratch: &Path, root: &Path, (uid, gid): (u32, u32)) -> std::path::PathBuf {
+    let passwd = scratch.join("pureftpd.passwd");
+    let line = format!(
+        "{VIRTUAL_USER}:{VIRTUAL_PASSWORD_HASH}:{uid}:{gid}::{}/./::::::::::::\n",
+        root.display()
+    );
+    std::fs::write(&passwd, line).expect("scratch dir is writable");
+    let database = scratch.join("pureftpd.pdb");
+    let status = Command::new("pure-pw")
+        .arg("mkdb")
+        .arg(&database)
+        .arg("-f")
+        .arg(&passwd)
+        .stdin(Stdio::null())
+        .status()
+        .expect("pure-pw runs");
+    assert!(status.success(), "pure-pw mkdb failed: {status}");
+    database
+}
+
+/// Starts Pure-FTPd serving `root` on `ip` to the virtual user in
+/// [`Peer::user`], who reads and writes `root` (jailed in it). `None` when
+/// Pure-FTPd or its `pure-pw` tool is missing and the tests may skip it.
+///
+/// Anonymous access in Pure-FTPd needs a system `ftp` account, so a virtual
+/// user from a generated PureDB file is used instead, and anonymous logins are
+/// refused. Pure-FTPd never lets a user act as the superuser: when the
+/// superuser owns `root`, the whole tree is given to `nobody` (65534:65534)
+/// before the server starts, so create the fixtures before calling this and
+/// expect uploaded files to belong to `nobody`. The passive range is the 32
+/// ports above the control port, which caps Pure-FTPd at 16 clients at once.
+pub fn pure_ftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
+    if !installed("pure-ftpd") || !installed("pure-pw") {
+        return None;
+    }
+    let scratch = TempDir::new("pure-ftpd");
+    let database = pure_ftpd_users(scratch.path(), root, pure_ftpd_account(root));
+    let (control, passive_first, passive_last) = control_and_passive_ports(ip);
+    let mut command = Command::new("pure-ftpd");
+    // -E: no anonymous logins; -H: no reverse DNS; -f none: no syslog.
+    command
+        .arg("-S")
+        .arg(format!("{ip},{control}"))
+        .arg("-l")
+        .arg(format!("puredb:{}", database.display()))
+        .arg("-p")
+        .arg(format!("{passive_first}:{passive_last}"))
+        .arg("-g")
+        .arg(scratch.path().join("pure-ftpd.pid"))
+        .args(["-E", "-H", "-f", "none"]);
+    let addr = SocketAddr::new(ip, control);
+    Some(start(
+        command,
+        addr,
+        VIRTUAL_USER,
+        VIRTUAL_PASSWORD,
+        scratch,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn free_ports_can_all_be_bound_at_once() {
+        for ip in [
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ] {
+            let first = free_ports(ip, 8);
+            let held: Vec<TcpListener> = (first..first + 8)
+                .map(|port| TcpListener::bind((ip, port)).expect("the port is free"))
+                .collect();
+            assert_eq!(held.len(), 8);
+        }
+    }
+
+    #[test]
+    fn proftpd_config_binds_only_the_chosen_address() {
+        let config = proftpd_config(
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            (4000, 4001, 4032),
+            Path::new("/scratch"),
+        );
+        for line in [
+            "DefaultAddress ::1\n",
+            "SocketBindTight on\n",
+            "Port 4000\n",
+            "PassivePorts 4001 4032\n",
+            "AuthUserFile /scratch/passwd\n",
+            "ScoreboardFile /scratch/proftpd.scoreboard\n",
+        ] {
+            assert!(config.contains(line), "missing {line:?} in:\n{config}");
+        }
+    }
 }
