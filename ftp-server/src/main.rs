@@ -31,7 +31,10 @@ fn main() -> ExitCode {
 }
 
 fn run(config: Config) -> ExitCode {
-    init_logging(config.verbosity);
+    // Under inetd stderr may be the client's connection: no log lines there.
+    if !(config.inetd && server::stderr_is_socket()) {
+        init_logging(config.verbosity);
+    }
     let result = if config.inetd {
         server::run_inetd(config)
     } else {

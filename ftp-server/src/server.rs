@@ -14,7 +14,8 @@
 //! (a pipe, e.g. over ssh or in tests) the session behaves as if the client
 //! were on 127.0.0.1: passive mode listens on loopback and data connections
 //! are accepted from loopback only; there is no idle timeout, as pipes have no
-//! read timeouts.
+//! read timeouts. When stderr is the connection too (classic inetd), `main`
+//! turns logging off ([`stderr_is_socket`]).
 //!
 //! What it does not do: parse options ([`crate::config`]) or speak FTP
 //! ([`crate::conn`]).
@@ -22,7 +23,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
@@ -75,13 +76,7 @@ pub fn run(config: Config) -> Result<(), String> {
 /// Serves one session on stdin/stdout; see the module documentation.
 pub fn run_inetd(config: Config) -> Result<(), String> {
     let shared = shared(config)?;
-    let socket = io::stdin()
-        .as_fd()
-        .try_clone_to_owned()
-        .map(TcpStream::from)
-        .ok()
-        .filter(|stream| stream.peer_addr().is_ok() && stream.local_addr().is_ok());
-    match socket {
+    match socket_of(io::stdin().as_fd()) {
         Some(stream) => {
             conn::serve_tcp(stream, &shared).map_err(|err| format!("inetd socket: {err}"))
         }
@@ -98,6 +93,18 @@ pub fn run_inetd(config: Config) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Whether stderr is a socket, as under inetd, which passes the connection
+/// as stdin, stdout and stderr: log lines there would go to the client.
+pub fn stderr_is_socket() -> bool {
+    socket_of(io::stderr().as_fd()).is_some()
+}
+
+/// `fd` as a TCP stream (a duplicate of it), if it is a connected socket.
+fn socket_of(fd: BorrowedFd<'_>) -> Option<TcpStream> {
+    let stream = TcpStream::from(fd.try_clone_to_owned().ok()?);
+    (stream.peer_addr().is_ok() && stream.local_addr().is_ok()).then_some(stream)
 }
 
 /// The configuration and the opened xferlog.

@@ -978,9 +978,10 @@ fn inetd_mode_on_pipes() {
     assert!(exits_cleanly(&mut child));
 }
 
-/// `--inetd` with stdin/stdout as a socket, as inetd and systemd pass it: the
-/// session listens for passive connections on the socket's local address
-/// (here IPv6, where PASV is refused).
+/// `--inetd` with stdin, stdout and stderr as a socket, as inetd passes it:
+/// the session listens for passive connections on the socket's local address
+/// (here IPv6, where PASV is refused), and no log line (`-v`) reaches the
+/// client.
 #[test]
 fn inetd_mode_on_a_socket() {
     let scratch = TempDir::new("ftp-server-e2e-inetd-socket");
@@ -990,14 +991,14 @@ fn inetd_mode_on_a_socket() {
     let (accepted, _) = listener.accept().expect("accept");
     let socket = OwnedFd::from(accepted);
     let socket_out = socket.try_clone().expect("dup");
+    let socket_err = socket.try_clone().expect("dup");
     let mut child = KillOnDrop(
         Command::new(program("ftp-server"))
-            .arg("--inetd")
-            .arg("--root")
+            .args(["--inetd", "-v", "--root"])
             .arg(scratch.path())
             .stdin(Stdio::from(socket))
             .stdout(Stdio::from(socket_out))
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(socket_err))
             .spawn()
             .expect("ftp-server starts"),
     );
