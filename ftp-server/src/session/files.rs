@@ -6,6 +6,7 @@
 use std::fs::{self, File};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use ftp_core::listing::{format_timestamp, parse_timestamp};
 use ftp_core::Reply;
@@ -84,7 +85,7 @@ impl Session {
 
     pub(super) fn rnfr(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        let exists = |real: &std::path::Path| fs::symlink_metadata(real).map(drop);
+        let exists = |real: &Path| fs::symlink_metadata(real).map(drop);
         if let Some(refused) = self.change(ctx, &path, exists) {
             return refused;
         }
@@ -97,7 +98,7 @@ impl Session {
             return Outcome::reply(503, "Send RNFR first");
         };
         let to = self.resolve(arg);
-        let rename = |real_to: &std::path::Path| fs::rename(ctx.jail.entry(&from)?, real_to);
+        let rename = |real_to: &Path| fs::rename(ctx.jail.entry(&from)?, real_to);
         self.change(ctx, &to, rename)
             .unwrap_or_else(|| Outcome::reply(250, "Rename successful"))
     }
@@ -129,7 +130,7 @@ impl Session {
             return Outcome::reply(501, "Time must be YYYYMMDDHHMMSS");
         };
         let path = self.resolve(arg);
-        let set = |real: &std::path::Path| File::open(real)?.set_modified(when);
+        let set = |real: &Path| File::open(real)?.set_modified(when);
         self.change_existing(ctx, &path, set).unwrap_or_else(|| {
             Outcome::reply(213, format!("Modify={}; {path}", format_timestamp(when)))
         })
@@ -153,25 +154,21 @@ impl Session {
             return Outcome::reply(501, "Usage: SITE CHMOD <octal mode up to 777> <path>");
         };
         let path = self.resolve(path.as_bytes());
-        let set =
-            |real: &std::path::Path| fs::set_permissions(real, fs::Permissions::from_mode(mode));
+        let set = |real: &Path| fs::set_permissions(real, fs::Permissions::from_mode(mode));
         self.change_existing(ctx, &path, set)
             .unwrap_or_else(|| Outcome::reply(200, "SITE CHMOD command successful"))
     }
 
-    /// Runs `op` on the entry `path` (not following a final symlink) if the
-    /// account may write; `None` on success, the refusal otherwise.
+    /// Runs `op` on the entry `path` itself (a final symlink is not
+    /// followed) if the account may write; `None` on success, the refusal
+    /// otherwise.
     fn change(
         &self,
         ctx: &Ctx<'_>,
         path: &VirtualPath,
-        op: impl FnOnce(&std::path::Path) -> io::Result<()>,
+        op: impl FnOnce(&Path) -> io::Result<()>,
     ) -> Option<Outcome> {
-        if !ctx.writable {
-            return Some(Outcome::reply(550, "Permission denied: read-only account"));
-        }
-        let result = ctx.jail.entry(path).and_then(|real| op(&real));
-        result.err().map(|err| Outcome::from(fs_error(&err)))
+        self.change_at(ctx, ctx.jail.entry(path), op)
     }
 
     /// Like [`Session::change`], on an existing file with symlinks followed.
@@ -179,12 +176,22 @@ impl Session {
         &self,
         ctx: &Ctx<'_>,
         path: &VirtualPath,
-        op: impl FnOnce(&std::path::Path) -> io::Result<()>,
+        op: impl FnOnce(&Path) -> io::Result<()>,
+    ) -> Option<Outcome> {
+        self.change_at(ctx, ctx.jail.existing(path), op)
+    }
+
+    /// Runs `op` on the resolved real path if the account may write.
+    fn change_at(
+        &self,
+        ctx: &Ctx<'_>,
+        real: io::Result<PathBuf>,
+        op: impl FnOnce(&Path) -> io::Result<()>,
     ) -> Option<Outcome> {
         if !ctx.writable {
             return Some(Outcome::reply(550, "Permission denied: read-only account"));
         }
-        let result = ctx.jail.existing(path).and_then(|real| op(&real));
+        let result = real.and_then(|real| op(&real));
         result.err().map(|err| Outcome::from(fs_error(&err)))
     }
 }

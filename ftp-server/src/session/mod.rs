@@ -28,7 +28,7 @@ use std::fs::File;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use ftp_core::command::{Structure, TransferMode};
+use ftp_core::command::{PathArg, Structure, TransferMode};
 use ftp_core::listing::Facts;
 use ftp_core::transfer::Representation;
 use ftp_core::{Command, Reply};
@@ -309,22 +309,10 @@ impl Session {
             Command::Stor(path) => self.stor(&ctx, path.as_bytes(), "STOR"),
             Command::Appe(path) => self.stor(&ctx, path.as_bytes(), "APPE"),
             Command::Stou => self.stou(&ctx),
-            Command::List(arg) => self.list(
-                &ctx,
-                arg.as_ref().map_or(&[][..], |a| a.as_bytes()),
-                ListCommand::List,
-            ),
-            Command::Nlst(arg) => self.list(
-                &ctx,
-                arg.as_ref().map_or(&[][..], |a| a.as_bytes()),
-                ListCommand::Nlst,
-            ),
-            Command::Mlsd(arg) => self.list(
-                &ctx,
-                arg.as_ref().map_or(&[][..], |a| a.as_bytes()),
-                ListCommand::Mlsd,
-            ),
-            Command::Mlst(arg) => self.mlst(&ctx, arg.as_ref().map_or(&[][..], |a| a.as_bytes())),
+            Command::List(arg) => self.list(&ctx, optional(&arg), ListCommand::List),
+            Command::Nlst(arg) => self.list(&ctx, optional(&arg), ListCommand::Nlst),
+            Command::Mlsd(arg) => self.list(&ctx, optional(&arg), ListCommand::Mlsd),
+            Command::Mlst(arg) => self.mlst(&ctx, optional(&arg)),
             Command::Stat(Some(path)) => self.stat_path(&ctx, path.as_bytes()),
             other => Outcome::reply(502, format!("{} not implemented", other.verb())),
         }
@@ -364,6 +352,12 @@ fn allowed_before_login(command: &Command) -> bool {
             | Command::Noop
             | Command::Unknown { .. }
     )
+}
+
+/// An optional path argument's bytes; empty when there is none (the
+/// working directory).
+fn optional(arg: &Option<PathArg>) -> &[u8] {
+    arg.as_ref().map_or(&[], PathArg::as_bytes)
 }
 
 /// A path in double quotes, with any `"` in it doubled (RFC 959 appendix II).
