@@ -288,6 +288,19 @@ refused('502', ftp.sendcmd, 'SMNT /')
 refused('504', ftp.sendcmd, 'TYPE E')
 refused('504', ftp.sendcmd, 'MODE B')
 refused('501', ftp.sendcmd, 'PORT 1,2,3')
+# The rest of the command set, and the X forms.
+assert ftp.sendcmd('XPWD') == '257 "/" is the current directory'
+assert ftp.sendcmd('XMKD x').startswith('257') and ftp.sendcmd('XCWD x').startswith('250')
+assert ftp.sendcmd('XCUP').startswith('250') and ftp.sendcmd('XRMD x').startswith('250')
+for command, code in [('ALLO 100', '202'), ('ACCT x', '202'), ('STRU F', '200'), ('MODE S', '200'),
+                      ('TYPE L 8', '200'), ('OPTS UTF8 ON', '200'), ('SITE HELP', '214')]:
+    assert ftp.sendcmd(command).startswith(code), command
+refused('503', ftp.sendcmd, 'HOST example.com')
+assert ftp.sendcmd('EPSV ALL').startswith('200')
+refused('503', ftp.sendcmd, 'PASV')
+assert ftp.sendcmd('REIN').startswith('220')
+refused('530', ftp.sendcmd, 'PWD')
+ftp.login('alice', 'secret')
 ftp.quit()
 "#,
     );
