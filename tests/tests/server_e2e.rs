@@ -807,6 +807,23 @@ assert refused('421', waiting.getresp).startswith('421 Login timeout'), 'login'
 }
 
 #[test]
+fn rein_starts_a_new_login_timeout() {
+    if !have_python() {
+        return;
+    }
+    let server = Server::start(&["--login-timeout", "1"]);
+    server.python(
+        r#"
+ftp = connect()
+time.sleep(1.2)
+assert ftp.sendcmd('REIN').startswith('220')
+assert ftp.sendcmd('USER anonymous').startswith('331')
+assert ftp.sendcmd('PASS x').startswith('230')
+"#,
+    );
+}
+
+#[test]
 fn xferlog_records_each_file_transfer() {
     if !have_python() {
         return;

@@ -140,7 +140,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         socket: socket.map(Arc::new),
         listener: None,
         running: None,
-        started: Instant::now(),
+        login_clock: Instant::now(),
     };
     let reason = conn.run();
     log::info!("{peer}: session end ({reason})");
@@ -148,10 +148,13 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
 
 /// Whether the loop goes on.
 enum Flow {
+    /// Read the next command.
     Continue,
+    /// End the session, for this reason (logged).
     Stop(&'static str),
 }
 
+/// One control connection's I/O state around its [`Session`].
 struct Conn<R> {
     reader: LineReader<R>,
     writer: ControlWriter,
@@ -162,7 +165,8 @@ struct Conn<R> {
     /// The passive listener set up by PASV/EPSV, while the session expects one.
     listener: Option<TcpListener>,
     running: Option<Running>,
-    started: Instant,
+    /// When the session last started waiting for a login (connect, REIN).
+    login_clock: Instant,
 }
 
 impl<R: ControlRead> Conn<R> {
@@ -211,7 +215,9 @@ impl<R: ControlRead> Conn<R> {
         if self.session.user().is_some() {
             return Some(config.idle_timeout);
         }
-        let left = config.login_timeout.saturating_sub(self.started.elapsed());
+        let left = config
+            .login_timeout
+            .saturating_sub(self.login_clock.elapsed());
         (!left.is_zero()).then_some(left.min(config.idle_timeout))
     }
 
@@ -239,7 +245,12 @@ impl<R: ControlRead> Conn<R> {
         match parsed {
             Ok(command) => {
                 log::debug!("{} <- {}", self.peer, command.log_form());
+                let was_logged_in = self.session.user().is_some();
                 let outcome = self.session.handle(command);
+                if was_logged_in && self.session.user().is_none() {
+                    // REIN: a new login, with a new login timeout.
+                    self.login_clock = Instant::now();
+                }
                 self.act(outcome)
             }
             Err(err) => {
