@@ -807,6 +807,26 @@ assert refused('421', waiting.getresp).startswith('421 Login timeout'), 'login'
 }
 
 #[test]
+fn a_passive_connection_that_never_comes_is_explained() {
+    if !have_python() {
+        return;
+    }
+    let server = Server::start(&["--data-timeout", "1"]);
+    server.python(
+        r#"
+ftp = connect()
+ftp.sendcmd('EPSV')
+assert ftp.sendcmd('RETR pub/hello.txt').startswith('150')
+started = time.monotonic()
+err = refused('425', ftp.getresp)
+assert 'firewall or NAT in front of the server' in err, err
+assert 0.9 <= time.monotonic() - started < 5
+assert ftp.sendcmd('NOOP').startswith('200')
+"#,
+    );
+}
+
+#[test]
 fn rein_starts_a_new_login_timeout() {
     if !have_python() {
         return;
