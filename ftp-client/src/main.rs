@@ -27,7 +27,7 @@ use ftp_client::shell::transfer::Feedback;
 use ftp_client::shell::{Config, Shell};
 use ftp_client::url::{FtpUrl, DEFAULT_PORT};
 
-/// The synopsis shown after a usage error.
+/// The synopsis at the top of `--help`.
 const SYNOPSIS: &str = "\
 usage: ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
        ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
@@ -79,7 +79,7 @@ fn main() -> ExitCode {
     match parse_args(&options, &args) {
         Ok(cli) => run(cli, &options),
         Err(message) => {
-            eprintln!("ftp-client: {message}\n{SYNOPSIS}");
+            eprintln!("ftp-client: {message} (ftp-client -h shows the usage)");
             ExitCode::from(2)
         }
     }
