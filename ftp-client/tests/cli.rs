@@ -24,8 +24,10 @@ fn help_lists_the_options_and_succeeds() {
 
 #[test]
 fn usage_errors_are_one_line_and_exit_2() {
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 6] = [
         &["--bogus"],
+        &["-4", "-6", "localhost"],
+        &["localhost", "99999"],
         &["ftp://[::1/file"],
         &["-u", "ftp://127.0.0.1/one-name", "a", "b"],
         &["-P", "notaport", "localhost"],

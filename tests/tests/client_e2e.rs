@@ -383,31 +383,6 @@ fn a_failed_command_makes_the_exit_status_1_and_the_script_goes_on() {
 }
 
 #[test]
-fn usage_errors_exit_with_2_and_one_line() {
-    let dir = TempDir::new("client-e2e-usage");
-    for args in [
-        &["-x"][..],
-        &["-4", "-6", "localhost"],
-        &["ftp://[::1/x"],
-        &["-u", "ftp://h/file", "a", "b"],
-        &["localhost", "99999"],
-    ] {
-        let run = run_client(args, "", dir.path(), dir.path(), &[]);
-        run.expect_code(2);
-        let first = run.stderr.lines().next().unwrap_or("");
-        assert!(
-            first.starts_with("ftp-client: "),
-            "{args:?}: {}",
-            run.stderr
-        );
-        assert!(run.stderr.contains("usage: ftp-client"), "{args:?}");
-    }
-    let help = run_client(&["-h"], "", dir.path(), dir.path(), &[]);
-    help.expect_code(0);
-    assert!(help.stdout().contains("--explain"));
-}
-
-#[test]
 fn netrc_supplies_the_credentials() {
     let Some(setup) = Setup::pyftpdlib(V4) else {
         return;
