@@ -252,6 +252,8 @@ impl Client<TcpStream> {
 
     /// Sets the reply timeout on a connected control socket and reads the greeting.
     fn from_tcp(stream: TcpStream, options: Options) -> Result<Self, Error> {
+        // Commands are written whole; Nagle would only delay them.
+        stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(options.reply_timeout))?;
         stream.set_write_timeout(Some(options.reply_timeout))?;
         let (local, peer) = (stream.local_addr()?, stream.peer_addr()?);

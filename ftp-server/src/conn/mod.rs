@@ -110,6 +110,9 @@ pub struct Channel<R> {
 /// Serves one client on a TCP control connection until it ends.
 pub fn serve_tcp(stream: TcpStream, shared: &Shared) -> io::Result<()> {
     stream.set_write_timeout(Some(shared.config.idle_timeout))?;
+    // Every reply is written whole; without this, Nagle holds a reply (226
+    // after 150) until the client's delayed ACK, ~40 ms per transfer.
+    stream.set_nodelay(true)?;
     let channel = Channel {
         reader: stream.try_clone()?,
         peer: stream.peer_addr()?,
