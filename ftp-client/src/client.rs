@@ -54,7 +54,7 @@ mod data;
 mod features;
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, SystemTime};
 
@@ -352,6 +352,20 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Reply`] with the server's refusal, e.g. `530`, or `332` for a
     /// server that wants an account (`ACCT`), which this client does not send.
     pub fn login(&mut self, user: &str, password: &str) -> Result<(), Error> {
+        self.login_with(user, || Ok(password.to_string()))
+    }
+
+    /// Logs in as [`Client::login`] does, but asks `password` for the password
+    /// only when the server wants one (`331` to `USER`), as BSD `ftp` prompts.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::login`], and the error of `password` itself.
+    pub fn login_with(
+        &mut self,
+        user: &str,
+        password: impl FnOnce() -> io::Result<String>,
+    ) -> Result<(), Error> {
         self.features = None;
         let reply = self.command(&Command::User(user.to_string()))?;
         if reply.code.is_completion() {
@@ -360,7 +374,7 @@ impl<S: Read + Write> Client<S> {
         if reply.code.0 != 331 {
             return Err(Error::Reply(reply));
         }
-        self.expect(&Command::Pass(password.to_string()), 2)?;
+        self.expect(&Command::Pass(password()?), 2)?;
         Ok(())
     }
 
@@ -912,6 +926,21 @@ mod tests {
         let (mut client, sent) = session(b"230 No password needed\r\n");
         client.login("anonymous", "guest@").expect("login");
         assert_eq!(sent.text(), "USER anonymous\r\n");
+    }
+
+    #[test]
+    fn the_password_is_asked_for_only_after_a_331() {
+        let (mut client, sent) = session(b"230 No password needed\r\n");
+        client
+            .login_with("anonymous", || panic!("no password was needed"))
+            .expect("login");
+        assert_eq!(sent.text(), "USER anonymous\r\n");
+
+        let (mut client, sent) = session(b"331 Password required\r\n230 Logged in\r\n");
+        client
+            .login_with("alice", || Ok("typed".to_string()))
+            .expect("login");
+        assert_eq!(sent.text(), "USER alice\r\nPASS typed\r\n");
     }
 
     #[test]

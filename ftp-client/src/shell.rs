@@ -420,16 +420,17 @@ impl Shell {
             .netrc_entry(&host)
             .filter(|entry| entry.login.as_deref() == Some(name))
             .and_then(|entry| entry.password);
-        let password = match password.or(from_netrc) {
-            Some(password) => password,
-            None => prompt::ask_password(&mut self.input, "Password:", self.config.interactive)
-                .map_err(|err| ShellError::local("stdin", err))?
-                .unwrap_or_default(),
+        let known_password = password.or(from_netrc);
+        let interactive = self.config.interactive;
+        let input = &mut self.input;
+        let session = self.session.as_mut().ok_or(ShellError::NotConnected)?;
+        // Asked only if the server answers USER with 331, as BSD ftp does.
+        let ask_password = || match known_password {
+            Some(password) => Ok(password),
+            None => Ok(prompt::ask_password(input, "Password:", interactive)?.unwrap_or_default()),
         };
-        let transfer_type = self.transfer_type;
-        let client = self.client()?;
-        client.login(name, &password)?;
-        client.set_type(transfer_type)?;
+        session.client.login_with(name, ask_password)?;
+        session.client.set_type(self.transfer_type)?;
         Ok(())
     }
 
