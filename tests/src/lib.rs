@@ -89,13 +89,19 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     /// Creates a fresh, empty directory whose name starts with `prefix`.
     pub fn new(prefix: &str) -> TempDir {
+        TempDir::new_in(&std::env::temp_dir(), prefix)
+    }
+
+    /// Creates a fresh, empty directory whose name starts with `prefix` inside
+    /// `parent` (e.g. a tmpfs such as `/dev/shm`, for benchmarks).
+    pub fn new_in(parent: &Path, prefix: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let unique = format!(
             "{prefix}-{}-{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let path = std::env::temp_dir().join(unique);
+        let path = parent.join(unique);
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("a scratch directory can be made");
         TempDir(path)

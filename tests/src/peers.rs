@@ -39,6 +39,14 @@ pub struct Peer {
     _scratch: Option<TempDir>,
 }
 
+impl Peer {
+    /// The process id of the server (its parent process, for servers that
+    /// fork one process per session).
+    pub fn pid(&self) -> u32 {
+        self._process.0.id()
+    }
+}
+
 /// The virtual user ProFTPD and Pure-FTPd let in.
 const VIRTUAL_USER: &str = "peer";
 

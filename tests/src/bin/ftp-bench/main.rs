@@ -1,0 +1,365 @@
+//! `ftp-bench`: ftp-server measured side by side with vsftpd, pyftpdlib and
+//! a raw loopback TCP copy, several runs each; prints Markdown tables
+//! (median, min–max, ratio ours/peer) and the project's targets met or missed.
+//!
+//! ```sh
+//! cargo run --release -p ftp-tests --bin ftp-bench [-- --quick | --runs N | --check-memory]
+//! ```
+//!
+//! Run through cargo, it first builds the release `ftp-server` and
+//! `ftp-client` next to itself (the same cargo, the same target directory).
+//! Everything runs on 127.0.0.1 with the served files on tmpfs; every process
+//! it starts is stopped and every file it writes is removed when it ends. A
+//! missing peer (vsftpd, pyftpdlib, curl) is skipped with a message, and its
+//! columns and targets show as not measured.
+//!
+//! It asserts nothing about speed: the targets are read from its output.
+//! `--check-memory` is the exception, since memory does not depend on how
+//! busy the machine is: it measures only ftp-server's memory per idle session
+//! and fails when the target is missed.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod machine;
+mod memory;
+mod metrics;
+mod options;
+mod report;
+mod servers;
+mod stats;
+mod targets;
+mod workloads;
+
+use std::fmt;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use machine::Machine;
+use metrics::Metric;
+use options::{Mode, Options, USAGE};
+use report::{Results, Tables, OURS, SOLE};
+use servers::{Fixture, Server, BIG, MIDDLE};
+use targets::Verdict;
+use workloads::Source;
+
+/// Open files the run needs: hundreds of sessions, each a socket on both ends.
+const OPEN_FILES: u64 = 4096;
+
+/// Set in the environment of the re-executed bench whose limit was raised.
+const RAISED_MARKER: &str = "FTP_BENCH_OPEN_FILES_RAISED";
+
+/// Why the run stopped: one line for the user.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(err: io::Error) -> Failure {
+        Failure(err.to_string())
+    }
+}
+
+impl From<ftp_client::error::Error> for Failure {
+    fn from(err: ftp_client::error::Error) -> Failure {
+        Failure(err.to_string())
+    }
+}
+
+impl From<ftp_core::Error> for Failure {
+    fn from(err: ftp_core::Error) -> Failure {
+        Failure(err.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(err) => {
+            eprintln!("ftp-bench: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if options.mode == Mode::Help {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    match run(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("ftp-bench: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prepares and runs the chosen mode; `false` when `--check-memory` failed.
+fn run(options: &Options) -> Result<bool, Failure> {
+    raise_open_files()?;
+    let programs = programs(options.build)?;
+    let fixture = Fixture::create(&options.sizes)?;
+    let mut bench = Bench {
+        options,
+        programs,
+        fixture,
+        results: Results::default(),
+    };
+    match options.mode {
+        Mode::CheckMemory => bench.check_memory(),
+        Mode::Compare | Mode::Help => bench.compare().map(|()| true),
+    }
+}
+
+/// Makes sure the soft limit on open files is at least [`OPEN_FILES`]: if it
+/// is lower, runs this program again through `sh -c 'ulimit -n ...'` (std
+/// cannot call setrlimit without unsafe code). The servers inherit the limit.
+fn raise_open_files() -> Result<(), Failure> {
+    let limits = std::fs::read_to_string("/proc/self/limits")?;
+    let enough = open_files_limit(&limits).is_none_or(|limit| limit >= OPEN_FILES);
+    if enough || std::env::var_os(RAISED_MARKER).is_some() {
+        return Ok(());
+    }
+    let script = format!("ulimit -n {OPEN_FILES} && exec \"$0\" \"$@\"");
+    let err = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env(RAISED_MARKER, "1")
+        .exec();
+    Err(Failure(format!(
+        "cannot raise the open-file limit to {OPEN_FILES}: {err}"
+    )))
+}
+
+/// The soft limit on open files from `/proc/self/limits` (`None` if unlimited
+/// or unreadable).
+fn open_files_limit(limits: &str) -> Option<u64> {
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The directory of the release `ftp-server` and `ftp-client`: this program's
+/// own. Under `cargo run`, builds them there first with the same cargo.
+fn programs(build: bool) -> Result<PathBuf, Failure> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| Failure(format!("{} has no directory", exe.display())))?
+        .to_path_buf();
+    if let (true, Some(cargo)) = (build, std::env::var_os("CARGO")) {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let status = Command::new(cargo)
+            .args(["build", "--release", "-p", "ftp-server", "-p", "ftp-client"])
+            .arg("--manifest-path")
+            .arg(manifest)
+            .status()?;
+        if !status.success() {
+            return Err(Failure(format!("building the programs failed: {status}")));
+        }
+    }
+    for program in ["ftp-server", "ftp-client"] {
+        if !dir.join(program).exists() {
+            return Err(Failure(format!(
+                "{program} is not built next to ftp-bench; run `cargo build --release --workspace`"
+            )));
+        }
+    }
+    Ok(dir)
+}
+
+/// One run of the benchmark: options, programs, files and the samples so far.
+struct Bench<'a> {
+    options: &'a Options,
+    programs: PathBuf,
+    fixture: Fixture,
+    results: Results,
+}
+
+impl Bench<'_> {
+    /// Every measurement on every server, then the tables and the targets.
+    fn compare(&mut self) -> Result<(), Failure> {
+        let servers = self.start_servers()?;
+        let names: Vec<&str> = servers.iter().map(|server| server.name).collect();
+        let curl = ftp_tests::peer_available("curl", Command::new("curl").arg("--version"));
+        let runs = self.options.runs;
+        for run in 1..=runs {
+            eprintln!("ftp-bench: run {run} of {runs}");
+            for source in [Source::File, Source::Memory] {
+                let sample = self.raw_copy(source);
+                self.record(Metric::RawCopy(source), SOLE, sample)?;
+            }
+            for server in &servers {
+                for metric in Metric::per_server(&self.options.sizes) {
+                    let sample = self.measure(metric, server);
+                    self.record(metric, server.name, sample)?;
+                }
+            }
+            let downloaders = if curl {
+                &["ftp-client", "curl"][..]
+            } else {
+                &["ftp-client"]
+            };
+            for &program in downloaders {
+                let sample = self.download(program, &servers[0]);
+                self.record(Metric::Download(program), SOLE, sample)?;
+            }
+        }
+        for program in ["ftp-server", "ftp-client"] {
+            let sample = workloads::binary_size(&self.programs.join(program));
+            self.record(Metric::BinarySize(program), SOLE, sample)?;
+        }
+        println!("{}", Machine::describe(&self.programs.join("ftp-server")));
+        self.print_results(
+            &names,
+            targets::evaluate(&self.results, &self.options.sizes),
+        );
+        Ok(())
+    }
+
+    /// ftp-server's memory per idle session, judged against the target.
+    fn check_memory(&mut self) -> Result<bool, Failure> {
+        let ours = Server::ours(&self.programs.join("ftp-server"), self.fixture.root())?;
+        for _ in 0..self.options.runs {
+            for count in self.options.sizes.idle {
+                let sample = workloads::idle_memory(&ours, count);
+                self.record(Metric::IdleSessions(count), OURS, sample)?;
+            }
+        }
+        let verdicts = targets::memory(&self.results, &self.options.sizes);
+        let passed = !verdicts.iter().any(Verdict::missed);
+        self.print_results(&[OURS], verdicts);
+        Ok(passed)
+    }
+
+    /// ftp-server and every installed peer, serving the fixture.
+    fn start_servers(&self) -> Result<Vec<Server>, Failure> {
+        let root = self.fixture.root();
+        let mut servers = vec![Server::ours(&self.programs.join("ftp-server"), root)?];
+        servers.extend(Server::vsftpd(root)?);
+        servers.extend(Server::pyftpdlib(root)?);
+        Ok(servers)
+    }
+
+    /// Takes one sample of a per-server `metric` on `server`.
+    fn measure(&self, metric: Metric, server: &Server) -> Result<f64, Failure> {
+        let (sizes, fixture, login) = (&self.options.sizes, &self.fixture, &server.login);
+        match metric {
+            Metric::Retr(mode) => workloads::retr(login, mode, BIG, sizes.big),
+            Metric::Stor => {
+                let stored = fixture.local(&format!("stored-by-{}.bin", server.name));
+                workloads::stor(login, &fixture.local(BIG), &stored, sizes.big)
+            }
+            Metric::SmallFiles(mode) => {
+                workloads::small_files(login, mode, fixture.small(), sizes.small_size)
+            }
+            Metric::Logins => workloads::logins(login, sizes.logins),
+            Metric::IdleSessions(count) => workloads::idle_memory(server, count),
+            Metric::Parallel => {
+                workloads::parallel(login, sizes.parallel, MIDDLE, sizes.parallel_size)
+            }
+            Metric::RawCopy(_) | Metric::BinarySize(_) | Metric::Download(_) => Err(Failure(
+                format!("{} is not measured per server", metric.label(sizes)),
+            )),
+        }
+    }
+
+    /// One raw loopback copy of the big file's size.
+    fn raw_copy(&self, source: Source) -> Result<f64, Failure> {
+        let big = self.fixture.local(BIG);
+        workloads::raw_copy(source, &big, self.options.sizes.big)
+    }
+
+    /// `program` (ftp-client or curl) downloading the big file from `server`
+    /// (passive, the default of both) to a file on tmpfs.
+    fn download(&self, program: &str, server: &Server) -> Result<f64, Failure> {
+        let login = &server.login;
+        let url = format!(
+            "ftp://{}:{}@{}/{BIG}",
+            login.user, login.password, login.addr
+        );
+        let output = self.fixture.local(&format!("downloaded-by-{program}.bin"));
+        let mut command = match program {
+            "curl" => {
+                let mut curl = Command::new("curl");
+                curl.args(["--silent", "--show-error"]);
+                curl
+            }
+            _ => Command::new(self.programs.join(program)),
+        };
+        command.arg("-o").arg(&output).arg(url);
+        workloads::program_download(command, &output, self.options.sizes.big)
+    }
+
+    /// Keeps a sample and shows it on stderr as it comes.
+    fn record(
+        &mut self,
+        metric: Metric,
+        column: &str,
+        sample: Result<f64, Failure>,
+    ) -> Result<(), Failure> {
+        let label = metric.label(&self.options.sizes);
+        let sample = sample.map_err(|err| Failure(format!("{column} {label}: {err}")))?;
+        eprintln!(
+            "  {column:<10} {label}: {} {}",
+            stats::Figure(sample),
+            metric.unit()
+        );
+        self.results.add(metric, column, sample);
+        Ok(())
+    }
+
+    /// The command, the tables and the verdicts, in Markdown.
+    fn print_results(&self, servers: &[&str], verdicts: Vec<Verdict>) {
+        let sizes = &self.options.sizes;
+        let runs = self.options.runs;
+        println!("{runs} runs each; median (min–max); ↑ higher is better, ↓ lower is better.\n");
+        let tables = Tables {
+            results: &self.results,
+            servers,
+            sizes,
+        };
+        println!("{tables}");
+        println!("Targets:\n");
+        for verdict in verdicts {
+            println!("{verdict}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_file_limit_is_the_soft_one() {
+        let limits = "\
+Limit                     Soft Limit           Hard Limit           Units
+Max processes             95884                95884                processes
+Max open files            1024                 524288               files
+";
+        assert_eq!(open_files_limit(limits), Some(1024));
+        let unlimited =
+            "Max open files            unlimited            unlimited            files\n";
+        assert_eq!(open_files_limit(unlimited), None);
+    }
+
+    #[test]
+    fn failures_read_as_their_cause() {
+        let failure = Failure::from(io::Error::other("disk full"));
+        assert_eq!(failure.to_string(), "disk full");
+    }
+}

@@ -1,0 +1,154 @@
+//! What a server costs in memory and threads, read from `/proc` (Linux).
+//!
+//! A server is a process and all its descendants: vsftpd forks one or two
+//! processes per session, ftp-server runs one thread per session, pyftpdlib
+//! serves every session from one thread. [`usage`] sums the proportional set
+//! size (PSS, `/proc/PID/smaps_rollup`: each shared page split between the
+//! processes sharing it) and the thread counts over that whole tree, so the
+//! three are measured the same way.
+//!
+//! It does not open sessions (see `workloads`); it only reads `/proc`.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+
+/// The memory and threads of a process tree at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Proportional set size, in KiB, summed over the tree.
+    pub pss_kib: u64,
+    /// Threads, summed over the tree.
+    pub threads: u64,
+}
+
+/// The usage of process `root` and all its descendants. Processes that end
+/// while they are being read are left out; `root` itself must exist.
+pub fn usage(root: u32) -> io::Result<Usage> {
+    let mut total = Usage::default();
+    for pid in tree(root)? {
+        match process_usage(pid) {
+            Ok(usage) => {
+                total.pss_kib += usage.pss_kib;
+                total.threads += usage.threads;
+            }
+            Err(err) if pid != root && err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(total)
+}
+
+/// The usage of one process.
+fn process_usage(pid: u32) -> io::Result<Usage> {
+    let rollup = fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
+    let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let unreadable = |what| io::Error::other(format!("no {what} for process {pid}"));
+    Ok(Usage {
+        pss_kib: field_number(&rollup, "Pss:").ok_or_else(|| unreadable("Pss"))?,
+        threads: field_number(&status, "Threads:").ok_or_else(|| unreadable("Threads"))?,
+    })
+}
+
+/// `root` and its descendants, `root` first.
+fn tree(root: u32) -> io::Result<Vec<u32>> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for entry in fs::read_dir("/proc")? {
+        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        // A process may end between the listing and this read.
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        if let Some(parent) = parent_pid(&stat) {
+            children.entry(parent).or_default().push(pid);
+        }
+    }
+    Ok(descendants(root, &children))
+}
+
+/// `root` followed by everything below it in `children` (parent -> children).
+fn descendants(root: u32, children: &HashMap<u32, Vec<u32>>) -> Vec<u32> {
+    let mut found = vec![root];
+    let mut next = 0;
+    while let Some(&pid) = found.get(next) {
+        found.extend(children.get(&pid).into_iter().flatten());
+        next += 1;
+    }
+    found
+}
+
+/// The parent's pid from a `/proc/PID/stat` line: the fourth field, counted
+/// after the command name, which is in parentheses and may hold spaces and
+/// parentheses itself.
+fn parent_pid(stat: &str) -> Option<u32> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The number after `name` on the line that starts with it, as in
+/// `Pss:                 1234 kB` or `Threads:\t5`.
+fn field_number(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLLUP: &str = "\
+55d0c2a5e000-7ffd4b1f2000 ---p 00000000 00:00 0                          [rollup]
+Rss:                1920 kB
+Pss:                 611 kB
+Pss_Dirty:           280 kB
+Pss_Anon:            280 kB
+Shared_Clean:       1300 kB
+";
+
+    #[test]
+    fn pss_is_read_from_its_own_line_not_pss_dirty() {
+        assert_eq!(field_number(ROLLUP, "Pss:"), Some(611));
+        assert_eq!(field_number(ROLLUP, "Swap:"), None);
+    }
+
+    #[test]
+    fn threads_are_read_from_status() {
+        let status = "Name:\tftp-server\nState:\tS (sleeping)\nThreads:\t502\n";
+        assert_eq!(field_number(status, "Threads:"), Some(502));
+    }
+
+    #[test]
+    fn parent_pid_survives_odd_command_names() {
+        let plain = "1234 (vsftpd) S 1200 1234 1200 0 -1 4194560 107 0 0 0";
+        assert_eq!(parent_pid(plain), Some(1200));
+        let odd = "77 (a) b (c) R 5 77 5 0";
+        assert_eq!(parent_pid(odd), Some(5));
+        assert_eq!(parent_pid("77 (truncated"), None);
+    }
+
+    #[test]
+    fn descendants_include_grandchildren_but_not_siblings() {
+        let children = HashMap::from([
+            (1, vec![10, 20]),
+            (10, vec![11]),
+            (11, vec![12]),
+            (2, vec![30]),
+        ]);
+        let mut found = descendants(10, &children);
+        found.sort();
+        assert_eq!(found, [10, 11, 12]);
+    }
+
+    #[test]
+    fn this_process_has_memory_and_a_thread() {
+        let usage = usage(std::process::id()).expect("own /proc entry");
+        assert!(usage.pss_kib > 0);
+        assert!(usage.threads >= 1);
+    }
+}

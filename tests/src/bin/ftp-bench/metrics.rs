@@ -1,0 +1,161 @@
+//! What is measured: one [`Metric`] per row of the result tables, with its
+//! label (letters as in the project's performance issue) and unit.
+//!
+//! It does not measure (see `workloads`) or keep samples (see `report`).
+
+use std::fmt;
+
+use ftp_client::client::DataMode;
+
+use crate::options::Sizes;
+use crate::stats::Unit;
+use crate::workloads::Source;
+
+/// One measured quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// (a) A plain loopback TCP copy of the big file's size: the ceiling.
+    RawCopy(Source),
+    /// (b) RETR of the big file.
+    Retr(DataMode),
+    /// (c) STOR of the big file.
+    Stor,
+    /// (d) The small files, one after the other in one session.
+    SmallFiles(DataMode),
+    /// (e) Concurrent logins, until all are in.
+    Logins,
+    /// (f) PSS per idle logged-in session, with this many open.
+    IdleSessions(usize),
+    /// (g) Concurrent sessions each downloading the middle-sized file.
+    Parallel,
+    /// (h) A program's stripped release binary.
+    BinarySize(&'static str),
+    /// (i) A download program fetching the big file from ftp-server.
+    Download(&'static str),
+}
+
+impl Metric {
+    /// The measurements made on every server, in table order.
+    pub fn per_server(sizes: &Sizes) -> Vec<Metric> {
+        let mut metrics = vec![
+            Metric::Retr(DataMode::Passive),
+            Metric::Retr(DataMode::Active),
+            Metric::Stor,
+            Metric::SmallFiles(DataMode::Passive),
+            Metric::SmallFiles(DataMode::Active),
+            Metric::Logins,
+        ];
+        metrics.extend(sizes.idle.map(Metric::IdleSessions));
+        metrics.push(Metric::Parallel);
+        metrics
+    }
+
+    /// Whether this row compares the servers (rather than describing one thing).
+    pub fn is_per_server(self) -> bool {
+        !matches!(
+            self,
+            Metric::RawCopy(_) | Metric::BinarySize(_) | Metric::Download(_)
+        )
+    }
+
+    /// The unit of its samples.
+    pub fn unit(self) -> Unit {
+        match self {
+            Metric::RawCopy(_)
+            | Metric::Retr(_)
+            | Metric::Stor
+            | Metric::Parallel
+            | Metric::Download(_) => Unit::MibPerSec,
+            Metric::SmallFiles(_) => Unit::FilesPerSec,
+            Metric::Logins => Unit::Millis,
+            Metric::IdleSessions(_) => Unit::KibPerSession,
+            Metric::BinarySize(_) => Unit::Kib,
+        }
+    }
+
+    /// Its label for `sizes`, e.g. `(b) RETR 1 GiB, passive`.
+    pub fn label(self, sizes: &Sizes) -> String {
+        let big = Bytes(sizes.big);
+        match self {
+            Metric::RawCopy(Source::File) => {
+                format!("(a) loopback TCP {big}, tmpfs file → socket")
+            }
+            Metric::RawCopy(Source::Memory) => format!("(a) loopback TCP {big}, memory → socket"),
+            Metric::Retr(mode) => format!("(b) RETR {big}, {mode}"),
+            Metric::Stor => format!("(c) STOR {big}"),
+            Metric::SmallFiles(mode) => format!(
+                "(d) {} files of {} in one session, {mode}",
+                sizes.small_count,
+                Bytes(sizes.small_size as u64)
+            ),
+            Metric::Logins => format!("(e) {} concurrent logins", sizes.logins),
+            Metric::IdleSessions(count) => format!("(f) PSS, {count} idle sessions"),
+            Metric::Parallel => format!(
+                "(g) {} sessions × {} at once",
+                sizes.parallel,
+                Bytes(sizes.parallel_size)
+            ),
+            Metric::BinarySize(program) => format!("(h) {program} binary, stripped"),
+            Metric::Download(program) => format!("(i) {program}: RETR {big} from ftp-server"),
+        }
+    }
+}
+
+/// A byte count in the largest binary unit that divides it (`1 GiB`, `20 MiB`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bytes(pub u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let units = [(30, "GiB"), (20, "MiB"), (10, "KiB")];
+        match units
+            .iter()
+            .find(|(shift, _)| self.0 != 0 && self.0 % (1 << shift) == 0)
+        {
+            Some((shift, unit)) => write!(f, "{} {unit}", self.0 >> shift),
+            None => write!(f, "{} B", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_use_the_largest_exact_unit() {
+        let shown: Vec<String> = [1 << 30, 64 << 20, 1536, 1 << 10, 1000, 0]
+            .map(|n| Bytes(n).to_string())
+            .into();
+        assert_eq!(
+            shown,
+            ["1 GiB", "64 MiB", "1536 B", "1 KiB", "1000 B", "0 B"]
+        );
+    }
+
+    #[test]
+    fn labels_carry_the_sizes_and_the_mode() {
+        let sizes = Sizes::FULL;
+        assert_eq!(
+            Metric::Retr(DataMode::Active).label(&sizes),
+            "(b) RETR 1 GiB, active"
+        );
+        assert_eq!(
+            Metric::SmallFiles(DataMode::Passive).label(&sizes),
+            "(d) 2000 files of 1 KiB in one session, passive"
+        );
+        assert_eq!(
+            Metric::Parallel.label(&sizes),
+            "(g) 50 sessions × 20 MiB at once"
+        );
+    }
+
+    #[test]
+    fn every_server_gets_both_idle_counts_and_no_program_rows() {
+        let metrics = Metric::per_server(&Sizes::FULL);
+        assert!(metrics.contains(&Metric::IdleSessions(50)));
+        assert!(metrics.contains(&Metric::IdleSessions(500)));
+        assert!(metrics.iter().all(|metric| metric.is_per_server()));
+        assert!(!Metric::Download("curl").is_per_server());
+    }
+}

@@ -1,0 +1,193 @@
+//! The command line of `ftp-bench`: what to run (the comparison, or only the
+//! memory check), how many runs, full or quick sizes, and whether to build the
+//! programs first.
+//!
+//! It only reads the arguments; nothing is started here.
+
+use std::fmt;
+
+/// The help text.
+pub const USAGE: &str = "\
+usage: ftp-bench [--runs N] [--quick] [--check-memory] [--no-build]
+
+Starts ftp-server, vsftpd and pyftpdlib on loopback with files on /dev/shm and
+measures them side by side (medians, min-max, ratio ours/peer).
+
+  --runs N         runs of each measurement (default 5, or 3 with --quick)
+  --quick          small sizes, for a smoke run of well under a minute
+  --check-memory   only ftp-server: PSS per idle logged-in session against the
+                   64 KiB target; exit status 1 when it is missed
+  --no-build       do not run `cargo build --release` for ftp-server and ftp-client
+  -h, --help       this text
+";
+
+/// The most runs `--runs` accepts, to keep a run bounded.
+const MAX_RUNS: usize = 20;
+
+/// How much each measurement moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sizes {
+    /// Bytes of the big file (raw copy, RETR, STOR, client vs curl).
+    pub big: u64,
+    /// Number of small files downloaded in one session.
+    pub small_count: usize,
+    /// Bytes of each small file.
+    pub small_size: usize,
+    /// Concurrent logins.
+    pub logins: usize,
+    /// Idle logged-in sessions, in the two counts measured.
+    pub idle: [usize; 2],
+    /// Concurrent downloading sessions.
+    pub parallel: usize,
+    /// Bytes each concurrent session downloads.
+    pub parallel_size: u64,
+}
+
+impl Sizes {
+    /// The sizes the targets are stated for.
+    pub const FULL: Sizes = Sizes {
+        big: 1 << 30,
+        small_count: 2000,
+        small_size: 1 << 10,
+        logins: 200,
+        idle: [50, 500],
+        parallel: 50,
+        parallel_size: 20 << 20,
+    };
+
+    /// A smoke run: every measurement, at a fraction of the size.
+    pub const QUICK: Sizes = Sizes {
+        big: 64 << 20,
+        small_count: 200,
+        small_size: 1 << 10,
+        logins: 50,
+        idle: [10, 50],
+        parallel: 10,
+        parallel_size: 4 << 20,
+    };
+}
+
+/// What the program does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every measurement, every server.
+    Compare,
+    /// Only ftp-server's memory per idle session, checked against the target.
+    CheckMemory,
+    /// Print [`USAGE`].
+    Help,
+}
+
+/// The parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// What to do.
+    pub mode: Mode,
+    /// Runs of each measurement.
+    pub runs: usize,
+    /// Full or quick sizes.
+    pub sizes: Sizes,
+    /// Whether to build ftp-server and ftp-client first.
+    pub build: bool,
+}
+
+/// A command line that makes no sense, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (try --help)", self.0)
+    }
+}
+
+impl Options {
+    /// Reads the arguments (without the program name).
+    pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, UsageError> {
+        let mut mode = Mode::Compare;
+        let mut runs = None;
+        let mut quick = false;
+        let mut build = true;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--runs" => runs = Some(parse_runs(args.next())?),
+                "--quick" => quick = true,
+                "--check-memory" => mode = Mode::CheckMemory,
+                "--no-build" => build = false,
+                "-h" | "--help" => mode = Mode::Help,
+                _ => return Err(UsageError(format!("unknown argument {arg:?}"))),
+            }
+        }
+        Ok(Options {
+            mode,
+            runs: runs.unwrap_or(if quick { 3 } else { 5 }),
+            sizes: if quick { Sizes::QUICK } else { Sizes::FULL },
+            build,
+        })
+    }
+}
+
+/// The value of `--runs`: 1 to [`MAX_RUNS`].
+fn parse_runs(value: Option<String>) -> Result<usize, UsageError> {
+    let value = value.ok_or_else(|| UsageError("--runs needs a number".into()))?;
+    match value.parse() {
+        Ok(runs @ 1..=MAX_RUNS) => Ok(runs),
+        _ => Err(UsageError(format!(
+            "--runs takes 1 to {MAX_RUNS}, not {value:?}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, UsageError> {
+        Options::parse(args.iter().map(|arg| arg.to_string()))
+    }
+
+    #[test]
+    fn no_arguments_compare_five_full_runs_after_building() {
+        let options = parse(&[]).expect("valid");
+        assert_eq!(options.mode, Mode::Compare);
+        assert_eq!((options.runs, options.build), (5, true));
+        assert_eq!(options.sizes, Sizes::FULL);
+    }
+
+    #[test]
+    fn quick_means_three_small_runs_unless_runs_is_given() {
+        let options = parse(&["--quick"]).expect("valid");
+        assert_eq!((options.runs, options.sizes), (3, Sizes::QUICK));
+        let options = parse(&["--runs", "7", "--quick"]).expect("valid");
+        assert_eq!(options.runs, 7);
+    }
+
+    #[test]
+    fn mode_and_build_flags() {
+        let options = parse(&["--check-memory", "--no-build"]).expect("valid");
+        assert_eq!((options.mode, options.build), (Mode::CheckMemory, false));
+        assert_eq!(parse(&["-h"]).expect("valid").mode, Mode::Help);
+    }
+
+    #[test]
+    fn runs_out_of_range_or_missing_are_refused() {
+        for args in [
+            &["--runs"][..],
+            &["--runs", "0"],
+            &["--runs", "21"],
+            &["--runs", "x"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} accepted");
+        }
+    }
+
+    #[test]
+    fn unknown_arguments_are_named() {
+        let error = parse(&["--fast"]).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "unknown argument \"--fast\" (try --help)"
+        );
+    }
+}

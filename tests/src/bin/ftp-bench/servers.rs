@@ -1,0 +1,224 @@
+//! The servers under test and the files they all serve.
+//!
+//! [`Fixture`] writes the files once, on tmpfs (`/dev/shm`) so that no disk
+//! is measured: a big file, a middle-sized one for the concurrent downloads,
+//! and a directory of small files. [`Server`] is one running server on
+//! 127.0.0.1 serving that directory read-write: ftp-server (the release build),
+//! vsftpd or pyftpdlib (started by [`ftp_tests::peers`]); it is stopped when
+//! dropped.
+//!
+//! It does not measure anything (see `workloads`).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ftp_tests::peers::{self, Peer};
+use ftp_tests::{pattern, KillOnDrop, TempDir};
+
+use crate::memory;
+use crate::options::Sizes;
+use crate::Failure;
+
+/// The big file, at the root.
+pub const BIG: &str = "big.bin";
+/// The file every concurrent session downloads.
+pub const MIDDLE: &str = "middle.bin";
+/// The directory of small files.
+const SMALL_DIR: &str = "small";
+/// The tmpfs the files go to, when the machine has it.
+const TMPFS: &str = "/dev/shm";
+/// The user and password of ftp-server and pyftpdlib.
+const USER: (&str, &str) = ("bench", "bench-secret");
+/// Size of the pattern written over and over into the fixture files.
+const CHUNK: usize = 1 << 20;
+
+/// The served directory and the names in it.
+#[derive(Debug)]
+pub struct Fixture {
+    root: TempDir,
+    small: Vec<String>,
+}
+
+impl Fixture {
+    /// Writes the files for `sizes` into a fresh directory on tmpfs (or the
+    /// system's temporary directory when there is no `/dev/shm`).
+    pub fn create(sizes: &Sizes) -> io::Result<Fixture> {
+        let tmpfs = Path::new(TMPFS);
+        let root = if tmpfs.is_dir() {
+            TempDir::new_in(tmpfs, "ftp-bench")
+        } else {
+            TempDir::new("ftp-bench")
+        };
+        let chunk = pattern(CHUNK, 0x6265_6e63);
+        write_file(&root.path().join(BIG), sizes.big, &chunk)?;
+        write_file(&root.path().join(MIDDLE), sizes.parallel_size, &chunk)?;
+        std::fs::create_dir(root.path().join(SMALL_DIR))?;
+        let small: Vec<String> = (0..sizes.small_count)
+            .map(|n| format!("{SMALL_DIR}/f{n:04}"))
+            .collect();
+        for name in &small {
+            write_file(&root.path().join(name), sizes.small_size as u64, &chunk)?;
+        }
+        Ok(Fixture { root, small })
+    }
+
+    /// The served directory.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The local path of a file `name` in the served directory.
+    pub fn local(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    /// The remote names of the small files.
+    pub fn small(&self) -> &[String] {
+        &self.small
+    }
+}
+
+/// Writes `size` bytes to `path`: `chunk` over and over.
+fn write_file(path: &Path, size: u64, chunk: &[u8]) -> io::Result<()> {
+    let mut file = File::create(path)?;
+    let mut left = size;
+    while left > 0 {
+        let part = left.min(chunk.len() as u64) as usize;
+        file.write_all(&chunk[..part])?;
+        left -= part as u64;
+    }
+    Ok(())
+}
+
+/// How to log in to a server; cheap to clone into session threads.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The control address.
+    pub addr: SocketAddr,
+    /// The user name.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+/// One running server, stopped when dropped.
+#[derive(Debug)]
+pub struct Server {
+    /// Its name in the tables.
+    pub name: &'static str,
+    /// How to log in.
+    pub login: Login,
+    /// The process id of the server (the parent of any per-session process).
+    pub pid: u32,
+    /// Threads of the whole process tree when no session is open.
+    pub idle_threads: u64,
+    _ours: Option<KillOnDrop>,
+    _peer: Option<Peer>,
+}
+
+impl Server {
+    /// Starts the `ftp-server` program serving `root` read-write to one user,
+    /// with session limits high enough for every measurement.
+    pub fn ours(program: &Path, root: &Path) -> Result<Server, Failure> {
+        let mut command = Command::new(program);
+        command
+            .args(["--listen", "127.0.0.1:0", "--no-anonymous"])
+            .args(["--user", &format!("{}:{}:rw", USER.0, USER.1)])
+            .args(["--max-sessions", "2000", "--max-per-ip", "2000"])
+            .arg("--root")
+            .arg(root)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null());
+        let (child, line) =
+            KillOnDrop::spawn_until(command, "listening on", Duration::from_secs(10));
+        let addr = listening_addr(&line)
+            .ok_or_else(|| Failure(format!("ftp-server printed no address: {line:?}")))?;
+        let pid = child.0.id();
+        Server::running("ftp-server", addr, USER, pid, Some(child), None)
+    }
+
+    /// Starts vsftpd serving `root` to anonymous users with write access;
+    /// `None` when it is not installed.
+    pub fn vsftpd(root: &Path) -> Result<Option<Server>, Failure> {
+        Server::peer("vsftpd", peers::vsftpd(root, LOCALHOST))
+    }
+
+    /// Starts pyftpdlib serving `root` read-write to one user; `None` when it
+    /// is not installed.
+    pub fn pyftpdlib(root: &Path) -> Result<Option<Server>, Failure> {
+        let peer = peers::pyftpdlib(root, LOCALHOST, USER.0, USER.1);
+        Server::peer("pyftpdlib", peer)
+    }
+
+    /// Wraps a started peer.
+    fn peer(name: &'static str, peer: Option<Peer>) -> Result<Option<Server>, Failure> {
+        let Some(peer) = peer else {
+            return Ok(None);
+        };
+        let (addr, pid) = (peer.addr, peer.pid());
+        let login = (peer.user.clone(), peer.password.clone());
+        let server = Server::running(name, addr, (&login.0, &login.1), pid, None, Some(peer))?;
+        Ok(Some(server))
+    }
+
+    /// A server that answers on `addr`, with its idle thread count taken now.
+    fn running(
+        name: &'static str,
+        addr: SocketAddr,
+        (user, password): (&str, &str),
+        pid: u32,
+        ours: Option<KillOnDrop>,
+        peer: Option<Peer>,
+    ) -> Result<Server, Failure> {
+        let idle_threads = memory::usage(pid)?.threads;
+        Ok(Server {
+            name,
+            login: Login {
+                addr,
+                user: user.into(),
+                password: password.into(),
+            },
+            pid,
+            idle_threads,
+            _ours: ours,
+            _peer: peer,
+        })
+    }
+}
+
+/// The IPv4 loopback address every server listens on.
+const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// The address in ftp-server's `listening on ftp://ADDR/` line.
+fn listening_addr(line: &str) -> Option<SocketAddr> {
+    let url = &line[line.find("ftp://")? + "ftp://".len()..];
+    url.trim_end_matches('/').parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_comes_from_the_listening_line() {
+        let line = "ftp-server: listening on ftp://127.0.0.1:40123/";
+        assert_eq!(listening_addr(line), "127.0.0.1:40123".parse().ok());
+        let v6 = "ftp-server: listening on ftp://[::1]:2121/";
+        assert_eq!(listening_addr(v6), "[::1]:2121".parse().ok());
+        assert_eq!(listening_addr("ftp-server: serving /srv"), None);
+    }
+
+    #[test]
+    fn files_are_written_to_the_byte() {
+        let dir = TempDir::new("ftp-bench-test");
+        let path = dir.path().join("f");
+        write_file(&path, 2 * 5 + 3, b"abcde").expect("written");
+        assert_eq!(std::fs::read(&path).expect("read"), b"abcdeabcdeabc");
+        write_file(&path, 0, b"abcde").expect("written");
+        assert_eq!(std::fs::metadata(&path).expect("exists").len(), 0);
+    }
+}

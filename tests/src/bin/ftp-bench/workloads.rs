@@ -1,0 +1,372 @@
+//! The measurements themselves, each returning one sample.
+//!
+//! The client side is the ftp-client library (`Client`), which copies with
+//! the same 256 KiB buffer as the server and writes downloads to
+//! [`io::sink`], so the client is not what is measured. Every transfer's
+//! byte count is checked; a short transfer is an error, not a fast sample.
+//! The raw TCP copy runs the same copy routine (`ftp_core::transfer::copy`)
+//! on both ends of a plain loopback connection: FTP's ceiling on this machine.
+//!
+//! It does not start servers (see `servers`) or summarise samples (see `stats`).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{mpsc, Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ftp_client::client::{Client, DataMode, Options, TransferType};
+use ftp_core::transfer::{copy, Direction, Representation};
+
+use crate::memory;
+use crate::servers::{Login, Server};
+use crate::Failure;
+
+/// Bytes in a MiB, for rates.
+const MIB: f64 = (1 << 20) as f64;
+/// Stack of each concurrent client thread; the client's buffers are on the heap.
+const CLIENT_STACK: usize = 256 << 10;
+/// How long concurrent sessions may take before the measurement fails.
+const CONCURRENT_LIMIT: Duration = Duration::from_secs(120);
+/// How long a server may take to end the sessions of a finished measurement.
+const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+
+/// Where a raw TCP copy reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The big file on tmpfs, read as RETR reads it.
+    File,
+    /// A byte repeated in memory: TCP alone.
+    Memory,
+}
+
+/// Downloads `path` (`size` bytes) in `mode` into [`io::sink`]; MiB/s.
+pub fn retr(login: &Login, mode: DataMode, path: &str, size: u64) -> Result<f64, Failure> {
+    let mut client = session(login, mode)?;
+    let start = Instant::now();
+    let received = client.retr(path, &mut io::sink(), 0, None)?;
+    let elapsed = start.elapsed();
+    client.quit()?;
+    expect_bytes(path, received, size)?;
+    Ok(rate(size, elapsed))
+}
+
+/// Uploads the local file `from` (`size` bytes) as `to` (passive), checks the
+/// stored file's size and removes it; MiB/s.
+pub fn stor(login: &Login, from: &Path, to: &Path, size: u64) -> Result<f64, Failure> {
+    let name = to
+        .file_name()
+        .and_then(|name| name.to_str())
+        .ok_or_else(|| Failure(format!("{} has no file name", to.display())))?;
+    let mut client = session(login, DataMode::Passive)?;
+    let mut input = File::open(from)?;
+    let start = Instant::now();
+    let sent = client.stor(name, &mut input, 0, None)?;
+    let elapsed = start.elapsed();
+    client.quit()?;
+    let stored = std::fs::metadata(to)?.len();
+    std::fs::remove_file(to)?;
+    expect_bytes(name, sent, size)?;
+    expect_bytes(name, stored, size)?;
+    Ok(rate(size, elapsed))
+}
+
+/// Downloads every file in `names` (`size` bytes each) in one session; files/s.
+pub fn small_files(
+    login: &Login,
+    mode: DataMode,
+    names: &[String],
+    size: usize,
+) -> Result<f64, Failure> {
+    let mut client = session(login, mode)?;
+    let mut contents = Vec::with_capacity(size);
+    let start = Instant::now();
+    for name in names {
+        contents.clear();
+        let received = client.retr(name, &mut contents, 0, None)?;
+        expect_bytes(name, received, size as u64)?;
+    }
+    let elapsed = start.elapsed();
+    client.quit()?;
+    Ok(names.len() as f64 / elapsed.as_secs_f64())
+}
+
+/// Opens `count` sessions at once and times until every one is logged in; ms.
+pub fn logins(login: &Login, count: usize) -> Result<f64, Failure> {
+    let login = login.clone();
+    let elapsed = concurrently(
+        count,
+        || Ok(None),
+        move |client| {
+            *client = Some(session(&login, DataMode::Passive)?);
+            Ok(())
+        },
+    )?;
+    Ok(elapsed.as_secs_f64() * 1000.0)
+}
+
+/// `count` sessions, logged in beforehand, download `path` (`size` bytes) at
+/// once; aggregate MiB/s from the start signal until the last one is done.
+pub fn parallel(login: &Login, count: usize, path: &str, size: u64) -> Result<f64, Failure> {
+    let (setup, download) = (login.clone(), path.to_string());
+    let elapsed = concurrently(
+        count,
+        move || session(&setup, DataMode::Passive),
+        move |client| {
+            let received = client.retr(&download, &mut io::sink(), 0, None)?;
+            expect_bytes(&download, received, size)
+        },
+    )?;
+    Ok(rate(size * count as u64, elapsed))
+}
+
+/// The server's memory per idle, logged-in session: its PSS (whole process
+/// tree) with `count` such sessions open, minus its PSS just before; KiB.
+pub fn idle_memory(server: &Server, count: usize) -> Result<f64, Failure> {
+    settle(server)?;
+    let before = memory::usage(server.pid)?;
+    let sessions = (0..count)
+        .map(|_| session(&server.login, DataMode::Passive))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Let forked session processes finish starting up.
+    thread::sleep(Duration::from_millis(300));
+    let during = memory::usage(server.pid)?;
+    drop(sessions);
+    let grown = during.pss_kib as f64 - before.pss_kib as f64;
+    Ok(grown / count as f64)
+}
+
+/// Copies `size` bytes from `source` over a plain loopback TCP connection with
+/// the transfer code FTP uses on both ends; MiB/s.
+pub fn raw_copy(source: Source, file: &Path, size: u64) -> Result<f64, Failure> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let addr = listener.local_addr()?;
+    let file = file.to_path_buf();
+    let sender = thread::spawn(move || send_raw(&listener, source, &file, size));
+    let start = Instant::now();
+    let mut stream = TcpStream::connect(addr)?;
+    let received = copy(
+        &mut stream,
+        &mut io::sink(),
+        Representation::Binary,
+        Direction::Receive,
+        None,
+    )?;
+    let elapsed = start.elapsed();
+    let sent = sender
+        .join()
+        .map_err(|_| Failure("the raw sender panicked".into()))??;
+    expect_bytes("raw copy", sent, size)?;
+    expect_bytes("raw copy", received, size)?;
+    Ok(rate(size, elapsed))
+}
+
+/// The sending end of [`raw_copy`].
+fn send_raw(
+    listener: &TcpListener,
+    source: Source,
+    file: &Path,
+    size: u64,
+) -> Result<u64, Failure> {
+    let (mut stream, _) = listener.accept()?;
+    let mut input: Box<dyn Read> = match source {
+        Source::File => Box::new(File::open(file)?),
+        Source::Memory => Box::new(io::repeat(0x5a).take(size)),
+    };
+    let binary = Representation::Binary;
+    Ok(copy(
+        &mut input,
+        &mut stream,
+        binary,
+        Direction::Send,
+        None,
+    )?)
+}
+
+/// Runs a download program that writes `size` bytes to `output`, checks the
+/// file and removes it; MiB/s including the program's start and login.
+pub fn program_download(mut command: Command, output: &Path, size: u64) -> Result<f64, Failure> {
+    command.stdin(Stdio::null()).stdout(Stdio::null());
+    let start = Instant::now();
+    let result = command.output()?;
+    let elapsed = start.elapsed();
+    if !result.status.success() {
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        return Err(Failure(format!("{command:?} failed: {}", stderr.trim())));
+    }
+    let written = std::fs::metadata(output)?.len();
+    std::fs::remove_file(output)?;
+    expect_bytes(&output.display().to_string(), written, size)?;
+    Ok(rate(size, elapsed))
+}
+
+/// A stripped binary's size in KiB.
+pub fn binary_size(program: &Path) -> Result<f64, Failure> {
+    Ok(std::fs::metadata(program)?.len() as f64 / 1024.0)
+}
+
+/// A logged-in session in binary mode.
+fn session(login: &Login, mode: DataMode) -> Result<Client<TcpStream>, Failure> {
+    let options = Options {
+        mode,
+        ..Options::default()
+    };
+    let host = login.addr.ip().to_string();
+    let mut client = Client::connect(&host, login.addr.port(), None, options)?;
+    client.login(&login.user, &login.password)?;
+    client.set_type(TransferType::Binary)?;
+    Ok(client)
+}
+
+/// Runs `count` threads that each `prepare` a state, wait for one start
+/// signal, run `measured` on it, and keep the state until all are done.
+/// Returns the time from the start signal until the last `measured` ended.
+fn concurrently<S, P, M>(count: usize, prepare: P, measured: M) -> Result<Duration, Failure>
+where
+    P: Fn() -> Result<S, Failure> + Send + Sync + 'static,
+    M: Fn(&mut S) -> Result<(), Failure> + Send + Sync + 'static,
+{
+    let start = Arc::new(Barrier::new(count + 1));
+    let release = Arc::new(Barrier::new(count + 1));
+    let (prepare, measured) = (Arc::new(prepare), Arc::new(measured));
+    let (done, results) = mpsc::channel();
+    let mut threads = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (start, release, done) = (Arc::clone(&start), Arc::clone(&release), done.clone());
+        let (prepare, measured) = (Arc::clone(&prepare), Arc::clone(&measured));
+        let thread = thread::Builder::new()
+            .stack_size(CLIENT_STACK)
+            .spawn(move || {
+                let state = prepare();
+                start.wait();
+                let state = state.and_then(|mut state| measured(&mut state).map(|()| state));
+                let _ = done.send(state.as_ref().err().map(ToString::to_string));
+                release.wait();
+            })?;
+        threads.push(thread);
+    }
+    start.wait();
+    let began = Instant::now();
+    let mut first_error = None;
+    for _ in 0..count {
+        match results.recv_timeout(CONCURRENT_LIMIT) {
+            Ok(error) => first_error = first_error.or(error),
+            Err(_) => {
+                return Err(Failure(format!(
+                    "{count} sessions took over {CONCURRENT_LIMIT:?}"
+                )))
+            }
+        }
+    }
+    let elapsed = began.elapsed();
+    release.wait();
+    for thread in threads {
+        thread
+            .join()
+            .map_err(|_| Failure("a session thread panicked".into()))?;
+    }
+    match first_error {
+        Some(error) => Err(Failure(error)),
+        None => Ok(elapsed),
+    }
+}
+
+/// Waits until the sessions of earlier measurements are gone: the server's
+/// thread count is back to what it was with no session, and a moment more
+/// for the memory they held to be released.
+fn settle(server: &Server) -> Result<(), Failure> {
+    let deadline = Instant::now() + SETTLE_LIMIT;
+    while memory::usage(server.pid)?.threads > server.idle_threads {
+        if Instant::now() > deadline {
+            return Err(Failure(format!(
+                "{} still runs sessions {SETTLE_LIMIT:?} after they closed",
+                server.name
+            )));
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    thread::sleep(Duration::from_millis(200));
+    Ok(())
+}
+
+/// An error unless `got` is `want`.
+fn expect_bytes(what: &str, got: u64, want: u64) -> Result<(), Failure> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(Failure(format!("{what}: {got} bytes instead of {want}")))
+    }
+}
+
+/// `bytes` over `elapsed`, in MiB/s.
+fn rate(bytes: u64, elapsed: Duration) -> f64 {
+    bytes as f64 / MIB / elapsed.as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_mib_per_second() {
+        assert_eq!(rate(3 << 20, Duration::from_millis(500)), 6.0);
+    }
+
+    #[test]
+    fn short_transfers_are_errors() {
+        assert!(expect_bytes("f", 10, 10).is_ok());
+        let error = expect_bytes("f", 9, 10).expect_err("short");
+        assert_eq!(error.to_string(), "f: 9 bytes instead of 10");
+    }
+
+    #[test]
+    fn raw_copy_moves_every_byte_from_both_sources() {
+        let dir = ftp_tests::TempDir::new("ftp-bench-raw");
+        let file = dir.path().join("f");
+        std::fs::write(&file, vec![7u8; 300_000]).expect("written");
+        for source in [Source::File, Source::Memory] {
+            let rate = raw_copy(source, &file, 300_000).expect("copied");
+            assert!(rate > 0.0);
+        }
+        assert!(raw_copy(Source::File, &file, 300_001).is_err());
+    }
+
+    #[test]
+    fn concurrent_work_reports_the_first_failure_after_all_finish() {
+        let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = Arc::clone(&counter);
+        let result = concurrently(
+            8,
+            || Ok(()),
+            move |_| match seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                3 => Err(Failure("the fourth failed".into())),
+                _ => Ok(()),
+            },
+        );
+        assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 8);
+        assert_eq!(
+            result.expect_err("one failed").to_string(),
+            "the fourth failed"
+        );
+    }
+
+    #[test]
+    fn programs_that_fail_or_write_short_files_are_errors() {
+        let dir = ftp_tests::TempDir::new("ftp-bench-program");
+        let out = dir.path().join("out");
+        let mut writes_four = Command::new("sh");
+        writes_four.args(["-c", "printf abcd > \"$0\""]).arg(&out);
+        assert!(program_download(writes_four, &out, 4).is_ok());
+        assert!(!out.exists(), "the output is removed");
+        let mut short = Command::new("sh");
+        short.args(["-c", "printf abc > \"$0\""]).arg(&out);
+        assert!(program_download(short, &out, 4).is_err());
+        let mut failing = Command::new("sh");
+        failing.args(["-c", "echo refused >&2; exit 3"]);
+        let error = program_download(failing, &out, 4).expect_err("failed");
+        assert!(error.to_string().ends_with("failed: refused"), "{error}");
+    }
+}
