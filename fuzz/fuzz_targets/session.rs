@@ -1,0 +1,202 @@
+//! Fuzzes the server's session state machine, `ftp_server::session::Session`,
+//! with arbitrary command sequences against a scratch root. No sockets: the
+//! target plays the connection's part, as `ftp_server::conn` would.
+//!
+//! The input is split into lines at LF (a CR before it is dropped); each line
+//! that parses as a command is handled, up to [`MAX_COMMANDS`]. Users:
+//! `alice` with password `secret`, and anonymous with write access. The root
+//! holds `pub/hello.txt` and `escape`, a symlink to a sibling directory
+//! outside the root that holds `secret.txt`.
+//!
+//! Properties: nothing panics; every reply is one reply on the wire; no file
+//! sent is the one outside the root, and no listing shows its name unless a
+//! file of that name exists inside the root; uploads
+//! that are committed or dropped leave no temporary file; and nothing outside
+//! the root has changed after the sequence.
+#![no_main]
+
+use std::fs;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ftp_core::Command;
+use ftp_fuzz::assert_one_reply_on_the_wire;
+use ftp_server::config::{parse_args, Config, Parsed};
+use ftp_server::session::{Action, Job, Outcome, Session};
+use libfuzzer_sys::fuzz_target;
+
+/// Commands handled per input at most.
+const MAX_COMMANDS: usize = 64;
+
+/// The name of the file outside the root.
+const SECRET_NAME: &str = "secret.txt";
+
+/// The content of the file outside the root.
+const SECRET: &[u8] = b"outside the root";
+
+/// The client's and the server's address.
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fuzz_target!(|data: &[u8]| {
+    let scratch = Scratch::new();
+    let mut session = Session::new(scratch.config(), LOOPBACK, LOOPBACK);
+    for (index, line) in data.split(|&b| b == b'\n').take(MAX_COMMANDS).enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Ok(command) = Command::parse(line) else {
+            continue;
+        };
+        let outcome = session.handle(command);
+        if !scratch.play_connection(&mut session, outcome, index.is_multiple_of(2)) {
+            break;
+        }
+    }
+    drop(session);
+    scratch.check_untouched();
+});
+
+/// A scratch directory for one input: `root/` served, `outside/` next to it.
+struct Scratch {
+    base: PathBuf,
+}
+
+impl Scratch {
+    /// Creates the tree afresh (one per process, reused input after input).
+    fn new() -> Scratch {
+        let base = std::env::temp_dir().join(format!("ftp-fuzz-session-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        fs::create_dir_all(base.join("root/pub")).expect("mkdir root/pub");
+        fs::create_dir(base.join("outside")).expect("mkdir outside");
+        fs::write(base.join("root/pub/hello.txt"), b"hello, world\n").expect("write hello");
+        fs::write(base.join("outside").join(SECRET_NAME), SECRET).expect("write secret");
+        std::os::unix::fs::symlink("../outside", base.join("root/escape")).expect("symlink");
+        Scratch { base }
+    }
+
+    /// Does what the connection would with `outcome`; `commit` decides whether
+    /// an upload is finished or abandoned. Returns `false` when the session ends.
+    fn play_connection(&self, session: &mut Session, outcome: Outcome, commit: bool) -> bool {
+        if let Some(reply) = &outcome.reply {
+            assert_one_reply_on_the_wire(reply);
+        }
+        match outcome.action {
+            Action::Close => return false,
+            Action::OpenPassive { ip, kind } => {
+                let reply = session.passive_opened(kind, SocketAddr::new(ip, 50_000));
+                assert_one_reply_on_the_wire(&reply);
+            }
+            Action::Transfer(transfer) => self.run_job(transfer.job, commit),
+            Action::None | Action::FailedLogin { .. } => {}
+        }
+        true
+    }
+
+    /// Stands in for the data connection: checks a file to send and a
+    /// listing, writes a few bytes into an upload.
+    fn run_job(&self, job: Job, commit: bool) {
+        match job {
+            Job::SendFile(file) => {
+                let sent = file.metadata().expect("metadata of a file to send");
+                let secret = fs::metadata(self.secret()).expect("metadata of the secret");
+                let same = (sent.dev(), sent.ino()) == (secret.dev(), secret.ino());
+                assert!(!same, "the file outside the root was sent");
+            }
+            Job::SendListing(listing) => {
+                let name = SECRET_NAME.as_bytes();
+                if listing.windows(name.len()).any(|w| w == name) {
+                    assert!(
+                        has_name_inside(&self.base.join("root"), SECRET_NAME),
+                        "a listing shows the directory outside the root"
+                    );
+                }
+            }
+            Job::Receive(mut upload) => {
+                upload
+                    .file()
+                    .write_all(b"uploaded")
+                    .expect("upload writable");
+                if commit {
+                    // A failed rename is the server's to report, not a jail escape.
+                    let _ = upload.commit();
+                }
+            }
+        }
+    }
+
+    /// The file outside the root.
+    fn secret(&self) -> PathBuf {
+        self.base.join("outside").join(SECRET_NAME)
+    }
+
+    /// The server's configuration for this root.
+    fn config(&self) -> Arc<Config> {
+        let root = self.base.join("root").to_string_lossy().into_owned();
+        let args = ["--root", &root, "--user", "alice:secret", "--anonymous=rw"];
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        match parse_args(&args) {
+            Ok(Parsed::Run(config)) => Arc::new(*config),
+            other => panic!("fuzz configuration refused: {other:?}"),
+        }
+    }
+
+    /// Asserts that only `root/` has changed, and that no temporary upload
+    /// file is left in it.
+    fn check_untouched(&self) {
+        assert_eq!(
+            names(&self.base),
+            ["outside", "root"],
+            "entries next to the root"
+        );
+        let outside = self.base.join("outside");
+        assert_eq!(names(&outside), [SECRET_NAME], "outside/");
+        let secret = fs::read(self.secret()).expect("read secret");
+        assert_eq!(secret, SECRET, "the file outside the root changed");
+        assert_no_temporary_files(&self.base.join("root"));
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.base);
+    }
+}
+
+/// The sorted names in `dir`.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|entry| {
+            entry
+                .expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Whether an entry anywhere under `dir` (not following symlinks) has a
+/// name that `matches`.
+fn any_name_under(dir: &Path, matches: &dyn Fn(&str) -> bool) -> bool {
+    fs::read_dir(dir).expect("read_dir").any(|entry| {
+        let entry = entry.expect("dir entry");
+        matches(&entry.file_name().to_string_lossy())
+            || (entry.file_type().expect("file type").is_dir()
+                && any_name_under(&entry.path(), matches))
+    })
+}
+
+/// Whether a file or directory named `name` exists under `dir`.
+fn has_name_inside(dir: &Path, name: &str) -> bool {
+    any_name_under(dir, &|found| found == name)
+}
+
+/// Asserts that no `.ftp-tmp-` file of an upload is left under `dir`.
+fn assert_no_temporary_files(dir: &Path) {
+    let left = any_name_under(dir, &|found| found.starts_with(".ftp-tmp-"));
+    assert!(!left, "a temporary upload file was left behind");
+}
