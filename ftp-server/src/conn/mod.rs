@@ -12,9 +12,10 @@
 //!
 //! The control channel is generic: a TCP socket in standalone mode and under
 //! inetd, or stdin/stdout when they are pipes. Timeouts: the idle timeout (or
-//! before login, what is left of the login timeout) bounds every read; a
-//! timeout while a transfer runs just waits on. On a pipe there are no read
-//! timeouts.
+//! before login, what is left of the login timeout) bounds the reading of
+//! each command line as a whole, however many reads it takes, so a client
+//! that trickles a byte at a time cannot stretch it; a timeout while a
+//! transfer runs just waits on. On a pipe there are no read timeouts.
 //!
 //! What it does not do: decide replies (the session does) or move file data
 //! (the transfer thread does).
@@ -49,6 +50,30 @@ impl ControlRead for TcpStream {
 impl ControlRead for io::Stdin {
     fn set_wait(&self, _timeout: Duration) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// The control reader with one deadline for a whole command line. The
+/// [`LineReader`] may read many times for one line; each read here waits only
+/// for what is left until the deadline, and one after it fails with
+/// `TimedOut`.
+struct Deadline<R> {
+    inner: R,
+    /// When the line being read must be complete; `None`: no timeout.
+    until: Option<Instant>,
+}
+
+impl<R: ControlRead> Read for Deadline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(until) = self.until {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            // A socket that refuses a timeout still works.
+            let _ = self.inner.set_wait(left);
+        }
+        self.inner.read(buf)
     }
 }
 
@@ -135,7 +160,14 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
     } = channel;
     log::info!("{peer}: session start (server address {local})");
     let mut conn = Conn {
-        reader: LineReader::new(reader, DEFAULT_LINE_LIMIT, Phase::Command),
+        reader: LineReader::new(
+            Deadline {
+                inner: reader,
+                until: None,
+            },
+            DEFAULT_LINE_LIMIT,
+            Phase::Command,
+        ),
         writer: ControlWriter::new(writer, peer),
         session: Session::new(Arc::clone(&shared.config), peer.ip(), local.ip()),
         shared: shared.clone(),
@@ -159,7 +191,7 @@ enum Flow {
 
 /// One control connection's I/O state around its [`Session`].
 struct Conn<R> {
-    reader: LineReader<R>,
+    reader: LineReader<Deadline<R>>,
     writer: ControlWriter,
     session: Session,
     shared: Shared,
@@ -181,8 +213,8 @@ impl<R: ControlRead> Conn<R> {
             let Some(wait) = self.wait_time() else {
                 break self.time_out("Login timeout");
             };
-            // A pipe has no timeouts; a socket that refuses one still works.
-            let _ = self.reader.get_ref().set_wait(wait);
+            // The whole next line is due by then; a pipe has no timeouts.
+            self.reader.get_mut().until = self.socket.is_some().then(|| Instant::now() + wait);
             match self.reader.read_line() {
                 Ok(Some(line)) => match self.line(&line) {
                     Flow::Continue => {}
@@ -445,6 +477,44 @@ mod tests {
             ["220", "200", "500", "501", "215"],
             "{replies}"
         );
+    }
+
+    /// A client that sends a byte every 10 ms and ends its line only after
+    /// 100 of them (so that a reader without a deadline returns, late).
+    struct Trickle(usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            std::thread::sleep(Duration::from_millis(10));
+            self.0 += 1;
+            let Some(byte) = buf.first_mut() else {
+                return Ok(0);
+            };
+            *byte = if self.0 < 100 { b'N' } else { b'\n' };
+            Ok(1)
+        }
+    }
+
+    impl ControlRead for Trickle {
+        fn set_wait(&self, _timeout: Duration) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_trickled_byte_by_byte_times_out_at_its_deadline() {
+        let started = Instant::now();
+        let deadline = Deadline {
+            inner: Trickle(0),
+            until: Some(started + Duration::from_millis(100)),
+        };
+        let mut reader = LineReader::new(deadline, DEFAULT_LINE_LIMIT, Phase::Command);
+        let read = reader.read_line();
+        assert!(
+            matches!(read, Err(Error::Timeout(Phase::Command))),
+            "{read:?}"
+        );
+        assert!(started.elapsed() < Duration::from_millis(500));
     }
 
     fn reply_for(line: &[u8]) -> Reply {
