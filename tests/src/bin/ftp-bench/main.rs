@@ -40,7 +40,7 @@ use machine::Machine;
 use metrics::Metric;
 use options::{Mode, Options, USAGE};
 use report::{Results, Tables, OURS, SOLE};
-use servers::{Fixture, Server, BIG, MIDDLE};
+use servers::{Fixture, Kind, Server, BIG, MIDDLE};
 use targets::Verdict;
 use workloads::Source;
 
@@ -193,7 +193,7 @@ impl Bench<'_> {
     /// Every measurement on every server, then the tables and the targets.
     fn compare(&mut self) -> Result<(), Failure> {
         let servers = self.start_servers()?;
-        let names: Vec<&str> = servers.iter().map(|server| server.name).collect();
+        let names: Vec<&str> = servers.iter().map(Server::name).collect();
         let curl = ftp_tests::peer_available("curl", Command::new("curl").arg("--version"));
         let runs = self.options.runs;
         for run in 1..=runs {
@@ -205,7 +205,7 @@ impl Bench<'_> {
             for server in &servers {
                 for metric in Metric::per_server(&self.options.sizes) {
                     let sample = self.measure(metric, server);
-                    self.record(metric, server.name, sample)?;
+                    self.record(metric, server.name(), sample)?;
                 }
             }
             let downloaders = if curl {
@@ -232,10 +232,9 @@ impl Bench<'_> {
 
     /// ftp-server's memory per idle session, judged against the target.
     fn check_memory(&mut self) -> Result<bool, Failure> {
-        let ours = Server::ours(&self.programs.join("ftp-server"), self.fixture.root())?;
         for _ in 0..self.options.runs {
             for count in self.options.sizes.idle {
-                let sample = workloads::idle_memory(&ours, count);
+                let sample = self.idle_memory(Kind::Ours, count);
                 self.record(Metric::IdleSessions(count), OURS, sample)?;
             }
         }
@@ -247,11 +246,19 @@ impl Bench<'_> {
 
     /// ftp-server and every installed peer, serving the fixture.
     fn start_servers(&self) -> Result<Vec<Server>, Failure> {
-        let root = self.fixture.root();
-        let mut servers = vec![Server::ours(&self.programs.join("ftp-server"), root)?];
-        servers.extend(Server::vsftpd(root)?);
-        servers.extend(Server::pyftpdlib(root)?);
+        let mut servers = Vec::new();
+        for kind in Kind::ALL {
+            servers.extend(Server::start(kind, &self.programs, self.fixture.root())?);
+        }
         Ok(servers)
+    }
+
+    /// Memory per idle session of a freshly started server of `kind` (see
+    /// [`workloads::idle_memory`] for why fresh).
+    fn idle_memory(&self, kind: Kind, count: usize) -> Result<f64, Failure> {
+        let server = Server::start(kind, &self.programs, self.fixture.root())?
+            .ok_or_else(|| Failure(format!("{} is no longer installed", kind.name())))?;
+        workloads::idle_memory(&server, count)
     }
 
     /// Takes one sample of a per-server `metric` on `server`.
@@ -260,14 +267,14 @@ impl Bench<'_> {
         match metric {
             Metric::Retr(mode) => workloads::retr(login, mode, BIG, sizes.big),
             Metric::Stor => {
-                let stored = fixture.local(&format!("stored-by-{}.bin", server.name));
+                let stored = fixture.local(&format!("stored-by-{}.bin", server.name()));
                 workloads::stor(login, &fixture.local(BIG), &stored, sizes.big)
             }
             Metric::SmallFiles(mode) => {
                 workloads::small_files(login, mode, fixture.small(), sizes.small_size)
             }
             Metric::Logins => workloads::logins(login, sizes.logins),
-            Metric::IdleSessions(count) => workloads::idle_memory(server, count),
+            Metric::IdleSessions(count) => self.idle_memory(server.kind, count),
             Metric::Parallel => {
                 workloads::parallel(login, sizes.parallel, MIDDLE, sizes.parallel_size)
             }

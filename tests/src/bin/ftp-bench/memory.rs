@@ -1,11 +1,11 @@
-//! What a server costs in memory and threads, read from `/proc` (Linux).
+//! What a server costs in memory, read from `/proc` (Linux).
 //!
 //! A server is a process and all its descendants: vsftpd forks one or two
 //! processes per session, ftp-server runs one thread per session, pyftpdlib
-//! serves every session from one thread. [`usage`] sums the proportional set
-//! size (PSS, `/proc/PID/smaps_rollup`: each shared page split between the
-//! processes sharing it) and the thread counts over that whole tree, so the
-//! three are measured the same way.
+//! serves every session from one thread. [`pss_kib`] sums the proportional
+//! set size (PSS, `/proc/PID/smaps_rollup`: each shared page split between the
+//! processes sharing it) over that whole tree, so the three are measured the
+//! same way.
 //!
 //! It does not open sessions (see `workloads`); it only reads `/proc`.
 
@@ -13,41 +13,22 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 
-/// The memory and threads of a process tree at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    /// Proportional set size, in KiB, summed over the tree.
-    pub pss_kib: u64,
-    /// Threads, summed over the tree.
-    pub threads: u64,
-}
-
-/// The usage of process `root` and all its descendants. Processes that end
-/// while they are being read are left out; `root` itself must exist.
-pub fn usage(root: u32) -> io::Result<Usage> {
-    let mut total = Usage::default();
-    for pid in tree(root)? {
-        match process_usage(pid) {
-            Ok(usage) => {
-                total.pss_kib += usage.pss_kib;
-                total.threads += usage.threads;
-            }
-            Err(err) if pid != root && err.kind() == io::ErrorKind::NotFound => {}
-            Err(err) => return Err(err),
-        }
+/// The PSS of process `root` and all its descendants, in KiB. `root` must be
+/// readable; a descendant that cannot be read is ending (gone, a zombie, or
+/// `ESRCH` while its memory is torn down) and has nothing left to count.
+pub fn pss_kib(root: u32) -> io::Result<u64> {
+    let mut total = process_pss_kib(root)?;
+    for pid in tree(root)?.into_iter().skip(1) {
+        total += process_pss_kib(pid).unwrap_or(0);
     }
     Ok(total)
 }
 
-/// The usage of one process.
-fn process_usage(pid: u32) -> io::Result<Usage> {
+/// The PSS of one process, in KiB.
+fn process_pss_kib(pid: u32) -> io::Result<u64> {
     let rollup = fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
-    let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let unreadable = |what| io::Error::other(format!("no {what} for process {pid}"));
-    Ok(Usage {
-        pss_kib: field_number(&rollup, "Pss:").ok_or_else(|| unreadable("Pss"))?,
-        threads: field_number(&status, "Threads:").ok_or_else(|| unreadable("Threads"))?,
-    })
+    field_number(&rollup, "Pss:")
+        .ok_or_else(|| io::Error::other(format!("no Pss for process {pid}")))
 }
 
 /// `root` and its descendants, `root` first.
@@ -88,7 +69,7 @@ fn parent_pid(stat: &str) -> Option<u32> {
 }
 
 /// The number after `name` on the line that starts with it, as in
-/// `Pss:                 1234 kB` or `Threads:\t5`.
+/// `Pss:                 1234 kB`.
 fn field_number(text: &str, name: &str) -> Option<u64> {
     text.lines()
         .find_map(|line| line.strip_prefix(name))?
@@ -118,12 +99,6 @@ Shared_Clean:       1300 kB
     }
 
     #[test]
-    fn threads_are_read_from_status() {
-        let status = "Name:\tftp-server\nState:\tS (sleeping)\nThreads:\t502\n";
-        assert_eq!(field_number(status, "Threads:"), Some(502));
-    }
-
-    #[test]
     fn parent_pid_survives_odd_command_names() {
         let plain = "1234 (vsftpd) S 1200 1234 1200 0 -1 4194560 107 0 0 0";
         assert_eq!(parent_pid(plain), Some(1200));
@@ -146,9 +121,19 @@ Shared_Clean:       1300 kB
     }
 
     #[test]
-    fn this_process_has_memory_and_a_thread() {
-        let usage = usage(std::process::id()).expect("own /proc entry");
-        assert!(usage.pss_kib > 0);
-        assert!(usage.threads >= 1);
+    fn a_process_tree_includes_its_children() {
+        let own = std::process::id();
+        assert!(pss_kib(own).expect("own /proc entry") > 0);
+        let mut child = std::process::Command::new("sleep")
+            .arg("10")
+            .spawn()
+            .expect("sleep runs");
+        let found = tree(own).expect("/proc");
+        let child_pss = process_pss_kib(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(found.first(), Some(&own));
+        assert!(found.contains(&child.id()), "{found:?}");
+        assert!(child_pss.expect("child's /proc entry") > 0);
     }
 }

@@ -19,7 +19,6 @@ use std::time::Duration;
 use ftp_tests::peers::{self, Peer};
 use ftp_tests::{pattern, KillOnDrop, TempDir};
 
-use crate::memory;
 use crate::options::Sizes;
 use crate::Failure;
 
@@ -105,25 +104,61 @@ pub struct Login {
     pub password: String,
 }
 
+/// Which server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// ftp-server, the release build next to the bench.
+    Ours,
+    /// vsftpd, anonymous with write access.
+    Vsftpd,
+    /// pyftpdlib, one user.
+    Pyftpdlib,
+}
+
+impl Kind {
+    /// Every server, ours first.
+    pub const ALL: [Kind; 3] = [Kind::Ours, Kind::Vsftpd, Kind::Pyftpdlib];
+
+    /// Its name in the tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Ours => "ftp-server",
+            Kind::Vsftpd => "vsftpd",
+            Kind::Pyftpdlib => "pyftpdlib",
+        }
+    }
+}
+
 /// One running server, stopped when dropped.
 #[derive(Debug)]
 pub struct Server {
-    /// Its name in the tables.
-    pub name: &'static str,
+    /// Which server it is.
+    pub kind: Kind,
     /// How to log in.
     pub login: Login,
     /// The process id of the server (the parent of any per-session process).
     pub pid: u32,
-    /// Threads of the whole process tree when no session is open.
-    pub idle_threads: u64,
     _ours: Option<KillOnDrop>,
     _peer: Option<Peer>,
 }
 
 impl Server {
+    /// Starts a server of `kind` serving `root`; `programs` is the directory
+    /// of ftp-server. `None` when a peer is not installed.
+    pub fn start(kind: Kind, programs: &Path, root: &Path) -> Result<Option<Server>, Failure> {
+        match kind {
+            Kind::Ours => Server::ours(&programs.join("ftp-server"), root).map(Some),
+            Kind::Vsftpd => Ok(Server::peer(Kind::Vsftpd, peers::vsftpd(root, LOCALHOST))),
+            Kind::Pyftpdlib => {
+                let peer = peers::pyftpdlib(root, LOCALHOST, USER.0, USER.1);
+                Ok(Server::peer(Kind::Pyftpdlib, peer))
+            }
+        }
+    }
+
     /// Starts the `ftp-server` program serving `root` read-write to one user,
     /// with session limits high enough for every measurement.
-    pub fn ours(program: &Path, root: &Path) -> Result<Server, Failure> {
+    fn ours(program: &Path, root: &Path) -> Result<Server, Failure> {
         let mut command = Command::new(program);
         command
             .args(["--listen", "127.0.0.1:0", "--no-anonymous"])
@@ -137,56 +172,40 @@ impl Server {
             KillOnDrop::spawn_until(command, "listening on", Duration::from_secs(10));
         let addr = listening_addr(&line)
             .ok_or_else(|| Failure(format!("ftp-server printed no address: {line:?}")))?;
-        let pid = child.0.id();
-        Server::running("ftp-server", addr, USER, pid, Some(child), None)
-    }
-
-    /// Starts vsftpd serving `root` to anonymous users with write access;
-    /// `None` when it is not installed.
-    pub fn vsftpd(root: &Path) -> Result<Option<Server>, Failure> {
-        Server::peer("vsftpd", peers::vsftpd(root, LOCALHOST))
-    }
-
-    /// Starts pyftpdlib serving `root` read-write to one user; `None` when it
-    /// is not installed.
-    pub fn pyftpdlib(root: &Path) -> Result<Option<Server>, Failure> {
-        let peer = peers::pyftpdlib(root, LOCALHOST, USER.0, USER.1);
-        Server::peer("pyftpdlib", peer)
+        let login = Login {
+            addr,
+            user: USER.0.into(),
+            password: USER.1.into(),
+        };
+        Ok(Server {
+            kind: Kind::Ours,
+            login,
+            pid: child.0.id(),
+            _ours: Some(child),
+            _peer: None,
+        })
     }
 
     /// Wraps a started peer.
-    fn peer(name: &'static str, peer: Option<Peer>) -> Result<Option<Server>, Failure> {
-        let Some(peer) = peer else {
-            return Ok(None);
+    fn peer(kind: Kind, peer: Option<Peer>) -> Option<Server> {
+        let peer = peer?;
+        let login = Login {
+            addr: peer.addr,
+            user: peer.user.clone(),
+            password: peer.password.clone(),
         };
-        let (addr, pid) = (peer.addr, peer.pid());
-        let login = (peer.user.clone(), peer.password.clone());
-        let server = Server::running(name, addr, (&login.0, &login.1), pid, None, Some(peer))?;
-        Ok(Some(server))
+        Some(Server {
+            kind,
+            login,
+            pid: peer.pid(),
+            _ours: None,
+            _peer: Some(peer),
+        })
     }
 
-    /// A server that answers on `addr`, with its idle thread count taken now.
-    fn running(
-        name: &'static str,
-        addr: SocketAddr,
-        (user, password): (&str, &str),
-        pid: u32,
-        ours: Option<KillOnDrop>,
-        peer: Option<Peer>,
-    ) -> Result<Server, Failure> {
-        let idle_threads = memory::usage(pid)?.threads;
-        Ok(Server {
-            name,
-            login: Login {
-                addr,
-                user: user.into(),
-                password: password.into(),
-            },
-            pid,
-            idle_threads,
-            _ours: ours,
-            _peer: peer,
-        })
+    /// Its name in the tables.
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
     }
 }
 

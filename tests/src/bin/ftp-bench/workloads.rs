@@ -31,8 +31,8 @@ const MIB: f64 = (1 << 20) as f64;
 const CLIENT_STACK: usize = 256 << 10;
 /// How long concurrent sessions may take before the measurement fails.
 const CONCURRENT_LIMIT: Duration = Duration::from_secs(120);
-/// How long a server may take to end the sessions of a finished measurement.
-const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+/// How long forked session processes get to settle before memory is read.
+const SESSION_STARTUP: Duration = Duration::from_millis(300);
 
 /// Where a raw TCP copy reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,19 +124,21 @@ pub fn parallel(login: &Login, count: usize, path: &str, size: u64) -> Result<f6
 }
 
 /// The server's memory per idle, logged-in session: its PSS (whole process
-/// tree) with `count` such sessions open, minus its PSS just before; KiB.
+/// tree) with `count` such sessions open, minus its PSS before; KiB.
+///
+/// `server` should be freshly started: a server that already ran sessions
+/// keeps some of their memory for the next ones (freed heap, glibc's cache of
+/// thread stacks), which would hide the cost of a session.
 pub fn idle_memory(server: &Server, count: usize) -> Result<f64, Failure> {
-    settle(server)?;
-    let before = memory::usage(server.pid)?;
+    let before = memory::pss_kib(server.pid)?;
     let sessions = (0..count)
         .map(|_| session(&server.login, DataMode::Passive))
         .collect::<Result<Vec<_>, _>>()?;
     // Let forked session processes finish starting up.
-    thread::sleep(Duration::from_millis(300));
-    let during = memory::usage(server.pid)?;
+    thread::sleep(SESSION_STARTUP);
+    let during = memory::pss_kib(server.pid)?;
     drop(sessions);
-    let grown = during.pss_kib as f64 - before.pss_kib as f64;
-    Ok(grown / count as f64)
+    Ok((during as f64 - before as f64) / count as f64)
 }
 
 /// Copies `size` bytes from `source` over a plain loopback TCP connection with
@@ -272,24 +274,6 @@ where
         Some(error) => Err(Failure(error)),
         None => Ok(elapsed),
     }
-}
-
-/// Waits until the sessions of earlier measurements are gone: the server's
-/// thread count is back to what it was with no session, and a moment more
-/// for the memory they held to be released.
-fn settle(server: &Server) -> Result<(), Failure> {
-    let deadline = Instant::now() + SETTLE_LIMIT;
-    while memory::usage(server.pid)?.threads > server.idle_threads {
-        if Instant::now() > deadline {
-            return Err(Failure(format!(
-                "{} still runs sessions {SETTLE_LIMIT:?} after they closed",
-                server.name
-            )));
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    thread::sleep(Duration::from_millis(200));
-    Ok(())
 }
 
 /// An error unless `got` is `want`.
