@@ -197,7 +197,8 @@ impl Bench<'_> {
         let curl = ftp_tests::peer_available("curl", Command::new("curl").arg("--version"));
         let runs = self.options.runs;
         for run in 1..=runs {
-            eprintln!("ftp-bench: run {run} of {runs}");
+            let waiting = machine::time_wait_sockets();
+            eprintln!("ftp-bench: run {run} of {runs} ({waiting} TCP sockets in TIME_WAIT)");
             for source in [Source::File, Source::Memory] {
                 let sample = self.raw_copy(source);
                 self.record(Metric::RawCopy(source), SOLE, sample)?;
