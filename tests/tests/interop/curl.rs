@@ -1,0 +1,91 @@
+//! curl as a client of our server.
+//!
+//! Modes: `--ftp-pasv` (EPSV, falling back to PASV unless told not to),
+//! `--disable-epsv` (PASV), `-P -` (active on the control connection's
+//! address: EPRT, falling back to PORT) and `--disable-eprt` (PORT), on both
+//! families. Resumed transfers: `-C -` with `-o` (REST + RETR) and with `-T`
+//! (SIZE, then APPE of the rest). Login is checked with `--head` on a file,
+//! which logs in and asks SIZE and MDTM without a data connection.
+
+use std::process::Command;
+
+use crate::clients::{files, Client, Target};
+use crate::exec::{run, Run};
+use crate::matrix::{Family, Mode, Op};
+
+/// curl's exit status when the server refused the login.
+const LOGIN_DENIED: i32 = 67;
+
+/// curl, driven by its command line.
+pub struct Curl;
+
+impl Curl {
+    /// curl's options for `mode`.
+    fn mode_args(mode: Mode) -> &'static [&'static str] {
+        match mode {
+            Mode::Pasv => &["--ftp-pasv", "--disable-epsv"],
+            Mode::Epsv => &["--ftp-pasv"],
+            Mode::Port => &["--ftp-port", "-", "--disable-eprt"],
+            Mode::Eprt => &["--ftp-port", "-"],
+        }
+    }
+
+    /// Runs curl with the login, the mode, and `args`.
+    fn curl(target: &Target, args: &[&str]) -> Run {
+        let mut command = Command::new("curl");
+        command
+            .args(["-sS", "--max-time", "25", "--user"])
+            .arg(format!("{}:{}", target.user, target.password))
+            .args(Curl::mode_args(target.mode))
+            .args(args);
+        run(command, target.dir, target.home, "")
+    }
+}
+
+impl Client for Curl {
+    fn name(&self) -> &'static str {
+        "curl"
+    }
+
+    fn probe(&self) -> Command {
+        let mut command = Command::new("curl");
+        command.arg("--version");
+        command
+    }
+
+    fn version(&self) -> String {
+        // `curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1 OpenSSL/...`
+        let line = crate::report::first_line(self.probe());
+        line.split(' ').take(2).collect::<Vec<_>>().join(" ")
+    }
+
+    fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
+        Ok(())
+    }
+
+    fn supports(&self, _op: Op) -> Result<(), &'static str> {
+        Ok(())
+    }
+
+    fn run(&self, op: Op, target: &Target) -> Run {
+        let (remote, local) = files(op);
+        let url = format!("{}/{remote}", target.url());
+        match op {
+            Op::Login => Curl::curl(target, &["--head", &format!("{}/down.bin", target.url())]),
+            Op::List => Curl::curl(target, &[&format!("{}/", target.url())]),
+            Op::Get => Curl::curl(target, &["-o", local, &url]),
+            Op::Reget => Curl::curl(target, &["-C", "-", "-o", local, &url]),
+            Op::Put => Curl::curl(target, &["-T", local, &url]),
+            Op::Reput => Curl::curl(target, &["-C", "-", "-T", local, &url]),
+            Op::Files => unreachable!("curl is not asked for Files"),
+        }
+    }
+
+    fn login_result(&self, run: &Run) -> Option<bool> {
+        match run.code {
+            Some(0) => Some(true),
+            Some(LOGIN_DENIED) => Some(false),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Our `ftp-server`, started for one job: on the loopback address of one
+//! family, on a port the OS picked, with `-v` so that its log shows the
+//! dialog and every data connection (`data: passive (EPSV) — ...`), which the
+//! cells read to check which mode a client really used.
+//!
+//! It does not decide what is served; the caller fills the root.
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use ftp_tests::{program, KillOnDrop, TempDir};
+
+use crate::matrix::Family;
+
+/// The user every job logs in as, with read and write access.
+pub const USER: &str = "interop";
+
+/// [`USER`]'s password.
+pub const PASSWORD: &str = "Interop-pw1";
+
+/// A running `ftp-server` with its root and log.
+pub struct OurServer {
+    _process: KillOnDrop,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    scratch: TempDir,
+}
+
+impl OurServer {
+    /// Starts `ftp-server -v` on `family`'s loopback address with `options`
+    /// (for example `--user NAME:PASSWORD`), serving an empty root.
+    pub fn start(family: Family, options: &[&str]) -> OurServer {
+        let scratch = TempDir::new("interop-ours");
+        let root = scratch.path().join("root");
+        fs::create_dir(&root).expect("scratch dir is writable");
+        let log = fs::File::create(scratch.path().join("server.log")).expect("log file");
+        let listen = SocketAddr::new(family.loopback(), 0).to_string();
+        let mut command = Command::new(program("ftp-server"));
+        command
+            .args(["-v", "--listen", &listen, "--root"])
+            .arg(&root)
+            .args(options)
+            .stderr(log);
+        let (process, line) =
+            KillOnDrop::spawn_until(command, "listening on", Duration::from_secs(10));
+        OurServer {
+            _process: process,
+            addr: address_in(&line),
+            scratch,
+        }
+    }
+
+    /// Starts it with the one read-write user [`USER`].
+    pub fn with_user(family: Family) -> OurServer {
+        OurServer::start(family, &["--user", &format!("{USER}:{PASSWORD}:rw")])
+    }
+
+    /// The directory it serves.
+    pub fn root(&self) -> PathBuf {
+        self.scratch.path().join("root")
+    }
+
+    /// The path of `name` in the served root.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.root().join(name)
+    }
+
+    /// Its whole log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// Its log from byte `offset` on (an earlier `log().len()`).
+    pub fn log_since(&self, offset: usize) -> String {
+        self.log().get(offset..).unwrap_or_default().to_string()
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.scratch.path().join("server.log")
+    }
+}
+
+/// The address in `ftp-server: listening on ftp://127.0.0.1:PORT/`.
+fn address_in(line: &str) -> SocketAddr {
+    line.split("ftp://")
+        .nth(1)
+        .map(|rest| rest.trim_end_matches('/'))
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+}
+
+/// Reads `path`, or an empty vector if it is not there.
+pub fn read_or_empty(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap_or_default()
+}

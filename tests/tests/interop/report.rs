@@ -1,0 +1,234 @@
+//! The matrix as text: the peers' versions, one table per direction (rows =
+//! peer × operation, columns = family × mode), numbered notes for the reasons
+//! behind `n/a`, `FAIL` and third-party cells, and the evidence of each
+//! failure and known bug. The same Markdown is printed by the test and
+//! written to `docs/interop.md`.
+//!
+//! It does not run anything but the peers' `--version`.
+
+use std::fmt::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::matrix::{Cell, Family, Mode, Op, Outcome};
+
+/// How many lines of evidence a failure shows in the document.
+const EVIDENCE_LINES: usize = 60;
+
+/// The first non-empty line a version command prints (stdout, else
+/// stderr), or `unknown`.
+pub fn first_line(mut command: Command) -> String {
+    let output = command.stdin(Stdio::null()).output();
+    let Ok(output) = output else {
+        return "unknown (not installed)".into();
+    };
+    [output.stdout, output.stderr]
+        .iter()
+        .flat_map(|bytes| {
+            String::from_utf8_lossy(bytes)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .map(|line| line.trim().to_string())
+        .find(|line| !line.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The numbered notes of a document: each distinct reason gets one number.
+#[derive(Default)]
+pub struct Notes {
+    entries: Vec<Note>,
+}
+
+/// One numbered note.
+struct Note {
+    text: String,
+    evidence: Option<String>,
+}
+
+impl Notes {
+    /// The number of `text` (with `evidence`, shown once), adding it if new.
+    fn number(&mut self, text: String, evidence: Option<&str>) -> usize {
+        if let Some(index) = self.entries.iter().position(|note| note.text == text) {
+            return index + 1;
+        }
+        self.entries.push(Note {
+            text,
+            evidence: evidence.map(str::to_owned),
+        });
+        self.entries.len()
+    }
+
+    /// The notes as a numbered list; evidence in collapsed blocks.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (index, note) in self.entries.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", index + 1, note.text);
+            if let Some(evidence) = &note.evidence {
+                let _ = writeln!(
+                    out,
+                    "   <details><summary>evidence</summary>\n\n   ```text\n{}   ```\n   </details>",
+                    indent(&tail(evidence, EVIDENCE_LINES))
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The last `count` lines of `text`.
+fn tail(text: &str, count: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(count);
+    let mut out = String::new();
+    if start > 0 {
+        let _ = writeln!(out, "[{start} earlier lines left out]");
+    }
+    for line in &lines[start..] {
+        let _ = writeln!(out, "{line}");
+    }
+    out
+}
+
+/// `text` indented by three spaces (inside a list item).
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("   {line}\n")).collect()
+}
+
+/// What one cell shows, numbering its reason in `notes`.
+fn mark(cell: &Cell, notes: &mut Notes) -> String {
+    let where_ = format!(
+        "{} × {} {} × {}",
+        cell.peer, cell.family, cell.mode, cell.op
+    );
+    match &cell.outcome {
+        Outcome::Pass => "pass".into(),
+        Outcome::NotApplicable(reason) => {
+            format!("n/a ({})", notes.number(format!("n/a: {reason}"), None))
+        }
+        Outcome::Fail { reason, evidence } => {
+            let text = format!("**FAIL** {where_}: {reason}");
+            format!("**FAIL** ({})", notes.number(text, Some(evidence)))
+        }
+        Outcome::ThirdParty { bug, evidence } => {
+            let text = format!("third-party bug, {where_}: {}", bug.cause);
+            format!("3rd-party bug ({})", notes.number(text, Some(evidence)))
+        }
+    }
+}
+
+/// A table of `cells`: one row per peer (in `peers` order) and operation (in
+/// `ops` order), one column per family × mode.
+pub fn table(cells: &[Cell], peers: &[&str], ops: &[Op], notes: &mut Notes) -> String {
+    let mut out = String::from("| peer | operation |");
+    let mut rule = String::from("|---|---|");
+    for family in Family::ALL {
+        for mode in Mode::ALL {
+            let _ = write!(out, " {family} {mode} |");
+            rule.push_str("---|");
+        }
+    }
+    let _ = writeln!(out, "\n{rule}");
+    for &peer in peers {
+        for &op in ops {
+            let _ = write!(out, "| {peer} | {op} |");
+            for family in Family::ALL {
+                for mode in Mode::ALL {
+                    let found = cells.iter().find(|cell| {
+                        (cell.peer, cell.family, cell.mode, cell.op) == (peer, family, mode, op)
+                    });
+                    let text = found.map_or_else(|| "missing".into(), |cell| mark(cell, notes));
+                    let _ = write!(out, " {text} |");
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A table of peer names and versions.
+pub fn versions(rows: &[(&str, String)]) -> String {
+    let mut out = String::from("| program | version |\n|---|---|\n");
+    for (name, version) in rows {
+        let _ = writeln!(out, "| {name} | {} |", version.replace('|', "/"));
+    }
+    out
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn notes_are_numbered_once_per_reason() {
+        let mut notes = Notes::default();
+        assert_eq!(notes.number("a".into(), None), 1);
+        assert_eq!(notes.number("b".into(), Some("x\ny\n")), 2);
+        assert_eq!(notes.number("a".into(), None), 1);
+        let text = notes.render();
+        assert!(text.starts_with("1. a\n2. b\n"), "{text}");
+        assert!(text.contains("   x\n   y\n"), "{text}");
+    }
+
+    #[test]
+    fn tables_show_each_cell_and_number_its_reason() {
+        let cell = |mode, outcome| Cell {
+            peer: "curl",
+            family: Family::V6,
+            mode,
+            op: Op::Get,
+            outcome,
+        };
+        let cells = [
+            cell(Mode::Epsv, Outcome::Pass),
+            cell(Mode::Pasv, Outcome::NotApplicable("no IPv6 form".into())),
+        ];
+        let mut notes = Notes::default();
+        let text = table(&cells, &["curl"], &[Op::Get], &mut notes);
+        let row = text.lines().nth(2).expect("a row");
+        assert_eq!(
+            row,
+            "| curl | download | missing | missing | missing | missing | n/a (1) | pass | missing | missing |"
+        );
+        assert_eq!(notes.render(), "1. n/a: no IPv6 form\n");
+    }
+}

@@ -1,0 +1,375 @@
+//! Our client × servers: the jobs of the second table.
+//!
+//! For each server (vsftpd, pyftpdlib, ProFTPD, Pure-FTPd and our
+//! `ftp-server`), family and mode, a fresh server is started on a fresh root
+//! and the `ftp-client` program runs batch sessions against it (`-n`, then
+//! `user NAME PASSWORD` and the commands on stdin), with `-d --explain` so
+//! that its trace shows every command and every data connection. Each cell
+//! checks the files on both sides byte for byte, the exit status, and that
+//! the data connections used the column's mode.
+//!
+//! Our client has no switch to skip EPSV or EPRT; for the PASV and PORT
+//! columns it talks to the server through the RFC 959 front of `front.rs`,
+//! which refuses those two commands so that the client falls back.
+//!
+//! It does not start third-party servers itself: `ftp_tests::peers` does.
+
+use std::any::Any;
+use std::net::SocketAddr;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread;
+use std::time::Duration;
+
+use ftp_tests::peers::{self, Peer};
+use ftp_tests::{pattern, program, TempDir};
+
+use crate::clients::{same_bytes, DOWNLOAD, RESUME_AT, UPLOAD};
+use crate::exec::{run, Run};
+use crate::front::Front;
+use crate::matrix::{check_mode, Family, Job, Mode, Op, Outcome, NO_IPV6_FORM};
+use crate::our_server::{OurServer, PASSWORD, USER};
+
+/// The operations of the second table, in its order.
+pub const OPS: &[Op] = &[Op::Login, Op::List, Op::Get, Op::Put, Op::Reget, Op::Files];
+
+/// How many times a server is started before its job fails.
+const START_ATTEMPTS: usize = 3;
+
+/// The file on the server that the `Files` cell renames and deletes.
+const OLD_NAME: &str = "old.txt";
+
+/// What [`OLD_NAME`] holds.
+const OLD_TEXT: &[u8] = b"renamed, then deleted\n";
+
+/// The servers of the second table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Server {
+    /// vsftpd, anonymous with write access.
+    Vsftpd,
+    /// pyftpdlib, one user.
+    Pyftpdlib,
+    /// ProFTPD, one virtual user.
+    Proftpd,
+    /// Pure-FTPd, one virtual user.
+    PureFtpd,
+    /// Our `ftp-server`, one user.
+    Ours,
+}
+
+impl Server {
+    /// Every server, in table order.
+    pub const ALL: [Server; 5] = [
+        Server::Vsftpd,
+        Server::Pyftpdlib,
+        Server::Proftpd,
+        Server::PureFtpd,
+        Server::Ours,
+    ];
+
+    /// Its name in the tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Server::Vsftpd => "vsftpd",
+            Server::Pyftpdlib => "pyftpdlib",
+            Server::Proftpd => "ProFTPD",
+            Server::PureFtpd => "Pure-FTPd",
+            Server::Ours => "ftp-server (ours)",
+        }
+    }
+
+    /// Starts it on `family` serving `root` (already filled), or `None` when
+    /// a third-party server is missing.
+    fn start(self, family: Family, root: &Path) -> Option<Running> {
+        let ip = family.loopback();
+        let peer = |peer: Option<Peer>| {
+            peer.map(|peer| Running {
+                addr: peer.addr,
+                user: peer.user.clone(),
+                password: peer.password.clone(),
+                root: root.to_path_buf(),
+                _guard: Box::new(peer),
+            })
+        };
+        match self {
+            Server::Vsftpd => peer(peers::vsftpd(root, ip)),
+            Server::Pyftpdlib => peer(peers::pyftpdlib(root, ip, USER, PASSWORD)),
+            Server::Proftpd => peer(peers::proftpd(root, ip)),
+            Server::PureFtpd => peer(peers::pure_ftpd(root, ip)),
+            Server::Ours => Some(Running::ours(family, root)),
+        }
+    }
+
+    /// A command that succeeds only when the server is installed.
+    pub fn probe(self) -> Command {
+        shell(match self {
+            Server::Vsftpd => "command -v vsftpd",
+            Server::Pyftpdlib => "python3 -c 'import pyftpdlib'",
+            Server::Proftpd => "command -v proftpd",
+            Server::PureFtpd => "command -v pure-ftpd && command -v pure-pw",
+            Server::Ours => "true",
+        })
+    }
+
+    /// A command that prints its version.
+    pub fn version_command(self) -> Command {
+        match self {
+            // vsftpd writes its version to standard input's descriptor.
+            Server::Vsftpd => shell("vsftpd -v 0>&1"),
+            Server::Pyftpdlib => {
+                shell("python3 -c 'import pyftpdlib; print(\"pyftpdlib\", pyftpdlib.__ver__)'")
+            }
+            Server::Proftpd => shell("proftpd --version"),
+            Server::PureFtpd => shell("pure-ftpd --help"),
+            Server::Ours => {
+                let mut command = Command::new(program("ftp-server"));
+                command.arg("--version");
+                command
+            }
+        }
+    }
+
+    /// Whether its login takes any password (vsftpd's anonymous login), so
+    /// the login check refuses a wrong user name instead.
+    fn is_anonymous(self) -> bool {
+        self == Server::Vsftpd
+    }
+}
+
+/// A started server, whichever it is.
+struct Running {
+    addr: SocketAddr,
+    user: String,
+    password: String,
+    root: PathBuf,
+    /// The server's process guard ([`Peer`] or [`OurServer`]), which stops
+    /// it when dropped.
+    _guard: Box<dyn Any>,
+}
+
+impl Running {
+    /// Our server on `family`, with the fixtures of `root` copied into its own.
+    fn ours(family: Family, root: &Path) -> Running {
+        let server = OurServer::with_user(family);
+        for name in [DOWNLOAD, OLD_NAME] {
+            std::fs::copy(root.join(name), server.file(name)).expect("the root is writable");
+        }
+        Running {
+            addr: server.addr,
+            user: USER.into(),
+            password: PASSWORD.into(),
+            root: server.root(),
+            _guard: Box::new(server),
+        }
+    }
+}
+
+/// The jobs of the second table for `server`: every family × mode.
+pub fn jobs(server: Server) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for family in Family::ALL {
+        for mode in Mode::ALL {
+            let name = server.name();
+            jobs.push(match (family, mode.is_ipv4_only()) {
+                (Family::V6, true) => Job::not_applicable(name, family, mode, OPS, NO_IPV6_FORM),
+                _ => Job {
+                    peer: name,
+                    family,
+                    mode,
+                    ops: OPS,
+                    run: Box::new(move || run_job(server, family, mode)),
+                },
+            });
+        }
+    }
+    jobs
+}
+
+/// One job: `server` on `family`, every operation in `mode`.
+fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
+    let root = TempDir::new("interop-root");
+    let download = pattern(300_007, 21);
+    let upload = pattern(200_003, 22);
+    std::fs::write(root.path().join(DOWNLOAD), &download).expect("root is writable");
+    std::fs::write(root.path().join(OLD_NAME), OLD_TEXT).expect("root is writable");
+    let running = start_with_retries(server, family, root.path());
+    // PASV and PORT: through the front that refuses EPSV and EPRT.
+    let front = (!matches!(mode, Mode::Epsv | Mode::Eprt)).then(|| Front::start(running.addr));
+    let session = Session {
+        addr: front.as_ref().map_or(running.addr, |front| front.addr),
+        running: &running,
+        mode,
+        local: TempDir::new("interop-local"),
+        home: TempDir::new("interop-home"),
+        wrong_user: server.is_anonymous(),
+    };
+    std::fs::write(session.local.path().join(UPLOAD), &upload).expect("local is writable");
+    OPS.iter()
+        .map(|&op| {
+            let outcome = match session.check(op, &download, &upload) {
+                Ok(()) => Outcome::Pass,
+                Err((reason, evidence)) => Outcome::fail(reason, evidence),
+            };
+            (op, outcome)
+        })
+        .collect()
+}
+
+/// Starts `server`, trying again a moment later when it fails to start:
+/// ProFTPD and Pure-FTPd need a block of 33 free consecutive ports, which
+/// can be missing for a while when other tests leave many connections in
+/// TIME_WAIT.
+fn start_with_retries(server: Server, family: Family, root: &Path) -> Running {
+    for _ in 1..START_ATTEMPTS {
+        match panic::catch_unwind(AssertUnwindSafe(|| server.start(family, root))) {
+            Ok(running) => return running.unwrap_or_else(|| missing(server)),
+            Err(_) => thread::sleep(Duration::from_secs(2)),
+        }
+    }
+    server
+        .start(family, root)
+        .unwrap_or_else(|| missing(server))
+}
+
+/// Stops the job: the server was there when the matrix started.
+fn missing(server: Server) -> Running {
+    panic!("{} went missing", server.name())
+}
+
+/// Our client's sessions with one running server.
+struct Session<'a> {
+    addr: SocketAddr,
+    running: &'a Running,
+    mode: Mode,
+    local: TempDir,
+    home: TempDir,
+    wrong_user: bool,
+}
+
+/// Why a cell failed, and the evidence.
+type Failure = (String, String);
+
+impl Session<'_> {
+    /// Runs `ftp-client -d --explain -n [-A] host port` with `user NAME
+    /// PASSWORD`, then `script`, then `bye` on its input.
+    fn client(&self, user: &str, password: &str, script: &str) -> Run {
+        let mut command = Command::new(program("ftp-client"));
+        command.args(["-d", "--explain", "-n"]);
+        if !self.mode.is_passive() {
+            command.arg("-A");
+        }
+        command
+            .arg(self.addr.ip().to_string())
+            .arg(self.addr.port().to_string());
+        let input = format!("user {user} {password}\n{script}bye\n");
+        run(command, self.local.path(), &self.home, &input)
+    }
+
+    /// Runs `script` logged in; the client must exit with status 0 and, if
+    /// the script moves data, every data connection must use the mode.
+    fn logged_in(&self, script: &str, moves_data: bool) -> Result<Run, Failure> {
+        let run = self.client(&self.running.user, &self.running.password, script);
+        let evidence = || run.transcript();
+        if !run.success() {
+            return Err(("the client reported an error".into(), evidence()));
+        }
+        if moves_data {
+            check_mode(&run.stderr, self.mode).map_err(|reason| (reason, evidence()))?;
+        }
+        Ok(run)
+    }
+
+    /// Checks `op`.
+    fn check(&self, op: Op, download: &[u8], upload: &[u8]) -> Result<(), Failure> {
+        match op {
+            Op::Login => self.check_login(),
+            Op::List => {
+                let run = self.logged_in("ls\n", true)?;
+                expect(
+                    run.stdout.contains(DOWNLOAD),
+                    "the listing does not name the file",
+                    &run,
+                )
+            }
+            Op::Get => {
+                let run = self.logged_in(&format!("get {DOWNLOAD} get.bin\n"), true)?;
+                bytes(&self.local.path().join("get.bin"), download, &run)
+            }
+            Op::Put => {
+                let run = self.logged_in(&format!("put {UPLOAD} put.bin\n"), true)?;
+                bytes(&self.running.root.join("put.bin"), upload, &run)
+            }
+            Op::Reget => {
+                let partial = self.local.path().join("reget.bin");
+                std::fs::write(&partial, &download[..RESUME_AT]).expect("local is writable");
+                let run = self.logged_in(&format!("reget {DOWNLOAD} reget.bin\n"), true)?;
+                let rest = format!("---> REST {RESUME_AT}");
+                expect(
+                    run.stderr.contains(&rest),
+                    "not resumed: no REST sent",
+                    &run,
+                )?;
+                bytes(&partial, download, &run)
+            }
+            Op::Files => self.check_files(),
+            Op::Reput => Err(("our client has no resumed upload".into(), String::new())),
+        }
+    }
+
+    /// The right login works (`230`), a wrong one is refused (`530`, exit 1).
+    fn check_login(&self) -> Result<(), Failure> {
+        let good = self.logged_in("pwd\n", false)?;
+        expect(good.stdout.contains("230"), "no 230 after the login", &good)?;
+        let (user, password) = match self.wrong_user {
+            true => ("no-such-user", "wrong"),
+            false => (self.running.user.as_str(), "not-the-password"),
+        };
+        let bad = self.client(user, password, "");
+        let refused = bad.code == Some(1) && bad.stdout.contains("530");
+        expect(refused, "a wrong login was not refused with 530", &bad)
+    }
+
+    /// `mkdir` and `rename` into the new directory, then `delete` and
+    /// `rmdir`, each pair checked on the server's disk.
+    fn check_files(&self) -> Result<(), Failure> {
+        let root = &self.running.root;
+        let moved = root.join("newdir/moved.txt");
+        let run = self.logged_in(
+            &format!("mkdir newdir\nrename {OLD_NAME} newdir/moved.txt\n"),
+            false,
+        )?;
+        bytes(&moved, OLD_TEXT, &run)?;
+        expect(
+            !root.join(OLD_NAME).exists(),
+            "the old name is still there",
+            &run,
+        )?;
+        let run = self.logged_in("delete newdir/moved.txt\nrmdir newdir\n", false)?;
+        expect(
+            !root.join("newdir").exists(),
+            "the directory is still there",
+            &run,
+        )
+    }
+}
+
+/// `sh -c script`.
+fn shell(script: &str) -> Command {
+    let mut command = Command::new("sh");
+    command.args(["-c", script]);
+    command
+}
+
+/// `Ok` if `condition` holds, else the failure with the run's transcript.
+fn expect(condition: bool, reason: &str, run: &Run) -> Result<(), Failure> {
+    match condition {
+        true => Ok(()),
+        false => Err((reason.into(), run.transcript())),
+    }
+}
+
+/// `Ok` if the file at `path` holds `expected`.
+fn bytes(path: &Path, expected: &[u8], run: &Run) -> Result<(), Failure> {
+    same_bytes(path, expected).map_err(|reason| (reason, run.transcript()))
+}
