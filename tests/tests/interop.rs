@@ -12,12 +12,18 @@
 //! A missing peer is skipped with a `SKIPPED:` line on a machine without it,
 //! and fails the test when `FTP_TESTS_REQUIRE_PEERS` is set (as in CI).
 
+#[path = "interop/anonymous.rs"]
+mod anonymous;
 #[path = "interop/bsd_ftp.rs"]
 mod bsd_ftp;
 #[path = "interop/clients.rs"]
 mod clients;
 #[path = "interop/curl.rs"]
 mod curl;
+#[path = "interop/document.rs"]
+mod document;
+#[path = "interop/eprt.rs"]
+mod eprt;
 #[path = "interop/exec.rs"]
 mod exec;
 #[path = "interop/front.rs"]
@@ -30,6 +36,8 @@ mod lftp;
 mod matrix;
 #[path = "interop/our_server.rs"]
 mod our_server;
+#[path = "interop/quirks.rs"]
+mod quirks;
 #[path = "interop/report.rs"]
 mod report;
 #[path = "interop/servers.rs"]
@@ -37,7 +45,8 @@ mod servers;
 #[path = "interop/wget.rs"]
 mod wget;
 
-use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv6Addr};
+use std::thread;
 
 use ftp_tests::peer_available;
 
@@ -45,9 +54,10 @@ use clients::Client;
 use matrix::{apply_known_bugs, run_jobs, Cell, KnownBug, Outcome};
 use servers::Server;
 
-/// How many jobs run at once (the machines have two cores; most of the
-/// time is spent waiting on processes and sockets).
-const WORKERS: usize = 4;
+/// How many matrix jobs run at once, besides the anonymous checks and the
+/// EPRT probes (the machines have two cores; most of the time is spent
+/// waiting on processes and sockets).
+const WORKERS: usize = 3;
 
 /// The third-party clients of the first table.
 const CLIENTS: &[&dyn Client] = &[
@@ -69,38 +79,93 @@ const DOCUMENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/interop.md"
 #[test]
 fn interop_matrix() {
     let mut missing = Vec::new();
-    let mut jobs = Vec::new();
     let mut versions = Vec::new();
+    let mut clients = Vec::new();
     for &client in CLIENTS {
-        if !peer_available(client.name(), &mut client.probe()) {
-            missing.push(client.name());
-            continue;
+        match peer_available(client.name(), &mut client.probe()) {
+            true => {
+                versions.push((client.name(), client.version()));
+                clients.push(client);
+            }
+            false => missing.push(client.name()),
         }
-        versions.push((client.name(), client.version()));
-        jobs.extend(clients::jobs(client));
     }
+    let mut servers = Vec::new();
     for server in Server::ALL {
-        if !peer_available(server.name(), &mut server.probe()) {
-            missing.push(server.name());
-            continue;
+        match peer_available(server.name(), &mut server.probe()) {
+            true => {
+                versions.push((server.name(), report::first_line(server.version_command())));
+                servers.push(server);
+            }
+            false => missing.push(server.name()),
         }
-        versions.push((server.name(), report::first_line(server.version_command())));
-        jobs.extend(servers::jobs(server));
     }
-    let mut cells = run_jobs(jobs, WORKERS);
+    let jobs = clients
+        .iter()
+        .flat_map(|&client| clients::jobs(client))
+        .chain(servers.iter().flat_map(|&server| servers::jobs(server)))
+        .collect();
+    let (mut cells, anonymous, probes, quirks) = thread::scope(|scope| {
+        let anonymous = scope.spawn(|| {
+            clients
+                .iter()
+                .flat_map(|&client| anonymous::run(client))
+                .collect::<Vec<_>>()
+        });
+        let lftp_there = clients.iter().any(|client| client.name() == "lftp");
+        let probes = scope.spawn(move || match lftp_there {
+            true => servers.iter().map(|&server| eprt::probe(server)).collect(),
+            false => Vec::new(),
+        });
+        let quirks = scope.spawn(|| match missing.is_empty() {
+            true => quirks::all(),
+            false => Vec::new(),
+        });
+        let cells = run_jobs(jobs, WORKERS);
+        let join = "a check thread panicked";
+        (
+            cells,
+            anonymous.join().expect(join),
+            probes.join().expect(join),
+            quirks.join().expect(join),
+        )
+    });
     apply_known_bugs(&mut cells, KNOWN_BUGS);
-    let document = document(&cells, &versions);
+    let document = document::render(&document::Results {
+        versions,
+        clients,
+        servers: Server::ALL
+            .into_iter()
+            .filter(|server| !missing.contains(&server.name()))
+            .collect(),
+        cells: &cells,
+        anonymous: &anonymous,
+        probes: &probes,
+        quirks: &quirks,
+    });
     println!("{document}");
     if missing.is_empty() {
         std::fs::write(DOCUMENT, &document).expect("docs/interop.md is writable");
     } else {
         eprintln!("SKIPPED: not writing docs/interop.md, missing peers: {missing:?}");
     }
-    let red: Vec<String> = cells
+    let mut red: Vec<String> = cells
         .iter()
         .filter(|cell| !cell.outcome.is_acceptable())
         .map(describe)
         .collect();
+    red.extend(
+        anonymous
+            .iter()
+            .filter(|cell| !cell.outcome.is_acceptable())
+            .map(|cell| {
+                format!(
+                    "anonymous {} × {} × {}",
+                    cell.client, cell.family, cell.check
+                )
+            }),
+    );
+    red.extend(probes.iter().filter_map(our_eprt_problem));
     assert!(
         red.is_empty(),
         "{} red cells:\n{}",
@@ -121,33 +186,17 @@ fn describe(cell: &Cell) -> String {
     )
 }
 
-/// The whole document.
-fn document(cells: &[Cell], versions: &[(&str, String)]) -> String {
-    let mut notes = report::Notes::default();
-    let client_names: Vec<&str> = CLIENTS.iter().map(|client| client.name()).collect();
-    let server_names: Vec<&str> = Server::ALL.iter().map(|server| server.name()).collect();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Interoperability matrix\n\n\
-         Generated by `cargo test -p ftp-tests --test interop` on {} (UTC); do not edit by hand.\n\
-         Every cell is a run of the real programs on loopback; every transfer is compared byte \
-         for byte, and the data connections are checked to use the column's mode (from \
-         `ftp-server -v`'s log or `ftp-client --explain`). `n/a` cells cannot be made; the \
-         numbered notes at the end say why.\n",
-        report::today()
-    );
-    let _ = writeln!(out, "## Versions\n\n{}", report::versions(versions));
-    let _ = writeln!(
-        out,
-        "## Our server × clients\n\n{}",
-        report::table(cells, &client_names, clients::OPS, &mut notes)
-    );
-    let _ = writeln!(
-        out,
-        "## Our client × servers\n\n{}",
-        report::table(cells, &server_names, servers::OPS, &mut notes)
-    );
-    let _ = writeln!(out, "## Notes\n\n{}", notes.render());
-    out
+/// What is wrong with our server's answer to `EPRT |2|::|port|`, if
+/// anything: it must accept it, connect from `::1` (the control peer), still
+/// refuse another host's address, and let lftp list in active mode.
+fn our_eprt_problem(probe: &eprt::Probe) -> Option<String> {
+    if probe.server != Server::Ours.name() {
+        return None;
+    }
+    let loopback = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    let fine = probe.reply.starts_with('2')
+        && probe.connected.is_some_and(|from| from.ip() == loopback)
+        && probe.other_address.starts_with('5')
+        && probe.lftp_lists;
+    (!fine).then(|| format!("our server and EPRT |2|::|port|:\n{}", probe.evidence))
 }

@@ -29,6 +29,8 @@ pub struct BsdFtp {
     pub package: &'static str,
     /// The commands that choose a mode.
     pub mode_commands: fn(Mode) -> &'static str,
+    /// How the matrix drives it, for the document.
+    pub driven: &'static str,
 }
 
 /// tnftp, which has no version option.
@@ -37,6 +39,9 @@ pub const TNFTP: BsdFtp = BsdFtp {
     program: "tnftp",
     package: "tnftp",
     mode_commands: tnftp_mode,
+    driven: "`passive on|off` with `epsv4 off` (PASV, PORT) or `epsv4 on` (EPSV, EPRT); \
+             IPv6 always EPSV/EPRT; resume `reget` (REST + RETR), `restart N` + `put` \
+             (REST + STOR)",
 };
 
 /// GNU inetutils `ftp`.
@@ -45,6 +50,8 @@ pub const INETUTILS: BsdFtp = BsdFtp {
     program: "inetutils-ftp",
     package: "inetutils-ftp",
     mode_commands: inetutils_mode,
+    driven: "the toggles `passive` and `epsv4` (both off at start: PORT); IPv6 always \
+             EPSV/EPRT; resume `reget` (REST + RETR), `restart N` + `put` (REST + STOR)",
 };
 
 /// tnftp's commands that choose `mode`: both take `on` or `off`.
@@ -87,6 +94,10 @@ impl Client for BsdFtp {
             self.program,
             crate::report::first_line(command)
         )
+    }
+
+    fn driven(&self) -> &'static str {
+        self.driven
     }
 
     fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {

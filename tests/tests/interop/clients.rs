@@ -44,6 +44,10 @@ pub trait Client: Sync {
     /// Its version, as it reports it.
     fn version(&self) -> String;
 
+    /// How the matrix makes it use each mode and resume, in one line of
+    /// Markdown for the document.
+    fn driven(&self) -> &'static str;
+
     /// `Err(why)` when the client cannot be made to open data connections
     /// with `mode` over `family`.
     fn mode(&self, family: Family, mode: Mode) -> Result<(), &'static str>;

@@ -59,6 +59,11 @@ impl Client for Curl {
         line.split(' ').take(2).collect::<Vec<_>>().join(" ")
     }
 
+    fn driven(&self) -> &'static str {
+        "PASV `--ftp-pasv --disable-epsv`, EPSV `--ftp-pasv`, PORT `-P - --disable-eprt`, \
+         EPRT `-P -`; resume `-C -` (download: REST; upload: SIZE then APPE)"
+    }
+
     fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
         Ok(())
     }

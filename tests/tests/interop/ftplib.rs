@@ -83,6 +83,12 @@ impl Client for Ftplib {
         format!("{} (standard library)", crate::report::first_line(command))
     }
 
+    fn driven(&self) -> &'static str {
+        "`set_pasv(True)`: PASV on IPv4, EPSV on IPv6; `set_pasv(False)`: PORT on IPv4, EPRT \
+         on IPv6; EPSV/EPRT on IPv4 through a subclass overriding `makepasv`/`makeport`; \
+         resume with `rest=` (REST + RETR/STOR)"
+    }
+
     fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
         Ok(())
     }

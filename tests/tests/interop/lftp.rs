@@ -46,6 +46,12 @@ impl Client for Lftp {
         format!("lftp {}", version.trim_start_matches("Version "))
     }
 
+    fn driven(&self) -> &'static str {
+        "`ftp:passive-mode on` + `ftp:prefer-epsv no` (PASV) / `yes` (EPSV), \
+         `ftp:passive-mode off` (PORT on IPv4, EPRT on IPv6; no EPRT on IPv4); resume \
+         `get -c` (REST + RETR), `put -c` (SIZE, REST + STOR)"
+    }
+
     fn mode(&self, family: Family, mode: Mode) -> Result<(), &'static str> {
         match (family, mode) {
             (Family::V4, Mode::Eprt) => Err("lftp sends EPRT only over IPv6"),

@@ -96,65 +96,81 @@ fn indent(text: &str) -> String {
     text.lines().map(|line| format!("   {line}\n")).collect()
 }
 
-/// What one cell shows, numbering its reason in `notes`.
-fn mark(cell: &Cell, notes: &mut Notes) -> String {
-    let where_ = format!(
-        "{} × {} {} × {}",
-        cell.peer, cell.family, cell.mode, cell.op
-    );
-    match &cell.outcome {
+/// What one cell shows, numbering its reason in `notes`; `place` names the
+/// cell in the note.
+pub fn mark(outcome: &Outcome, place: &str, notes: &mut Notes) -> String {
+    match outcome {
         Outcome::Pass => "pass".into(),
         Outcome::NotApplicable(reason) => {
             format!("n/a ({})", notes.number(format!("n/a: {reason}"), None))
         }
         Outcome::Fail { reason, evidence } => {
-            let text = format!("**FAIL** {where_}: {reason}");
+            let text = format!("**FAIL** {place}: {reason}");
             format!("**FAIL** ({})", notes.number(text, Some(evidence)))
         }
         Outcome::ThirdParty { bug, evidence } => {
-            let text = format!("third-party bug, {where_}: {}", bug.cause);
+            let text = format!("third-party bug, {place}: {}", bug.cause);
             format!("3rd-party bug ({})", notes.number(text, Some(evidence)))
         }
     }
 }
 
+/// A Markdown table: a header row of `columns`, then `rows` of cells.
+pub fn grid(columns: &[String], rows: &[Vec<String>]) -> String {
+    let mut out = format!("{}|", grid_row(columns));
+    out.push_str(&"---|".repeat(columns.len()));
+    out.push('\n');
+    for row in rows {
+        out.push_str(&grid_row(row));
+    }
+    out
+}
+
+/// One row of a Markdown table; a `|` inside a cell (even in code) is
+/// escaped so that it does not split the cell.
+fn grid_row(cells: &[String]) -> String {
+    let cells: Vec<String> = cells.iter().map(|cell| cell.replace('|', "\\|")).collect();
+    format!("| {} |\n", cells.join(" | "))
+}
+
 /// A table of `cells`: one row per peer (in `peers` order) and operation (in
 /// `ops` order), one column per family × mode.
 pub fn table(cells: &[Cell], peers: &[&str], ops: &[Op], notes: &mut Notes) -> String {
-    let mut out = String::from("| peer | operation |");
-    let mut rule = String::from("|---|---|");
+    let mut columns = vec!["peer".to_string(), "operation".to_string()];
     for family in Family::ALL {
         for mode in Mode::ALL {
-            let _ = write!(out, " {family} {mode} |");
-            rule.push_str("---|");
+            columns.push(format!("{family} {mode}"));
         }
     }
-    let _ = writeln!(out, "\n{rule}");
+    let mut rows = Vec::new();
     for &peer in peers {
         for &op in ops {
-            let _ = write!(out, "| {peer} | {op} |");
+            let mut row = vec![peer.to_string(), op.to_string()];
             for family in Family::ALL {
                 for mode in Mode::ALL {
                     let found = cells.iter().find(|cell| {
                         (cell.peer, cell.family, cell.mode, cell.op) == (peer, family, mode, op)
                     });
-                    let text = found.map_or_else(|| "missing".into(), |cell| mark(cell, notes));
-                    let _ = write!(out, " {text} |");
+                    let place = format!("{peer} × {family} {mode} × {op}");
+                    row.push(found.map_or_else(
+                        || "missing".into(),
+                        |cell| mark(&cell.outcome, &place, notes),
+                    ));
                 }
             }
-            out.push('\n');
+            rows.push(row);
         }
     }
-    out
+    grid(&columns, &rows)
 }
 
 /// A table of peer names and versions.
 pub fn versions(rows: &[(&str, String)]) -> String {
-    let mut out = String::from("| program | version |\n|---|---|\n");
-    for (name, version) in rows {
-        let _ = writeln!(out, "| {name} | {} |", version.replace('|', "/"));
-    }
-    out
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(name, version)| vec![name.to_string(), version.clone()])
+        .collect();
+    grid(&["program".into(), "version".into()], &rows)
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
@@ -196,6 +212,18 @@ mod tests {
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn grid_cells_escape_pipes() {
+        let text = grid(
+            &["a".into(), "b".into()],
+            &[vec!["`EPRT |2|::|1|`".into(), "x".into()]],
+        );
+        assert_eq!(
+            text,
+            "| a | b |\n|---|---|\n| `EPRT \\|2\\|::\\|1\\|` | x |\n"
+        );
     }
 
     #[test]

@@ -138,22 +138,31 @@ impl Server {
 }
 
 /// A started server, whichever it is.
-struct Running {
-    addr: SocketAddr,
-    user: String,
-    password: String,
-    root: PathBuf,
+pub struct Running {
+    /// Its control address.
+    pub addr: SocketAddr,
+    /// The user to log in as.
+    pub user: String,
+    /// That user's password.
+    pub password: String,
+    /// The directory it serves.
+    pub root: PathBuf,
     /// The server's process guard ([`Peer`] or [`OurServer`]), which stops
     /// it when dropped.
     _guard: Box<dyn Any>,
 }
 
 impl Running {
-    /// Our server on `family`, with the fixtures of `root` copied into its own.
+    /// Our server on `family`, with the files of `root` copied into its own.
     fn ours(family: Family, root: &Path) -> Running {
         let server = OurServer::with_user(family);
-        for name in [DOWNLOAD, OLD_NAME] {
-            std::fs::copy(root.join(name), server.file(name)).expect("the root is writable");
+        let entries = std::fs::read_dir(root).expect("the fixtures' root is readable");
+        for entry in entries.map(|entry| entry.expect("the fixtures' root is readable")) {
+            std::fs::copy(
+                entry.path(),
+                server.file(&entry.file_name().to_string_lossy()),
+            )
+            .expect("the root is writable");
         }
         Running {
             addr: server.addr,
@@ -220,7 +229,7 @@ fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
 /// ProFTPD and Pure-FTPd need a block of 33 free consecutive ports, which
 /// can be missing for a while when other tests leave many connections in
 /// TIME_WAIT.
-fn start_with_retries(server: Server, family: Family, root: &Path) -> Running {
+pub fn start_with_retries(server: Server, family: Family, root: &Path) -> Running {
     for _ in 1..START_ATTEMPTS {
         match panic::catch_unwind(AssertUnwindSafe(|| server.start(family, root))) {
             Ok(running) => return running.unwrap_or_else(|| missing(server)),

@@ -5,8 +5,7 @@
 //! no option to choose. Listing: a directory URL with
 //! `--no-remove-listing`, which keeps the raw `LIST` output in `.listing`.
 //! Resumed download: `-c` (REST + RETR). Login is checked by a download:
-//! exit status 0, or 6 when the server refused the login (`--spider` is not
-//! used: it exits with 8 after finding the file, against pyftpdlib too).
+//! exit status 0, or 6 when the server refused the login.
 
 use std::process::Command;
 
@@ -35,6 +34,11 @@ impl Client for Wget {
         // `GNU Wget 1.21.3 built on linux-gnu.`
         let line = crate::report::first_line(self.probe());
         line.trim_end_matches(" built on linux-gnu.").to_string()
+    }
+
+    fn driven(&self) -> &'static str {
+        "passive by default (PASV on IPv4, EPSV on IPv6), `--no-passive-ftp` (PORT on IPv4, \
+         EPRT on IPv6); downloads only; resume `-c` (REST + RETR)"
     }
 
     fn mode(&self, family: Family, mode: Mode) -> Result<(), &'static str> {
