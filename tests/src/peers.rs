@@ -180,6 +180,13 @@ fn start(
 /// need no system accounts; its seccomp sandbox is off because some container
 /// sandboxes refuse it.
 pub fn vsftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
+    vsftpd_with(root, ip, "")
+}
+
+/// [`vsftpd`] with `extra` lines (`name=value\n` each) appended to its
+/// configuration, e.g. `max_per_ip=0\n` to lift its limit of 50 sessions from
+/// one address.
+pub fn vsftpd_with(root: &Path, ip: IpAddr, extra: &str) -> Option<Peer> {
     if !installed("vsftpd") {
         return None;
     }
@@ -198,7 +205,7 @@ pub fn vsftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
          write_enable=YES\nanon_upload_enable=YES\nanon_mkdir_write_enable=YES\n\
          anon_other_write_enable=YES\nanon_umask=022\n\
          port_enable=YES\npasv_enable=YES\nxferlog_enable=NO\n\
-         vsftpd_log_file={log}\n",
+         vsftpd_log_file={log}\n{extra}",
         empty = empty.display(),
         root = root.display(),
         log = scratch.path().join("vsftpd.log").display(),

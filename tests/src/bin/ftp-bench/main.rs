@@ -203,7 +203,9 @@ impl Bench<'_> {
                 let sample = self.raw_copy(source);
                 self.record(Metric::RawCopy(source), SOLE, sample)?;
             }
-            for server in &servers {
+            // Each run starts with another server, so that none is always
+            // measured first (or right after a given other one).
+            for server in servers.iter().cycle().skip(run).take(servers.len()) {
                 for metric in Metric::per_server(&self.options.sizes) {
                     let sample = self.measure(metric, server);
                     self.record(metric, server.name(), sample)?;
@@ -214,7 +216,13 @@ impl Bench<'_> {
             } else {
                 &["ftp-client"]
             };
-            for &program in downloaders {
+            let first = run % downloaders.len();
+            for &program in downloaders
+                .iter()
+                .cycle()
+                .skip(first)
+                .take(downloaders.len())
+            {
                 let sample = self.download(program, &servers[0]);
                 self.record(Metric::Download(program), SOLE, sample)?;
             }
@@ -268,6 +276,7 @@ impl Bench<'_> {
         match metric {
             Metric::Retr(mode) => workloads::retr(login, mode, BIG, sizes.big),
             Metric::Stor => {
+                fixture.warm_up(sizes.big)?;
                 let stored = fixture.local(&format!("stored-by-{}.bin", server.name()));
                 workloads::stor(login, &fixture.local(BIG), &stored, sizes.big)
             }
@@ -300,6 +309,7 @@ impl Bench<'_> {
             login.user, login.password, login.addr
         );
         let output = self.fixture.local(&format!("downloaded-by-{program}.bin"));
+        self.fixture.warm_up(self.options.sizes.big)?;
         let mut command = match program {
             "curl" => {
                 let mut curl = Command::new("curl");

@@ -32,6 +32,10 @@ const SMALL_DIR: &str = "small";
 const TMPFS: &str = "/dev/shm";
 /// The user and password of ftp-server and pyftpdlib.
 const USER: (&str, &str) = ("bench", "bench-secret");
+/// vsftpd's session limits lifted (it allows 50 sessions per address by
+/// default); ftp-server gets `--max-sessions` and `--max-per-ip`, and
+/// pyftpdlib's defaults (512 sessions, none per address) are enough.
+const VSFTPD_LIMITS: &str = "max_per_ip=0\nmax_clients=0\n";
 /// Size of the pattern written over and over into the fixture files.
 const CHUNK: usize = 1 << 20;
 
@@ -40,6 +44,7 @@ const CHUNK: usize = 1 << 20;
 pub struct Fixture {
     root: TempDir,
     small: Vec<String>,
+    chunk: Vec<u8>,
 }
 
 impl Fixture {
@@ -62,7 +67,7 @@ impl Fixture {
         for name in &small {
             write_file(&root.path().join(name), sizes.small_size as u64, &chunk)?;
         }
-        Ok(Fixture { root, small })
+        Ok(Fixture { root, small, chunk })
     }
 
     /// The served directory.
@@ -73,6 +78,17 @@ impl Fixture {
     /// The local path of a file `name` in the served directory.
     pub fn local(&self, name: &str) -> PathBuf {
         self.root.path().join(name)
+    }
+
+    /// Writes and removes `size` bytes on the fixture's file system, so that
+    /// a measurement that writes that much next (STOR, a download to a file)
+    /// gets memory that is ready. In a virtual machine the host takes back
+    /// memory the guest has left free for a while, and the first write into
+    /// it runs several times slower than the next.
+    pub fn warm_up(&self, size: u64) -> io::Result<()> {
+        let path = self.root.path().join("warm-up.bin");
+        write_file(&path, size, &self.chunk)?;
+        std::fs::remove_file(path)
     }
 
     /// The remote names of the small files.
@@ -148,7 +164,10 @@ impl Server {
     pub fn start(kind: Kind, programs: &Path, root: &Path) -> Result<Option<Server>, Failure> {
         match kind {
             Kind::Ours => Server::ours(&programs.join("ftp-server"), root).map(Some),
-            Kind::Vsftpd => Ok(Server::peer(Kind::Vsftpd, peers::vsftpd(root, LOCALHOST))),
+            Kind::Vsftpd => {
+                let peer = peers::vsftpd_with(root, LOCALHOST, VSFTPD_LIMITS);
+                Ok(Server::peer(Kind::Vsftpd, peer))
+            }
             Kind::Pyftpdlib => {
                 let peer = peers::pyftpdlib(root, LOCALHOST, USER.0, USER.1);
                 Ok(Server::peer(Kind::Pyftpdlib, peer))
