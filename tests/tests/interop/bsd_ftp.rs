@@ -117,7 +117,7 @@ impl Client for BsdFtp {
             Op::Reget => format!("reget {remote} {local}\n"),
             Op::Put => format!("put {local} {remote}\n"),
             Op::Reput => format!("restart {RESUME_AT}\nput {local} {remote}\n"),
-            Op::Files => String::new(),
+            Op::Files => unreachable!("{} is not in the first table", op),
         };
         let script = format!(
             "user {} {}\nbinary\n{}{commands}bye\n",

@@ -55,7 +55,8 @@ pub trait Client: Sync {
     /// `Err(why)` when the client has no way to do `op`.
     fn supports(&self, op: Op) -> Result<(), &'static str>;
 
-    /// Runs `op` (anything but [`Op::Files`]) against `target`.
+    /// Runs `op` against `target`; never asked for [`Op::Files`] (not in
+    /// [`OPS`]) nor for an operation [`Client::supports`] refuses.
     fn run(&self, op: Op, target: &Target) -> Run;
 
     /// What a run of [`Op::Login`] shows: `Some(true)` logged in,

@@ -82,7 +82,7 @@ impl Client for Curl {
             Op::Reget => Curl::curl(target, &["-C", "-", "-o", local, &url]),
             Op::Put => Curl::curl(target, &["-T", local, &url]),
             Op::Reput => Curl::curl(target, &["-C", "-", "-T", local, &url]),
-            Op::Files => unreachable!("curl is not asked for Files"),
+            Op::Files => unreachable!("{} is not in the first table", op),
         }
     }
 

@@ -106,7 +106,7 @@ impl Client for Ftplib {
             Op::Reget => "reget",
             Op::Put => "put",
             Op::Reput => "reput",
-            Op::Files => "files",
+            Op::Files => unreachable!("{} is not in the first table", op),
         };
         let mut command = Command::new("python3");
         command

@@ -72,7 +72,7 @@ impl Client for Lftp {
             Op::Reget => format!("get -c {remote} -o {local}"),
             Op::Put => format!("put {local} -o {remote}"),
             Op::Reput => format!("put -c {local} -o {remote}"),
-            Op::Files => String::new(),
+            Op::Files => unreachable!("{} is not in the first table", op),
         };
         let script = format!(
             "set net:max-retries 1\nset net:timeout 10\nset cmd:fail-exit yes\n\

@@ -72,7 +72,7 @@ impl Client for Wget {
             ],
             Op::Get => vec!["-O".into(), local.into(), file_url],
             Op::Reget => vec!["-c".into(), "-O".into(), local.into(), file_url],
-            Op::Put | Op::Reput | Op::Files => Vec::new(),
+            Op::Put | Op::Reput | Op::Files => unreachable!("wget is not asked for {op}"),
         };
         let mut command = Command::new("wget");
         command
