@@ -201,14 +201,14 @@ impl Bench<'_> {
             eprintln!("ftp-bench: run {run} of {runs} ({waiting} TCP sockets in TIME_WAIT)");
             for source in [Source::File, Source::Memory] {
                 let sample = self.raw_copy(source);
-                self.record(Metric::RawCopy(source), SOLE, sample)?;
+                self.record(Metric::RawCopy(source), SOLE, sample);
             }
             // Each run starts with another server, so that none is always
             // measured first (or right after a given other one).
             for server in servers.iter().cycle().skip(run).take(servers.len()) {
                 for metric in Metric::per_server(&self.options.sizes) {
                     let sample = self.measure(metric, server);
-                    self.record(metric, server.name(), sample)?;
+                    self.record(metric, server.name(), sample);
                 }
             }
             let downloaders = if curl {
@@ -224,12 +224,12 @@ impl Bench<'_> {
                 .take(downloaders.len())
             {
                 let sample = self.download(program, &servers[0]);
-                self.record(Metric::Download(program), SOLE, sample)?;
+                self.record(Metric::Download(program), SOLE, sample);
             }
         }
         for program in ["ftp-server", "ftp-client"] {
             let sample = workloads::binary_size(&self.programs.join(program));
-            self.record(Metric::BinarySize(program), SOLE, sample)?;
+            self.record(Metric::BinarySize(program), SOLE, sample);
         }
         println!("{}", Machine::describe(&self.programs.join("ftp-server")));
         self.print_results(
@@ -244,7 +244,7 @@ impl Bench<'_> {
         for _ in 0..self.options.runs {
             for count in self.options.sizes.idle {
                 let sample = self.idle_memory(Kind::Ours, count);
-                self.record(Metric::IdleSessions(count), OURS, sample)?;
+                self.record(Metric::IdleSessions(count), OURS, sample);
             }
         }
         let verdicts = targets::memory(&self.results, &self.options.sizes);
@@ -322,22 +322,22 @@ impl Bench<'_> {
         workloads::program_download(command, &output, self.options.sizes.big)
     }
 
-    /// Keeps a sample and shows it on stderr as it comes.
-    fn record(
-        &mut self,
-        metric: Metric,
-        column: &str,
-        sample: Result<f64, Failure>,
-    ) -> Result<(), Failure> {
+    /// Keeps a sample, or the reason it could not be taken, and shows it on
+    /// stderr as it comes. A failed attempt does not stop the run: it is
+    /// counted in the tables and misses its targets.
+    fn record(&mut self, metric: Metric, column: &str, sample: Result<f64, Failure>) {
         let label = metric.label(&self.options.sizes);
-        let sample = sample.map_err(|err| Failure(format!("{column} {label}: {err}")))?;
-        eprintln!(
-            "  {column:<10} {label}: {} {}",
-            stats::Figure(sample),
-            metric.unit()
-        );
-        self.results.add(metric, column, sample);
-        Ok(())
+        match sample {
+            Ok(sample) => {
+                let unit = metric.unit();
+                eprintln!("  {column:<10} {label}: {} {unit}", stats::Figure(sample));
+                self.results.add(metric, column, sample);
+            }
+            Err(err) => {
+                eprintln!("  {column:<10} {label}: FAILED: {err}");
+                self.results.fail(metric, column, err.to_string());
+            }
+        }
     }
 
     /// The command, the tables and the verdicts, in Markdown.

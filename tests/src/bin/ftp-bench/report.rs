@@ -30,39 +30,82 @@ pub struct Results {
 #[derive(Debug)]
 struct Row {
     metric: Metric,
-    columns: Vec<(String, Vec<f64>)>,
+    columns: Vec<Column>,
+}
+
+/// The samples of one metric in one column, and the attempts that failed.
+#[derive(Debug)]
+struct Column {
+    name: String,
+    samples: Vec<f64>,
+    failures: Vec<String>,
+}
+
+impl Column {
+    /// The summary of the samples, if any was taken.
+    fn summary(&self) -> Option<Summary> {
+        Summary::of(&self.samples)
+    }
 }
 
 impl Results {
     /// Records one sample.
     pub fn add(&mut self, metric: Metric, column: &str, sample: f64) {
-        let index = match self.rows.iter().position(|row| row.metric == metric) {
-            Some(index) => index,
-            None => {
-                self.rows.push(Row {
-                    metric,
-                    columns: Vec::new(),
-                });
-                self.rows.len() - 1
-            }
-        };
-        let columns = &mut self.rows[index].columns;
-        match columns.iter_mut().find(|(name, _)| name == column) {
-            Some((_, samples)) => samples.push(sample),
-            None => columns.push((column.to_string(), vec![sample])),
-        }
+        self.column_mut(metric, column).samples.push(sample);
+    }
+
+    /// Records an attempt that failed, with the reason.
+    pub fn fail(&mut self, metric: Metric, column: &str, reason: String) {
+        self.column_mut(metric, column).failures.push(reason);
     }
 
     /// The summary of one metric's samples in one column, if any were taken.
     pub fn summary(&self, metric: Metric, column: &str) -> Option<Summary> {
-        let row = self.rows.iter().find(|row| row.metric == metric)?;
-        let (_, samples) = row.columns.iter().find(|(name, _)| name == column)?;
-        Summary::of(samples)
+        self.column(metric, column)?.summary()
+    }
+
+    /// The reasons the attempts of one metric in one column failed.
+    pub fn failures(&self, metric: Metric, column: &str) -> &[String] {
+        self.column(metric, column)
+            .map_or(&[], |column| column.failures.as_slice())
     }
 
     /// The metrics measured, in the order first seen.
     fn metrics(&self) -> impl Iterator<Item = Metric> + '_ {
         self.rows.iter().map(|row| row.metric)
+    }
+
+    /// One metric's column, if anything was recorded in it.
+    fn column(&self, metric: Metric, name: &str) -> Option<&Column> {
+        let row = self.rows.iter().find(|row| row.metric == metric)?;
+        row.columns.iter().find(|column| column.name == name)
+    }
+
+    /// One metric's column, made empty if it is new.
+    fn column_mut(&mut self, metric: Metric, name: &str) -> &mut Column {
+        let row = match self.rows.iter().position(|row| row.metric == metric) {
+            Some(index) => &mut self.rows[index],
+            None => {
+                self.rows.push(Row {
+                    metric,
+                    columns: Vec::new(),
+                });
+                let last = self.rows.len() - 1;
+                &mut self.rows[last]
+            }
+        };
+        match row.columns.iter().position(|column| column.name == name) {
+            Some(index) => &mut row.columns[index],
+            None => {
+                row.columns.push(Column {
+                    name: name.to_string(),
+                    samples: Vec::new(),
+                    failures: Vec::new(),
+                });
+                let last = row.columns.len() - 1;
+                &mut row.columns[last]
+            }
+        }
     }
 }
 
@@ -93,7 +136,7 @@ impl Tables<'_> {
         for metric in self.results.metrics().filter(|m| m.is_per_server()) {
             write!(f, "| {} | {} |", metric.label(self.sizes), metric.unit())?;
             for server in self.servers {
-                write!(f, " {} |", Cell(self.results.summary(metric, server)))?;
+                write!(f, " {} |", Cell(self.results.column(metric, server)))?;
             }
             let ours = self.results.summary(metric, OURS);
             for peer in peers.clone() {
@@ -105,12 +148,26 @@ impl Tables<'_> {
         Ok(())
     }
 
+    /// The first reason each failing column failed, if any did.
+    fn failures(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for row in &self.results.rows {
+            for column in &row.columns {
+                if let Some(reason) = column.failures.first() {
+                    let label = row.metric.label(self.sizes);
+                    let who = if column.name.is_empty() { "" } else { " on " };
+                    writeln!(f, "\nFailed: {label}{who}{}: {reason}", column.name)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The rows that describe one thing each.
     fn other_table(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "| measure | unit | median (min–max) |")?;
         writeln!(f, "|---|---|---:|")?;
         for metric in self.results.metrics().filter(|m| !m.is_per_server()) {
-            let cell = Cell(self.results.summary(metric, SOLE));
+            let cell = Cell(self.results.column(metric, SOLE));
             let (label, unit) = (metric.label(self.sizes), metric.unit());
             writeln!(f, "| {label} | {unit} | {cell} |")?;
         }
@@ -122,18 +179,25 @@ impl fmt::Display for Tables<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.servers_table(f)?;
         writeln!(f)?;
-        self.other_table(f)
+        self.other_table(f)?;
+        self.failures(f)
     }
 }
 
-/// A table cell: median (min–max), or a dash when nothing was measured.
-struct Cell(Option<Summary>);
+/// A table cell: median (min–max) and how many attempts failed, or a dash
+/// when nothing was measured.
+struct Cell<'a>(Option<&'a Column>);
 
-impl fmt::Display for Cell {
+impl fmt::Display for Cell<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(summary) => write!(f, "{summary}"),
-            None => f.write_str("—"),
+        let Some(column) = self.0 else {
+            return f.write_str("—");
+        };
+        let failed = column.failures.len();
+        match (column.summary(), failed) {
+            (Some(summary), 0) => write!(f, "{summary}"),
+            (Some(summary), _) => write!(f, "{summary}, {failed} failed"),
+            (None, _) => write!(f, "{failed} failed"),
         }
     }
 }
@@ -183,6 +247,32 @@ mod tests {
         assert_eq!(
             results.summary(Metric::Retr(DataMode::Passive), "pyftpdlib"),
             None
+        );
+    }
+
+    #[test]
+    fn failed_attempts_are_counted_and_their_first_reason_shown() {
+        let mut results = sample_results();
+        let stor = Metric::Stor;
+        results.fail(stor, "vsftpd", "timed out".into());
+        results.fail(stor, "vsftpd", "refused".into());
+        results.add(stor, OURS, 100.0);
+        results.fail(stor, OURS, "reset".into());
+        assert_eq!(results.failures(stor, "vsftpd").len(), 2);
+        assert_eq!(results.summary(stor, "vsftpd"), None);
+        let tables = Tables {
+            results: &results,
+            servers: &[OURS, "vsftpd"],
+            sizes: &Sizes::QUICK,
+        };
+        let text = tables.to_string();
+        assert!(
+            text.contains("| (c) STOR 64 MiB | MiB/s ↑ | 100, 1 failed | 2 failed | — |\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nFailed: (c) STOR 64 MiB on vsftpd: timed out\n"),
+            "{text}"
         );
     }
 

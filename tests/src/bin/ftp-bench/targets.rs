@@ -151,6 +151,9 @@ fn relative(
         "≤"
     };
     let target = format!("{} {relation} {factor}× {name}", short_name(metric));
+    if let Some(verdict) = failed(results, ours, &target) {
+        return verdict;
+    }
     let figures = (
         results.summary(ours.0, ours.1),
         results.summary(reference.0, reference.1),
@@ -178,6 +181,9 @@ fn relative(
 fn at_most(results: &Results, ours: Figured, limit: f64) -> Verdict {
     let unit = unit_name(ours.0.unit());
     let target = format!("{} ≤ {} {unit}", short_name(ours.0), Figure(limit));
+    if let Some(verdict) = failed(results, ours, &target) {
+        return verdict;
+    }
     match results.summary(ours.0, ours.1) {
         Some(Summary { median, max, .. }) => {
             let detail = format!("median {} {unit}, worst {}", Figure(median), Figure(max));
@@ -185,6 +191,14 @@ fn at_most(results: &Results, ours: Figured, limit: f64) -> Verdict {
         }
         None => unmeasured(target),
     }
+}
+
+/// A missed verdict when some attempt at our figure failed.
+fn failed(results: &Results, ours: Figured, target: &str) -> Option<Verdict> {
+    let failures = results.failures(ours.0, ours.1);
+    let first = failures.first()?;
+    let detail = format!("{} attempt(s) failed, first: {first}", failures.len());
+    Some(judged(target.to_string(), false, detail))
 }
 
 /// A verdict with its figures.
@@ -298,6 +312,25 @@ mod tests {
         );
         assert_eq!(verdicts[1].outcome, Outcome::Unmeasured);
         assert!(!verdicts[1].missed());
+    }
+
+    #[test]
+    fn a_failed_attempt_of_ours_misses_the_target() {
+        let mut results = Results::default();
+        results.add(Metric::Logins, OURS, 4.0);
+        results.fail(Metric::Logins, OURS, "timed out".into());
+        results.add(Metric::Logins, "pyftpdlib", 50.0);
+        let verdict = relative(
+            &results,
+            (Metric::Logins, OURS),
+            (Metric::Logins, "pyftpdlib"),
+            1.0,
+            "pyftpdlib",
+        );
+        assert_eq!(
+            verdict.to_string(),
+            "- MISSED: concurrent logins (time) ≤ 1× pyftpdlib — 1 attempt(s) failed, first: timed out"
+        );
     }
 
     #[test]

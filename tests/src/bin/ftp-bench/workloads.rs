@@ -29,6 +29,10 @@ use crate::Failure;
 const MIB: f64 = (1 << 20) as f64;
 /// Stack of each concurrent client thread; the client's buffers are on the heap.
 const CLIENT_STACK: usize = 256 << 10;
+/// How long each of the concurrent logins may take: a server whose listen
+/// queue overflows drops connections, and the kernel retries them after 1, 3,
+/// 7, 15 s...
+const LOGIN_LIMIT: Duration = Duration::from_secs(10);
 /// How long concurrent sessions may take before the measurement fails.
 const CONCURRENT_LIMIT: Duration = Duration::from_secs(120);
 /// How long forked session processes get to settle before memory is read.
@@ -95,13 +99,19 @@ pub fn small_files(
 }
 
 /// Opens `count` sessions at once and times until every one is logged in; ms.
+/// A session not logged in within [`LOGIN_LIMIT`] fails the attempt.
 pub fn logins(login: &Login, count: usize) -> Result<f64, Failure> {
     let login = login.clone();
+    let options = Options {
+        connect_timeout: LOGIN_LIMIT,
+        reply_timeout: LOGIN_LIMIT,
+        ..Options::default()
+    };
     let elapsed = concurrently(
         count,
         || Ok(None),
         move |client| {
-            *client = Some(session(&login, DataMode::Passive)?);
+            *client = Some(session_with(&login, options.clone())?);
             Ok(())
         },
     )?;
@@ -216,6 +226,11 @@ fn session(login: &Login, mode: DataMode) -> Result<Client<TcpStream>, Failure> 
         mode,
         ..Options::default()
     };
+    session_with(login, options)
+}
+
+/// A logged-in session in binary mode, with these options.
+fn session_with(login: &Login, options: Options) -> Result<Client<TcpStream>, Failure> {
     let host = login.addr.ip().to_string();
     let mut client = Client::connect(&host, login.addr.port(), None, options)?;
     client.login(&login.user, &login.password)?;
