@@ -231,17 +231,22 @@ impl Upload {
     }
 
     fn replacing(target: &Path) -> io::Result<Upload> {
-        if fs::metadata(target).is_ok_and(|meta| meta.is_dir()) {
-            return Err(io::ErrorKind::IsADirectory.into());
-        }
+        // A name the file system refuses (too long, a symlink loop) is
+        // refused now, before any data is sent, not at the final rename.
+        let replaced = match fs::metadata(target) {
+            Ok(meta) if meta.is_dir() => return Err(io::ErrorKind::IsADirectory.into()),
+            Ok(meta) => Some(meta.permissions()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+            Err(err) => return Err(err),
+        };
         let dir = target.parent().ok_or(io::ErrorKind::InvalidInput)?;
         for _ in 0..100 {
             let temp = dir.join(format!(".ftp-tmp-{}", fresh_suffix()));
             match OpenOptions::new().write(true).create_new(true).open(&temp) {
                 Ok(file) => {
                     // Keep the replaced file's permissions.
-                    if let Ok(meta) = fs::metadata(target) {
-                        let _ = file.set_permissions(meta.permissions());
+                    if let Some(permissions) = &replaced {
+                        let _ = file.set_permissions(permissions.clone());
                     }
                     let rename = Some((temp, target.to_path_buf()));
                     return Ok(Upload { file, rename });
@@ -449,6 +454,15 @@ pub(crate) mod tests {
         let (_b, name_b) = Upload::unique(&dir.0).expect("second");
         assert_ne!(name_a, name_b);
         assert!(dir.0.join(OsStr::from_bytes(&name_a)).exists());
+    }
+
+    #[test]
+    fn a_name_too_long_is_refused_before_any_temporary_is_made() {
+        let dir = Scratch::new("upload-long");
+        let target = dir.0.join("n".repeat(300));
+        let err = Upload::open(&target, WriteMode::Replace).expect_err("too long");
+        assert_eq!(err.raw_os_error(), Some(36), "{err}");
+        assert_eq!(fs::read_dir(&dir.0).expect("ls").count(), 0);
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::fs::VirtualPath;
 
 /// ENAMETOOLONG on Linux.
 const NAME_TOO_LONG: i32 = 36;
+/// ELOOP on Linux: a symlink loop, which no retry resolves.
+const SYMLINK_LOOP: i32 = 40;
 
 /// The reply for a failed file operation. Texts are fixed: an OS error
 /// message could carry a real path.
@@ -32,6 +34,7 @@ pub(crate) fn fs_error(err: &io::Error) -> Reply {
         Kind::QuotaExceeded => (552, "Storage quota exceeded"),
         Kind::InvalidInput => (553, "File name not allowed"),
         _ if err.raw_os_error() == Some(NAME_TOO_LONG) => (553, "File name too long"),
+        _ if err.raw_os_error() == Some(SYMLINK_LOOP) => (550, "Too many levels of symbolic links"),
         _ => (451, "Local error in processing"),
     };
     Reply::new(code, text)

@@ -648,6 +648,7 @@ fn file_system_errors_map_to_reply_codes() {
         (Error::from(ErrorKind::DirectoryNotEmpty), 550),
         (Error::from(ErrorKind::InvalidInput), 553),
         (Error::from_raw_os_error(36), 553),
+        (Error::from_raw_os_error(40), 550),
         (Error::from(ErrorKind::StorageFull), 452),
         (Error::from(ErrorKind::QuotaExceeded), 552),
         (Error::from(ErrorKind::Other), 451),
