@@ -269,6 +269,7 @@ fn final_reply(result: &Result<u64, Error>, aborted: bool) -> Reply {
         Err(Error::Io(err)) => match err.kind() {
             Kind::StorageFull => Reply::new(452, "Insufficient storage space; transfer aborted"),
             Kind::QuotaExceeded => Reply::new(552, "Storage quota exceeded; transfer aborted"),
+            Kind::FileTooLarge => Reply::new(552, "File too large; transfer aborted"),
             Kind::BrokenPipe
             | Kind::ConnectionReset
             | Kind::ConnectionAborted
@@ -367,6 +368,11 @@ mod tests {
                 false
             ),
             452
+        );
+        // EFBIG: the file-size limit (RLIMIT_FSIZE) with SIGXFSZ ignored.
+        assert_eq!(
+            code(Err(io::Error::from_raw_os_error(27).into()), false),
+            552
         );
         assert_eq!(
             code(

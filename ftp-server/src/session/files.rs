@@ -32,6 +32,7 @@ pub(crate) fn fs_error(err: &io::Error) -> Reply {
         Kind::NotADirectory => (550, "Not a directory"),
         Kind::StorageFull => (452, "Insufficient storage space"),
         Kind::QuotaExceeded => (552, "Storage quota exceeded"),
+        Kind::FileTooLarge => (552, "File too large"),
         Kind::InvalidInput => (553, "File name not allowed"),
         _ if err.raw_os_error() == Some(NAME_TOO_LONG) => (553, "File name too long"),
         _ if err.raw_os_error() == Some(SYMLINK_LOOP) => (550, "Too many levels of symbolic links"),

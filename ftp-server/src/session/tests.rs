@@ -651,6 +651,7 @@ fn file_system_errors_map_to_reply_codes() {
         (Error::from_raw_os_error(40), 550),
         (Error::from(ErrorKind::StorageFull), 452),
         (Error::from(ErrorKind::QuotaExceeded), 552),
+        (Error::from_raw_os_error(27), 552),
         (Error::from(ErrorKind::Other), 451),
     ] {
         assert_eq!(fs_error(&err).code.0, expected, "{err:?}");
