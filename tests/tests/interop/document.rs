@@ -142,9 +142,9 @@ fn anonymous_table(cells: &[AnonymousCell], clients: &[&str], notes: &mut Notes)
 fn unspecified_eprt(probes: &[Probe]) -> String {
     let mut out = String::from(
         "## `EPRT |2|::|port|` (the unspecified address)\n\n\
-         lftp 4.9 in active mode over IPv6 announces its data port as `EPRT |2|::|port|`: it \
-         fills in the address of a socket bound to \"any\" instead of the control \
-         connection's local address. RFC 2428 expects a real address there. But the client \
+         lftp 4.9 in active mode over IPv6 announces its data port as `EPRT |2|::|port|`, with \
+         the unspecified address instead of its own (the server log of the lftp rows above \
+         shows it). RFC 2428 expects a real address there. But the client \
          clearly means \"connect back to me\", and the only address a server may connect to \
          at all is the control connection's peer (RFC 2577: no FTP bounce). **Our server \
          therefore takes `::` (and `0.0.0.0`) as the control connection's peer address**; \

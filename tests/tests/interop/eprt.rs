@@ -1,10 +1,9 @@
 //! `EPRT |2|::|port|`: what each server does with the unspecified address.
 //!
 //! lftp 4.9 in active mode over IPv6 announces its data port with the
-//! address `::` (it fills in the address of a socket bound to "any" rather
-//! than the control connection's local address). RFC 2428 wants a real
-//! address there, so a server may refuse it; but the client means "connect
-//! back to me", and the only address a server may connect to anyway (no FTP
+//! unspecified address `::` instead of its own address. RFC 2428 wants a
+//! real address there, so a server may refuse it; but the client means
+//! "connect back to me", and the only address a server may connect to anyway (no FTP
 //! bounce, RFC 2577) is the control connection's peer. Our server takes `::`
 //! (and `0.0.0.0` in `EPRT |1|...|`) as that address, which keeps bounce
 //! protection whole: any other address is still refused.
