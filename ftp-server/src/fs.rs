@@ -12,7 +12,10 @@
 //! [`Upload`] is the file an upload writes to: either a temporary file in the
 //! target's directory that is renamed into place by [`Upload::commit`] and
 //! removed if dropped uncommitted (STOR replacing a file), or the target
-//! itself (APPE, REST + STOR).
+//! itself (APPE, REST + STOR). Its writes stop at the process's file-size
+//! limit (`RLIMIT_FSIZE`, `ulimit -f`) with `FileTooLarge`: one byte past it
+//! the kernel would send SIGXFSZ, which kills the whole server unless it is
+//! ignored (and `std` cannot ignore a signal without `unsafe`).
 //!
 //! What it does not do: decide who may write (that is [`crate::auth`] and the
 //! session), or speak FTP. Between the check and the use of a path there is a
@@ -22,10 +25,11 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Seek, SeekFrom};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// An absolute, normalised path as the client sees it: starts with `/`, no
@@ -169,6 +173,10 @@ pub struct Upload {
     file: File,
     /// `(temporary, final)` paths while a replacing upload is uncommitted.
     rename: Option<(PathBuf, PathBuf)>,
+    /// Where the next write goes in the file.
+    position: u64,
+    /// The file-size limit, if any: no write starts at or beyond it.
+    limit: Option<u64>,
 }
 
 /// How an upload writes its target.
@@ -190,7 +198,8 @@ impl Upload {
             WriteMode::Replace => Upload::replacing(target),
             WriteMode::Append => {
                 let file = OpenOptions::new().append(true).create(true).open(target)?;
-                Ok(Upload { file, rename: None })
+                let end = file.metadata()?.len();
+                Ok(Upload::new(file, None, end))
             }
             WriteMode::At(offset) => Upload::at_offset(target, offset),
         }
@@ -206,7 +215,7 @@ impl Upload {
                 .create_new(true)
                 .open(dir.join(&name))
             {
-                Ok(file) => return Ok((Upload { file, rename: None }, name.into_bytes())),
+                Ok(file) => return Ok((Upload::new(file, None, 0), name.into_bytes())),
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(err) => return Err(err),
             }
@@ -249,7 +258,7 @@ impl Upload {
                         let _ = file.set_permissions(permissions.clone());
                     }
                     let rename = Some((temp, target.to_path_buf()));
-                    return Ok(Upload { file, rename });
+                    return Ok(Upload::new(file, rename, 0));
                 }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(err) => return Err(err),
@@ -272,8 +281,53 @@ impl Upload {
         }
         file.set_len(offset)?;
         file.seek(SeekFrom::Start(offset))?;
-        Ok(Upload { file, rename: None })
+        Ok(Upload::new(file, None, offset))
     }
+
+    fn new(file: File, rename: Option<(PathBuf, PathBuf)>, position: u64) -> Upload {
+        Upload {
+            file,
+            rename,
+            position,
+            limit: file_size_limit(),
+        }
+    }
+}
+
+/// Writes to the file, up to the file-size limit: a write that would start
+/// at or beyond it fails with `FileTooLarge` instead of raising SIGXFSZ
+/// (the kernel itself shortens a write that crosses it).
+impl Write for Upload {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !buf.is_empty() && self.limit.is_some_and(|limit| self.position >= limit) {
+            return Err(io::ErrorKind::FileTooLarge.into());
+        }
+        let written = self.file.write(buf)?;
+        self.position += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// This process's file-size limit (`RLIMIT_FSIZE`), read once from
+/// `/proc/self/limits`; `None` when there is none (or no `/proc`).
+fn file_size_limit() -> Option<u64> {
+    static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let limits = fs::read_to_string("/proc/self/limits").ok()?;
+        parse_file_size_limit(&limits)
+    })
+}
+
+/// The soft "Max file size" in the text of `/proc/PID/limits`, in bytes;
+/// `None` when it is `unlimited` or missing.
+fn parse_file_size_limit(limits: &str) -> Option<u64> {
+    const NAME: &str = "Max file size";
+    let line = limits.lines().find(|line| line.starts_with(NAME))?;
+    line[NAME.len()..].split_whitespace().next()?.parse().ok()
 }
 
 /// An uncommitted replacing upload leaves no temporary file behind.
@@ -454,6 +508,31 @@ pub(crate) mod tests {
         let (_b, name_b) = Upload::unique(&dir.0).expect("second");
         assert_ne!(name_a, name_b);
         assert!(dir.0.join(OsStr::from_bytes(&name_a)).exists());
+    }
+
+    #[test]
+    fn file_size_limits_are_read_from_proc_limits() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max cpu time              unlimited            unlimited            seconds   \n\
+                      Max file size             1048576              unlimited            bytes     \n";
+        assert_eq!(parse_file_size_limit(limits), Some(1 << 20));
+        let unlimited = limits.replace("1048576 ", "unlimited");
+        assert_eq!(parse_file_size_limit(&unlimited), None);
+        assert_eq!(parse_file_size_limit(""), None);
+    }
+
+    #[test]
+    fn writes_stop_at_the_file_size_limit() {
+        let dir = Scratch::new("upload-limit");
+        let target = dir.0.join("f");
+        fs::write(&target, b"0123").expect("write");
+        let mut upload = Upload::open(&target, WriteMode::Append).expect("open");
+        upload.limit = Some(10);
+        upload.write_all(b"456789").expect("up to the limit");
+        let err = upload.write_all(b"x").expect_err("past the limit");
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        drop(upload);
+        assert_eq!(fs::read(&target).expect("read"), b"0123456789");
     }
 
     #[test]

@@ -181,7 +181,7 @@ impl Run {
             Job::Receive(mut upload) => {
                 let moved = copy(
                     &mut self.stream,
-                    upload.file(),
+                    &mut upload,
                     repr,
                     Direction::Receive,
                     Some(&mut progress),
