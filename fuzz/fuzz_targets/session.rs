@@ -10,14 +10,16 @@
 //!
 //! Properties: nothing panics; every reply is one reply on the wire; no file
 //! sent is the one outside the root, and no listing shows its name unless a
-//! file of that name exists inside the root; uploads
-//! that are committed or dropped leave no temporary file; and nothing outside
-//! the root has changed after the sequence.
+//! file of that name exists inside the root; an upload, committed or
+//! dropped, leaves no temporary file; and nothing outside the root has
+//! changed after the sequence.
 #![no_main]
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use std::sync::Arc;
 use ftp_core::Command;
 use ftp_fuzz::assert_one_reply_on_the_wire;
 use ftp_server::config::{parse_args, Config, Parsed};
+use ftp_server::fs::VirtualPath;
 use ftp_server::session::{Action, Job, Outcome, Session};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,14 +51,32 @@ fuzz_target!(|data: &[u8]| {
         let Ok(command) = Command::parse(line) else {
             continue;
         };
+        let upload = matches!(command, Command::Stor(_) | Command::Appe(_) | Command::Stou);
+        let temporaries = if upload {
+            scratch.temporaries()
+        } else {
+            Vec::new()
+        };
         let outcome = session.handle(command);
-        if !scratch.play_connection(&mut session, outcome, index.is_multiple_of(2)) {
-            break;
+        match scratch.play_connection(&mut session, outcome, index.is_multiple_of(2)) {
+            Played::Closed => break,
+            Played::Uploaded(target) => scratch.check_no_temporary_left(&temporaries, &target),
+            Played::Other => {}
         }
     }
     drop(session);
-    scratch.check_untouched();
+    scratch.check_outside_untouched();
 });
+
+/// What the connection did with an outcome.
+enum Played {
+    /// The session ended (QUIT).
+    Closed,
+    /// An upload ran into this file, given by its path under the root.
+    Uploaded(VirtualPath),
+    /// Anything else.
+    Other,
+}
 
 /// A scratch directory for one input: `root/` served, `outside/` next to it.
 struct Scratch {
@@ -76,21 +97,27 @@ impl Scratch {
     }
 
     /// Does what the connection would with `outcome`; `commit` decides whether
-    /// an upload is finished or abandoned. Returns `false` when the session ends.
-    fn play_connection(&self, session: &mut Session, outcome: Outcome, commit: bool) -> bool {
+    /// an upload is finished or abandoned.
+    fn play_connection(&self, session: &mut Session, outcome: Outcome, commit: bool) -> Played {
         if let Some(reply) = &outcome.reply {
             assert_one_reply_on_the_wire(reply);
         }
         match outcome.action {
-            Action::Close => return false,
+            Action::Close => return Played::Closed,
             Action::OpenPassive { ip, kind } => {
                 let reply = session.passive_opened(kind, SocketAddr::new(ip, 50_000));
                 assert_one_reply_on_the_wire(&reply);
             }
-            Action::Transfer(transfer) => self.run_job(transfer.job, commit),
+            Action::Transfer(transfer) => {
+                let upload = matches!(transfer.job, Job::Receive(_));
+                self.run_job(transfer.job, commit);
+                if let (true, Some(record)) = (upload, transfer.record) {
+                    return Played::Uploaded(record.path);
+                }
+            }
             Action::None | Action::FailedLogin { .. } => {}
         }
-        true
+        Played::Other
     }
 
     /// Stands in for the data connection: checks a file to send and a
@@ -141,9 +168,29 @@ impl Scratch {
         }
     }
 
-    /// Asserts that only `root/` has changed, and that no temporary upload
-    /// file is left in it.
-    fn check_untouched(&self) {
+    /// The server's temporary upload files (`.ftp-tmp-...`) under the root.
+    fn temporaries(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        collect_names(&self.base.join("root"), ".ftp-tmp-", &mut found);
+        found
+    }
+
+    /// Asserts that an upload into `target` has left no temporary file: any
+    /// `.ftp-tmp-` file not there before it is the target itself (a client
+    /// may choose such a name).
+    fn check_no_temporary_left(&self, before: &[PathBuf], target: &VirtualPath) {
+        let relative = target.as_bytes().strip_prefix(b"/").unwrap_or_default();
+        let target = self.base.join("root").join(OsStr::from_bytes(relative));
+        let left: Vec<PathBuf> = self
+            .temporaries()
+            .into_iter()
+            .filter(|path| *path != target && !before.contains(path))
+            .collect();
+        assert!(left.is_empty(), "left behind by an upload: {left:?}");
+    }
+
+    /// Asserts that nothing next to `root/` has changed.
+    fn check_outside_untouched(&self) {
         assert_eq!(
             names(&self.base),
             ["outside", "root"],
@@ -153,7 +200,6 @@ impl Scratch {
         assert_eq!(names(&outside), [SECRET_NAME], "outside/");
         let secret = fs::read(self.secret()).expect("read secret");
         assert_eq!(secret, SECRET, "the file outside the root changed");
-        assert_no_temporary_files(&self.base.join("root"));
     }
 }
 
@@ -179,24 +225,25 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Whether an entry anywhere under `dir` (not following symlinks) has a
-/// name that `matches`.
-fn any_name_under(dir: &Path, matches: &dyn Fn(&str) -> bool) -> bool {
-    fs::read_dir(dir).expect("read_dir").any(|entry| {
+/// Adds to `found` the paths under `dir` (not following symlinks) whose
+/// file name starts with `prefix`.
+fn collect_names(dir: &Path, prefix: &str, found: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("read_dir") {
         let entry = entry.expect("dir entry");
-        matches(&entry.file_name().to_string_lossy())
-            || (entry.file_type().expect("file type").is_dir()
-                && any_name_under(&entry.path(), matches))
-    })
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            found.push(entry.path());
+        }
+        if entry.file_type().expect("file type").is_dir() {
+            collect_names(&entry.path(), prefix, found);
+        }
+    }
 }
 
-/// Whether a file or directory named `name` exists under `dir`.
+/// Whether a file or directory named exactly `name` exists under `dir`.
 fn has_name_inside(dir: &Path, name: &str) -> bool {
-    any_name_under(dir, &|found| found == name)
-}
-
-/// Asserts that no `.ftp-tmp-` file of an upload is left under `dir`.
-fn assert_no_temporary_files(dir: &Path) {
-    let left = any_name_under(dir, &|found| found.starts_with(".ftp-tmp-"));
-    assert!(!left, "a temporary upload file was left behind");
+    let mut found = Vec::new();
+    collect_names(dir, name, &mut found);
+    found
+        .iter()
+        .any(|path| path.file_name() == Some(OsStr::new(name)))
 }
