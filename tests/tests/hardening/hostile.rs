@@ -1,0 +1,739 @@
+//! Hostile clients: each test attacks a fresh server one way and then
+//! checks that the attack got the answer RFC 959 / RFC 2577 and the design
+//! notes promise, that the server's memory, threads and descriptors stayed
+//! bounded, and that a legitimate user is still served.
+//!
+//! What it does not do: load and faults (that is `load.rs`), or fuzz the
+//! parsers (the cargo-fuzz targets in `fuzz/` do).
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::symlink;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ftp_tests::pattern;
+
+use super::harness::{exclusive, have_python, soft_limit, Raw, Server, HELLO};
+
+/// How many silent connections the flood test opens (fewer, with a note,
+/// when the descriptor limits cannot hold them).
+const SILENT_CONNECTIONS: usize = 1000;
+/// How fast a legitimate user must be logged in, whatever else is going on.
+const LOGIN_LIMIT: Duration = Duration::from_secs(1);
+const MIB: usize = 1 << 20;
+
+/// 1,000 connections that never log in hold 1,000 sessions (the limits are
+/// raised for this), yet a user logs in within a second; when they go, the
+/// server's threads and descriptors return to their baseline.
+#[test]
+fn a_thousand_silent_connections_do_not_keep_a_user_out() {
+    let _alone = exclusive();
+    let server = Server::start_under(
+        "ulimit -S -n \"$(ulimit -H -n)\"",
+        &["--max-sessions", "1100", "--max-per-ip", "1100"],
+    );
+    let count = silent_connection_count(server.pid());
+    server.serves_a_user();
+    let baseline = server.at_rest();
+    let started = Instant::now();
+    let silent: Vec<TcpStream> = (0..count).map(|_| greeted(server.addr())).collect();
+    let opened = started.elapsed();
+    let crowded = server.stats();
+    let login = server.serves_a_user();
+    println!(
+        "{count} silent sessions opened in {opened:?}; server: {crowded}; \
+         a user logged in in {login:?}"
+    );
+    assert!(login < LOGIN_LIMIT, "login took {login:?}");
+    assert!(
+        crowded.threads >= baseline.threads + count,
+        "one session thread per connection: {crowded} vs {baseline}"
+    );
+    drop(silent);
+    let after = server.settles_to(baseline);
+    println!("after they left: {after}");
+    server.serves_a_user();
+}
+
+/// How many silent connections fit under this process's and the server's
+/// descriptor limits (the server needs three per session).
+fn silent_connection_count(server_pid: u32) -> usize {
+    let ours = soft_limit("self", "Max open files").unwrap_or(u64::MAX);
+    let theirs = soft_limit(&server_pid.to_string(), "Max open files").unwrap_or(u64::MAX);
+    let fits = usize::try_from(ours.saturating_sub(64).min(theirs.saturating_sub(64) / 3))
+        .unwrap_or(usize::MAX);
+    if fits < SILENT_CONNECTIONS {
+        println!(
+            "NOTE: open-file limits (test {ours}, server {theirs}) allow only {fits} \
+             silent connections instead of {SILENT_CONNECTIONS}"
+        );
+    }
+    fits.min(SILENT_CONNECTIONS)
+}
+
+/// A connection that has read its `220` greeting and will say nothing.
+fn greeted(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut greeting = Vec::new();
+    let mut byte = [0u8; 1];
+    while !greeting.ends_with(b"\n") {
+        let n = stream.read(&mut byte).expect("the greeting");
+        assert!(n == 1, "closed before the greeting");
+        greeting.push(byte[0]);
+    }
+    assert!(
+        greeting.starts_with(b"220 "),
+        "{}",
+        String::from_utf8_lossy(&greeting)
+    );
+    stream
+}
+
+/// With the default limits (200 sessions, 16 per address), 1,000
+/// connections from one address get 16 sessions and 984 `421` replies, and
+/// a user from another address logs in within a second meanwhile.
+#[test]
+fn the_per_address_limit_keeps_one_address_from_filling_the_server() {
+    let _alone = exclusive();
+    if !have_python() {
+        return;
+    }
+    let server = Server::start(&[]);
+    let out = server.python(
+        r#"
+held, codes = [], {}
+for _ in range(1000):
+    sock, greeting = raw('127.0.0.2')
+    code = greeting[:3].decode()
+    codes[code] = codes.get(code, 0) + 1
+    if code == '220':
+        held.append(sock)
+    else:
+        assert sock.recv(1) == b'', 'a refused connection is closed'
+        sock.close()
+assert codes == {'220': 16, '421': 984}, codes
+started = time.time()
+ftp = connect()
+took = time.time() - started
+assert retr(ftp, 'pub/hello.txt') == b'hello, world\n'
+ftp.quit()
+assert took < 1, took
+print(f'1000 connections from 127.0.0.2: {codes}; a user from 127.0.0.1 logged in in {took:.3f} s')
+"#,
+    );
+    println!("{}", out.trim());
+    server.serves_a_user();
+}
+
+/// A connection that says nothing, one that sends a byte every 200 ms but
+/// never ends a line, and a logged-in one that does the same after its
+/// login are all closed with `421` at the login (2 s) or idle (3 s) timeout:
+/// trickling bytes does not keep a session open.
+#[test]
+fn silent_and_trickling_connections_are_closed_at_the_timeouts() {
+    let server = Server::start(&["--login-timeout", "2", "--idle-timeout", "3"]);
+    let started = Instant::now();
+    let mut silent = Raw::open(server.addr());
+    let mut trickler = Raw::open(server.addr());
+    let mut logged_in = Raw::login(server.addr());
+    let logged_in_at = Instant::now();
+    let trickle = [trickler.stream(), logged_in.stream()]
+        .map(|stream| trickle_bytes(stream.try_clone().expect("clone")));
+    for (raw, since, limit, what) in [
+        (&mut silent, started, 2, "Login timeout"),
+        (&mut trickler, started, 2, "Login timeout"),
+        (&mut logged_in, logged_in_at, 3, "Idle timeout"),
+    ] {
+        let reply = raw
+            .next_reply(Duration::from_secs(8))
+            .unwrap_or_else(|| panic!("no 421 ({what}); {}", server.log_tail(20)));
+        let took = since.elapsed();
+        assert_eq!(reply.code.0, 421, "{reply}");
+        assert!(reply.text().starts_with(what), "{reply}");
+        assert!(
+            raw.closed_within(Duration::from_secs(2)),
+            "closed after 421"
+        );
+        let limit = Duration::from_secs(limit);
+        assert!(
+            took >= limit - Duration::from_millis(300) && took < limit + Duration::from_secs(2),
+            "{what} after {took:?}"
+        );
+    }
+    for thread in trickle {
+        thread.join().expect("trickle thread");
+    }
+    server.serves_a_user();
+}
+
+/// Sends one byte of a line that never ends every 200 ms, for up to 10 s
+/// or until the server closes the connection.
+fn trickle_bytes(mut stream: TcpStream) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && stream.write_all(b"N").is_ok() {
+            thread::sleep(Duration::from_millis(200));
+        }
+    })
+}
+
+/// 32 sessions each send a line of 1 MiB without CRLF: the server holds at
+/// most one line limit (4 KiB) of it per session, answers `500` when the
+/// line finally ends, and goes on. Its peak memory grows by far less than
+/// the 32 MiB it was sent.
+#[test]
+fn lines_of_a_mebibyte_without_a_line_end_keep_memory_bounded() {
+    const SESSIONS: usize = 32;
+    let server = Server::start(&["--max-per-ip", "64"]);
+    server.serves_a_user();
+    let before = server.at_rest();
+    let mut sessions: Vec<Raw> = (0..SESSIONS).map(|_| Raw::login(server.addr())).collect();
+    let line: Vec<u8> = b"NOOP ".iter().chain(&[b'A'; MIB]).copied().collect();
+    let senders: Vec<_> = sessions
+        .iter()
+        .map(|raw| raw.send_in_background(line.clone()))
+        .collect();
+    for sender in senders {
+        assert!(sender.join().expect("sender"), "the server took the line");
+    }
+    for raw in &mut sessions {
+        raw.send(b"\r\n");
+        let reply = raw.reply();
+        assert_eq!(reply.code.0, 500, "{reply}");
+        assert!(reply.text().contains("Line longer than"), "{reply}");
+        raw.expect("NOOP", 200);
+    }
+    let after = server.stats();
+    let growth = after.peak_kib.saturating_sub(before.rss_kib);
+    println!(
+        "{SESSIONS} sessions x 1 MiB lines: server {before} before, {after} after; \
+         peak growth {growth} KiB"
+    );
+    assert!(
+        growth < 12 << 10,
+        "memory grew by {growth} KiB for {SESSIONS} MiB of unfinished lines"
+    );
+    drop(sessions);
+    server.serves_a_user();
+}
+
+/// 256 KiB of pseudo-random bytes, before and after login, get error replies
+/// (whatever lines the CR and LF bytes in it make); a `SYST` after it is
+/// answered and the session goes on.
+#[test]
+fn binary_garbage_gets_error_replies_and_the_session_goes_on() {
+    let server = Server::start(&[]);
+    for (seed, logged_in) in [(99, false), (100, true)] {
+        let mut raw = if logged_in {
+            Raw::login(server.addr())
+        } else {
+            Raw::open(server.addr())
+        };
+        let mut garbage = pattern(256 << 10, seed);
+        // Ends a Telnet subnegotiation (IAC SB ...) the garbage may have begun
+        // and the line it was in, then asks a question with a known answer.
+        garbage.extend_from_slice(b"\xff\xf0\xff\xf0\r\nSYST\r\n");
+        let sender = raw.send_in_background(garbage);
+        let mut errors = 0;
+        let syst = loop {
+            let reply = raw.reply();
+            if reply.code.0 == 215 {
+                break reply;
+            }
+            assert!(reply.code.0 >= 400, "garbage got {reply}");
+            errors += 1;
+            assert!(errors < 1 << 20, "replies never end");
+        };
+        assert!(sender.join().expect("sender"), "the server took it all");
+        assert_eq!(syst.text(), "UNIX Type: L8");
+        assert!(errors > 0, "the garbage was answered");
+        raw.expect("NOOP", 200);
+        println!("256 KiB of garbage (logged in: {logged_in}): {errors} error replies");
+    }
+    server.serves_a_user();
+}
+
+/// Floods of Telnet commands: 1 MiB of `IAC NOP`, `IAC WILL/DO x` and
+/// `IAC AYT` is stripped silently; 1 MiB of `IAC IAC` (escaped 0xFF data) is
+/// a line over the limit (`500`); a 1 MiB subnegotiation is skipped. The
+/// session answers after each, and memory stays bounded.
+#[test]
+fn telnet_floods_are_stripped_and_memory_stays_bounded() {
+    let server = Server::start(&[]);
+    server.serves_a_user();
+    let before = server.at_rest();
+    let mut raw = Raw::login(server.addr());
+    let commands: [&[u8]; 4] = [b"\xff\xf1", b"\xff\xfb\x01", b"\xff\xfd\x03", b"\xff\xf6"];
+    let mut flood: Vec<u8> = commands
+        .iter()
+        .cycle()
+        .take(MIB / 3)
+        .flat_map(|c| c.iter())
+        .copied()
+        .collect();
+    flood.extend_from_slice(b"NOOP\r\n");
+    let sender = raw.send_in_background(flood);
+    assert_eq!(raw.reply().code.0, 200, "the only reply is NOOP's");
+    assert!(sender.join().expect("sender"));
+
+    let mut escaped = b"\xff\xff".repeat(MIB / 2);
+    escaped.extend_from_slice(b"\r\nNOOP\r\n");
+    let sender = raw.send_in_background(escaped);
+    let too_long = raw.reply();
+    assert_eq!(too_long.code.0, 500, "{too_long}");
+    assert_eq!(raw.reply().code.0, 200);
+    assert!(sender.join().expect("sender"));
+
+    let mut subnegotiation = b"\xff\xfa\x18".to_vec();
+    subnegotiation.extend(std::iter::repeat_n(b'x', MIB));
+    subnegotiation.extend_from_slice(b"\xff\xf0NOOP\r\n");
+    let sender = raw.send_in_background(subnegotiation);
+    assert_eq!(raw.reply().code.0, 200, "the subnegotiation is skipped");
+    assert!(sender.join().expect("sender"));
+
+    let after = server.stats();
+    println!("Telnet floods of 3 MiB: server {before} before, {after} after");
+    assert!(
+        after.peak_kib.saturating_sub(before.rss_kib) < 4 << 10,
+        "memory grew: {before} -> {after}"
+    );
+    raw.expect("QUIT", 221);
+    server.serves_a_user();
+}
+
+/// 10,000 commands sent in one go, without waiting for replies, are all
+/// answered, in order (the `500` replies echo the command's number).
+#[test]
+fn ten_thousand_pipelined_commands_are_answered_in_order() {
+    const COMMANDS: usize = 10_000;
+    let server = Server::start(&[]);
+    let mut raw = Raw::login(server.addr());
+    let expected: Vec<(String, u16, String)> = (0..COMMANDS).map(pipelined).collect();
+    let wire: Vec<u8> = expected
+        .iter()
+        .flat_map(|(command, _, _)| format!("{command}\r\n").into_bytes())
+        .collect();
+    let started = Instant::now();
+    let sender = raw.send_in_background(wire);
+    for (command, code, text) in &expected {
+        let reply = raw.reply();
+        assert_eq!(reply.code.0, *code, "{command} -> {reply}");
+        assert!(reply.text().contains(text.as_str()), "{command} -> {reply}");
+    }
+    let took = started.elapsed();
+    assert!(sender.join().expect("sender"));
+    println!("{COMMANDS} pipelined commands answered in order in {took:?}");
+    raw.expect("QUIT", 221);
+    server.serves_a_user();
+}
+
+/// The `i`th pipelined command, its reply code and a text the reply contains.
+fn pipelined(i: usize) -> (String, u16, String) {
+    let plain = |command: &str, code, text: &str| (command.to_string(), code, text.to_string());
+    match i % 5 {
+        0 => plain("NOOP", 200, ""),
+        1 => plain("SIZE pub/hello.txt", 213, "13"),
+        2 => plain("TYPE I", 200, "Type set to I"),
+        3 => plain("TYPE A", 200, "Type set to A"),
+        _ => (format!("XYZZY{i}"), 500, format!("\"XYZZY{i}\"")),
+    }
+}
+
+/// PORT and EPRT to another address (127.0.0.2, ::1, 10.0.0.1) or to a port
+/// below 1024 are refused with `501`, and no connection is attempted: the
+/// listeners waiting there see nothing. A PORT to the client itself works.
+#[test]
+fn port_and_eprt_never_bounce_and_never_reach_low_ports() {
+    let server = Server::start(&[]);
+    let elsewhere = TcpListener::bind("127.0.0.2:0").expect("listen on 127.0.0.2");
+    let far_port = elsewhere.local_addr().expect("addr").port();
+    let low = low_port_listener();
+    let low_port = low
+        .as_ref()
+        .map_or(1023, |l| l.local_addr().expect("addr").port());
+    let mut raw = Raw::login(server.addr());
+    let (hi, lo) = (far_port >> 8, far_port & 0xff);
+    let (low_hi, low_lo) = (low_port >> 8, low_port & 0xff);
+    for command in [
+        format!("PORT 127,0,0,2,{hi},{lo}"),
+        format!("EPRT |1|127.0.0.2|{far_port}|"),
+        format!("EPRT |2|::1|{far_port}|"),
+        format!("PORT 10,0,0,1,{hi},{lo}"),
+        format!("PORT 127,0,0,1,{low_hi},{low_lo}"),
+        format!("EPRT |1|127.0.0.1|{low_port}|"),
+        format!("EPRT |1|0.0.0.0|{low_port}|"),
+        "PORT 127,0,0,1,0,0".to_string(),
+    ] {
+        let reply = raw.command(&command);
+        assert_eq!(reply.code.0, 501, "{command} -> {reply}");
+        let retr = raw.command("RETR pub/hello.txt");
+        assert_eq!(retr.code.0, 425, "after a refused {command}: {retr}");
+    }
+    thread::sleep(Duration::from_millis(300));
+    for listener in std::iter::once(&elsewhere).chain(low.as_ref()) {
+        listener.set_nonblocking(true).expect("nonblocking");
+        let attempt = listener.accept();
+        assert!(
+            attempt.is_err(),
+            "the server connected to {:?}",
+            listener.local_addr()
+        );
+    }
+    let mine = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = mine.local_addr().expect("addr").port();
+    raw.expect(
+        &format!("PORT 127,0,0,1,{},{}", port >> 8, port & 0xff),
+        200,
+    );
+    raw.expect("RETR pub/hello.txt", 150);
+    let (mut data, _) = mine.accept().expect("the server connects to the client");
+    let mut bytes = Vec::new();
+    data.read_to_end(&mut bytes).expect("data");
+    assert_eq!(bytes, HELLO);
+    assert_eq!(raw.reply().code.0, 226);
+    if low.is_none() {
+        println!("NOTE: cannot listen below 1024 here; the low-port replies were checked, not the absence of a connection");
+    }
+    server.serves_a_user();
+}
+
+/// A listener on 127.0.0.1 with a port below 1024 (needs root), if one is free.
+fn low_port_listener() -> Option<TcpListener> {
+    (1000..1024).find_map(|port| TcpListener::bind(("127.0.0.1", port)).ok())
+}
+
+/// A thief on 127.0.0.2 connects to the passive port first (PASV and EPSV):
+/// the server closes its connection without sending a byte, keeps waiting,
+/// and the client's own connection gets the file. After the transfer the
+/// port is closed.
+#[test]
+fn passive_connections_from_another_address_are_refused() {
+    if !have_python() {
+        return;
+    }
+    let server = Server::start(&[]);
+    server.python(
+        r#"
+ftp = connect()
+ftp.voidcmd('TYPE I')
+for verb in ('PASV', 'EPSV'):
+    if verb == 'PASV':
+        _, port = ftp.makepasv()
+    else:
+        port = int(ftp.sendcmd('EPSV').split('|')[3])
+    thief = socket.socket()
+    thief.settimeout(5)
+    thief.bind(('127.0.0.2', 0))
+    thief.connect(('127.0.0.1', port))
+    resp = ftp.sendcmd('RETR pub/hello.txt')
+    assert resp.startswith('150'), resp
+    try:
+        stolen = thief.recv(100)
+    except ConnectionResetError:
+        stolen = b''
+    assert stolen == b'', stolen
+    thief.close()
+    conn = socket.create_connection(('127.0.0.1', port), timeout=5)
+    data = b''
+    while chunk := conn.recv(65536):
+        data += chunk
+    conn.close()
+    assert data == b'hello, world\n', data
+    assert ftp.voidresp().startswith('226')
+    late = socket.socket()
+    late.bind(('127.0.0.2', 0))
+    try:
+        late.connect(('127.0.0.1', port))
+        raise AssertionError('the passive port is still open after the transfer')
+    except ConnectionRefusedError:
+        pass
+ftp.quit()
+"#,
+    );
+    let log = server.log();
+    assert_eq!(
+        log.matches("data: refused a connection").count(),
+        2,
+        "{log}"
+    );
+    server.serves_a_user();
+}
+
+/// Every path trick is answered with an error and leaves the outside
+/// untouched: `..` in all spellings, `\`, `%2e%2e`, NUL, over-long names
+/// and paths, symlinks out of the root (absolute and relative, to a
+/// directory and to a file), symlink loops, and RNFR/RNTO across the
+/// boundary. No reply shows the real path.
+#[test]
+fn path_tricks_stay_in_the_jail() {
+    if !have_python() {
+        return;
+    }
+    let server = Server::start(&[]);
+    let (root, outside) = (server.root(), server.outside().to_path_buf());
+    fs::write(outside.join("secret.txt"), b"secret").expect("secret");
+    symlink(&outside, root.join("escape")).expect("symlink");
+    symlink("..", root.join("up")).expect("symlink");
+    symlink(outside.join("secret.txt"), root.join("leak")).expect("symlink");
+    symlink("loop", root.join("loop")).expect("symlink");
+    symlink("b", root.join("a")).expect("symlink");
+    symlink("a", root.join("b")).expect("symlink");
+    let before = outside_listing(&server);
+    let out = server.python(PATH_TRICKS);
+    println!("{}", out.trim());
+    assert_eq!(outside_listing(&server), before, "the outside changed");
+    assert_eq!(
+        fs::read(outside.join("secret.txt")).expect("secret"),
+        b"secret"
+    );
+    server.serves_a_user();
+}
+
+/// The names and sizes outside the root (the server log aside).
+fn outside_listing(server: &Server) -> Vec<(String, u64)> {
+    let mut names: Vec<(String, u64)> = fs::read_dir(server.outside())
+        .expect("outside")
+        .map(|entry| {
+            let entry = entry.expect("entry");
+            let size = entry.metadata().map_or(0, |meta| meta.len());
+            (entry.file_name().to_string_lossy().into_owned(), size)
+        })
+        .filter(|(name, _)| name != "server.log" && name != "root")
+        .collect();
+    names.sort();
+    names
+}
+
+const PATH_TRICKS: &str = r#"
+ftp = connect()
+replies = []
+def refused(call, *args, code='55'):
+    replies.append(answered(code, call, *args))
+
+def stor(name, data=b'x', rest=None):
+    ftp.storbinary('STOR ' + name, io.BytesIO(data), rest=rest)
+def appe(name):
+    ftp.storbinary('APPE ' + name, io.BytesIO(b'x'))
+def listing(arg):
+    lines = []
+    ftp.retrlines('LIST ' + arg, lines.append)
+    return lines
+
+reads = ['../secret.txt', '/../secret.txt', '//..//..//secret.txt', 'pub/../../secret.txt',
+         '..\\secret.txt', '..\\..\\secret.txt', '%2e%2e/secret.txt', '%2e%2e%2fsecret.txt',
+         '.../secret.txt', 'escape/secret.txt', 'up/secret.txt', 'leak', 'loop', 'a',
+         'pub/hello.txt\x00/../../secret.txt', 'n' * 300, 'a/' * 1900 + 'x']
+for name in reads:
+    refused(retr, ftp, name)
+    refused(ftp.size, name)
+    refused(ftp.sendcmd, 'MDTM ' + name)
+refused(ftp.sendcmd, 'RETR ' + 'n' * 5000, code='500')
+for directory in ['escape', 'up', 'loop', 'a', 'escape/', 'up/.']:
+    refused(ftp.cwd, directory)
+    refused(listing, directory)
+    refused(ftp.sendcmd, 'MLST ' + directory)
+    refused(ftp.sendcmd, 'STAT ' + directory)
+for up in ['..', '../..', '/..', '//', '\\..']:
+    replies.append(answered('25', ftp.cwd, '/'))
+    if up == '\\..':
+        refused(ftp.cwd, up)
+    else:
+        replies.append(answered('250', ftp.cwd, up))
+    assert ftp.pwd() == '/', (up, ftp.pwd())
+for name in ['escape/new.txt', 'up/new.txt', 'leak/new.txt', 'n' * 300, 'a/' * 1900 + 'x']:
+    refused(stor, name)
+    refused(ftp.mkd, name)
+refused(appe, 'leak')
+refused(stor, 'leak', b'x', 1)
+refused(stor, 'escape/secret.txt', b'x', 1)
+for name in ['escape/secret.txt', 'up/secret.txt', '../secret.txt']:
+    refused(ftp.delete, name)
+    refused(ftp.sendcmd, 'RNFR ' + name)
+    refused(ftp.sendcmd, 'SITE CHMOD 777 ' + name)
+    refused(ftp.sendcmd, 'MFMT 20000101000000 ' + name)
+refused(ftp.rmd, 'escape')
+refused(ftp.sendcmd, 'SITE CHMOD 777 leak')
+refused(ftp.sendcmd, 'MFMT 20000101000000 leak')
+for target in ['escape/stolen.txt', 'up/stolen.txt', 'escape/../stolen/x']:
+    replies.append(answered('350', ftp.sendcmd, 'RNFR pub/hello.txt'))
+    refused(ftp.sendcmd, 'RNTO ' + target)
+# `..` above the root stays at the root: this rename lands inside it.
+replies.append(answered('350', ftp.sendcmd, 'RNFR pub/hello.txt'))
+replies.append(answered('250', ftp.sendcmd, 'RNTO ../../moved.txt'))
+assert os.path.exists(os.path.join(ROOT, 'moved.txt'))
+ftp.rename('/moved.txt', '/pub/hello.txt')
+stor('../up-high.txt', b'inside')
+assert open(os.path.join(ROOT, 'up-high.txt'), 'rb').read() == b'inside'
+ftp.delete('up-high.txt')
+names = ftp.nlst()
+for name in ('escape', 'up', 'leak', 'loop', 'a', 'b', 'pub'):
+    assert name in names, names
+assert retr(ftp, 'pub/hello.txt') == b'hello, world\n'
+ftp.quit()
+leaked = [r for r in replies if OUTSIDE in r]
+assert not leaked, leaked
+print(f'{len(replies)} path tricks refused or kept inside the root')
+"#;
+
+/// Wrong passwords wait a second each and the third closes the session;
+/// unknown names get `331` like known ones. Eight brute-forcers at once do
+/// not keep a user from logging in within a second.
+#[test]
+fn brute_force_logins_are_delayed_then_disconnected() {
+    let server = Server::start(&[]);
+    let mut raw = Raw::open(server.addr());
+    for (attempt, user) in ["alice", "nobody", "alice"].iter().enumerate() {
+        raw.expect(&format!("USER {user}"), 331);
+        let started = Instant::now();
+        raw.expect("PASS wrong", 530);
+        let delay = started.elapsed();
+        assert!(
+            delay >= Duration::from_millis(900),
+            "attempt {attempt}: {delay:?}"
+        );
+    }
+    assert!(
+        raw.closed_within(Duration::from_secs(2)),
+        "the third failure closes the session"
+    );
+    let forcers: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = server.addr();
+            thread::spawn(move || {
+                let mut raw = Raw::open(addr);
+                for _ in 0..3 {
+                    raw.expect("USER alice", 331);
+                    raw.expect("PASS guess", 530);
+                }
+                raw.closed_within(Duration::from_secs(2))
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(200));
+    let login = server.serves_a_user();
+    println!("a user logged in in {login:?} during 8 brute-force sessions");
+    assert!(login < LOGIN_LIMIT, "{login:?}");
+    for forcer in forcers {
+        assert!(
+            forcer.join().expect("forcer"),
+            "closed after three failures"
+        );
+    }
+    server.serves_a_user();
+}
+
+/// `--max-sessions 4 --max-per-ip 2`: the third connection from an address
+/// and the fifth in all get `421` and are closed; a slot given back is
+/// taken by the next client.
+#[test]
+fn session_limits_answer_421_and_give_slots_back() {
+    if !have_python() {
+        return;
+    }
+    let server = Server::start(&["--max-sessions", "4", "--max-per-ip", "2"]);
+    server.python(
+        r#"
+def greeting(source):
+    sock, line = raw(source)
+    return sock, line[:3]
+a1, a2 = greeting('127.0.0.1'), greeting('127.0.0.1')
+assert (a1[1], a2[1]) == (b'220', b'220')
+sock, code = greeting('127.0.0.1')
+assert code == b'421', code
+assert sock.recv(1) == b''
+b1, b2 = greeting('127.0.0.2'), greeting('127.0.0.2')
+assert (b1[1], b2[1]) == (b'220', b'220')
+sock, code = greeting('127.0.0.3')
+assert code == b'421', code
+a1[0].close()
+deadline = time.time() + 5
+while True:
+    sock, code = greeting('127.0.0.3')
+    if code == b'220' or time.time() > deadline:
+        break
+    time.sleep(0.05)
+assert code == b'220', 'the slot was given back'
+"#,
+    );
+    let log = server.log();
+    assert!(log.contains("refused, too many sessions"), "{log}");
+    server.serves_a_user();
+}
+
+/// `--data-timeout 1`: a passive connection that never comes gets `425`, a
+/// download nobody reads and an upload that stalls get `426`, each within a
+/// few seconds; the stalled upload leaves the old file and no temporary
+/// file; the session goes on, and the server's threads and descriptors
+/// return to their baseline.
+#[test]
+fn data_connections_that_never_come_or_stall_time_out() {
+    let server = Server::start(&["--data-timeout", "1"]);
+    let big = pattern(32 * MIB, 5);
+    let old = pattern(100_000, 6);
+    fs::write(server.root().join("big.bin"), &big).expect("big");
+    fs::write(server.root().join("old.bin"), &old).expect("old");
+    server.serves_a_user();
+    let baseline = server.at_rest();
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+
+    raw.expect("EPSV", 229);
+    let started = Instant::now();
+    raw.expect("RETR pub/hello.txt", 150);
+    assert_eq!(raw.reply().code.0, 425, "nobody connected");
+    let never = started.elapsed();
+
+    let data = raw.epsv();
+    let started = Instant::now();
+    raw.expect("RETR big.bin", 150);
+    assert_eq!(raw.reply().code.0, 426, "nobody read");
+    let unread = started.elapsed();
+    drop(data);
+
+    let mut data = raw.epsv();
+    raw.expect("STOR old.bin", 150);
+    let started = Instant::now();
+    data.write_all(&big[..100_000]).expect("some data");
+    assert_eq!(raw.reply().code.0, 426, "the upload stalled");
+    let stalled = started.elapsed();
+    drop(data);
+    raw.expect("NOOP", 200);
+    assert_eq!(fs::read(server.root().join("old.bin")).expect("old"), old);
+    assert_eq!(temporaries(&server), Vec::<String>::new());
+    println!(
+        "data timeout 1 s: never connected -> 425 after {never:?}, unread download -> 426 \
+         after {unread:?}, stalled upload -> 426 after {stalled:?}"
+    );
+    for took in [never, unread, stalled] {
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
+    }
+    raw.expect("QUIT", 221);
+    drop(raw);
+    server.settles_to(baseline);
+    server.serves_a_user();
+}
+
+/// The `.ftp-tmp-*` files anywhere under the server's root.
+pub fn temporaries(server: &Server) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![server.root()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                dirs.push(entry.path());
+            } else if name.contains(".ftp-tmp-") {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
