@@ -20,7 +20,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ftp_tests::peers::{self, Peer};
 use ftp_tests::{pattern, program, TempDir};
@@ -34,8 +34,12 @@ use crate::our_server::{OurServer, PASSWORD, USER};
 /// The operations of the second table, in its order.
 pub const OPS: &[Op] = &[Op::Login, Op::List, Op::Get, Op::Put, Op::Reget, Op::Files];
 
-/// How many times a server is started before its job fails.
-const START_ATTEMPTS: usize = 3;
+/// How long a server that fails to start is retried: a little more than the
+/// 60 s a connection stays in TIME_WAIT on Linux.
+const START_PATIENCE: Duration = Duration::from_secs(75);
+
+/// The pause between two attempts to start a server.
+const START_PAUSE: Duration = Duration::from_secs(3);
 
 /// The file on the server that the `Files` cell renames and deletes.
 const OLD_NAME: &str = "old.txt";
@@ -225,15 +229,16 @@ fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
         .collect()
 }
 
-/// Starts `server`, trying again a moment later when it fails to start:
-/// ProFTPD and Pure-FTPd need a block of 33 free consecutive ports, which
-/// can be missing for a while when other tests leave many connections in
-/// TIME_WAIT.
+/// Starts `server`, trying again a moment later when it fails to start, for
+/// up to [`START_PATIENCE`]: ProFTPD and Pure-FTPd need a block of 33 free
+/// consecutive ports, which the ephemeral range may lack while another test
+/// (a benchmark, say) has left thousands of connections in TIME_WAIT.
 pub fn start_with_retries(server: Server, family: Family, root: &Path) -> Running {
-    for _ in 1..START_ATTEMPTS {
+    let deadline = Instant::now() + START_PATIENCE;
+    while Instant::now() < deadline {
         match panic::catch_unwind(AssertUnwindSafe(|| server.start(family, root))) {
             Ok(running) => return running.unwrap_or_else(|| missing(server)),
-            Err(_) => thread::sleep(Duration::from_secs(2)),
+            Err(_) => thread::sleep(START_PAUSE),
         }
     }
     server
