@@ -197,6 +197,7 @@ impl Upload {
         match mode {
             WriteMode::Replace => Upload::replacing(target),
             WriteMode::Append => {
+                refuse_special(target)?;
                 let file = OpenOptions::new().append(true).create(true).open(target)?;
                 let end = file.metadata()?.len();
                 Ok(Upload::new(file, None, end))
@@ -268,6 +269,7 @@ impl Upload {
     }
 
     fn at_offset(target: &Path, offset: u64) -> io::Result<Upload> {
+        refuse_special(target)?;
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
@@ -309,6 +311,20 @@ impl Write for Upload {
 
     fn flush(&mut self) -> io::Result<()> {
         self.file.flush()
+    }
+}
+
+/// Refuses to write in place (APPE, REST + STOR) into an existing file that
+/// is not a regular file or a directory (a FIFO, a device, a socket):
+/// opening a FIFO for writing waits for a reader, forever. (STOR replaces
+/// one by renaming over it, which does not open it.)
+fn refuse_special(target: &Path) -> io::Result<()> {
+    match fs::metadata(target) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a plain file",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -542,6 +558,17 @@ pub(crate) mod tests {
         let err = Upload::open(&target, WriteMode::Replace).expect_err("too long");
         assert_eq!(err.raw_os_error(), Some(36), "{err}");
         assert_eq!(fs::read_dir(&dir.0).expect("ls").count(), 0);
+    }
+
+    #[test]
+    fn special_files_are_not_written_in_place() {
+        let dir = Scratch::new("upload-special");
+        let socket = dir.0.join("socket");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("socket file");
+        for mode in [WriteMode::Append, WriteMode::At(0)] {
+            let err = Upload::open(&socket, mode).expect_err("a socket file");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{mode:?}");
+        }
     }
 
     #[test]

@@ -27,14 +27,19 @@ impl Session {
             Err(refused) => return refused,
         };
         let path = self.resolve(arg);
-        let opened = ctx
-            .jail
-            .existing(&path)
-            .and_then(File::open)
-            .and_then(|file| {
-                let meta = file.metadata()?;
-                Ok((file, meta))
-            });
+        let real = match ctx.jail.existing(&path) {
+            Ok(real) => real,
+            Err(err) => return Outcome::from(fs_error(&err)),
+        };
+        // Checked before opening: opening a FIFO would wait for a writer,
+        // forever, and no timeout would free the session.
+        if !fs::metadata(&real).is_ok_and(|meta| meta.is_file()) {
+            return Outcome::reply(550, "Not a plain file");
+        }
+        let opened = File::open(real).and_then(|file| {
+            let meta = file.metadata()?;
+            Ok((file, meta))
+        });
         let (mut file, meta) = match opened {
             Ok((_, meta)) if !meta.is_file() => return Outcome::reply(550, "Not a plain file"),
             Ok(opened) => opened,
