@@ -10,6 +10,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::symlink;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -579,6 +580,37 @@ leaked = [r for r in replies if OUTSIDE in r]
 assert not leaked, leaked
 print(f'{len(replies)} path tricks refused or kept inside the root')
 "#;
+
+/// A FIFO in the root (a local user can make one; FTP cannot): RETR, APPE
+/// and REST + STOR of it are refused at once instead of waiting forever for
+/// the other end, and no session thread is left behind.
+#[test]
+fn a_fifo_in_the_root_is_refused_not_waited_on() {
+    let server = Server::start(&[]);
+    let made = Command::new("mkfifo")
+        .arg(server.root().join("fifo"))
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(made, "mkfifo");
+    server.serves_a_user();
+    let baseline = server.at_rest();
+    let mut raw = Raw::login(server.addr());
+    for (rest, command, code) in [
+        (false, "RETR fifo", 550),
+        (false, "APPE fifo", 553),
+        (true, "STOR fifo", 553),
+    ] {
+        raw.expect("EPSV", 229);
+        if rest {
+            raw.expect("REST 0", 350);
+        }
+        raw.expect(command, code);
+    }
+    raw.expect("QUIT", 221);
+    drop(raw);
+    server.settles_to(baseline);
+    server.serves_a_user();
+}
 
 /// Wrong passwords wait a second each and the third closes the session;
 /// unknown names get `331` like known ones. Eight brute-forcers at once do
