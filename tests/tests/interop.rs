@@ -40,6 +40,8 @@ mod our_server;
 mod quirks;
 #[path = "interop/report.rs"]
 mod report;
+#[path = "interop/rfc959_server.rs"]
+mod rfc959_server;
 #[path = "interop/servers.rs"]
 mod servers;
 #[path = "interop/wget.rs"]
@@ -114,7 +116,11 @@ fn interop_matrix() {
         });
         let lftp_there = clients.iter().any(|client| client.name() == "lftp");
         let probes = scope.spawn(move || match lftp_there {
-            true => servers.iter().map(|&server| eprt::probe(server)).collect(),
+            true => servers
+                .iter()
+                .filter(|&&server| server != Server::PyftpdlibRfc959)
+                .map(|&server| eprt::probe(server))
+                .collect(),
             false => Vec::new(),
         });
         let quirks = scope.spawn(|| match missing.is_empty() {

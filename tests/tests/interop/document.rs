@@ -61,10 +61,13 @@ pub fn render(results: &Results) -> String {
          against a fresh server per family × mode, and must exit with status 0 (1 for the \
          wrong login). Our client tries EPSV (passive) or EPRT (active) first and falls back \
          to PASV or PORT only when the server answers 500, 501, 502 or 522; it has no switch \
-         to skip the extended command, and none of these servers can be told to refuse it \
-         that way. So the PASV and PORT columns run through a small relay in front of the \
+         to skip the extended command, and no configuration setting of these servers makes \
+         them refuse it that way (vsftpd's `cmds_denied` answers `550`). So the PASV and PORT columns run through a small relay in front of the \
          server (`tests/tests/interop/front.rs`) that answers EPSV and EPRT with `502` and \
          passes every other line unchanged; the data connections go straight to the server. \
+         The row *pyftpdlib without EPSV/EPRT* is pyftpdlib with those two commands removed \
+         from its command table: it answers them `500` itself, so the fallback is also \
+         checked against a real server's refusal, without the relay. \
          vsftpd is anonymous with write access (its wrong login is an unknown user); the \
          others have one user.\n\n{}",
         report::table(results.cells, &server_names, servers::OPS, &mut notes)

@@ -30,6 +30,7 @@ use crate::exec::{run, Run};
 use crate::front::Front;
 use crate::matrix::{check_mode, Family, Job, Mode, Op, Outcome, NO_IPV6_FORM};
 use crate::our_server::{OurServer, PASSWORD, USER};
+use crate::rfc959_server;
 
 /// The operations of the second table, in its order.
 pub const OPS: &[Op] = &[Op::Login, Op::List, Op::Get, Op::Put, Op::Reget, Op::Files];
@@ -54,6 +55,8 @@ pub enum Server {
     Vsftpd,
     /// pyftpdlib, one user.
     Pyftpdlib,
+    /// pyftpdlib without EPSV and EPRT (`rfc959_server.rs`).
+    PyftpdlibRfc959,
     /// ProFTPD, one virtual user.
     Proftpd,
     /// Pure-FTPd, one virtual user.
@@ -64,9 +67,10 @@ pub enum Server {
 
 impl Server {
     /// Every server, in table order.
-    pub const ALL: [Server; 5] = [
+    pub const ALL: [Server; 6] = [
         Server::Vsftpd,
         Server::Pyftpdlib,
+        Server::PyftpdlibRfc959,
         Server::Proftpd,
         Server::PureFtpd,
         Server::Ours,
@@ -77,6 +81,7 @@ impl Server {
         match self {
             Server::Vsftpd => "vsftpd",
             Server::Pyftpdlib => "pyftpdlib",
+            Server::PyftpdlibRfc959 => "pyftpdlib without EPSV/EPRT",
             Server::Proftpd => "ProFTPD",
             Server::PureFtpd => "Pure-FTPd",
             Server::Ours => "ftp-server (ours)",
@@ -88,17 +93,15 @@ impl Server {
     fn start(self, family: Family, root: &Path) -> Option<Running> {
         let ip = family.loopback();
         let peer = |peer: Option<Peer>| {
-            peer.map(|peer| Running {
-                addr: peer.addr,
-                user: peer.user.clone(),
-                password: peer.password.clone(),
-                root: root.to_path_buf(),
-                _guard: Box::new(peer),
+            peer.map(|peer| {
+                let (user, password) = (peer.user.clone(), peer.password.clone());
+                Running::new(peer.addr, &user, &password, root, peer)
             })
         };
         match self {
             Server::Vsftpd => peer(peers::vsftpd(root, ip)),
             Server::Pyftpdlib => peer(peers::pyftpdlib(root, ip, USER, PASSWORD)),
+            Server::PyftpdlibRfc959 => Some(rfc959_server::start(root, ip)),
             Server::Proftpd => peer(peers::proftpd(root, ip)),
             Server::PureFtpd => peer(peers::pure_ftpd(root, ip)),
             Server::Ours => Some(Running::ours(family, root)),
@@ -109,7 +112,7 @@ impl Server {
     pub fn probe(self) -> Command {
         shell(match self {
             Server::Vsftpd => "command -v vsftpd",
-            Server::Pyftpdlib => "python3 -c 'import pyftpdlib'",
+            Server::Pyftpdlib | Server::PyftpdlibRfc959 => "python3 -c 'import pyftpdlib'",
             Server::Proftpd => "command -v proftpd",
             Server::PureFtpd => "command -v pure-ftpd && command -v pure-pw",
             Server::Ours => "true",
@@ -121,7 +124,7 @@ impl Server {
         match self {
             // vsftpd writes its version to standard input's descriptor.
             Server::Vsftpd => shell("vsftpd -v 0>&1"),
-            Server::Pyftpdlib => {
+            Server::Pyftpdlib | Server::PyftpdlibRfc959 => {
                 shell("python3 -c 'import pyftpdlib; print(\"pyftpdlib\", pyftpdlib.__ver__)'")
             }
             Server::Proftpd => shell("proftpd --version"),
@@ -132,6 +135,23 @@ impl Server {
                 command
             }
         }
+    }
+
+    /// Why `family` × `mode` cannot be checked with this server, if so.
+    fn unsupported(self, family: Family, mode: Mode) -> Option<&'static str> {
+        match (family, mode.is_ipv4_only(), self) {
+            (Family::V6, true, _) => Some(NO_IPV6_FORM),
+            (_, false, Server::PyftpdlibRfc959) => {
+                Some("this server has no EPSV and EPRT: its point is the PASV and PORT fallback")
+            }
+            (Family::V6, false, _) | (Family::V4, _, _) => None,
+        }
+    }
+
+    /// Whether our client must reach it through the relay that refuses EPSV
+    /// and EPRT: in the PASV and PORT columns, unless it refuses them itself.
+    fn needs_front(self, mode: Mode) -> bool {
+        mode.is_ipv4_only() && self != Server::PyftpdlibRfc959
     }
 
     /// Whether its login takes any password (vsftpd's anonymous login), so
@@ -157,6 +177,24 @@ pub struct Running {
 }
 
 impl Running {
+    /// A server at `addr` that `user`/`password` logs in to, serving `root`,
+    /// kept running by `guard` until dropped.
+    pub fn new(
+        addr: SocketAddr,
+        user: &str,
+        password: &str,
+        root: &Path,
+        guard: impl Any,
+    ) -> Running {
+        Running {
+            addr,
+            user: user.into(),
+            password: password.into(),
+            root: root.to_path_buf(),
+            _guard: Box::new(guard),
+        }
+    }
+
     /// Our server on `family`, with the files of `root` copied into its own.
     fn ours(family: Family, root: &Path) -> Running {
         let server = OurServer::with_user(family);
@@ -168,13 +206,8 @@ impl Running {
             )
             .expect("the root is writable");
         }
-        Running {
-            addr: server.addr,
-            user: USER.into(),
-            password: PASSWORD.into(),
-            root: server.root(),
-            _guard: Box::new(server),
-        }
+        let (addr, root) = (server.addr, server.root());
+        Running::new(addr, USER, PASSWORD, &root, server)
     }
 }
 
@@ -184,9 +217,9 @@ pub fn jobs(server: Server) -> Vec<Job> {
     for family in Family::ALL {
         for mode in Mode::ALL {
             let name = server.name();
-            jobs.push(match (family, mode.is_ipv4_only()) {
-                (Family::V6, true) => Job::not_applicable(name, family, mode, OPS, NO_IPV6_FORM),
-                _ => Job {
+            jobs.push(match server.unsupported(family, mode) {
+                Some(reason) => Job::not_applicable(name, family, mode, OPS, reason),
+                None => Job {
                     peer: name,
                     family,
                     mode,
@@ -207,8 +240,7 @@ fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
     std::fs::write(root.path().join(DOWNLOAD), &download).expect("root is writable");
     std::fs::write(root.path().join(OLD_NAME), OLD_TEXT).expect("root is writable");
     let running = start_with_retries(server, family, root.path());
-    // PASV and PORT: through the front that refuses EPSV and EPRT.
-    let front = (!matches!(mode, Mode::Epsv | Mode::Eprt)).then(|| Front::start(running.addr));
+    let front = server.needs_front(mode).then(|| Front::start(running.addr));
     let session = Session {
         addr: front.as_ref().map_or(running.addr, |front| front.addr),
         running: &running,
