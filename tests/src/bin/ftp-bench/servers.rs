@@ -2,8 +2,8 @@
 //!
 //! [`Fixture`] writes the files once, on tmpfs (`/dev/shm`) so that no disk
 //! is measured: a big file, a middle-sized one for the concurrent downloads,
-//! and a directory of small files. [`Server`] is one running server on
-//! 127.0.0.1 serving that directory read-write: ftp-server (the release build),
+//! and a directory of small files. [`Server`] is one running server on a
+//! loopback address of its own serving that directory read-write: ftp-server (the release build),
 //! vsftpd or pyftpdlib (started by [`ftp_tests::peers`]); it is stopped when
 //! dropped.
 //!
@@ -143,6 +143,24 @@ impl Kind {
             Kind::Pyftpdlib => "pyftpdlib",
         }
     }
+
+    /// The loopback address it listens on: one of its own, so that the
+    /// thousands of data connections one server leaves in TIME_WAIT do not
+    /// make another's search for a free passive port slower (the kernel only
+    /// counts a waiting port against a new listener on the same address).
+    ///
+    /// ftp-server keeps 127.0.0.1, the client's address: in active mode it
+    /// connects back from the address the kernel picks (std cannot bind a
+    /// socket before connecting), which is 127.0.0.1 here, and the client
+    /// accepts data connections only from the server's address.
+    pub fn address(self) -> IpAddr {
+        let last = match self {
+            Kind::Ours => 1,
+            Kind::Vsftpd => 2,
+            Kind::Pyftpdlib => 3,
+        };
+        IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
+    }
 }
 
 /// One running server, stopped when dropped.
@@ -162,25 +180,26 @@ impl Server {
     /// Starts a server of `kind` serving `root`; `programs` is the directory
     /// of ftp-server. `None` when a peer is not installed.
     pub fn start(kind: Kind, programs: &Path, root: &Path) -> Result<Option<Server>, Failure> {
+        let ip = kind.address();
         match kind {
-            Kind::Ours => Server::ours(&programs.join("ftp-server"), root).map(Some),
+            Kind::Ours => Server::ours(&programs.join("ftp-server"), root, ip).map(Some),
             Kind::Vsftpd => {
-                let peer = peers::vsftpd_with(root, LOCALHOST, VSFTPD_LIMITS);
-                Ok(Server::peer(Kind::Vsftpd, peer))
+                let peer = peers::vsftpd_with(root, ip, VSFTPD_LIMITS);
+                Ok(Server::peer(kind, peer))
             }
             Kind::Pyftpdlib => {
-                let peer = peers::pyftpdlib(root, LOCALHOST, USER.0, USER.1);
-                Ok(Server::peer(Kind::Pyftpdlib, peer))
+                let peer = peers::pyftpdlib(root, ip, USER.0, USER.1);
+                Ok(Server::peer(kind, peer))
             }
         }
     }
 
     /// Starts the `ftp-server` program serving `root` read-write to one user,
     /// with session limits high enough for every measurement.
-    fn ours(program: &Path, root: &Path) -> Result<Server, Failure> {
+    fn ours(program: &Path, root: &Path, ip: IpAddr) -> Result<Server, Failure> {
         let mut command = Command::new(program);
         command
-            .args(["--listen", "127.0.0.1:0", "--no-anonymous"])
+            .args(["--listen", &format!("{ip}:0"), "--no-anonymous"])
             .args(["--user", &format!("{}:{}:rw", USER.0, USER.1)])
             .args(["--max-sessions", "2000", "--max-per-ip", "2000"])
             .arg("--root")
@@ -228,9 +247,6 @@ impl Server {
     }
 }
 
-/// The IPv4 loopback address every server listens on.
-const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
 /// The address in ftp-server's `listening on ftp://ADDR/` line.
 fn listening_addr(line: &str) -> Option<SocketAddr> {
     let url = &line[line.find("ftp://")? + "ftp://".len()..];
@@ -248,6 +264,15 @@ mod tests {
         let v6 = "ftp-server: listening on ftp://[::1]:2121/";
         assert_eq!(listening_addr(v6), "[::1]:2121".parse().ok());
         assert_eq!(listening_addr("ftp-server: serving /srv"), None);
+    }
+
+    #[test]
+    fn every_server_has_its_own_loopback_address() {
+        let addresses: Vec<IpAddr> = Kind::ALL.iter().map(|kind| kind.address()).collect();
+        assert!(addresses.iter().all(IpAddr::is_loopback));
+        assert_eq!(Kind::Ours.address(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let unique: std::collections::HashSet<&IpAddr> = addresses.iter().collect();
+        assert_eq!(unique.len(), addresses.len());
     }
 
     #[test]
