@@ -581,6 +581,34 @@ assert not leaked, leaked
 print(f'{len(replies)} path tricks refused or kept inside the root')
 "#;
 
+/// Wildcard patterns built to backtrack (`*?` twelve times, then a byte no
+/// name has) are answered at once, also against a long name: matching is
+/// not exponential in the number of `*`.
+#[test]
+fn wildcard_patterns_cannot_pin_a_cpu() {
+    let server = Server::start(&[]);
+    let name = "debian-12.5.0-amd64-netinst-with-firmware.iso";
+    fs::write(server.root().join(name), b"").expect("file");
+    let mut raw = Raw::login(server.addr());
+    for pattern in [format!("{}Z", "*?".repeat(12)), "*?".repeat(12)] {
+        let mut data = raw.epsv();
+        let started = Instant::now();
+        raw.expect(&format!("NLST {pattern}"), 150);
+        let mut names = String::new();
+        data.read_to_string(&mut names).expect("the listing");
+        assert_eq!(raw.reply().code.0, 226);
+        let took = started.elapsed();
+        println!("NLST {pattern}: {:?} in {took:?}", names.trim());
+        assert!(
+            took < Duration::from_secs(2),
+            "NLST {pattern} took {took:?}"
+        );
+        let matched = !pattern.ends_with('Z');
+        assert_eq!(names.trim() == name, matched, "{names:?}");
+    }
+    server.serves_a_user();
+}
+
 /// A FIFO in the root (a local user can make one; FTP cannot): RETR, APPE
 /// and REST + STOR of it are refused at once instead of waiting forever for
 /// the other end, and no session thread is left behind.
