@@ -62,8 +62,9 @@ pub fn render(results: &Results) -> String {
          wrong login). Our client tries EPSV (passive) or EPRT (active) first and falls back \
          to PASV or PORT only when the server answers 500, 501, 502 or 522; it has no switch \
          to skip the extended command, and no configuration setting of these servers makes \
-         them refuse it that way (vsftpd's `cmds_denied` answers `550`). So the PASV and PORT columns run through a small relay in front of the \
-         server (`tests/tests/interop/front.rs`) that answers EPSV and EPRT with `502` and \
+         them refuse it that way (vsftpd's `cmds_denied` answers `550`). So the PASV and PORT \
+         columns run through a small relay in front of the server \
+         (`tests/tests/interop/front.rs`) that answers EPSV and EPRT with `502` and \
          passes every other line unchanged; the data connections go straight to the server. \
          The row *pyftpdlib without EPSV/EPRT* is pyftpdlib with those two commands removed \
          from its command table: it answers them `500` itself, so the fallback is also \
@@ -217,15 +218,11 @@ fn known_issues(quirks: &[Quirk], probes: &[Probe]) -> String {
         };
         let _ = writeln!(
             out,
-            "{}. **{}**{seen}. {}\n\n   <details><summary>evidence</summary>\n\n   ```text\n{}   ```\n   </details>",
+            "{}. **{}**{seen}. {}\n\n{}",
             index + 2 + usize::from(!scoped.is_empty()),
             quirk.title,
             quirk.explanation,
-            quirk
-                .evidence
-                .lines()
-                .map(|line| format!("   {line}\n"))
-                .collect::<String>()
+            report::evidence_block(&quirk.evidence)
         );
     }
     out

@@ -48,7 +48,7 @@ fn lftp_host_without_brackets() -> Quirk {
     let log = server.log();
     let evidence: String = log
         .lines()
-        .filter(|line| line.contains("HOST"))
+        .filter(|line| line.contains("HOST ::1") || line.contains("-> 501 HOST"))
         .map(|line| format!("{line}\n"))
         .collect();
     Quirk {

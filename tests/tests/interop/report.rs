@@ -66,15 +66,20 @@ impl Notes {
         for (index, note) in self.entries.iter().enumerate() {
             let _ = writeln!(out, "{}. {}", index + 1, note.text);
             if let Some(evidence) = &note.evidence {
-                let _ = writeln!(
-                    out,
-                    "   <details><summary>evidence</summary>\n\n   ```text\n{}   ```\n   </details>",
-                    indent(&tail(evidence, EVIDENCE_LINES))
-                );
+                let _ = writeln!(out, "{}", evidence_block(evidence));
             }
         }
         out
     }
+}
+
+/// The last lines of `text` in a collapsed block, indented to sit inside a
+/// numbered list item.
+pub fn evidence_block(text: &str) -> String {
+    format!(
+        "   <details><summary>evidence</summary>\n\n   ```text\n{}   ```\n   </details>",
+        indent(&tail(text, EVIDENCE_LINES))
+    )
 }
 
 /// The last `count` lines of `text`.
