@@ -138,11 +138,6 @@ impl Server {
             .unwrap_or(false)
     }
 
-    /// How the server process ended, once it has; `None` while it runs.
-    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
-        self.process.0.try_wait().ok().flatten()
-    }
-
     /// The server's threads, open descriptors and resident memory now.
     pub fn stats(&self) -> Stats {
         Stats::of(self.pid())
