@@ -22,6 +22,7 @@ use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::{peer_available, KillOnDrop, TempDir};
@@ -74,19 +75,27 @@ fn free_port(ip: IpAddr) -> u16 {
         .port()
 }
 
-/// The first of `count` consecutive ports that were all free a moment ago on
-/// `ip`, starting at a port the OS picked.
+/// Where servers that need a fixed block of ports (a control port and a
+/// passive range, for ProFTPD and Pure-FTPd) get it: below Linux's ephemeral
+/// range (32768-60999), so that the thousands of TIME_WAIT connections other
+/// tests leave behind cannot crowd them out. No other test uses these ports.
+const FIXED_PORTS: std::ops::Range<u16> = 20000..32000;
+
+/// The first of `count` consecutive ports in [`FIXED_PORTS`] that were all free
+/// a moment ago on `ip`. Each call starts at a different block, so servers
+/// started at the same time by one test process do not pick the same one.
 fn free_ports(ip: IpAddr, count: u16) -> u16 {
-    for _ in 0..100 {
-        let first = free_port(ip);
-        let Some(last) = first.checked_add(count - 1) else {
-            continue;
-        };
-        if (first..=last).all(|port| TcpListener::bind((ip, port)).is_ok()) {
+    static NEXT_BLOCK: AtomicU16 = AtomicU16::new(0);
+    let blocks = (FIXED_PORTS.end - FIXED_PORTS.start) / count;
+    let start =
+        (std::process::id() as u16).wrapping_add(NEXT_BLOCK.fetch_add(1, Ordering::Relaxed));
+    for step in 0..blocks {
+        let first = FIXED_PORTS.start + (start.wrapping_add(step) % blocks) * count;
+        if (first..first + count).all(|port| TcpListener::bind((ip, port)).is_ok()) {
             return first;
         }
     }
-    panic!("found no {count} consecutive free ports on {ip}");
+    panic!("found no {count} consecutive free ports in {FIXED_PORTS:?} on {ip}");
 }
 
 /// The control port and the passive port range right above it, all free a
