@@ -240,7 +240,9 @@ fn session_with(login: &Login, options: Options) -> Result<Client<TcpStream>, Fa
 
 /// Runs `count` threads that each `prepare` a state, wait for one start
 /// signal, run `measured` on it, and keep the state until all are done.
-/// Returns the time from the start signal until the last `measured` ended.
+/// Returns the time from the first `measured` starting until the last one
+/// ended, as the threads themselves saw it (the main thread may not run
+/// again until much of the work is done).
 fn concurrently<S, P, M>(count: usize, prepare: P, measured: M) -> Result<Duration, Failure>
 where
     P: Fn() -> Result<S, Failure> + Send + Sync + 'static,
@@ -259,35 +261,34 @@ where
             .spawn(move || {
                 let state = prepare();
                 start.wait();
+                let began = Instant::now();
                 let state = state.and_then(|mut state| measured(&mut state).map(|()| state));
-                let _ = done.send(state.as_ref().err().map(ToString::to_string));
+                let span = state.as_ref().map(|_| (began, Instant::now()));
+                let _ = done.send(span.map_err(ToString::to_string));
                 release.wait();
             })?;
         threads.push(thread);
     }
     start.wait();
-    let began = Instant::now();
-    let mut first_error = None;
-    for _ in 0..count {
-        match results.recv_timeout(CONCURRENT_LIMIT) {
-            Ok(error) => first_error = first_error.or(error),
-            Err(_) => {
-                return Err(Failure(format!(
-                    "{count} sessions took over {CONCURRENT_LIMIT:?}"
-                )))
-            }
-        }
-    }
-    let elapsed = began.elapsed();
+    let spans = (0..count)
+        .map(|_| results.recv_timeout(CONCURRENT_LIMIT))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| Failure(format!("{count} sessions took over {CONCURRENT_LIMIT:?}")))?;
     release.wait();
     for thread in threads {
         thread
             .join()
             .map_err(|_| Failure("a session thread panicked".into()))?;
     }
-    match first_error {
-        Some(error) => Err(Failure(error)),
-        None => Ok(elapsed),
+    let spans = spans
+        .into_iter()
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(Failure)?;
+    let first = spans.iter().map(|&(began, _)| began).min();
+    let last = spans.iter().map(|&(_, ended)| ended).max();
+    match (first, last) {
+        (Some(first), Some(last)) => Ok(last - first),
+        _ => Err(Failure("no sessions to run".into())),
     }
 }
 
@@ -346,6 +347,18 @@ mod tests {
             },
         );
         assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 8);
+        let pause = Duration::from_millis(20);
+        let elapsed = concurrently(
+            4,
+            || Ok(()),
+            move |_| {
+                thread::sleep(pause);
+                Ok(())
+            },
+        )
+        .expect("all succeed");
+        assert!(elapsed >= pause, "{elapsed:?}");
+        assert!(concurrently(0, || Ok(()), |_| Ok(())).is_err());
         assert_eq!(
             result.expect_err("one failed").to_string(),
             "the fourth failed"
