@@ -229,6 +229,14 @@ impl Upload {
         &mut self.file
     }
 
+    /// Whether committing now would replace a file that exists: the one case
+    /// in which a partial upload must not be committed.
+    pub fn would_replace(&self) -> bool {
+        self.rename
+            .as_ref()
+            .is_some_and(|(_, target)| target.exists())
+    }
+
     /// Finishes the upload: a replacing upload is renamed into place.
     pub fn commit(mut self) -> io::Result<()> {
         if let Some((temp, target)) = self.rename.take() {
