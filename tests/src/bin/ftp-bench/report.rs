@@ -164,7 +164,10 @@ impl Tables<'_> {
 
     /// The rows that describe one thing each.
     fn other_table(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "| measure | unit | median (min–max) |")?;
+        if self.results.metrics().all(|metric| metric.is_per_server()) {
+            return Ok(());
+        }
+        writeln!(f, "\n| measure | unit | median (min–max) |")?;
         writeln!(f, "|---|---|---:|")?;
         for metric in self.results.metrics().filter(|m| !m.is_per_server()) {
             let cell = Cell(self.results.column(metric, SOLE));
@@ -178,7 +181,6 @@ impl Tables<'_> {
 impl fmt::Display for Tables<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.servers_table(f)?;
-        writeln!(f)?;
         self.other_table(f)?;
         self.failures(f)
     }
@@ -292,6 +294,23 @@ mod tests {
 | measure | unit | median (min–max) |
 |---|---|---:|
 | (h) ftp-client binary, stripped | KiB ↓ | 900 |
+";
+        assert_eq!(tables.to_string(), expected);
+    }
+
+    #[test]
+    fn the_second_table_is_left_out_when_it_has_no_rows() {
+        let mut results = Results::default();
+        results.add(Metric::IdleSessions(50), OURS, 24.5);
+        let tables = Tables {
+            results: &results,
+            servers: &[OURS],
+            sizes: &Sizes::QUICK,
+        };
+        let expected = "\
+| measure | unit | ftp-server |
+|---|---|---:|
+| (f) PSS, 50 idle sessions | KiB/session ↓ | 24.5 |
 ";
         assert_eq!(tables.to_string(), expected);
     }
