@@ -195,48 +195,49 @@ impl Bench<'_> {
         let servers = self.start_servers()?;
         let names: Vec<&str> = servers.iter().map(Server::name).collect();
         let curl = ftp_tests::peer_available("curl", Command::new("curl").arg("--version"));
+        let downloaders: &[&'static str] = if curl {
+            &["ftp-client", "curl"]
+        } else {
+            &["ftp-client"]
+        };
         let runs = self.options.runs;
         for run in 1..=runs {
             let waiting = machine::time_wait_sockets();
             eprintln!("ftp-bench: run {run} of {runs} ({waiting} TCP sockets in TIME_WAIT)");
-            for source in [Source::File, Source::Memory] {
-                let sample = self.raw_copy(source);
-                self.record(Metric::RawCopy(source), SOLE, sample);
-            }
-            // Each run starts with another server, so that none is always
-            // measured first (or right after a given other one).
-            for server in servers.iter().cycle().skip(run).take(servers.len()) {
-                for metric in Metric::per_server(&self.options.sizes) {
-                    let sample = self.measure(metric, server);
-                    self.record(metric, server.name(), sample);
-                }
-            }
-            let downloaders = if curl {
-                &["ftp-client", "curl"][..]
-            } else {
-                &["ftp-client"]
-            };
-            let first = run % downloaders.len();
-            for &program in downloaders
-                .iter()
-                .cycle()
-                .skip(first)
-                .take(downloaders.len())
-            {
-                let sample = self.download(program, &servers[0]);
-                self.record(Metric::Download(program), SOLE, sample);
-            }
+            self.run_once(run, &servers, downloaders);
         }
         for program in ["ftp-server", "ftp-client"] {
             let sample = workloads::binary_size(&self.programs.join(program));
             self.record(Metric::BinarySize(program), SOLE, sample);
         }
         println!("{}", Machine::describe(&self.programs.join("ftp-server")));
-        self.print_results(
-            &names,
-            targets::evaluate(&self.results, &self.options.sizes),
-        );
+        let verdicts = targets::evaluate(&self.results, &self.options.sizes);
+        self.print_results(&names, verdicts);
         Ok(())
+    }
+
+    /// One sample of everything: the raw copies, every server (starting with
+    /// another one each run, so that none is always first or always right
+    /// after a given other), and the download programs (likewise).
+    fn run_once(&mut self, run: usize, servers: &[Server], downloaders: &[&'static str]) {
+        for source in [Source::File, Source::Memory] {
+            let sample = self.raw_copy(source);
+            self.record(Metric::RawCopy(source), SOLE, sample);
+        }
+        for server in rotated(servers, run) {
+            for metric in Metric::per_server(&self.options.sizes) {
+                let sample = self.measure(metric, server);
+                self.record(metric, server.name(), sample);
+            }
+        }
+        // ftp-server is always started (start_servers fails otherwise).
+        let Some(ours) = servers.iter().find(|server| server.kind == Kind::Ours) else {
+            return;
+        };
+        for &program in rotated(downloaders, run) {
+            let sample = self.download(program, ours);
+            self.record(Metric::Download(program), SOLE, sample);
+        }
     }
 
     /// ftp-server's memory per idle session, judged against the target.
@@ -358,9 +359,22 @@ impl Bench<'_> {
     }
 }
 
+/// Every item of `items` once, starting `by` places in and wrapping around.
+fn rotated<T>(items: &[T], by: usize) -> impl Iterator<Item = &T> {
+    items.iter().cycle().skip(by).take(items.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rotation_visits_every_item_once() {
+        let items = ["a", "b", "c"];
+        let order: Vec<&str> = rotated(&items, 4).copied().collect();
+        assert_eq!(order, ["b", "c", "a"]);
+        assert_eq!(rotated(&[] as &[u8], 2).count(), 0);
+    }
 
     #[test]
     fn the_open_file_limit_is_the_soft_one() {
