@@ -126,7 +126,11 @@ fn raise_open_files() -> Result<(), Failure> {
     if enough || std::env::var_os(RAISED_MARKER).is_some() {
         return Ok(());
     }
-    let script = format!("ulimit -n {OPEN_FILES} && exec \"$0\" \"$@\"");
+    let script = format!(
+        "ulimit -n {OPEN_FILES} 2>/dev/null || {{ echo \"ftp-bench: cannot raise the \
+         open-file limit to {OPEN_FILES} (hard limit $(ulimit -Hn))\" >&2; exit 1; }}; \
+         exec \"$0\" \"$@\""
+    );
     let err = Command::new("sh")
         .arg("-c")
         .arg(script)
