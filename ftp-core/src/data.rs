@@ -27,17 +27,10 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::ops::RangeInclusive;
-use std::thread;
+use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::{Error, Phase};
-
-/// The first pause between two polls of a listener: a transfer whose peer is
-/// quick waits at most this long.
-const FIRST_POLL_PAUSE: Duration = Duration::from_millis(1);
-
-/// The longest pause between two polls of a listener.
-const LONGEST_POLL_PAUSE: Duration = Duration::from_millis(50);
 
 /// Listens on `ip`, on a port from `ports` (skipping busy ones) or an OS-chosen port.
 ///
@@ -107,9 +100,8 @@ fn start_offset() -> u32 {
 /// dual-stack listener reports IPv4 peers that way. The returned stream is in
 /// blocking mode.
 ///
-/// `std` has no accept timeout, so the listener is polled in non-blocking mode
-/// (the first retry after 1 ms, then doubling up to 50 ms) and put back into
-/// blocking mode before returning.
+/// The wait is a blocking `accept` bounded by the listener's receive timeout
+/// (see `set_accept_timeout`), so a connection is taken as soon as it arrives.
 ///
 /// # Errors
 ///
@@ -135,48 +127,64 @@ pub fn accept_with(
     timeout: Duration,
     on_refused: &mut dyn FnMut(SocketAddr),
 ) -> Result<TcpStream, Error> {
-    let to_error = |err: io::Error| Error::from_io(err, Phase::Accept);
-    listener.set_nonblocking(true).map_err(to_error)?;
-    let accepted = poll_accept(listener, expected_peer, timeout, on_refused);
-    let restored = listener.set_nonblocking(false).map_err(to_error);
+    let accepted = accept_until(listener, expected_peer, timeout, on_refused);
+    // Leave the listener as it was: no timeout on a later accept.
+    let restored = set_accept_timeout(listener, None);
     let stream = accepted?;
-    restored?;
-    stream.set_nonblocking(false).map_err(to_error)?;
+    restored.map_err(|err| Error::from_io(err, Phase::Accept))?;
     Ok(stream)
 }
 
-/// Polls a non-blocking `listener` until the expected peer connects or time runs out.
-fn poll_accept(
+/// The waiting of [`accept_with`]: blocking accepts, each bounded by the time
+/// left, until the expected peer connects.
+fn accept_until(
     listener: &TcpListener,
     expected_peer: Option<IpAddr>,
     timeout: Duration,
     on_refused: &mut dyn FnMut(SocketAddr),
 ) -> Result<TcpStream, Error> {
+    let to_error = |err: io::Error| Error::from_io(err, Phase::Accept);
     // A timeout too large to add to the clock means no deadline.
     let deadline = Instant::now().checked_add(timeout);
-    let mut pause = FIRST_POLL_PAUSE;
     loop {
+        let left = match deadline {
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Err(Error::Timeout(Phase::Accept)),
+            },
+            None => None,
+        };
+        set_accept_timeout(listener, left).map_err(to_error)?;
         match listener.accept() {
-            Ok((stream, peer)) if is_expected(peer.ip(), expected_peer) => return Ok(stream),
+            Ok((stream, peer)) if is_expected(peer.ip(), expected_peer) => {
+                // Some systems let an accepted socket inherit the listener's
+                // timeout (Linux does not); the caller sets its own.
+                stream.set_read_timeout(None).map_err(to_error)?;
+                return Ok(stream);
+            }
             Ok((stream, peer)) => {
                 drop(stream);
                 on_refused(peer);
             }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                let left = deadline.map_or(pause, |deadline| {
-                    deadline.saturating_duration_since(Instant::now())
-                });
-                if left.is_zero() {
-                    return Err(Error::from_io(err, Phase::Accept));
-                }
-                thread::sleep(pause.min(left));
-                pause = (pause * 2).min(LONGEST_POLL_PAUSE);
-            }
             // A signal, or a peer that gave up before we took its connection.
             Err(err) if is_transient_accept_error(&err) => continue,
-            Err(err) => return Err(Error::from_io(err, Phase::Accept)),
+            // An expired timeout comes back as WouldBlock: Timeout(Accept).
+            Err(err) => return Err(to_error(err)),
         }
     }
+}
+
+/// Bounds how long `accept` on `listener` blocks (`None`: no bound).
+///
+/// `std` has no accept timeout, but on Linux (and the BSDs) a listening
+/// socket's receive timeout (`SO_RCVTIMEO`) bounds `accept`. `std` sets that
+/// option only through a `TcpStream`, so it is set on a duplicate of the
+/// listener's descriptor viewed as one — same socket, and no `unsafe`. The
+/// wait is then a plain blocking `accept`: the connection is taken the moment
+/// it arrives, with no polling delay.
+fn set_accept_timeout(listener: &TcpListener, timeout: Option<Duration>) -> io::Result<()> {
+    let duplicate = OwnedFd::from(listener.try_clone()?);
+    TcpStream::from(duplicate).set_read_timeout(timeout)
 }
 
 /// Whether a connection from `ip` may be taken.
@@ -209,6 +217,7 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
     use std::net::{Ipv4Addr, Ipv6Addr};
+    use std::thread;
 
     const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
     const SHORT: Duration = Duration::from_millis(100);
@@ -303,7 +312,15 @@ mod tests {
         let mut got = [0; 5];
         server.read_exact(&mut got).unwrap(); // WouldBlock here if non-blocking
         assert_eq!(&got, b"hello");
-        // The listener is blocking again: accept waits for a late peer.
+        // Nor does it keep the timeout the wait used.
+        assert_eq!(server.read_timeout().unwrap(), None);
+        // The listener is as it was: accept waits for a late peer, unbounded.
+        assert_eq!(
+            TcpStream::from(OwnedFd::from(listener.try_clone().unwrap()))
+                .read_timeout()
+                .unwrap(),
+            None
+        );
         let addr = listener.local_addr().unwrap();
         let late = thread::spawn(move || {
             thread::sleep(SHORT);
