@@ -38,8 +38,9 @@ use crate::{Error, Phase};
 /// varies from call to call (so that concurrent sessions do not all race for
 /// the first port) and wrapping around. Ports that are in use or not permitted
 /// (below 1024 without privileges) are skipped; port 0 is never used, as it
-/// would let the OS pick a port outside the range. Without a range the OS
-/// chooses the port.
+/// would let the OS pick a port outside the range. Without a range, a port of
+/// the usual ephemeral range (32768-60999) is picked the same way, and the OS
+/// chooses only if all of those are taken.
 ///
 /// # Errors
 ///
@@ -48,8 +49,23 @@ use crate::{Error, Phase};
 /// as an `ip` that is not an address of this machine, at once.
 pub fn listen(ip: IpAddr, ports: Option<RangeInclusive<u16>>) -> Result<TcpListener, Error> {
     let Some(ports) = ports else {
-        return TcpListener::bind((ip, 0)).map_err(|err| Error::from_io(err, Phase::Accept));
+        return listen_in(ip, ANY_PORT).or_else(|_| {
+            TcpListener::bind((ip, 0)).map_err(|err| Error::from_io(err, Phase::Accept))
+        });
     };
+    listen_in(ip, ports)
+}
+
+/// Where a listener goes when no range is given: Linux's default ephemeral
+/// range, probed from a varying point. Binding a chosen port costs one lookup;
+/// asking the OS for port 0 makes it search, and with `SO_REUSEADDR` (which
+/// std sets) it skips every port that has a socket in TIME_WAIT: after
+/// thousands of transfers, milliseconds per listener (docs/performance.md).
+/// Port 0 remains the fallback if every port here is taken.
+const ANY_PORT: RangeInclusive<u16> = 32768..=60999;
+
+/// [`listen`] on a port of `ports`, each tried once from a varying start.
+fn listen_in(ip: IpAddr, ports: RangeInclusive<u16>) -> Result<TcpListener, Error> {
     // std sets SO_REUSEADDR on Unix: a port in TIME_WAIT after an earlier
     // transfer is free again at once.
     for port in rotated(&ports, start_offset()) {
@@ -262,9 +278,14 @@ mod tests {
     }
 
     #[test]
-    fn listen_without_a_range_lets_the_os_choose() {
-        let listener = listen(LOCALHOST, None).unwrap();
-        assert_ne!(port_of(&listener), 0);
+    fn listen_without_a_range_picks_a_port_of_the_ephemeral_range() {
+        let ports: Vec<u16> = (0..20)
+            .map(|_| port_of(&listen(LOCALHOST, None).unwrap()))
+            .collect();
+        assert!(
+            ports.iter().all(|port| ANY_PORT.contains(port)),
+            "{ports:?}"
+        );
     }
 
     #[test]
