@@ -1,9 +1,10 @@
 //! Shared helpers for the end-to-end tests, interoperability tests and benchmarks.
 //!
 //! What it does: finds the workspace's built programs, runs child processes that
-//! are always killed when the test ends (even on panic), makes scratch
-//! directories that are removed afterwards, and decides what happens when a
-//! third-party peer (curl, pyftpdlib, vsftpd, ...) is missing.
+//! are always killed when the test ends (even on panic), starts `ftp-server`
+//! and reads where it listens, makes scratch directories that are removed
+//! afterwards, compares files, and decides what happens when a third-party
+//! peer (curl, pyftpdlib, vsftpd, ...) is missing.
 //!
 //! What it does not do: speak FTP. The tests drive the real programs
 //! (`ftp-server`, `ftp-client`, curl, Python's ftplib, ...) and check their
@@ -12,8 +13,11 @@
 #![deny(missing_docs)]
 
 pub mod peers;
+pub mod run;
 
-use std::io::{BufRead, BufReader};
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -117,6 +121,85 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// How long a test waits for `ftp-server` to say where it listens.
+pub const SERVER_STARTUP: Duration = Duration::from_secs(10);
+
+/// The content of `pub/hello.txt` in the roots made by [`root_with_hello`].
+pub const HELLO: &[u8] = b"hello, world\n";
+
+/// Creates the directory `root` holding `pub/hello.txt` ([`HELLO`]), the
+/// file every server test can download.
+pub fn root_with_hello(root: &Path) {
+    fs::create_dir_all(root.join("pub")).expect("root");
+    fs::write(root.join("pub/hello.txt"), HELLO).expect("hello.txt");
+}
+
+/// Starts `command`, an `ftp-server` invocation, and waits (up to
+/// [`SERVER_STARTUP`]) for its `listening on ftp://ADDRESS/` line; returns the
+/// process and that address.
+pub fn start_ftp_server(command: Command) -> (KillOnDrop, SocketAddr) {
+    let (process, line) = KillOnDrop::spawn_until(command, "listening on", SERVER_STARTUP);
+    (process, listening_address(&line))
+}
+
+/// The address in `ftp-server: listening on ftp://127.0.0.1:PORT/` (or
+/// `ftp://[::1]:PORT/`). Panics with the line if it holds none.
+pub fn listening_address(line: &str) -> SocketAddr {
+    line.rsplit("ftp://")
+        .next()
+        .and_then(|rest| rest.trim_end_matches('/').parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+}
+
+/// Compares two files in chunks of a MiB, naming the first differing one;
+/// panics if they differ in size or content.
+pub fn assert_same_file(a: &Path, b: &Path) {
+    let open = |path: &Path| {
+        fs::File::open(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    };
+    let (mut fa, mut fb) = (open(a), open(b));
+    let len = |file: &fs::File| file.metadata().expect("metadata").len();
+    assert_eq!(
+        len(&fa),
+        len(&fb),
+        "{} and {} differ in size",
+        a.display(),
+        b.display()
+    );
+    let (mut ba, mut bb) = (vec![0; 1 << 20], vec![0; 1 << 20]);
+    let mut offset = 0;
+    loop {
+        let n = fa.read(&mut ba).expect("read");
+        if n == 0 {
+            return;
+        }
+        fb.read_exact(&mut bb[..n]).expect("read");
+        assert!(
+            ba[..n] == bb[..n],
+            "the files differ in the MiB at offset {offset}"
+        );
+        offset += n;
+    }
+}
+
+/// `program --version`: a command that succeeds only when `program` is
+/// installed, and prints its version.
+pub fn version_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.arg("--version");
+    command
+}
+
+/// Whether Python 3 is there; see [`peer_available`].
+pub fn have_python() -> bool {
+    peer_available("python3", &mut version_command("python3"))
+}
+
+/// Whether curl is there; see [`peer_available`].
+pub fn have_curl() -> bool {
+    peer_available("curl", &mut version_command("curl"))
 }
 
 /// Whether a third-party peer can be used. `check` is a command that succeeds

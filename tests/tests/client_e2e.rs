@@ -8,13 +8,13 @@
 //! A missing server prints `SKIPPED: ...` and the test returns, unless
 //! `FTP_TESTS_REQUIRE_PEERS` is set (as in CI), which makes it fail.
 
-use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use ftp_tests::{pattern, peers, program, KillOnDrop, TempDir};
+use ftp_tests::run::run_with_input;
+use ftp_tests::{pattern, peers, program, TempDir};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pw";
@@ -129,48 +129,19 @@ fn run_client(args: &[&str], stdin: &str, cwd: &Path, home: &Path, env: &[(&str,
         .current_dir(cwd)
         .env("HOME", home)
         .env("USER", "tester")
-        .env_remove("NETRC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env_remove("NETRC");
     for (name, value) in env {
         command.env(name, value);
     }
-    let mut child = KillOnDrop(command.spawn().expect("ftp-client starts"));
-    let mut input = child.0.stdin.take().expect("stdin is piped");
-    let script = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        // The client may exit before reading everything; that is its right.
-        let _ = input.write_all(&script);
-    });
-    let stdout = drain(child.0.stdout.take().expect("stdout is piped"));
-    let stderr = drain(child.0.stderr.take().expect("stderr is piped"));
-    let deadline = Instant::now() + CLIENT_LIMIT;
-    let status = loop {
-        if let Some(status) = child.0.try_wait().expect("wait works") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "ftp-client {args:?} ran longer than {CLIENT_LIMIT:?}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let _ = writer.join();
+    let finished = run_with_input(command, stdin, CLIENT_LIMIT).expect("ftp-client starts");
+    let status = finished
+        .status
+        .unwrap_or_else(|| panic!("ftp-client {args:?} ran longer than {CLIENT_LIMIT:?}"));
     Run {
         code: status.code(),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned(),
+        stdout: finished.stdout,
+        stderr: String::from_utf8_lossy(&finished.stderr).into_owned(),
     }
-}
-
-/// Reads a pipe to its end on a thread.
-fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        bytes
-    })
 }
 
 #[test]

@@ -12,16 +12,19 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ftp_core::reply::{Reply, ReplyParser, Status};
-use ftp_tests::{pattern, peer_available, program, KillOnDrop, TempDir};
+use ftp_tests::{
+    assert_same_file, have_curl, have_python, listening_address, pattern, program, root_with_hello,
+    start_ftp_server, KillOnDrop, TempDir, SERVER_STARTUP,
+};
 
-/// How long a test waits for the server to say where it listens.
+/// How long a test waits for a Python script it started to say it is ready.
 const STARTUP: Duration = Duration::from_secs(10);
 
 /// A running `ftp-server` with its scratch root and log file.
@@ -42,8 +45,7 @@ impl Server {
     fn start_on(host: &str, options: &[&str]) -> Server {
         let scratch = TempDir::new("ftp-server-e2e");
         let root = scratch.path().join("root");
-        fs::create_dir_all(root.join("pub")).expect("root");
-        fs::write(root.join("pub/hello.txt"), b"hello, world\n").expect("hello.txt");
+        root_with_hello(&root);
         let log = fs::File::create(scratch.path().join("server.log")).expect("log file");
         let listen = if host.contains(':') {
             format!("[{host}]:0")
@@ -57,11 +59,11 @@ impl Server {
             .args(["--listen", &listen])
             .args(options)
             .stderr(log);
-        let (process, line) = KillOnDrop::spawn_until(command, "listening on", STARTUP);
+        let (process, addr) = start_ftp_server(command);
         Server {
             _process: process,
             host: host.to_string(),
-            port: port_of(&line),
+            port: addr.port(),
             scratch,
         }
     }
@@ -122,23 +124,6 @@ impl Server {
         );
         String::from_utf8_lossy(&output.stderr).into_owned()
     }
-}
-
-/// The port in `ftp-server: listening on ftp://127.0.0.1:PORT/`.
-fn port_of(line: &str) -> u16 {
-    line.trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"))
-}
-
-fn have_python() -> bool {
-    peer_available("python3", Command::new("python3").arg("--version"))
-}
-
-fn have_curl() -> bool {
-    peer_available("curl", Command::new("curl").arg("--version"))
 }
 
 /// Helpers every Python script gets. `argv`: port, root, host.
@@ -442,33 +427,6 @@ fn a_large_file_survives_the_round_trip() {
     let up_url = format!("{}large-up.bin", server.url());
     server.curl(&["-T", down.to_str().expect("utf-8"), &up_url]);
     assert_same_file(&down, &server.root().join("large-up.bin"));
-}
-
-/// Compares two files in chunks, naming the first differing offset.
-fn assert_same_file(a: &Path, b: &Path) {
-    let (mut fa, mut fb) = (
-        fs::File::open(a).expect("open a"),
-        fs::File::open(b).expect("open b"),
-    );
-    assert_eq!(
-        fa.metadata().expect("meta").len(),
-        fb.metadata().expect("meta").len(),
-        "sizes differ"
-    );
-    let (mut ba, mut bb) = (vec![0; 1 << 20], vec![0; 1 << 20]);
-    let mut offset = 0;
-    loop {
-        let n = fa.read(&mut ba).expect("read a");
-        if n == 0 {
-            return;
-        }
-        fb.read_exact(&mut bb[..n]).expect("read b");
-        assert!(
-            ba[..n] == bb[..n],
-            "files differ in the MiB at offset {offset}"
-        );
-        offset += n;
-    }
 }
 
 #[test]
@@ -909,7 +867,7 @@ fn no_options_but_listen_serve_the_working_directory_read_only() {
         .args(["--listen", "127.0.0.1:0"])
         .current_dir(scratch.path())
         .stderr(Stdio::null());
-    let (_process, line) = KillOnDrop::spawn_until(command, "listening on", STARTUP);
+    let (_process, line) = KillOnDrop::spawn_until(command, "listening on", SERVER_STARTUP);
     assert!(line.contains("ftp://127.0.0.1:"), "{line}");
     let script = format!(
         "{PRELUDE}\nftp = connect()\nassert retr(ftp, 'here.txt') == b'here'\nrefused('550', stor, ftp, 'x', b'x')\n"
@@ -918,7 +876,7 @@ fn no_options_but_listen_serve_the_working_directory_read_only() {
         .args([
             "-c",
             &script,
-            &port_of(&line).to_string(),
+            &listening_address(&line).port().to_string(),
             "unused",
             "127.0.0.1",
         ])

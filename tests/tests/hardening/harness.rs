@@ -19,21 +19,18 @@ use std::time::{Duration, Instant};
 
 use ftp_client::client::{Client, IpFamily, Options, TransferType};
 use ftp_core::reply::{Reply, ReplyParser, Status};
-use ftp_tests::{peer_available, program, KillOnDrop, TempDir};
+pub use ftp_tests::{assert_same_file, have_python, HELLO};
+use ftp_tests::{program, root_with_hello, start_ftp_server, KillOnDrop, TempDir};
 
 /// The legitimate user every server knows (read-write, home at the root).
 pub const USER: &str = "alice";
 /// Alice's password.
 pub const PASSWORD: &str = "secret";
-/// The content of `pub/hello.txt` in every fresh root.
-pub const HELLO: &[u8] = b"hello, world\n";
 /// How long a test waits for one reply before it fails.
 pub const REPLY_WAIT: Duration = Duration::from_secs(10);
 /// How long the server's threads and descriptors may take to return to
 /// their baseline after the clients are gone.
 const SETTLE: Duration = Duration::from_secs(10);
-/// How long a test waits for the server to say where it listens.
-const STARTUP: Duration = Duration::from_secs(10);
 
 /// Serialises the tests that load the machine (hundreds of sessions) with
 /// the one whose outcome depends on the scheduler (a killed client's sockets
@@ -68,9 +65,7 @@ impl Server {
     /// that the server inherits.
     pub fn start_under(shell: &str, options: &[&str]) -> Server {
         let scratch = TempDir::new("ftp-hardening");
-        let root = scratch.path().join("root");
-        fs::create_dir_all(root.join("pub")).expect("root");
-        fs::write(root.join("pub/hello.txt"), HELLO).expect("hello.txt");
+        root_with_hello(&scratch.path().join("root"));
         let options: Vec<String> = options.iter().map(|s| s.to_string()).collect();
         let (process, addr) = spawn(scratch.path(), shell, &options);
         Server {
@@ -258,43 +253,7 @@ fn spawn(scratch: &Path, shell: &str, options: &[String]) -> (KillOnDrop, Socket
         .arg(scratch.join("root"))
         .args(options)
         .stderr(log);
-    let (process, line) = KillOnDrop::spawn_until(command, "listening on", STARTUP);
-    let addr = line
-        .rsplit("ftp://")
-        .next()
-        .and_then(|rest| rest.trim_end_matches('/').parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    (process, addr)
-}
-
-/// Compares two files in chunks, naming the first differing MiB.
-pub fn assert_same_file(a: &Path, b: &Path) {
-    let open = |path: &Path| {
-        fs::File::open(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-    };
-    let (mut fa, mut fb) = (open(a), open(b));
-    let len = |file: &fs::File| file.metadata().expect("metadata").len();
-    assert_eq!(
-        len(&fa),
-        len(&fb),
-        "{} and {} differ in size",
-        a.display(),
-        b.display()
-    );
-    let (mut ba, mut bb) = (vec![0; 1 << 20], vec![0; 1 << 20]);
-    let mut offset = 0;
-    loop {
-        let n = fa.read(&mut ba).expect("read");
-        if n == 0 {
-            return;
-        }
-        fb.read_exact(&mut bb[..n]).expect("read");
-        assert!(
-            ba[..n] == bb[..n],
-            "the files differ in the MiB at offset {offset}"
-        );
-        offset += n;
-    }
+    start_ftp_server(command)
 }
 
 /// Logs in as alice with the client library, checks `pub/hello.txt` and quits.
@@ -317,11 +276,6 @@ fn legitimate_session(addr: SocketAddr) -> Result<Duration, ftp_client::client::
     assert_eq!(hello, HELLO, "pub/hello.txt as downloaded");
     client.quit()?;
     Ok(login)
-}
-
-/// Whether Python 3 is there (required when `FTP_TESTS_REQUIRE_PEERS` is set).
-pub fn have_python() -> bool {
-    peer_available("python3", Command::new("python3").arg("--version"))
 }
 
 /// Helpers every Python script gets. `argv`: port, root, outside.

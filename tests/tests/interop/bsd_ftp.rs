@@ -16,7 +16,7 @@ use std::process::Command;
 
 use crate::clients::{files, login_from_replies, Client, Target, RESUME_AT};
 use crate::exec::{run, Run};
-use crate::matrix::{Family, Mode, Op};
+use crate::matrix::{Mode, Op};
 
 /// A BSD-style `ftp` program.
 pub struct BsdFtp {
@@ -98,14 +98,6 @@ impl Client for BsdFtp {
 
     fn driven(&self) -> &'static str {
         self.driven
-    }
-
-    fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
-        Ok(())
-    }
-
-    fn supports(&self, _op: Op) -> Result<(), &'static str> {
-        Ok(())
     }
 
     fn run(&self, op: Op, target: &Target) -> Run {

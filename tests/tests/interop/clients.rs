@@ -49,11 +49,16 @@ pub trait Client: Sync {
     fn driven(&self) -> &'static str;
 
     /// `Err(why)` when the client cannot be made to open data connections
-    /// with `mode` over `family`.
-    fn mode(&self, family: Family, mode: Mode) -> Result<(), &'static str>;
+    /// with `mode` over `family`; by default it can in every mode.
+    fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
+        Ok(())
+    }
 
-    /// `Err(why)` when the client has no way to do `op`.
-    fn supports(&self, op: Op) -> Result<(), &'static str>;
+    /// `Err(why)` when the client has no way to do `op`; by default it can
+    /// do every operation.
+    fn supports(&self, _op: Op) -> Result<(), &'static str> {
+        Ok(())
+    }
 
     /// Runs `op` against `target`; never asked for [`Op::Files`] (not in
     /// [`OPS`]) nor for an operation [`Client::supports`] refuses.

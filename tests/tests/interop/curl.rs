@@ -9,9 +9,11 @@
 
 use std::process::Command;
 
+use ftp_tests::version_command;
+
 use crate::clients::{files, Client, Target};
 use crate::exec::{run, Run};
-use crate::matrix::{Family, Mode, Op};
+use crate::matrix::{Mode, Op};
 
 /// curl's exit status when the server refused the login.
 const LOGIN_DENIED: i32 = 67;
@@ -48,9 +50,7 @@ impl Client for Curl {
     }
 
     fn probe(&self) -> Command {
-        let mut command = Command::new("curl");
-        command.arg("--version");
-        command
+        version_command("curl")
     }
 
     fn version(&self) -> String {
@@ -62,14 +62,6 @@ impl Client for Curl {
     fn driven(&self) -> &'static str {
         "PASV `--ftp-pasv --disable-epsv`, EPSV `--ftp-pasv`, PORT `-P - --disable-eprt`, \
          EPRT `-P -`; resume `-C -` (download: REST; upload: SIZE then APPE)"
-    }
-
-    fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
-        Ok(())
-    }
-
-    fn supports(&self, _op: Op) -> Result<(), &'static str> {
-        Ok(())
     }
 
     fn run(&self, op: Op, target: &Target) -> Run {

@@ -10,9 +10,11 @@
 
 use std::process::Command;
 
+use ftp_tests::version_command;
+
 use crate::clients::{files, Client, Target};
 use crate::exec::{run, Run};
-use crate::matrix::{Family, Mode, Op};
+use crate::matrix::Op;
 
 /// The script: `argv` is host, port, user, password, mode, operation, remote
 /// file, local file.
@@ -78,8 +80,7 @@ impl Client for Ftplib {
     }
 
     fn version(&self) -> String {
-        let mut command = Command::new("python3");
-        command.arg("--version");
+        let command = version_command("python3");
         format!("{} (standard library)", crate::report::first_line(command))
     }
 
@@ -87,14 +88,6 @@ impl Client for Ftplib {
         "`set_pasv(True)`: PASV on IPv4, EPSV on IPv6; `set_pasv(False)`: PORT on IPv4, EPRT \
          on IPv6; EPSV/EPRT on IPv4 through a subclass overriding `makepasv`/`makeport`; \
          resume with `rest=` (REST + RETR/STOR)"
-    }
-
-    fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
-        Ok(())
-    }
-
-    fn supports(&self, _op: Op) -> Result<(), &'static str> {
-        Ok(())
     }
 
     fn run(&self, op: Op, target: &Target) -> Run {

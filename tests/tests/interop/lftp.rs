@@ -10,6 +10,8 @@
 
 use std::process::Command;
 
+use ftp_tests::version_command;
+
 use crate::clients::{files, Client, Target};
 use crate::exec::{run, Run};
 use crate::matrix::{Family, Mode, Op};
@@ -34,9 +36,7 @@ impl Client for Lftp {
     }
 
     fn probe(&self) -> Command {
-        let mut command = Command::new("lftp");
-        command.arg("--version");
-        command
+        version_command("lftp")
     }
 
     fn version(&self) -> String {
@@ -57,10 +57,6 @@ impl Client for Lftp {
             (Family::V4, Mode::Eprt) => Err("lftp sends EPRT only over IPv6"),
             _ => Ok(()),
         }
-    }
-
-    fn supports(&self, _op: Op) -> Result<(), &'static str> {
-        Ok(())
     }
 
     fn run(&self, op: Op, target: &Target) -> Run {

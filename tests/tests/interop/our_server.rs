@@ -9,9 +9,8 @@ use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use ftp_tests::{program, KillOnDrop, TempDir};
+use ftp_tests::{program, start_ftp_server, KillOnDrop, TempDir};
 
 use crate::matrix::Family;
 
@@ -44,11 +43,10 @@ impl OurServer {
             .arg(&root)
             .args(options)
             .stderr(log);
-        let (process, line) =
-            KillOnDrop::spawn_until(command, "listening on", Duration::from_secs(10));
+        let (process, addr) = start_ftp_server(command);
         OurServer {
             _process: process,
-            addr: address_in(&line),
+            addr,
             scratch,
         }
     }
@@ -81,15 +79,6 @@ impl OurServer {
     fn log_path(&self) -> PathBuf {
         self.scratch.path().join("server.log")
     }
-}
-
-/// The address in `ftp-server: listening on ftp://127.0.0.1:PORT/`.
-fn address_in(line: &str) -> SocketAddr {
-    line.split("ftp://")
-        .nth(1)
-        .map(|rest| rest.trim_end_matches('/'))
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
 }
 
 /// Reads `path`, or an empty vector if it is not there.

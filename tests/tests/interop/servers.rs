@@ -23,7 +23,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ftp_tests::peers::{self, Peer};
-use ftp_tests::{pattern, program, TempDir};
+use ftp_tests::{pattern, program, version_command, TempDir};
 
 use crate::clients::{same_bytes, DOWNLOAD, RESUME_AT, UPLOAD};
 use crate::exec::{run, Run};
@@ -129,11 +129,7 @@ impl Server {
             }
             Server::Proftpd => shell("proftpd --version"),
             Server::PureFtpd => shell("pure-ftpd --help"),
-            Server::Ours => {
-                let mut command = Command::new(program("ftp-server"));
-                command.arg("--version");
-                command
-            }
+            Server::Ours => version_command(program("ftp-server")),
         }
     }
 

@@ -9,6 +9,8 @@
 
 use std::process::Command;
 
+use ftp_tests::version_command;
+
 use crate::clients::{files, Client, Target};
 use crate::exec::{run, Run};
 use crate::matrix::{Family, Mode, Op};
@@ -25,9 +27,7 @@ impl Client for Wget {
     }
 
     fn probe(&self) -> Command {
-        let mut command = Command::new("wget");
-        command.arg("--version");
-        command
+        version_command("wget")
     }
 
     fn version(&self) -> String {
