@@ -153,6 +153,22 @@ pub fn listening_address(line: &str) -> SocketAddr {
         .unwrap_or_else(|| panic!("no address in {line:?}"))
 }
 
+/// Reads `input` line by line (split at LF, the LF removed) on a thread of
+/// its own until it ends or fails, so that every wait for a line can have a
+/// timeout (`recv_timeout`). The thread stops when the receiver is dropped.
+pub fn lines_on_a_thread(input: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(input).split(b'\n') {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
 /// Compares two files in chunks of a MiB, naming the first differing one;
 /// panics if they differ in size or content.
 pub fn assert_same_file(a: &Path, b: &Path) {

@@ -9,7 +9,7 @@
 //! error and the server's log.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use ftp_core::reply::{Reply, ReplyParser, Status};
 use ftp_tests::{
-    assert_same_file, have_curl, have_python, listening_address, pattern, program, root_with_hello,
-    start_ftp_server, KillOnDrop, TempDir, SERVER_STARTUP,
+    assert_same_file, have_curl, have_python, lines_on_a_thread, listening_address, pattern,
+    program, root_with_hello, start_ftp_server, KillOnDrop, TempDir, SERVER_STARTUP,
 };
 
 /// How long a test waits for a Python script it started to say it is ready.
@@ -898,16 +898,10 @@ struct Control<S> {
 impl<S: Write> Control<S> {
     /// Reads `input` line by line on a thread (so every wait has a timeout).
     fn new(input: impl Read + Send + 'static, out: S) -> Control<S> {
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(input).split(b'\n') {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Control { lines, out }
+        Control {
+            lines: lines_on_a_thread(input),
+            out,
+        }
     }
 
     fn reply(&mut self) -> Reply {

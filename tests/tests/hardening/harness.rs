@@ -9,7 +9,7 @@
 //! `load.rs` do that.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use ftp_client::client::{Client, IpFamily, Options, TransferType};
 use ftp_core::reply::{Reply, ReplyParser, Status};
 pub use ftp_tests::{assert_same_file, have_python, HELLO};
-use ftp_tests::{program, root_with_hello, start_ftp_server, KillOnDrop, TempDir};
+use ftp_tests::{
+    lines_on_a_thread, program, root_with_hello, start_ftp_server, KillOnDrop, TempDir,
+};
 
 /// The legitimate user every server knows (read-write, home at the root).
 pub const USER: &str = "alice";
@@ -401,15 +403,7 @@ impl Raw {
     pub fn connect(addr: SocketAddr) -> Raw {
         let stream = TcpStream::connect(addr).expect("control connection");
         let input = stream.try_clone().expect("clone");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(input).split(b'\n') {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = lines_on_a_thread(input);
         Raw { stream, lines }
     }
 
