@@ -1,12 +1,17 @@
-//! A running transfer: its own thread, a byte counter, and a way to abort it.
+//! A session's transfer thread, a running transfer's byte counter, and a way
+//! to abort it.
 //!
-//! [`Running::spawn`] moves the data of a [`Transfer`] over an open data
-//! connection on a new thread. When the copy ends, the thread closes the data
-//! connection, commits or discards an upload, sends the final reply itself
-//! (226, 426, 451, 452) through the shared [`ControlWriter`], and logs the
-//! transfer. The control thread meanwhile reads on: [`Running::bytes`] answers
-//! STAT, [`Running::abort`] shuts the data socket down so the copy fails at
-//! once, and [`Running::wait`] lets the next command wait its turn.
+//! A [`Worker`] is one thread per session, started at the session's first
+//! transfer and reused for the next ones, so that a session of many small
+//! files does not pay for a new thread (clone, stack mapping, exit) per
+//! file; it ends with the session. [`Worker::start`] hands it a
+//! [`Transfer`] and its open data connection. When the copy ends, the thread
+//! closes the data connection, commits or discards an upload, sends the
+//! final reply itself (226, 426, 451, 452) through the shared
+//! [`ControlWriter`], and logs the transfer. The control thread meanwhile
+//! reads on: [`Running::bytes`] answers STAT, [`Running::abort`] shuts the
+//! data socket down so the copy fails at once, and [`Running::wait`] lets
+//! the next command wait its turn.
 //!
 //! What it does not do: open the data connection (that is [`crate::conn`]) or
 //! decide what to transfer (the session).
@@ -14,6 +19,7 @@
 use std::io;
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
@@ -41,77 +47,161 @@ pub struct XferContext {
     pub xferlog: Option<Arc<XferLog>>,
 }
 
-/// A transfer running on its own thread.
-pub struct Running {
-    thread: JoinHandle<bool>,
-    data: TcpStream,
-    aborted: Arc<AtomicBool>,
-    bytes: Arc<AtomicU64>,
+/// A session's transfer thread, once it has one. Dropping it ends the
+/// thread after the transfer it is on, if any, and waits for that.
+#[derive(Default)]
+pub struct Worker {
+    thread: Option<(Sender<Order>, JoinHandle<()>)>,
 }
 
-impl Running {
-    /// Starts moving `transfer`'s data over `stream`; the final reply goes to
+/// One transfer handed to the worker thread.
+struct Order {
+    transfer: Transfer,
+    stream: TcpStream,
+    writer: ControlWriter,
+    context: XferContext,
+    progress: Arc<Progress>,
+    /// Gets whether the transfer was ended by an abort, once its reply is sent.
+    done: SyncSender<bool>,
+}
+
+/// What the control thread and the transfer thread share about a transfer.
+#[derive(Default)]
+struct Progress {
+    aborted: AtomicBool,
+    bytes: AtomicU64,
+}
+
+impl Worker {
+    /// Starts moving `transfer`'s data over `stream` on the worker thread
+    /// (started now if the session has none yet); the final reply goes to
     /// `writer`.
-    pub fn spawn(
+    pub fn start(
+        &mut self,
         transfer: Transfer,
         stream: TcpStream,
         writer: ControlWriter,
         context: XferContext,
     ) -> io::Result<Running> {
         let data = stream.try_clone()?;
-        let aborted = Arc::new(AtomicBool::new(false));
-        let bytes = Arc::new(AtomicU64::new(0));
-        let (thread_aborted, thread_bytes) = (Arc::clone(&aborted), Arc::clone(&bytes));
-        let thread = thread::Builder::new()
-            .name("transfer".to_string())
-            .stack_size(TRANSFER_STACK_SIZE)
-            .spawn(move || {
-                let run = Run {
-                    stream,
-                    aborted: thread_aborted,
-                    bytes: thread_bytes,
-                    control: context.control.clone(),
-                };
-                run.finish(transfer, &writer, &context)
-            })?;
+        let progress = Arc::new(Progress::default());
+        let (done_sender, done) = mpsc::sync_channel(1);
+        let order = Order {
+            transfer,
+            stream,
+            writer,
+            context,
+            progress: Arc::clone(&progress),
+            done: done_sender,
+        };
+        self.send(order)?;
         Ok(Running {
-            thread,
+            done,
             data,
-            aborted,
-            bytes,
+            progress,
         })
     }
 
+    /// Hands `order` to the thread; starts one if there is none, or if the
+    /// last one is gone (a panic in a copy).
+    fn send(&mut self, order: Order) -> io::Result<()> {
+        let order = match &self.thread {
+            Some((sender, _)) => match sender.send(order) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::SendError(back)) => back,
+            },
+            None => order,
+        };
+        let (sender, jobs) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("transfer".to_string())
+            .stack_size(TRANSFER_STACK_SIZE)
+            .spawn(move || serve_orders(&jobs))?;
+        // The receiver lives until the thread ends, which it does not before
+        // the sender is dropped.
+        let sent = sender
+            .send(order)
+            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe));
+        self.thread = Some((sender, thread));
+        sent
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some((sender, thread)) = self.thread.take() {
+            drop(sender);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The worker thread: runs each transfer it is handed, until the session
+/// drops its end.
+fn serve_orders(jobs: &Receiver<Order>) {
+    for order in jobs {
+        let Order {
+            transfer,
+            stream,
+            writer,
+            context,
+            progress,
+            done,
+        } = order;
+        let run = Run {
+            stream,
+            progress,
+            control: context.control.clone(),
+        };
+        let aborted = run.finish(transfer, &writer, &context);
+        // Nothing of the transfer is held once it is reported done.
+        drop((writer, context));
+        // The control thread may have stopped waiting (session end).
+        let _ = done.send(aborted);
+    }
+}
+
+/// A transfer running on the session's transfer thread.
+pub struct Running {
+    done: Receiver<bool>,
+    data: TcpStream,
+    progress: Arc<Progress>,
+}
+
+impl Running {
     /// Bytes moved so far.
     pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
+        self.progress.bytes.load(Ordering::Relaxed)
     }
 
-    /// Whether the thread has ended (its reply is sent).
-    pub fn is_finished(&self) -> bool {
-        self.thread.is_finished()
+    /// The transfer back if it is still running, `None` once it has ended
+    /// (its reply is sent).
+    pub fn unless_finished(self) -> Option<Running> {
+        match self.done.try_recv() {
+            Err(TryRecvError::Empty) => Some(self),
+            Ok(_) | Err(TryRecvError::Disconnected) => None,
+        }
     }
 
     /// Aborts the transfer and waits for its 426. Returns whether there was
     /// anything to abort (false when it had already completed).
     pub fn abort(self) -> bool {
-        self.aborted.store(true, Ordering::SeqCst);
+        self.progress.aborted.store(true, Ordering::SeqCst);
         // Wakes a copy blocked on the socket: reads see the end, writes fail.
         let _ = self.data.shutdown(Shutdown::Both);
-        self.thread.join().unwrap_or(false)
+        self.done.recv().unwrap_or(false)
     }
 
     /// Waits for the transfer to end by itself.
     pub fn wait(self) {
-        let _ = self.thread.join();
+        let _ = self.done.recv();
     }
 }
 
 /// The transfer thread's side.
 struct Run {
     stream: TcpStream,
-    aborted: Arc<AtomicBool>,
-    bytes: Arc<AtomicU64>,
+    progress: Arc<Progress>,
     control: Option<Arc<TcpStream>>,
 }
 
@@ -123,11 +213,11 @@ impl Run {
         let result = self.copy(transfer.job, transfer.repr);
         // The client reads to the end of the data before it reads the reply.
         let _ = self.stream.shutdown(Shutdown::Both);
-        let aborted = self.aborted.load(Ordering::SeqCst);
+        let aborted = self.progress.aborted.load(Ordering::SeqCst);
         let reply = final_reply(&result, aborted);
         let _ = writer.send(&reply);
         let elapsed = started.elapsed();
-        let moved = self.bytes.load(Ordering::Relaxed);
+        let moved = self.progress.bytes.load(Ordering::Relaxed);
         if let Some(record) = &transfer.record {
             let complete = reply.code.0 == 226;
             log::info!(
@@ -158,8 +248,8 @@ impl Run {
 
     /// Moves the data; an upload is committed only if all went well.
     fn copy(&mut self, job: Job, repr: Representation) -> Result<u64, Error> {
-        let counter = Arc::clone(&self.bytes);
-        let mut progress = |n: u64| counter.store(n, Ordering::Relaxed);
+        let shared = Arc::clone(&self.progress);
+        let mut progress = |n: u64| shared.bytes.store(n, Ordering::Relaxed);
         match job {
             Job::SendFile(mut file) => copy(
                 &mut file,
@@ -188,7 +278,7 @@ impl Run {
                 )?;
                 let ended = Instant::now();
                 // The end of the data after an ABOR is no end of file.
-                if self.aborted.load(Ordering::SeqCst) {
+                if self.progress.aborted.load(Ordering::SeqCst) {
                     return Ok(moved);
                 }
                 upload.file().sync_data()?;
@@ -339,6 +429,133 @@ mod tests {
         let mut line = [0u8; 6];
         std::io::Read::read_exact(&mut &server, &mut line).expect("the command is still there");
         assert_eq!(&line, b"NOOP\r\n");
+    }
+
+    /// A control channel that records each reply and the thread that wrote it.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<std::sync::Mutex<Vec<(thread::ThreadId, String)>>>);
+
+    impl Write for Recorder {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let line = String::from_utf8_lossy(buf).into_owned();
+            let mut replies = self.0.lock().expect("recorder");
+            replies.push((thread::current().id(), line));
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Recorder {
+        fn replies(&self) -> Vec<(thread::ThreadId, String)> {
+            self.0.lock().expect("recorder").clone()
+        }
+    }
+
+    /// Starts sending `listing` on `worker`: (the running transfer, the
+    /// client's end of its data connection).
+    fn start_listing(
+        worker: &mut Worker,
+        listing: Vec<u8>,
+        recorder: &Recorder,
+    ) -> (Running, TcpStream) {
+        let (server, client) = control_pair();
+        let peer = client.local_addr().expect("addr");
+        let transfer = Transfer {
+            data: DataSetup::Passive(crate::session::PassiveKind::Epsv),
+            job: Job::SendListing(listing),
+            repr: Representation::Binary,
+            record: None,
+        };
+        let context = XferContext {
+            peer: peer.ip(),
+            data: transfer.data,
+            control: None,
+            xferlog: None,
+        };
+        let writer = ControlWriter::new(Box::new(recorder.clone()), peer);
+        let running = worker
+            .start(transfer, server, writer, context)
+            .expect("start");
+        (running, client)
+    }
+
+    #[test]
+    fn one_thread_runs_the_transfers_of_a_session_one_after_the_other() {
+        let mut worker = Worker::default();
+        let recorder = Recorder::default();
+        for listing in [&b"a\r\n"[..], b"bb\r\n"] {
+            let (running, mut client) = start_listing(&mut worker, listing.to_vec(), &recorder);
+            let mut got = Vec::new();
+            std::io::Read::read_to_end(&mut client, &mut got).expect("data");
+            assert_eq!(got, listing);
+            running.wait();
+        }
+        let replies = recorder.replies();
+        let texts: Vec<&str> = replies.iter().map(|(_, text)| text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "226 Transfer complete (3 bytes)\r\n",
+                "226 Transfer complete (4 bytes)\r\n"
+            ]
+        );
+        assert_eq!(replies[0].0, replies[1].0, "the same thread");
+        assert_ne!(replies[0].0, thread::current().id());
+        drop(worker);
+    }
+
+    #[test]
+    fn an_abort_ends_a_blocked_transfer_with_426_and_the_thread_serves_the_next() {
+        let mut worker = Worker::default();
+        let recorder = Recorder::default();
+        // More than the socket buffers hold, and the client does not read.
+        let (running, _client) = start_listing(&mut worker, vec![b'x'; 64 << 20], &recorder);
+        assert!(running.abort(), "there was something to abort");
+        let (running, mut client) = start_listing(&mut worker, b"c\r\n".to_vec(), &recorder);
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut client, &mut got).expect("data");
+        running.wait();
+        let replies = recorder.replies();
+        assert_eq!(replies.len(), 2);
+        assert!(replies[0].1.starts_with("426 "), "{}", replies[0].1);
+        assert_eq!(replies[1].1, "226 Transfer complete (3 bytes)\r\n");
+        assert_eq!(got, b"c\r\n");
+    }
+
+    /// Waits until `recorder` holds `count` replies, for at most 5 s.
+    fn await_replies(recorder: &Recorder, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while recorder.replies().len() < count {
+            assert!(Instant::now() < deadline, "no final reply");
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_transfer_that_ended_is_reaped_and_has_nothing_to_abort() {
+        let mut worker = Worker::default();
+        let recorder = Recorder::default();
+        let (running, mut client) = start_listing(&mut worker, b"d\r\n".to_vec(), &recorder);
+        std::io::Read::read_to_end(&mut client, &mut Vec::new()).expect("data");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut running = Some(running);
+        while let Some(still) = running.take().and_then(Running::unless_finished) {
+            assert!(Instant::now() < deadline, "never finished");
+            thread::sleep(Duration::from_millis(1));
+            running = Some(still);
+        }
+        assert_eq!(recorder.replies().len(), 1, "the reply came first");
+
+        let (running, mut client) = start_listing(&mut worker, b"e\r\n".to_vec(), &recorder);
+        std::io::Read::read_to_end(&mut client, &mut Vec::new()).expect("data");
+        await_replies(&recorder, 2);
+        assert!(!running.abort(), "complete before the ABOR");
+        assert_eq!(
+            recorder.replies()[1].1,
+            "226 Transfer complete (3 bytes)\r\n"
+        );
     }
 
     fn code(result: Result<u64, Error>, aborted: bool) -> u16 {

@@ -1,7 +1,8 @@
 //! Opening data connections for a session: the passive listener (PASV,
 //! EPSV), connecting out (PORT, EPRT) or accepting the client, the teaching
 //! trace of who listens and who connects, the 425 texts that name the likely
-//! cause of a failure, and handing the open connection to a transfer thread.
+//! cause of a failure, and handing the open connection to the session's
+//! transfer thread.
 
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::Duration;
@@ -10,7 +11,7 @@ use ftp_core::{data, Error, Reply};
 
 use super::{Conn, ControlRead, Flow};
 use crate::session::{DataSetup, PassiveKind, Transfer};
-use crate::xfer::{Running, XferContext};
+use crate::xfer::XferContext;
 
 impl<R: ControlRead> Conn<R> {
     /// PASV/EPSV: listens on `ip` and answers 227/229, or 425.
@@ -36,7 +37,7 @@ impl<R: ControlRead> Conn<R> {
     }
 
     /// Opens the data connection for `transfer` (after its 150) and starts
-    /// the transfer thread, or answers 425.
+    /// the transfer on the session's transfer thread, or answers 425.
     pub(super) fn start_transfer(&mut self, transfer: Transfer) -> Flow {
         let stream = match self.open_data(transfer.data) {
             Ok(stream) => stream,
@@ -58,7 +59,8 @@ impl<R: ControlRead> Conn<R> {
             control: self.socket.clone(),
             xferlog: self.shared.xferlog.clone(),
         };
-        match Running::spawn(transfer, stream, self.writer.clone(), context) {
+        let writer = self.writer.clone();
+        match self.worker.start(transfer, stream, writer, context) {
             Ok(running) => {
                 self.running = Some(running);
                 Flow::Continue

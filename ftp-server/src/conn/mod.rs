@@ -4,11 +4,10 @@
 //! sends the replies and carries out the session's actions: it opens passive
 //! listeners, opens data connections (in `data_connection.rs`, the one place
 //! with the teaching trace `data: passive (EPSV) — server listens on ...;
-//! client ... connected`), and
-//! starts transfers on their own thread ([`crate::xfer`]) so that the control
-//! connection stays responsive: ABOR aborts the transfer (426, then 226),
-//! STAT reports its progress, and any other command waits for it to end, so
-//! replies stay in order.
+//! client ... connected`), and starts transfers on the session's transfer
+//! thread ([`crate::xfer`]) so that the control connection stays responsive:
+//! ABOR aborts the transfer (426, then 226), STAT reports its progress, and
+//! any other command waits for it to end, so replies stay in order.
 //!
 //! The control channel is generic: a TCP socket in standalone mode and under
 //! inetd, or stdin/stdout when they are pipes. Timeouts: the idle timeout (or
@@ -30,7 +29,7 @@ use ftp_core::{Command, CommandError, Error, Phase, Reply};
 
 use crate::config::Config;
 use crate::session::{Action, Outcome, Session};
-use crate::xfer::Running;
+use crate::xfer::{Running, Worker};
 use crate::xferlog::XferLog;
 
 mod data_connection;
@@ -174,6 +173,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         peer,
         socket: socket.map(Arc::new),
         listener: None,
+        worker: Worker::default(),
         running: None,
         login_clock: Instant::now(),
     };
@@ -199,6 +199,8 @@ struct Conn<R> {
     socket: Option<Arc<TcpStream>>,
     /// The passive listener set up by PASV/EPSV, while the session expects one.
     listener: Option<TcpListener>,
+    /// The session's transfer thread, from its first transfer on.
+    worker: Worker,
     running: Option<Running>,
     /// When the session last started waiting for a login (connect, REIN).
     login_clock: Instant,
@@ -312,11 +314,7 @@ impl<R: ControlRead> Conn<R> {
     }
 
     fn reap_finished(&mut self) {
-        if self.running.as_ref().is_some_and(Running::is_finished) {
-            if let Some(running) = self.running.take() {
-                running.wait();
-            }
-        }
+        self.running = self.running.take().and_then(Running::unless_finished);
     }
 
     fn reply(&self, reply: &Reply) -> Flow {
