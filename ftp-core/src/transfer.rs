@@ -19,12 +19,20 @@ use std::io::{self, Read, Write};
 
 use crate::{Error, Phase};
 
-/// Buffer size for TYPE I, in either direction.
+/// Largest buffer for TYPE I, in either direction.
 const BINARY_BUFFER_SIZE: usize = 256 << 10;
 
-/// Buffer size for TYPE A, in either direction (the converted bytes take up to
-/// twice as much again).
+/// Largest buffer for TYPE A, in either direction (the converted bytes take up
+/// to twice as much again).
 const ASCII_BUFFER_SIZE: usize = 64 << 10;
+
+/// The buffer a copy starts with. It doubles each time a read fills it, up to
+/// the largest size, so a small file or a listing never allocates the large
+/// buffer. That matters for memory more than for speed: glibc keeps a freed
+/// large buffer in the thread's malloc arena (its mmap threshold rises after
+/// the first free), so every session that had sent one small file would keep
+/// 256 KiB (docs/performance.md, memory).
+const FIRST_BUFFER_SIZE: usize = 16 << 10;
 
 const CR: u8 = b'\r';
 const LF: u8 = b'\n';
@@ -54,8 +62,8 @@ pub enum Direction {
 /// CR, so it is what the peer counts too. `progress`, if given, is called with
 /// the running count after each chunk.
 ///
-/// * **Binary**, either way: reads into one 256 KiB buffer and writes what was
-///   read, no per-byte work. This is deliberately not [`std::io::copy`]: std
+/// * **Binary**, either way: reads into one buffer (growing to 256 KiB while
+///   reads fill it) and writes what was read, no per-byte work. This is deliberately not [`std::io::copy`]: std
 ///   uses `sendfile` only where later changes to the source cannot show up in
 ///   the sink, which rules out file to socket (rust-lang/rust#108283). Traced
 ///   on Linux, `io::copy` from a `File` to a `TcpStream` is a loop of 8 KiB
@@ -130,12 +138,17 @@ fn copy_buffered<R: Read + ?Sized, W: Write + ?Sized>(
     mut line_ends: Option<LineEnds>,
     progress: &mut Progress<'_>,
 ) -> Result<(), Error> {
-    let mut buffer = vec![0; buffer_size];
+    let mut buffer = vec![0; FIRST_BUFFER_SIZE.min(buffer_size)];
     let mut converted = Vec::new();
     loop {
         let read = read_some(from, &mut buffer)?;
         if read == 0 {
             break;
+        }
+        if read == buffer.len() && buffer.len() < buffer_size {
+            // A full read: more is coming, so read more at a time. The
+            // bytes just read are copied along.
+            buffer.resize((buffer.len() * 2).min(buffer_size), 0);
         }
         let input = &buffer[..read];
         let output = match line_ends.as_mut() {
@@ -239,6 +252,48 @@ mod tests {
     use std::net::{IpAddr, Ipv4Addr};
     use std::thread;
     use std::time::Duration;
+
+    /// A reader over `data` that records the size of every buffer it is given.
+    struct BufferSizes<'a> {
+        data: &'a [u8],
+        sizes: Vec<usize>,
+    }
+
+    impl Read for BufferSizes<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.sizes.push(buf.len());
+            self.data.read(buf)
+        }
+    }
+
+    #[test]
+    fn the_buffer_starts_small_and_grows_while_reads_fill_it() {
+        let data = XorShift::new(7).bytes(2 << 20);
+        for (repr, largest) in [
+            (Representation::Binary, BINARY_BUFFER_SIZE),
+            (Representation::Ascii, ASCII_BUFFER_SIZE),
+        ] {
+            let mut reader = BufferSizes {
+                data: &data,
+                sizes: Vec::new(),
+            };
+            let mut out = Vec::new();
+            copy(&mut reader, &mut out, repr, Direction::Receive, None).unwrap();
+            assert_eq!(reader.sizes[0], FIRST_BUFFER_SIZE);
+            assert!(reader
+                .sizes
+                .windows(2)
+                .all(|w| w[1] == w[0] || w[1] == (w[0] * 2).min(largest)));
+            assert_eq!(reader.sizes.last(), Some(&largest));
+
+            let mut small = BufferSizes {
+                data: &data[..1000],
+                sizes: Vec::new(),
+            };
+            copy(&mut small, &mut Vec::new(), repr, Direction::Send, None).unwrap();
+            assert_eq!(small.sizes, [FIRST_BUFFER_SIZE, FIRST_BUFFER_SIZE]);
+        }
+    }
 
     /// Copies `input` and returns the output, the count and every progress report.
     fn run<R: Read>(mut from: R, repr: Representation, dir: Direction) -> (Vec<u8>, u64, Vec<u64>) {
