@@ -35,6 +35,15 @@ struct Server {
     scratch: TempDir,
 }
 
+/// Starts a server with `args` and runs one ftplib `script` against it (see
+/// [`Server::python`]); without python3 the test says so and passes.
+fn ftplib_session(args: &[&str], script: &str) {
+    if !have_python() {
+        return;
+    }
+    Server::start(args).python(script);
+}
+
 impl Server {
     /// Starts the server on `127.0.0.1` with `-v` and the given options, in a
     /// root holding `pub/hello.txt`.
@@ -225,11 +234,8 @@ print(ftp.quit())
 
 #[test]
 fn ftplib_directory_and_file_commands() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--user", "alice:secret"]);
-    server.python(
+    ftplib_session(
+        &["--user", "alice:secret"],
         r#"
 ftp = connect('alice', 'secret')
 assert ftp.pwd() == '/'
@@ -293,11 +299,8 @@ ftp.quit()
 
 #[test]
 fn type_a_converts_line_ends_and_stou_names_the_file() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--anonymous=rw"]);
-    server.python(
+    ftplib_session(
+        &["--anonymous=rw"],
         r#"
 write_local('unix.txt', b'one\ntwo\n')
 ftp = connect()
@@ -492,11 +495,8 @@ assert ftp.getmultiline().startswith('221')
 
 #[test]
 fn failed_uploads_leave_the_old_file_and_no_temporary() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--anonymous=rw"]);
-    server.python(
+    ftplib_session(
+        &["--anonymous=rw"],
         r#"
 write_local('keep.bin', b'old contents')
 ftp = connect()
@@ -624,11 +624,8 @@ print(refused('550', ftp.cwd, '/escape'))
 
 #[test]
 fn anonymous_users_cannot_write_by_default() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&[]);
-    server.python(
+    ftplib_session(
+        &[],
         r#"
 ftp = connect()
 refused('550', stor, ftp, 'new.txt', b'x')
@@ -643,11 +640,8 @@ assert read_local('pub/hello.txt') == HELLO and not os.path.exists(local('new.tx
 
 #[test]
 fn port_and_eprt_cannot_bounce_to_another_host_or_a_low_port() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&[]);
-    server.python(
+    ftplib_session(
+        &[],
         r#"
 ftp = connect()
 with socket.create_server(('127.0.0.2', 0)) as trap:
@@ -704,11 +698,8 @@ assert stolen == b'', stolen
 
 #[test]
 fn failed_logins_are_delayed_and_the_third_closes_the_session() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--user", "alice:secret"]);
-    server.python(
+    ftplib_session(
+        &["--user", "alice:secret"],
         r#"
 ftp = connect(None)
 for attempt in range(3):
@@ -730,11 +721,8 @@ assert ftp.sendcmd('USER mallory').startswith('331')
 
 #[test]
 fn session_limits_answer_421() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--max-sessions", "2", "--max-per-ip", "1"]);
-    server.python(
+    ftplib_session(
+        &["--max-sessions", "2", "--max-per-ip", "1"],
         r#"
 first = connect(None)
 refused('421', connect, None)
@@ -749,11 +737,8 @@ connect(None).quit()
 
 #[test]
 fn idle_and_login_timeouts_close_with_421() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--idle-timeout", "1", "--login-timeout", "1"]);
-    server.python(
+    ftplib_session(
+        &["--idle-timeout", "1", "--login-timeout", "1"],
         r#"
 idle = connect()
 waiting = connect(None)
@@ -766,11 +751,8 @@ assert refused('421', waiting.getresp).startswith('421 Login timeout'), 'login'
 
 #[test]
 fn a_passive_connection_that_never_comes_is_explained() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--data-timeout", "1"]);
-    server.python(
+    ftplib_session(
+        &["--data-timeout", "1"],
         r#"
 ftp = connect()
 ftp.sendcmd('EPSV')
@@ -786,11 +768,8 @@ assert ftp.sendcmd('NOOP').startswith('200')
 
 #[test]
 fn rein_starts_a_new_login_timeout() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--login-timeout", "1"]);
-    server.python(
+    ftplib_session(
+        &["--login-timeout", "1"],
         r#"
 ftp = connect()
 time.sleep(1.2)
@@ -839,11 +818,8 @@ fn xferlog_records_each_file_transfer() {
 
 #[test]
 fn non_utf8_names_round_trip() {
-    if !have_python() {
-        return;
-    }
-    let server = Server::start(&["--anonymous=rw"]);
-    server.python(
+    ftplib_session(
+        &["--anonymous=rw"],
         r#"
 ftp = connect()
 ftp.encoding = 'latin-1'
