@@ -124,7 +124,7 @@ impl Scratch {
     /// listing, writes a few bytes into an upload.
     fn run_job(&self, job: Job, commit: bool) {
         match job {
-            Job::SendFile(file) => {
+            Job::SendFile { file, .. } => {
                 let sent = file.metadata().expect("metadata of a file to send");
                 let secret = fs::metadata(self.secret()).expect("metadata of the secret");
                 let same = (sent.dev(), sent.ino()) == (secret.dev(), secret.ino());

@@ -36,23 +36,37 @@ impl<R: ControlRead> Conn<R> {
         self.reply(&reply)
     }
 
-    /// Opens the data connection for `transfer` (after its 150) and starts
-    /// the transfer on the session's transfer thread, or answers 425.
-    pub(super) fn start_transfer(&mut self, transfer: Transfer) -> Flow {
-        let stream = match self.open_data(transfer.data) {
+    /// Opens the data connection for `transfer`, then sends `preliminary`
+    /// (its 150) and starts the transfer through the session's [`Worker`],
+    /// or answers 425 after the 150 (RFC 959 has 425 follow a preliminary
+    /// reply).
+    ///
+    /// The 150 waits for the data connection, as vsftpd's does: in passive
+    /// mode the client has usually connected before its RETR, so the
+    /// connection is taken from the listen queue at once, and the 150, the
+    /// data and the 226 then reach a client that wakes up once to read them.
+    ///
+    /// [`Worker`]: crate::xfer::Worker
+    pub(super) fn start_transfer(
+        &mut self,
+        transfer: Transfer,
+        preliminary: Option<&Reply>,
+    ) -> Flow {
+        let opened = self.open_data(transfer.data).and_then(|stream| {
+            let timeout = Some(self.shared.config.data_timeout);
+            stream
+                .set_read_timeout(timeout)
+                .and(stream.set_write_timeout(timeout))
+                .map_err(|err| format!("Cannot set up the data connection: {err}"))?;
+            Ok(stream)
+        });
+        if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
+            return Flow::Stop(reason);
+        }
+        let stream = match opened {
             Ok(stream) => stream,
             Err(text) => return self.reply(&Reply::new(425, text)),
         };
-        let timeout = Some(self.shared.config.data_timeout);
-        if let Err(err) = stream
-            .set_read_timeout(timeout)
-            .and(stream.set_write_timeout(timeout))
-        {
-            return self.reply(&Reply::new(
-                425,
-                format!("Cannot set up the data connection: {err}"),
-            ));
-        }
         let context = XferContext {
             peer: self.peer.ip(),
             data: transfer.data,
@@ -62,7 +76,7 @@ impl<R: ControlRead> Conn<R> {
         let writer = self.writer.clone();
         match self.worker.start(transfer, stream, writer, context) {
             Ok(running) => {
-                self.running = Some(running);
+                self.running = running;
                 Flow::Continue
             }
             Err(err) => {
@@ -81,39 +95,45 @@ impl<R: ControlRead> Conn<R> {
         match setup {
             DataSetup::Active { addr, verb } => match data::connect(addr, timeout) {
                 Ok(stream) => {
-                    let from = stream
-                        .local_addr()
-                        .map_or("?".to_string(), |a| a.to_string());
-                    log::debug!("data: active ({verb}) — client listens on {addr}; server connects from {from}");
+                    log::debug!(
+                        "data: active ({verb}) — client listens on {addr}; server connects from {}",
+                        shown(stream.local_addr())
+                    );
                     Ok(stream)
                 }
                 Err(err) => Err(active_failure(verb, addr, timeout, &err)),
             },
             DataSetup::Passive(kind) => {
                 let listener = self.listener.take().ok_or("Use PASV or EPSV first")?;
-                let addr = listener
-                    .local_addr()
-                    .map_or("?".to_string(), |a| a.to_string());
+                // Addresses only for logs are looked up only when logged.
+                let addr = || shown(listener.local_addr());
                 let peer = self.peer.ip();
                 let mut refused = |from: SocketAddr| {
                     log::warn!(
-                        "data: refused a connection to {addr} from {from}: not the client {peer}"
+                        "data: refused a connection to {} from {from}: not the client {peer}",
+                        addr()
                     );
                 };
                 match data::accept_with(&listener, Some(peer), timeout, &mut refused) {
                     Ok(stream) => {
-                        let client = stream
-                            .peer_addr()
-                            .map_or("?".to_string(), |a| a.to_string());
-                        let verb = kind.verb();
-                        log::debug!("data: passive ({verb}) — server listens on {addr}; client {client} connected");
+                        log::debug!(
+                            "data: passive ({}) — server listens on {}; client {} connected",
+                            kind.verb(),
+                            addr(),
+                            shown(stream.peer_addr())
+                        );
                         Ok(stream)
                     }
-                    Err(err) => Err(passive_failure(kind, &addr, timeout, &err)),
+                    Err(err) => Err(passive_failure(kind, &addr(), timeout, &err)),
                 }
             }
         }
     }
+}
+
+/// A socket address for a log line, `?` if the socket cannot tell.
+fn shown(addr: std::io::Result<SocketAddr>) -> String {
+    addr.map_or("?".to_string(), |addr| addr.to_string())
 }
 
 /// The 425 text for an active connection that failed; a timeout names the

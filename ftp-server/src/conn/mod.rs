@@ -326,21 +326,23 @@ impl<R: ControlRead> Conn<R> {
 
     /// Sends the outcome's reply and carries out its action.
     fn act(&mut self, outcome: Outcome) -> Flow {
-        if let Action::FailedLogin { .. } = outcome.action {
+        let Outcome { reply, action } = outcome;
+        if let Action::FailedLogin { .. } = action {
             std::thread::sleep(self.shared.config.login_fail_delay);
         }
-        if let Some(reply) = &outcome.reply {
+        // A transfer's reply, its 150, waits until its data connection is open.
+        if let (Some(reply), false) = (&reply, matches!(action, Action::Transfer(_))) {
             if let Flow::Stop(reason) = self.reply(reply) {
                 return Flow::Stop(reason);
             }
         }
-        let flow = match outcome.action {
+        let flow = match action {
             Action::None => Flow::Continue,
             Action::Close => Flow::Stop("QUIT"),
             Action::FailedLogin { close: true } => Flow::Stop("too many failed logins"),
             Action::FailedLogin { close: false } => Flow::Continue,
             Action::OpenPassive { ip, kind } => self.open_passive(ip, kind),
-            Action::Transfer(transfer) => self.start_transfer(*transfer),
+            Action::Transfer(transfer) => self.start_transfer(*transfer, reply.as_ref()),
         };
         if !self.session.passive_pending() {
             self.listener = None;

@@ -41,7 +41,9 @@ use crate::fs::{Jail, Upload, VirtualPath};
 #[derive(Debug)]
 pub struct Outcome {
     /// The reply to send now, if any (an [`Action::OpenPassive`] gets its
-    /// reply from [`Session::passive_opened`] instead).
+    /// reply from [`Session::passive_opened`] instead; an
+    /// [`Action::Transfer`]'s, its 150, goes out once the data connection is
+    /// open).
     pub reply: Option<Reply>,
     /// What to do after sending it.
     pub action: Action,
@@ -143,7 +145,12 @@ pub struct Transfer {
 #[derive(Debug)]
 pub enum Job {
     /// A file, already opened and positioned at the restart offset.
-    SendFile(File),
+    SendFile {
+        /// The open file.
+        file: File,
+        /// How many bytes are left to send from the offset (as of opening).
+        len: u64,
+    },
     /// A listing, rendered with CRLF line ends.
     SendListing(Vec<u8>),
     /// An upload into this file.

@@ -349,12 +349,12 @@ fn rest_then_retr_starts_at_the_offset() {
     port(&mut session);
     assert_eq!(code(&send(&mut session, "REST 7")), 350);
     let transfer = transfer(send(&mut session, "RETR /pub/hello.txt"));
-    let Job::SendFile(mut file) = transfer.job else {
+    let Job::SendFile { mut file, len } = transfer.job else {
         panic!("not a file")
     };
     let mut rest = String::new();
     file.read_to_string(&mut rest).expect("read");
-    assert_eq!(rest, "world\n");
+    assert_eq!((rest.as_str(), len), ("world\n", 6));
     let record = transfer.record.expect("a record");
     assert_eq!(
         (record.verb, record.path.as_bytes()),
@@ -362,12 +362,13 @@ fn rest_then_retr_starts_at_the_offset() {
     );
     // The offset is used once.
     port(&mut session);
-    let Job::SendFile(mut file) = transfer_job(send(&mut session, "RETR /pub/hello.txt")) else {
+    let Job::SendFile { mut file, len } = transfer_job(send(&mut session, "RETR /pub/hello.txt"))
+    else {
         panic!("not a file")
     };
     let mut all = String::new();
     file.read_to_string(&mut all).expect("read");
-    assert_eq!(all, "hello, world\n");
+    assert_eq!((all.as_str(), len), ("hello, world\n", 13));
     port(&mut session);
     send(&mut session, "REST 100");
     assert_eq!(code(&send(&mut session, "RETR /pub/hello.txt")), 554);

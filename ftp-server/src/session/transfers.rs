@@ -51,16 +51,18 @@ impl Session {
                 format!("Restart offset {offset} is beyond the end of the file"),
             );
         }
-        if let Err(err) = file.seek(SeekFrom::Start(offset)) {
-            return Outcome::from(fs_error(&err));
+        if offset > 0 {
+            if let Err(err) = file.seek(SeekFrom::Start(offset)) {
+                return Outcome::from(fs_error(&err));
+            }
         }
+        let len = meta.len() - offset;
         let text = format!(
-            "Opening {} mode data connection for {path} ({} bytes)",
+            "Opening {} mode data connection for {path} ({len} bytes)",
             self.mode_name(),
-            meta.len() - offset
         );
         let record = self.record(ctx, "RETR", path);
-        self.start(data, Job::SendFile(file), Some(record), text)
+        self.start(data, Job::SendFile { file, len }, Some(record), text)
     }
 
     /// STOR and APPE.

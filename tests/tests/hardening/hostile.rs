@@ -431,6 +431,9 @@ for verb in ('PASV', 'EPSV'):
     thief.settimeout(5)
     thief.bind(('127.0.0.2', 0))
     thief.connect(('127.0.0.1', port))
+    # The thief is first in the listen queue; the server takes the data
+    # connection (and sends its 150) only from the client.
+    conn = socket.create_connection(('127.0.0.1', port), timeout=5)
     resp = ftp.sendcmd('RETR pub/hello.txt')
     assert resp.startswith('150'), resp
     try:
@@ -439,7 +442,6 @@ for verb in ('PASV', 'EPSV'):
         stolen = b''
     assert stolen == b'', stolen
     thief.close()
-    conn = socket.create_connection(('127.0.0.1', port), timeout=5)
     data = b''
     while chunk := conn.recv(65536):
         data += chunk
