@@ -2,8 +2,9 @@
 //!
 //! Standalone (one or more listen addresses) or under inetd, active and
 //! passive, IPv4 and IPv6, jailed in a root directory. One thread per control
-//! connection, with a small stack; a transfer runs on a thread of its own so
-//! the control connection answers ABOR and STAT meanwhile.
+//! connection, with a small stack; a transfer runs on a second thread of the
+//! session's (ended when idle) so the control connection answers ABOR and
+//! STAT meanwhile, unless it is a download small enough to be sent at once.
 //!
 //! | module | job |
 //! |---|---|

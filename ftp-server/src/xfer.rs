@@ -1,11 +1,8 @@
-//! A session's transfer thread, a running transfer's byte counter, and a way
+//! A transfer on the session's transfer thread, its byte counter, and a way
 //! to abort it.
 //!
-//! A [`Worker`] is one thread per session, started at the session's first
-//! transfer and reused for the next ones, so that a session of many small
-//! files does not pay for a new thread (clone, stack mapping, exit) per
-//! file; it ends with the session. [`Worker::start`] hands it a
-//! [`Transfer`] and its open data connection. When the copy ends, the thread
+//! [`start`] hands a [`Transfer`] and its open data connection to the
+//! session's [`Worker`] (the thread, in `worker.rs`). When the copy ends, the thread
 //! closes the data connection, commits or discards an upload, sends the
 //! final reply itself (226, 426, 451, 452) through the shared
 //! [`ControlWriter`], and logs the transfer. The control thread meanwhile
@@ -15,7 +12,7 @@
 //!
 //! A small download (at most [`INLINE_LIMIT`] bytes) is the exception: the
 //! kernel's socket buffers take it whole, so its copy does not wait for the
-//! client, and [`Worker::start`] runs it to its final reply on the calling
+//! client, and [`start`] runs it to its final reply on the calling
 //! (control) thread, saving the hand-off to the transfer thread and back.
 //!
 //! What it does not do: open the data connection (that is [`crate::conn`]) or
@@ -24,9 +21,9 @@
 use std::io;
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::transfer::{copy, Direction, Representation};
@@ -36,9 +33,9 @@ use crate::conn::ControlWriter;
 use crate::session::{DataSetup, Job, Transfer};
 use crate::xferlog::{XferEntry, XferLog};
 
-/// Stack size of a transfer thread: the copy buffers are on the heap, and
-/// the same measurement as the session threads' applies.
-const TRANSFER_STACK_SIZE: usize = 128 << 10;
+mod worker;
+
+pub use worker::Worker;
 
 /// The largest download sent on the control thread rather than the
 /// transfer thread (32 KiB at most once TYPE A has doubled its line ends).
@@ -62,24 +59,6 @@ pub struct XferContext {
     pub xferlog: Option<Arc<XferLog>>,
 }
 
-/// A session's transfer thread, once it has one. Dropping it ends the
-/// thread after the transfer it is on, if any, and waits for that.
-#[derive(Default)]
-pub struct Worker {
-    thread: Option<(Sender<Order>, JoinHandle<()>)>,
-}
-
-/// One transfer handed to the worker thread.
-struct Order {
-    transfer: Transfer,
-    stream: TcpStream,
-    writer: ControlWriter,
-    context: XferContext,
-    progress: Arc<Progress>,
-    /// Gets whether the transfer was ended by an abort, once its reply is sent.
-    done: SyncSender<bool>,
-}
-
 /// What the control thread and the transfer thread share about a transfer.
 #[derive(Default)]
 struct Progress {
@@ -87,78 +66,40 @@ struct Progress {
     bytes: AtomicU64,
 }
 
-impl Worker {
-    /// Starts moving `transfer`'s data over `stream` on the worker thread
-    /// (started now if the session has none yet); the final reply goes to
-    /// `writer`. A small download is run here instead, to its end: then
-    /// there is nothing running (`None`).
-    pub fn start(
-        &mut self,
-        transfer: Transfer,
-        stream: TcpStream,
-        writer: ControlWriter,
-        context: XferContext,
-    ) -> io::Result<Option<Running>> {
-        let progress = Arc::new(Progress::default());
-        if is_small_download(&transfer.job) {
-            let run = Run {
-                stream,
-                progress,
-                control: context.control.clone(),
-            };
-            run.finish(transfer, &writer, &context);
-            return Ok(None);
-        }
-        let data = stream.try_clone()?;
-        let (done_sender, done) = mpsc::sync_channel(1);
-        let order = Order {
-            transfer,
-            stream,
-            writer,
-            context,
-            progress: Arc::clone(&progress),
-            done: done_sender,
-        };
-        self.send(order)?;
-        Ok(Some(Running {
-            done,
-            data,
-            progress,
-        }))
+/// Starts moving `transfer`'s data over `stream` on the session's transfer
+/// thread (`worker`); the final reply goes to `writer`. A small download is
+/// run here instead, to its end: then there is nothing running (`None`).
+pub fn start(
+    worker: &mut Worker,
+    transfer: Transfer,
+    stream: TcpStream,
+    writer: ControlWriter,
+    context: XferContext,
+) -> io::Result<Option<Running>> {
+    let progress = Arc::new(Progress::default());
+    let run = Run {
+        stream,
+        progress: Arc::clone(&progress),
+        control: context.control.clone(),
+    };
+    if is_small_download(&transfer.job) {
+        run.finish(transfer, &writer, &context);
+        return Ok(None);
     }
-
-    /// Hands `order` to the thread; starts one if there is none, or if the
-    /// last one is gone (a panic in a copy).
-    fn send(&mut self, order: Order) -> io::Result<()> {
-        let order = match &self.thread {
-            Some((sender, _)) => match sender.send(order) {
-                Ok(()) => return Ok(()),
-                Err(mpsc::SendError(back)) => back,
-            },
-            None => order,
-        };
-        let (sender, jobs) = mpsc::channel();
-        let thread = thread::Builder::new()
-            .name("transfer".to_string())
-            .stack_size(TRANSFER_STACK_SIZE)
-            .spawn(move || serve_orders(&jobs))?;
-        // The receiver lives until the thread ends, which it does not before
-        // the sender is dropped.
-        let sent = sender
-            .send(order)
-            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe));
-        self.thread = Some((sender, thread));
-        sent
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        if let Some((sender, thread)) = self.thread.take() {
-            drop(sender);
-            let _ = thread.join();
-        }
-    }
+    let data = run.stream.try_clone()?;
+    let (reply_sent, done) = mpsc::sync_channel(1);
+    worker.run(Box::new(move || {
+        let aborted = run.finish(transfer, &writer, &context);
+        // Nothing of the transfer is held once it is reported done.
+        drop((writer, context));
+        // The control thread may have stopped waiting (session end).
+        let _ = reply_sent.send(aborted);
+    }))?;
+    Ok(Some(Running {
+        done,
+        data,
+        progress,
+    }))
 }
 
 /// Whether `job` is a download small enough to run on the control thread.
@@ -167,31 +108,6 @@ fn is_small_download(job: &Job) -> bool {
         Job::SendFile { len, .. } => *len <= INLINE_LIMIT,
         Job::SendListing(listing) => listing.len() as u64 <= INLINE_LIMIT,
         Job::Receive(_) => false,
-    }
-}
-
-/// The worker thread: runs each transfer it is handed, until the session
-/// drops its end.
-fn serve_orders(jobs: &Receiver<Order>) {
-    for order in jobs {
-        let Order {
-            transfer,
-            stream,
-            writer,
-            context,
-            progress,
-            done,
-        } = order;
-        let run = Run {
-            stream,
-            progress,
-            control: context.control.clone(),
-        };
-        let aborted = run.finish(transfer, &writer, &context);
-        // Nothing of the transfer is held once it is reported done.
-        drop((writer, context));
-        // The control thread may have stopped waiting (session end).
-        let _ = done.send(aborted);
     }
 }
 
@@ -509,9 +425,7 @@ mod tests {
             xferlog: None,
         };
         let writer = ControlWriter::new(Box::new(recorder.clone()), peer);
-        let running = worker
-            .start(transfer, server, writer, context)
-            .expect("start");
+        let running = start(worker, transfer, server, writer, context).expect("start");
         (running, client)
     }
 
@@ -554,7 +468,7 @@ mod tests {
         let mut got = Vec::new();
         std::io::Read::read_to_end(&mut client, &mut got).expect("data");
         assert!(got == listing, "the listing arrived whole");
-        assert!(worker.thread.is_none(), "no transfer thread was started");
+        assert!(!worker.has_thread(), "no transfer thread was started");
     }
 
     #[test]

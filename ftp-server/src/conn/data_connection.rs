@@ -11,7 +11,7 @@ use ftp_core::{data, Error, Reply};
 
 use super::{Conn, ControlRead, Flow};
 use crate::session::{DataSetup, PassiveKind, Transfer};
-use crate::xfer::XferContext;
+use crate::xfer::{self, XferContext};
 
 impl<R: ControlRead> Conn<R> {
     /// PASV/EPSV: listens on `ip` and answers 227/229, or 425.
@@ -74,7 +74,7 @@ impl<R: ControlRead> Conn<R> {
             xferlog: self.shared.xferlog.clone(),
         };
         let writer = self.writer.clone();
-        match self.worker.start(transfer, stream, writer, context) {
+        match xfer::start(&mut self.worker, transfer, stream, writer, context) {
             Ok(running) => {
                 self.running = running;
                 Flow::Continue
