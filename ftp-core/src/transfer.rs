@@ -5,7 +5,7 @@
 //! untouched; in TYPE A ([`Representation::Ascii`]) line ends are converted
 //! between the local form (LF) and the network form (CRLF, RFC 959 §3.1.1.1).
 //!
-//! Memory stays bounded whatever the size of the data: one buffer of fixed size
+//! Memory stays bounded whatever the size of the data: one buffer of bounded size
 //! (and, in TYPE A, one for the converted bytes), with conversion state carried
 //! from one read to the next, so a CR and its LF may arrive in different reads.
 //!
@@ -99,6 +99,26 @@ pub fn copy<R: Read + ?Sized, W: Write + ?Sized>(
     dir: Direction,
     progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<u64, Error> {
+    copy_with_buffer(from, to, repr, dir, progress, &mut Vec::new())
+}
+
+/// [`copy`] through `buffer`, which the caller keeps for later copies: it
+/// grows as [`copy`]'s own buffer does and stays grown, so the next copy
+/// starts at that size. A server that keeps a few such buffers for all its
+/// sessions allocates the large buffer once, not once per transfer (glibc
+/// keeps each freed one in the arena of the thread that freed it).
+///
+/// # Errors
+///
+/// As [`copy`].
+pub fn copy_with_buffer<R: Read + ?Sized, W: Write + ?Sized>(
+    from: &mut R,
+    to: &mut W,
+    repr: Representation,
+    dir: Direction,
+    progress: Option<&mut dyn FnMut(u64)>,
+    buffer: &mut Vec<u8>,
+) -> Result<u64, Error> {
     let mut progress = Progress {
         count: 0,
         report: progress,
@@ -107,7 +127,7 @@ pub fn copy<R: Read + ?Sized, W: Write + ?Sized>(
         Representation::Binary => (BINARY_BUFFER_SIZE, None),
         Representation::Ascii => (ASCII_BUFFER_SIZE, Some(LineEnds::new(dir))),
     };
-    copy_buffered(from, to, dir, buffer_size, line_ends, &mut progress)?;
+    copy_buffered(from, to, dir, buffer, buffer_size, line_ends, &mut progress)?;
     to.flush().map_err(transfer_error)?;
     Ok(progress.count)
 }
@@ -128,27 +148,29 @@ impl Progress<'_> {
     }
 }
 
-/// Copies through a buffer of `buffer_size` bytes, converting line ends when
-/// `line_ends` is given; counts the network side of `dir`.
+/// Copies through `buffer`, using at most `buffer_size` bytes of it,
+/// converting line ends when `line_ends` is given; counts the network side of
+/// `dir`.
 fn copy_buffered<R: Read + ?Sized, W: Write + ?Sized>(
     from: &mut R,
     to: &mut W,
     dir: Direction,
+    buffer: &mut Vec<u8>,
     buffer_size: usize,
     mut line_ends: Option<LineEnds>,
     progress: &mut Progress<'_>,
 ) -> Result<(), Error> {
-    let mut buffer = vec![0; FIRST_BUFFER_SIZE.min(buffer_size)];
+    let mut size = buffer
+        .len()
+        .clamp(FIRST_BUFFER_SIZE.min(buffer_size), buffer_size);
     let mut converted = Vec::new();
     loop {
-        let read = read_some(from, &mut buffer)?;
+        if buffer.len() < size {
+            buffer.resize(size, 0);
+        }
+        let read = read_some(from, &mut buffer[..size])?;
         if read == 0 {
             break;
-        }
-        if read == buffer.len() && buffer.len() < buffer_size {
-            // A full read: more is coming, so read more at a time. The
-            // bytes just read are copied along.
-            buffer.resize((buffer.len() * 2).min(buffer_size), 0);
         }
         let input = &buffer[..read];
         let output = match line_ends.as_mut() {
@@ -165,6 +187,10 @@ fn copy_buffered<R: Read + ?Sized, W: Write + ?Sized>(
             Direction::Receive => read,
         };
         progress.add(network_side as u64);
+        if read == size {
+            // A full read: more is coming, so read more at a time.
+            size = (size * 2).min(buffer_size);
+        }
     }
     if let Some(tail) = line_ends.and_then(LineEnds::finish) {
         to.write_all(&[tail]).map_err(transfer_error)?;
@@ -293,6 +319,38 @@ mod tests {
             copy(&mut small, &mut Vec::new(), repr, Direction::Send, None).unwrap();
             assert_eq!(small.sizes, [FIRST_BUFFER_SIZE, FIRST_BUFFER_SIZE]);
         }
+    }
+
+    /// Sends `data` through the kept `buffer`: (the output, the size of
+    /// every read).
+    fn send_through(
+        buffer: &mut Vec<u8>,
+        data: &[u8],
+        repr: Representation,
+    ) -> (Vec<u8>, Vec<usize>) {
+        let mut reader = BufferSizes {
+            data,
+            sizes: Vec::new(),
+        };
+        let mut out = Vec::new();
+        copy_with_buffer(&mut reader, &mut out, repr, Direction::Send, None, buffer).unwrap();
+        (out, reader.sizes)
+    }
+
+    #[test]
+    fn a_kept_buffer_stays_grown_for_the_next_copy_and_caps_ascii() {
+        let data = XorShift::new(8).bytes(1 << 20);
+        let mut buffer = Vec::new();
+        let (out, _) = send_through(&mut buffer, &data, Representation::Binary);
+        assert_eq!((out == data, buffer.len()), (true, BINARY_BUFFER_SIZE));
+
+        let (out, sizes) = send_through(&mut buffer, &data, Representation::Binary);
+        assert!(out == data, "a second copy through the kept buffer");
+        assert!(sizes.iter().all(|&size| size == BINARY_BUFFER_SIZE));
+
+        let (out, sizes) = send_through(&mut buffer, b"a\nb\n", Representation::Ascii);
+        assert_eq!(out, b"a\r\nb\r\n");
+        assert_eq!(sizes, [ASCII_BUFFER_SIZE, ASCII_BUFFER_SIZE]);
     }
 
     /// Copies `input` and returns the output, the count and every progress report.

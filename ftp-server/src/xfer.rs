@@ -26,15 +26,17 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use ftp_core::transfer::{copy, Direction, Representation};
+use ftp_core::transfer::{copy_with_buffer, Direction, Representation};
 use ftp_core::{Error, Reply};
 
 use crate::conn::ControlWriter;
 use crate::session::{DataSetup, Job, Transfer};
 use crate::xferlog::{XferEntry, XferLog};
 
+mod buffers;
 mod worker;
 
+use buffers::Borrowed;
 pub use worker::Worker;
 
 /// The largest download sent on the control thread rather than the
@@ -200,32 +202,35 @@ impl Run {
     fn copy(&mut self, job: Job, repr: Representation) -> Result<u64, Error> {
         let shared = Arc::clone(&self.progress);
         let mut progress = |n: u64| shared.bytes.store(n, Ordering::Relaxed);
+        let mut buffer = Borrowed::take();
         match job {
-            Job::SendFile { mut file, .. } => copy(
+            Job::SendFile { mut file, .. } => copy_with_buffer(
                 &mut file,
                 &mut self.stream,
                 repr,
                 Direction::Send,
                 Some(&mut progress),
+                buffer.bytes(),
             ),
-            Job::SendListing(listing) => {
-                let bytes = Representation::Binary;
-                copy(
-                    &mut listing.as_slice(),
-                    &mut self.stream,
-                    bytes,
-                    Direction::Send,
-                    Some(&mut progress),
-                )
-            }
+            Job::SendListing(listing) => copy_with_buffer(
+                &mut listing.as_slice(),
+                &mut self.stream,
+                Representation::Binary,
+                Direction::Send,
+                Some(&mut progress),
+                buffer.bytes(),
+            ),
             Job::Receive(mut upload) => {
-                let moved = copy(
+                let moved = copy_with_buffer(
                     &mut self.stream,
                     &mut upload,
                     repr,
                     Direction::Receive,
                     Some(&mut progress),
+                    buffer.bytes(),
                 )?;
+                // Free for other transfers during the sync and the wait.
+                drop(buffer);
                 let ended = Instant::now();
                 // The end of the data after an ABOR is no end of file.
                 if self.progress.aborted.load(Ordering::SeqCst) {
