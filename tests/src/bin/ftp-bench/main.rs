@@ -248,7 +248,7 @@ impl Bench<'_> {
     fn check_memory(&mut self) -> Result<bool, Failure> {
         for _ in 0..self.options.runs {
             for count in self.options.sizes.idle {
-                let sample = self.idle_memory(Kind::Ours, count);
+                let sample = self.idle_memory(Kind::Ours, count, None);
                 self.record(Metric::IdleSessions(count), OURS, sample);
             }
         }
@@ -267,12 +267,18 @@ impl Bench<'_> {
         Ok(servers)
     }
 
-    /// Memory per idle session of a freshly started server of `kind` (see
-    /// [`workloads::idle_memory`] for why fresh).
-    fn idle_memory(&self, kind: Kind, count: usize) -> Result<f64, Failure> {
+    /// Memory per idle session of a freshly started server of `kind`, after
+    /// a `download` in each if given (see [`workloads::idle_memory`] for why
+    /// fresh).
+    fn idle_memory(
+        &self,
+        kind: Kind,
+        count: usize,
+        download: Option<(&str, u64)>,
+    ) -> Result<f64, Failure> {
         let server = Server::start(kind, &self.programs, self.fixture.root())?
             .ok_or_else(|| Failure(format!("{} is no longer installed", kind.name())))?;
-        workloads::idle_memory(&server, count)
+        workloads::idle_memory(&server, count, download)
     }
 
     /// Takes one sample of a per-server `metric` on `server`.
@@ -289,7 +295,10 @@ impl Bench<'_> {
                 workloads::small_files(login, mode, fixture.small(), sizes.small_size)
             }
             Metric::Logins => workloads::logins(login, sizes.logins),
-            Metric::IdleSessions(count) => self.idle_memory(server.kind, count),
+            Metric::IdleSessions(count) => self.idle_memory(server.kind, count, None),
+            Metric::IdleAfterDownload(count) => {
+                self.idle_memory(server.kind, count, Some((MIDDLE, sizes.parallel_size)))
+            }
             Metric::Parallel => {
                 workloads::parallel(login, sizes.parallel, MIDDLE, sizes.parallel_size)
             }

@@ -26,6 +26,9 @@ pub enum Metric {
     Logins,
     /// (f) PSS per idle logged-in session, with this many open.
     IdleSessions(usize),
+    /// (f) PSS per session, with this many open, each idle after it
+    /// downloaded the middle-sized file.
+    IdleAfterDownload(usize),
     /// (g) Concurrent sessions each downloading the middle-sized file.
     Parallel,
     /// (h) A program's stripped release binary.
@@ -46,6 +49,7 @@ impl Metric {
             Metric::Logins,
         ];
         metrics.extend(sizes.idle.map(Metric::IdleSessions));
+        metrics.push(Metric::IdleAfterDownload(sizes.idle[0]));
         metrics.push(Metric::Parallel);
         metrics
     }
@@ -68,7 +72,7 @@ impl Metric {
             | Metric::Download(_) => Unit::MibPerSec,
             Metric::SmallFiles(_) => Unit::FilesPerSec,
             Metric::Logins => Unit::Millis,
-            Metric::IdleSessions(_) => Unit::KibPerSession,
+            Metric::IdleSessions(_) | Metric::IdleAfterDownload(_) => Unit::KibPerSession,
             Metric::BinarySize(_) => Unit::Kib,
         }
     }
@@ -90,6 +94,10 @@ impl Metric {
             ),
             Metric::Logins => format!("(e) {} concurrent logins", sizes.logins),
             Metric::IdleSessions(count) => format!("(f) PSS, {count} idle sessions"),
+            Metric::IdleAfterDownload(count) => format!(
+                "(f) PSS, {count} sessions idle after a {} download each",
+                Bytes(sizes.parallel_size)
+            ),
             Metric::Parallel => format!(
                 "(g) {} sessions × {} at once",
                 sizes.parallel,
@@ -155,6 +163,7 @@ mod tests {
         let metrics = Metric::per_server(&Sizes::FULL);
         assert!(metrics.contains(&Metric::IdleSessions(50)));
         assert!(metrics.contains(&Metric::IdleSessions(500)));
+        assert!(metrics.contains(&Metric::IdleAfterDownload(50)));
         assert!(metrics.iter().all(|metric| metric.is_per_server()));
         assert!(!Metric::Download("curl").is_per_server());
     }

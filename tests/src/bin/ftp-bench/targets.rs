@@ -228,6 +228,9 @@ fn short_name(metric: Metric) -> String {
         Metric::SmallFiles(mode) => format!("small files {mode}"),
         Metric::Logins => "concurrent logins (time)".into(),
         Metric::IdleSessions(count) => format!("PSS per idle session ({count} open)"),
+        Metric::IdleAfterDownload(count) => {
+            format!("PSS per session idle after a download ({count} open)")
+        }
         Metric::Parallel => "concurrent downloads".into(),
         Metric::BinarySize(program) => format!("{program} stripped size"),
         Metric::Download(program) => format!("{program} download"),

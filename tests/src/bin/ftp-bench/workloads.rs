@@ -37,6 +37,9 @@ const LOGIN_LIMIT: Duration = Duration::from_secs(10);
 const CONCURRENT_LIMIT: Duration = Duration::from_secs(120);
 /// How long forked session processes get to settle before memory is read.
 const SESSION_STARTUP: Duration = Duration::from_millis(300);
+/// How long sessions idle after a download before memory is read: longer
+/// than ftp-server keeps an idle transfer thread (2 s).
+const IDLE_AFTER_DOWNLOAD: Duration = Duration::from_secs(3);
 
 /// Where a raw TCP copy reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,13 +142,28 @@ pub fn parallel(login: &Login, count: usize, path: &str, size: u64) -> Result<f6
 /// `server` should be freshly started: a server that already ran sessions
 /// keeps some of their memory for the next ones (freed heap, glibc's cache of
 /// thread stacks), which would hide the cost of a session.
-pub fn idle_memory(server: &Server, count: usize) -> Result<f64, Failure> {
+///
+/// With `download` (a path and its size), each session first downloads that
+/// file, one after the other, and all then idle: what a server keeps of a
+/// session's transfer (buffers, threads, freed heap it does not give back).
+pub fn idle_memory(
+    server: &Server,
+    count: usize,
+    download: Option<(&str, u64)>,
+) -> Result<f64, Failure> {
     let before = memory::pss_kib(server.pid)?;
-    let sessions = (0..count)
+    let mut sessions = (0..count)
         .map(|_| session(&server.login, DataMode::Passive))
         .collect::<Result<Vec<_>, _>>()?;
     // Let forked session processes finish starting up.
     thread::sleep(SESSION_STARTUP);
+    if let Some((path, size)) = download {
+        for client in &mut sessions {
+            let received = client.retr(path, &mut io::sink(), 0, None)?;
+            expect_bytes(path, received, size)?;
+        }
+        thread::sleep(IDLE_AFTER_DOWNLOAD);
+    }
     let during = memory::pss_kib(server.pid)?;
     drop(sessions);
     Ok((during as f64 - before as f64) / count as f64)
