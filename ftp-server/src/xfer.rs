@@ -2,10 +2,11 @@
 //! to abort it.
 //!
 //! [`start`] hands a [`Transfer`] and its open data connection to the
-//! session's [`Worker`] (the thread, in `worker.rs`). When the copy ends, the thread
-//! closes the data connection, commits or discards an upload, sends the
-//! final reply itself (226, 426, 451, 452) through the shared
-//! [`ControlWriter`], and logs the transfer. The control thread meanwhile
+//! session's [`Worker`] (the thread, in `worker.rs`), which copies through a
+//! buffer borrowed from the pool all sessions share (`buffers.rs`). When the
+//! copy ends, the thread closes the data connection, commits or discards an
+//! upload, sends the final reply itself (226, 426, 451, 452) through the
+//! shared [`ControlWriter`], and logs the transfer. The control thread meanwhile
 //! reads on: [`Running::bytes`] answers STAT, [`Running::abort`] shuts the
 //! data socket down so the copy fails at once, and [`Running::wait`] lets
 //! the next command wait its turn.

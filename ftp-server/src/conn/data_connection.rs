@@ -44,7 +44,7 @@ impl<R: ControlRead> Conn<R> {
     /// The 150 waits for the data connection, as vsftpd's does: in passive
     /// mode the client has usually connected before its RETR, so the
     /// connection is taken from the listen queue at once, and the 150, the
-    /// data and the 226 then reach a client that wakes up once to read them.
+    /// data and the 226 then reach the client close together.
     ///
     /// [`Worker`]: crate::xfer::Worker
     pub(super) fn start_transfer(
