@@ -783,6 +783,46 @@ fn data_connections_that_never_come_or_stall_time_out() {
     server.serves_a_user();
 }
 
+/// A download small enough for the session's own thread to send
+/// (ftp-server's `INLINE_LIMIT`, 16 KiB) to a client that shrank its receive
+/// buffer and reads nothing: the send buffer takes the data, the `226` comes
+/// at once and the session answers the next command; the client still gets
+/// every byte when it reads.
+#[test]
+fn a_small_download_to_a_client_that_does_not_read_holds_nothing() {
+    if !have_python() {
+        return;
+    }
+    let server = Server::start(&["--data-timeout", "5"]);
+    let small = pattern(16 << 10, 9);
+    fs::write(server.root().join("small.bin"), &small).expect("small");
+    let script = r#"
+ftp = connect()
+ftp.voidcmd('TYPE I')
+port = int(ftp.sendcmd('EPSV').split('|')[3])
+data = socket.socket()
+data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+data.settimeout(10)
+data.connect(('127.0.0.1', port))
+started = time.monotonic()
+assert ftp.sendcmd('RETR small.bin').startswith('150')
+assert ftp.voidresp().startswith('226')
+assert ftp.sendcmd('NOOP').startswith('200')
+took = time.monotonic() - started
+received = b''
+while chunk := data.recv(65536):
+    received += chunk
+print(len(received), open(os.path.join(ROOT, 'small.bin'), 'rb').read() == received, took)
+ftp.quit()
+"#;
+    let printed = server.python(script);
+    let fields: Vec<&str> = printed.split_whitespace().collect();
+    assert_eq!(fields[..2], ["16384", "True"], "{printed}");
+    let took: f64 = fields[2].parse().expect("seconds");
+    assert!(took < 2.0, "the session waited for the client: {took} s");
+    server.serves_a_user();
+}
+
 /// The `.ftp-tmp-*` files anywhere under the server's root.
 pub fn temporaries(server: &Server) -> Vec<String> {
     let mut found = Vec::new();
