@@ -1,6 +1,14 @@
 //! Directory listings for LIST, NLST, MLSD, MLST and STAT: reading entries
 //! through the jail and rendering them.
 //!
+//! A listing holds the sorted names of a directory's entries, packed in one
+//! buffer; each entry is looked up when its line is rendered (NLST needs no
+//! lookup), and [`Lines`] renders them as they are read (in `lines.rs`). So
+//! a directory of thousands of names costs its names while it is listed, not
+//! its whole listing; up to about 8,000 names no single block reaches
+//! 128 KiB, past which glibc starts keeping freed memory in its arenas. An
+//! entry gone between the listing and its line is left out.
+//!
 //! LIST and NLST arguments may start with `ls` flags (`-a`, `-l`, `-la`, as
 //! clients send them); only `a` changes anything (names starting with `.` are
 //! hidden without it). The last component of the path may be a pattern with
@@ -11,15 +19,21 @@
 //! What it does not do: open data connections or decide who may list (the
 //! session does), or format a single line (that is `ftp_core::listing`).
 
+use std::ffi::OsStr;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
+use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use ftp_core::listing::{format_list_line, format_mlsx_line, Entry, Facts};
+use ftp_core::listing::{Entry, Facts};
 
 use crate::fs::{Jail, VirtualPath};
+
+mod lines;
+
+pub use lines::Lines;
 
 /// How entries are rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,14 +74,61 @@ impl ListArg<'_> {
     }
 }
 
-/// The entries a listing shows, and the prefix NLST puts before each name.
+/// What a listing shows: the names in a directory, or one file; and the
+/// prefix NLST puts before each name.
 #[derive(Debug)]
 pub struct Listing {
-    /// The entries, sorted by name.
-    pub entries: Vec<Entry>,
+    /// The directory the names are in (its real path).
+    dir: PathBuf,
+    /// The names, sorted.
+    names: Names,
+    /// A single file, listed under the name the client gave.
+    single: Option<Entry>,
     /// `dir/` when a directory other than the working one was named, so that
     /// NLST names can be given back to RETR as they are.
     pub prefix: Vec<u8>,
+}
+
+impl Listing {
+    /// The `index`th name in the directory.
+    fn name(&self, index: usize) -> Option<&[u8]> {
+        let span = self.names.spans.get(index)?;
+        Some(&self.names.bytes[span.clone()])
+    }
+
+    /// The entry for the `index`th name, looked up now; `None` if it is gone
+    /// or cannot be read.
+    fn lookup(&self, jail: &Jail, index: usize) -> Option<Entry> {
+        let name = self.name(index)?;
+        let real = self.dir.join(OsStr::from_bytes(name));
+        entry(jail, &real, name.to_vec()).ok()
+    }
+}
+
+/// Names packed in one buffer, each a span of it.
+#[derive(Debug, Default)]
+struct Names {
+    bytes: Vec<u8>,
+    spans: Vec<Range<usize>>,
+}
+
+impl Names {
+    fn push(&mut self, name: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(name);
+        self.spans.push(start..self.bytes.len());
+    }
+
+    fn sort(&mut self) {
+        let bytes = &self.bytes;
+        self.spans
+            .sort_by(|a, b| bytes[a.clone()].cmp(&bytes[b.clone()]));
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&[u8]) -> bool) {
+        let bytes = &self.bytes;
+        self.spans.retain(|span| keep(&bytes[span.clone()]));
+    }
 }
 
 /// Lists `arg` relative to `cwd`: a directory's entries, a single file, or
@@ -82,24 +143,32 @@ pub fn list(jail: &Jail, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Result<Lis
     match target.file_name().filter(|name| is_pattern(name)) {
         Some(pattern) => {
             let dir = jail.existing(&target.parent())?;
-            let mut entries = read_dir(jail, &dir, arg.all)?;
-            entries.retain(|entry| glob_match(pattern, &entry.name));
+            let mut names = read_names(&dir, arg.all)?;
+            names.retain(|name| glob_match(pattern, name));
             let prefix = prefix.map(|p| parent_prefix(&p)).unwrap_or_default();
-            Ok(Listing { entries, prefix })
+            Ok(Listing {
+                dir,
+                names,
+                single: None,
+                prefix,
+            })
         }
         None => {
             let real = jail.existing(&target)?;
             if fs::metadata(&real)?.is_dir() {
-                let entries = read_dir(jail, &real, arg.all)?;
                 Ok(Listing {
-                    entries,
+                    names: read_names(&real, arg.all)?,
+                    dir: real,
+                    single: None,
                     prefix: prefix.unwrap_or_default(),
                 })
             } else {
                 // A single file is listed under the name the client gave.
                 let entry = entry(jail, &real, arg.path.to_vec())?;
                 Ok(Listing {
-                    entries: vec![entry],
+                    dir: PathBuf::new(),
+                    names: Names::default(),
+                    single: Some(entry),
                     prefix: Vec::new(),
                 })
             }
@@ -118,20 +187,19 @@ pub fn entry(jail: &Jail, real: &Path, name: Vec<u8>) -> io::Result<Entry> {
     Ok(Entry::from_metadata(name, &meta))
 }
 
-/// Renders entries as lines with CRLF, for the data connection.
-pub fn render(listing: &Listing, format: Format, writable: bool, now: SystemTime) -> Vec<u8> {
+/// Renders the whole listing as lines with CRLF (for STAT on the control
+/// connection; the data connection reads [`Lines`] as they are rendered).
+pub fn render(
+    listing: Listing,
+    jail: &Jail,
+    format: Format,
+    writable: bool,
+    now: SystemTime,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    for entry in &listing.entries {
-        match format {
-            Format::Long => out.extend(format_list_line(entry, now)),
-            Format::Names => {
-                out.extend_from_slice(&listing.prefix);
-                out.extend_from_slice(&entry.name);
-            }
-            Format::Facts(facts) => out.extend(format_mlsx_line(entry, &facts, writable)),
-        }
-        out.extend_from_slice(b"\r\n");
-    }
+    let mut lines = Lines::new(listing, jail.clone(), format, writable, now);
+    // Rendering into memory cannot fail.
+    let _ = lines.read_to_end(&mut out);
     out
 }
 
@@ -173,21 +241,18 @@ fn is_pattern(name: &[u8]) -> bool {
     name.iter().any(|&b| b == b'*' || b == b'?')
 }
 
-fn read_dir(jail: &Jail, dir: &Path, all: bool) -> io::Result<Vec<Entry>> {
-    let mut entries = Vec::new();
+/// The sorted names in `dir`, without those starting with `.` unless `all`.
+fn read_names(dir: &Path, all: bool) -> io::Result<Names> {
+    let mut names = Names::default();
     for item in fs::read_dir(dir)? {
-        let item = item?;
-        let name = item.file_name().as_bytes().to_vec();
-        if !all && name.starts_with(b".") {
-            continue;
-        }
-        // An entry that vanished or cannot be read is left out.
-        if let Ok(entry) = entry(jail, &item.path(), name) {
-            entries.push(entry);
+        let name = item?.file_name();
+        let name = name.as_bytes();
+        if all || !name.starts_with(b".") {
+            names.push(name);
         }
     }
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(entries)
+    names.sort();
+    Ok(names)
 }
 
 fn followed_inside(jail: &Jail, real: &Path) -> bool {
@@ -225,7 +290,14 @@ mod tests {
     use ftp_core::listing::EntryKind;
 
     fn names(listing: &Listing) -> Vec<&[u8]> {
-        listing.entries.iter().map(|e| e.name.as_slice()).collect()
+        let single = listing.single.iter().map(|entry| entry.name.as_slice());
+        single.chain((0..).map_while(|i| listing.name(i))).collect()
+    }
+
+    /// `arg` listed from the root and rendered in `format`.
+    fn rendered(jail: &Jail, arg: &[u8], format: Format) -> Vec<u8> {
+        let listing = list(jail, &VirtualPath::root(), &ListArg::parse(arg)).expect("list");
+        render(listing, jail, format, false, SystemTime::now())
     }
 
     #[test]
@@ -323,8 +395,8 @@ mod tests {
         assert_eq!(names(&listing)[0], b".hidden");
         let listing = list(&jail, &root, &ListArg::parse(b"sub/")).expect("list");
         assert_eq!(listing.prefix, b"sub/");
-        assert_eq!(listing.entries[0].kind, EntryKind::File);
-        assert_eq!(listing.entries[0].size, Some(3));
+        let first = listing.lookup(&jail, 0).expect("an entry");
+        assert_eq!((first.kind, first.size), (EntryKind::File, Some(3)));
     }
 
     #[test]
@@ -336,9 +408,8 @@ mod tests {
         let root = VirtualPath::root();
         let listing = list(&jail, &root, &ListArg::parse(b"*.txt")).expect("list");
         assert_eq!(names(&listing), [&b"a.txt"[..], b"b.txt"]);
-        let listing = list(&jail, &root, &ListArg::parse(b"sub/*.bin")).expect("list");
         assert_eq!(
-            render(&listing, Format::Names, false, SystemTime::now()),
+            rendered(&jail, b"sub/*.bin", Format::Names),
             b"sub/c.bin\r\n"
         );
         assert!(list(&jail, &root, &ListArg::parse(b"missing")).is_err());
@@ -347,18 +418,13 @@ mod tests {
     #[test]
     fn rendering_ends_lines_with_crlf_in_every_format() {
         let (_dir, jail) = tree();
-        let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"sub")).expect("list");
-        let now = SystemTime::now();
-        assert_eq!(
-            render(&listing, Format::Names, false, now),
-            b"sub/c.bin\r\n"
-        );
-        let long = render(&listing, Format::Long, false, now);
+        assert_eq!(rendered(&jail, b"sub", Format::Names), b"sub/c.bin\r\n");
+        let long = rendered(&jail, b"sub", Format::Long);
         assert!(
             long.starts_with(b"-rw") && long.ends_with(b" c.bin\r\n"),
             "{long:?}"
         );
-        let facts = render(&listing, Format::Facts(Facts::default()), false, now);
+        let facts = rendered(&jail, b"sub", Format::Facts(Facts::default()));
         assert!(facts.starts_with(b"type=file;size=3;") && facts.ends_with(b" c.bin\r\n"));
     }
 
@@ -370,7 +436,10 @@ mod tests {
         std::os::unix::fs::symlink(outside.0.join("secret"), dir.0.join("out")).expect("link");
         std::os::unix::fs::symlink("a.txt", dir.0.join("in")).expect("link");
         let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"")).expect("list");
-        let find = |name: &[u8]| listing.entries.iter().find(|e| e.name == name).cloned();
+        let find = |name: &[u8]| {
+            let index = names(&listing).iter().position(|n| *n == name)?;
+            listing.lookup(&jail, index)
+        };
         assert_eq!(
             find(b"in").map(|e| (e.kind, e.size)),
             Some((EntryKind::File, Some(1)))

@@ -76,7 +76,7 @@ struct Progress {
 /// run here instead, to its end: then there is nothing running (`None`).
 pub fn start(
     worker: &mut Worker,
-    transfer: Transfer,
+    mut transfer: Transfer,
     stream: TcpStream,
     writer: ControlWriter,
     context: XferContext,
@@ -87,7 +87,7 @@ pub fn start(
         progress: Arc::clone(&progress),
         control: context.control.clone(),
     };
-    if is_small_download(&transfer.job) {
+    if is_small_download(&mut transfer.job) {
         run.finish(transfer, &writer, &context);
         return Ok(None);
     }
@@ -107,11 +107,12 @@ pub fn start(
     }))
 }
 
-/// Whether `job` is a download small enough to run on the control thread.
-fn is_small_download(job: &Job) -> bool {
+/// Whether `job` is a download small enough to run on the control thread
+/// (a listing is rendered up to that size to find out).
+fn is_small_download(job: &mut Job) -> bool {
     match job {
         Job::SendFile { len, .. } => *len <= INLINE_LIMIT,
-        Job::SendListing(listing) => listing.len() as u64 <= INLINE_LIMIT,
+        Job::SendListing(lines) => lines.fits_in(INLINE_LIMIT as usize),
         Job::Receive(_) => false,
     }
 }
@@ -215,8 +216,8 @@ impl Run {
                 Some(&mut progress),
                 buffer.bytes(),
             ),
-            Job::SendListing(listing) => copy_with_buffer(
-                &mut listing.as_slice(),
+            Job::SendListing(mut lines) => copy_with_buffer(
+                &mut lines,
                 &mut self.stream,
                 Representation::Binary,
                 Direction::Send,
@@ -411,18 +412,26 @@ mod tests {
         }
     }
 
-    /// Starts sending `listing` on `worker`: (the running transfer, if it
-    /// runs on the transfer thread, the client's end of its data connection).
-    fn start_listing(
+    /// Starts sending a file of `content` on `worker`: (the running
+    /// transfer, if it runs on the transfer thread, the client's end of its
+    /// data connection).
+    fn start_sending(
         worker: &mut Worker,
-        listing: Vec<u8>,
+        content: Vec<u8>,
         recorder: &Recorder,
     ) -> (Option<Running>, TcpStream) {
+        let scratch = crate::fs::tests::Scratch::new("xfer");
+        let path = scratch.0.join("sent.bin");
+        std::fs::write(&path, &content).expect("write");
+        let file = std::fs::File::open(&path).expect("open");
         let (server, client) = control_pair();
         let peer = client.local_addr().expect("addr");
         let transfer = Transfer {
             data: DataSetup::Passive(crate::session::PassiveKind::Epsv),
-            job: Job::SendListing(listing),
+            job: Job::SendFile {
+                file,
+                len: content.len() as u64,
+            },
             repr: Representation::Binary,
             record: None,
         };
@@ -437,7 +446,7 @@ mod tests {
         (running, client)
     }
 
-    /// A listing one byte too large to be sent on the control thread.
+    /// A file one byte too large to be sent on the control thread.
     fn too_large_to_inline(byte: u8) -> Vec<u8> {
         vec![byte; INLINE_LIMIT as usize + 1]
     }
@@ -446,11 +455,11 @@ mod tests {
     fn one_thread_runs_the_transfers_of_a_session_one_after_the_other() {
         let mut worker = Worker::default();
         let recorder = Recorder::default();
-        for listing in [too_large_to_inline(b'a'), too_large_to_inline(b'b')] {
-            let (running, mut client) = start_listing(&mut worker, listing.clone(), &recorder);
+        for content in [too_large_to_inline(b'a'), too_large_to_inline(b'b')] {
+            let (running, mut client) = start_sending(&mut worker, content.clone(), &recorder);
             let mut got = Vec::new();
             std::io::Read::read_to_end(&mut client, &mut got).expect("data");
-            assert!(got == listing, "the listing arrived whole");
+            assert!(got == content, "the file arrived whole");
             running.expect("on the transfer thread").wait();
         }
         let replies = recorder.replies();
@@ -466,8 +475,8 @@ mod tests {
     fn a_small_download_runs_to_its_reply_on_the_calling_thread() {
         let mut worker = Worker::default();
         let recorder = Recorder::default();
-        let listing = vec![b's'; INLINE_LIMIT as usize];
-        let (running, mut client) = start_listing(&mut worker, listing.clone(), &recorder);
+        let content = vec![b's'; INLINE_LIMIT as usize];
+        let (running, mut client) = start_sending(&mut worker, content.clone(), &recorder);
         assert!(running.is_none(), "nothing left running");
         let replies = recorder.replies();
         assert_eq!(replies.len(), 1, "the final reply is sent");
@@ -475,7 +484,7 @@ mod tests {
         assert_eq!(replies[0].0, thread::current().id());
         let mut got = Vec::new();
         std::io::Read::read_to_end(&mut client, &mut got).expect("data");
-        assert!(got == listing, "the listing arrived whole");
+        assert!(got == content, "the file arrived whole");
         assert!(!worker.has_thread(), "no transfer thread was started");
     }
 
@@ -484,11 +493,11 @@ mod tests {
         let mut worker = Worker::default();
         let recorder = Recorder::default();
         // More than the socket buffers hold, and the client does not read.
-        let (running, _client) = start_listing(&mut worker, vec![b'x'; 64 << 20], &recorder);
+        let (running, _client) = start_sending(&mut worker, vec![b'x'; 64 << 20], &recorder);
         let running = running.expect("on the transfer thread");
         assert!(running.abort(), "there was something to abort");
-        let listing = too_large_to_inline(b'c');
-        let (running, mut client) = start_listing(&mut worker, listing.clone(), &recorder);
+        let content = too_large_to_inline(b'c');
+        let (running, mut client) = start_sending(&mut worker, content.clone(), &recorder);
         let mut got = Vec::new();
         std::io::Read::read_to_end(&mut client, &mut got).expect("data");
         running.expect("on the transfer thread").wait();
@@ -496,7 +505,7 @@ mod tests {
         assert_eq!(replies.len(), 2);
         assert!(replies[0].1.starts_with("426 "), "{}", replies[0].1);
         assert_eq!(replies[1].1, "226 Transfer complete (16385 bytes)\r\n");
-        assert!(got == listing, "the listing arrived whole");
+        assert!(got == content, "the file arrived whole");
     }
 
     /// Waits until `recorder` holds `count` replies, for at most 5 s.
@@ -513,7 +522,7 @@ mod tests {
         let mut worker = Worker::default();
         let recorder = Recorder::default();
         let (mut running, mut client) =
-            start_listing(&mut worker, too_large_to_inline(b'd'), &recorder);
+            start_sending(&mut worker, too_large_to_inline(b'd'), &recorder);
         std::io::Read::read_to_end(&mut client, &mut Vec::new()).expect("data");
         let deadline = Instant::now() + Duration::from_secs(5);
         while let Some(still) = running.take().and_then(Running::unless_finished) {
@@ -524,7 +533,7 @@ mod tests {
         assert_eq!(recorder.replies().len(), 1, "the reply came first");
 
         let (running, mut client) =
-            start_listing(&mut worker, too_large_to_inline(b'e'), &recorder);
+            start_sending(&mut worker, too_large_to_inline(b'e'), &recorder);
         std::io::Read::read_to_end(&mut client, &mut Vec::new()).expect("data");
         await_replies(&recorder, 2);
         let running = running.expect("on the transfer thread");

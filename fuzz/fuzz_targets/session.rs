@@ -17,7 +17,7 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -130,7 +130,9 @@ impl Scratch {
                 let same = (sent.dev(), sent.ino()) == (secret.dev(), secret.ino());
                 assert!(!same, "the file outside the root was sent");
             }
-            Job::SendListing(listing) => {
+            Job::SendListing(mut lines) => {
+                let mut listing = Vec::new();
+                lines.read_to_end(&mut listing).expect("a listing renders");
                 let name = SECRET_NAME.as_bytes();
                 if listing.windows(name.len()).any(|w| w == name) {
                     assert!(

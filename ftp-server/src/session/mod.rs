@@ -36,6 +36,7 @@ use ftp_core::{Command, Reply};
 use crate::auth::{Access, Account};
 use crate::config::Config;
 use crate::fs::{Jail, Upload, VirtualPath};
+use crate::list::Lines;
 
 /// What the session answers, and what the connection must do about it.
 #[derive(Debug)]
@@ -151,8 +152,8 @@ pub enum Job {
         /// How many bytes are left to send from the offset (as of opening).
         len: u64,
     },
-    /// A listing, rendered with CRLF line ends.
-    SendListing(Vec<u8>),
+    /// A listing, rendered with CRLF line ends as it is sent.
+    SendListing(Lines),
     /// An upload into this file.
     Receive(Upload),
 }

@@ -510,16 +510,19 @@ fn listings_go_over_the_data_connection_and_mlst_over_control() {
     let fixture = Fixture::new(&[]);
     let mut session = fixture.logged_in("ftp", "");
     port(&mut session);
-    let Job::SendListing(bytes) = transfer_job(send(&mut session, "NLST pub")) else {
-        panic!("not a listing")
+    let listed = |session: &mut Session, line: &str| {
+        let Job::SendListing(mut lines) = transfer_job(send(session, line)) else {
+            panic!("not a listing")
+        };
+        let mut bytes = Vec::new();
+        lines.read_to_end(&mut bytes).expect("rendered");
+        bytes
     };
-    assert_eq!(bytes, b"pub/hello.txt\r\n");
+    assert_eq!(listed(&mut session, "NLST pub"), b"pub/hello.txt\r\n");
     port(&mut session);
     assert_eq!(code(&send(&mut session, "MLSD pub/hello.txt")), 501);
     port(&mut session);
-    let Job::SendListing(bytes) = transfer_job(send(&mut session, "MLSD pub")) else {
-        panic!("not a listing")
-    };
+    let bytes = listed(&mut session, "MLSD pub");
     assert!(bytes.starts_with(b"type=file;size=13;") && bytes.ends_with(b" hello.txt\r\n"));
     let mlst = send(&mut session, "MLST pub/hello.txt");
     let wire = String::from_utf8(mlst.reply.expect("reply").to_wire()).expect("utf-8");

@@ -17,7 +17,7 @@ use ftp_core::Reply;
 use super::files::fs_error;
 use super::{Action, Ctx, Job, ListCommand, Outcome, Record, Session, Transfer};
 use crate::fs::{Upload, VirtualPath, WriteMode};
-use crate::list::{self, Format, ListArg};
+use crate::list::{self, Format, Lines, ListArg};
 
 impl Session {
     pub(super) fn retr(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
@@ -151,9 +151,15 @@ impl Session {
             Ok(listing) => listing,
             Err(err) => return Outcome::from(fs_error(&err)),
         };
-        let bytes = list::render(&listing, format, ctx.writable, SystemTime::now());
+        let lines = Lines::new(
+            listing,
+            ctx.jail.clone(),
+            format,
+            ctx.writable,
+            SystemTime::now(),
+        );
         let text = "Opening ASCII mode data connection for file list".to_string();
-        self.start(data, Job::SendListing(bytes), None, text)
+        self.start(data, Job::SendListing(lines), None, text)
     }
 
     /// MLST: the facts of one entry on the control connection.
@@ -183,7 +189,8 @@ impl Session {
         let arg = ListArg::parse(arg);
         match list::list(ctx.jail, &self.cwd, &arg) {
             Ok(listing) => {
-                let bytes = list::render(&listing, Format::Long, ctx.writable, SystemTime::now());
+                let now = SystemTime::now();
+                let bytes = list::render(listing, ctx.jail, Format::Long, ctx.writable, now);
                 let mut lines = vec![format!("Status of {}:", String::from_utf8_lossy(arg.path))];
                 lines.extend(
                     String::from_utf8_lossy(&bytes)
