@@ -89,6 +89,7 @@ impl Worker {
             slot.thread_alive = true;
             self.thread.replace(thread)
         };
+        debug_assert!(slot.job.is_none(), "one job at a time");
         slot.job = Some(job);
         drop(slot);
         self.mailbox.bell.notify_one();
