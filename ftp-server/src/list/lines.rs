@@ -75,9 +75,7 @@ impl Lines {
             self.next += 1;
             if self.format == Format::Names {
                 // Names need no lookup.
-                self.pending.extend_from_slice(&self.listing.prefix);
-                self.pending.extend_from_slice(name);
-                self.pending.extend_from_slice(b"\r\n");
+                name_line(&mut self.pending, &self.listing.prefix, name);
                 return true;
             }
             if let Some(entry) = self.listing.lookup(&self.jail, index) {
@@ -90,19 +88,23 @@ impl Lines {
 
     /// Appends `entry`'s line to `pending`.
     fn render(&mut self, entry: &Entry) {
-        match self.format {
-            Format::Long => self.pending.extend(format_list_line(entry, self.now)),
+        let line = match self.format {
+            Format::Long => format_list_line(entry, self.now),
             Format::Names => {
-                self.pending.extend_from_slice(&self.listing.prefix);
-                self.pending.extend_from_slice(&entry.name);
+                return name_line(&mut self.pending, &self.listing.prefix, &entry.name)
             }
-            Format::Facts(facts) => {
-                let line = format_mlsx_line(entry, &facts, self.writable);
-                self.pending.extend(line);
-            }
-        }
+            Format::Facts(facts) => format_mlsx_line(entry, &facts, self.writable),
+        };
+        self.pending.extend(line);
         self.pending.extend_from_slice(b"\r\n");
     }
+}
+
+/// Appends an NLST line: `prefix`, `name`, CRLF.
+fn name_line(out: &mut Vec<u8>, prefix: &[u8], name: &[u8]) {
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(name);
+    out.extend_from_slice(b"\r\n");
 }
 
 impl Read for Lines {

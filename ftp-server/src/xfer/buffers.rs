@@ -15,7 +15,7 @@ use std::sync::{Mutex, PoisonError};
 
 /// How many buffers wait between transfers. More transfers at once allocate
 /// buffers of their own, which are freed at their end.
-pub const KEPT: usize = 2;
+const KEPT: usize = 2;
 
 /// The buffers all sessions share.
 static SHARED: Pool = Pool::new(KEPT);

@@ -101,6 +101,7 @@ impl Worker {
     }
 
     /// Whether the session has a transfer thread now.
+    #[cfg(test)]
     pub fn has_thread(&self) -> bool {
         self.mailbox.lock().thread_alive
     }
