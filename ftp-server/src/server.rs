@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::conn::{self, Shared};
+use crate::storage;
 use crate::xferlog::XferLog;
 
 /// Stack size of a session thread. Measured: the end-to-end tests pass with
@@ -107,8 +108,10 @@ fn socket_of(fd: BorrowedFd<'_>) -> Option<TcpStream> {
     (stream.peer_addr().is_ok() && stream.local_addr().is_ok()).then_some(stream)
 }
 
-/// The configuration and the opened xferlog.
+/// The configuration and the opened xferlog, once the file system has
+/// proved it supports the jail.
 fn shared(config: Config) -> Result<Shared, String> {
+    storage::check_support()?;
     let xferlog = match &config.xferlog {
         Some(path) => {
             Some(Arc::new(XferLog::open(path).map_err(|err| {

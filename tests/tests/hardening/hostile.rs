@@ -611,9 +611,10 @@ fn wildcard_patterns_cannot_pin_a_cpu() {
     server.serves_a_user();
 }
 
-/// A FIFO in the root (a local user can make one; FTP cannot): RETR, APPE
-/// and REST + STOR of it are refused at once instead of waiting forever for
-/// the other end, and no session thread is left behind.
+/// A FIFO in the root (a local user can make one; FTP cannot): RETR, APPE,
+/// STOR (with and without REST), MFMT and SITE CHMOD of it are refused at
+/// once as not a plain file instead of waiting forever for the other end
+/// (MFMT used to open it), and no session thread is left behind.
 #[test]
 fn a_fifo_in_the_root_is_refused_not_waited_on() {
     let server = Server::start(&[]);
@@ -625,17 +626,20 @@ fn a_fifo_in_the_root_is_refused_not_waited_on() {
     server.serves_a_user();
     let baseline = server.at_rest();
     let mut raw = Raw::login(server.addr());
-    for (rest, command, code) in [
-        (false, "RETR fifo", 550),
-        (false, "APPE fifo", 553),
-        (true, "STOR fifo", 553),
+    for (rest, command) in [
+        (false, "RETR fifo"),
+        (false, "APPE fifo"),
+        (true, "STOR fifo"),
+        (false, "STOR fifo"),
     ] {
         raw.expect("EPSV", 229);
         if rest {
             raw.expect("REST 0", 350);
         }
-        raw.expect(command, code);
+        raw.expect(command, 550);
     }
+    raw.expect("MFMT 20200101000000 fifo", 550);
+    raw.expect("SITE CHMOD 600 fifo", 550);
     raw.expect("QUIT", 221);
     drop(raw);
     server.settles_to(baseline);
