@@ -426,6 +426,27 @@ fn a_restart_changes_nothing_until_data_arrives() {
 }
 
 #[test]
+fn a_file_created_for_an_upload_that_got_nothing_is_removed() {
+    let tree = Tree::new("upload-created");
+    let new = tree.root.0.join("pub/new");
+    for mode in [WriteMode::Append, WriteMode::At(0)] {
+        drop(tree.storage.upload(&v(b"/pub/new"), mode).expect("open"));
+        assert!(!new.exists(), "{mode:?}: left behind");
+        // Data arrived: what came is kept, as far as it came.
+        let mut upload = tree.storage.upload(&v(b"/pub/new"), mode).expect("open");
+        upload.write_all(b"part").expect("write");
+        drop(upload);
+        assert_eq!(fs::read(&new).expect("kept"), b"part");
+        fs::remove_file(&new).expect("clean up");
+        // An empty upload that succeeded is an empty file.
+        let upload = tree.storage.upload(&v(b"/pub/new"), mode).expect("open");
+        upload.commit().expect("commit");
+        assert_eq!(fs::read(&new).expect("kept"), b"");
+        fs::remove_file(&new).expect("clean up");
+    }
+}
+
+#[test]
 fn unique_uploads_get_fresh_names() {
     let tree = Tree::new("upload-unique");
     let (_a, name_a) = tree.storage.upload_unique(&v(b"/pub")).expect("first");

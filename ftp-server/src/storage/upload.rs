@@ -14,7 +14,9 @@
 //! APPE and REST + STOR write the target in place, by definition. REST + STOR
 //! cuts the file at the offset only when the first data arrives (or the
 //! transfer ends), so a client that never sends anything changes nothing;
-//! with an offset beyond 0 it never creates a file.
+//! with an offset beyond 0 it never creates a file. A file they create is
+//! removed again if the upload ends before any data arrived and without
+//! succeeding (no data connection, say).
 //!
 //! Everything is opened relative to the handle of the directory the walk
 //! ended in, never through a symlink the walk did not resolve. Writes stop
@@ -56,6 +58,9 @@ pub struct Upload {
     position: u64,
     /// REST + STOR: the length to cut the file to before the first write.
     cut_at: Option<u64>,
+    /// A file created for APPE or REST + STOR, until data arrives or the
+    /// upload succeeds: removed if the upload is dropped before.
+    created: Option<(Dir, Vec<u8>)>,
     /// The file-size limit, if any: no write starts at or beyond it.
     limit: Option<u64>,
 }
@@ -73,13 +78,18 @@ pub(super) fn open(root: &Root, path: &VirtualPath, mode: WriteMode) -> io::Resu
     match mode {
         WriteMode::Replace => replacing(root, path),
         WriteMode::Append => {
-            let file = in_place(root, path, OpenOptions::new().append(true), true)?;
+            let (file, created) = in_place(root, path, OpenOptions::new().append(true), true)?;
             let end = file.metadata()?.len();
-            Ok(Upload::new(file, None, end))
+            let mut upload = Upload::new(file, None, end);
+            upload.created = created;
+            Ok(upload)
         }
         WriteMode::At(offset) => {
-            let file = in_place(root, path, OpenOptions::new().write(true), offset == 0)?;
-            at_offset(file, offset)
+            let mut options = OpenOptions::new();
+            let (file, created) = in_place(root, path, options.write(true), offset == 0)?;
+            let mut upload = at_offset(file, offset)?;
+            upload.created = created;
+            Ok(upload)
         }
     }
 }
@@ -119,6 +129,7 @@ impl Upload {
     /// came, a replacing one is renamed into place.
     pub fn commit(mut self) -> io::Result<()> {
         self.cut()?;
+        self.created = None;
         if let Some(rename) = self.rename.take() {
             let temp = handle::at(&rename.dir.handle, &rename.temp);
             if let Err(err) = fs::rename(&temp, handle::at(&rename.dir.handle, &rename.target)) {
@@ -135,6 +146,7 @@ impl Upload {
             rename,
             position,
             cut_at: None,
+            created: None,
             limit: file_size_limit(),
         }
     }
@@ -215,18 +227,22 @@ fn take_over(file: &File, old: &Metadata) -> io::Result<()> {
 }
 
 /// APPE and REST + STOR: the target itself, opened with `options`; a final
-/// symlink is followed inside the root; created if missing and `create`.
+/// symlink is followed inside the root; created if missing and `create`,
+/// and then returned with its directory and name.
 fn in_place(
     root: &Root,
     path: &VirtualPath,
     options: &mut OpenOptions,
     create: bool,
-) -> io::Result<File> {
+) -> io::Result<(File, Option<(Dir, Vec<u8>)>)> {
     let entry = root.entry(path)?;
     let file = match fs::symlink_metadata(handle::at(&entry.parent.handle, &entry.name)) {
-        Err(err) if err.kind() == io::ErrorKind::NotFound && create => options
-            .create_new(true)
-            .open(handle::at(&entry.parent.handle, &entry.name))?,
+        Err(err) if err.kind() == io::ErrorKind::NotFound && create => {
+            let file = options
+                .create_new(true)
+                .open(handle::at(&entry.parent.handle, &entry.name))?;
+            return Ok((file, Some((entry.parent, entry.name))));
+        }
         Err(err) => return Err(err),
         Ok(meta) if meta.file_type().is_symlink() => {
             let object = root.object(path)?;
@@ -240,7 +256,7 @@ fn in_place(
     };
     // Whatever the name held a moment ago, this is what was opened.
     plain_file(&file.metadata()?)?;
-    Ok(file)
+    Ok((file, None))
 }
 
 /// REST + STOR: positioned at `offset`, cut there once data arrives.
@@ -269,6 +285,7 @@ impl Write for Upload {
             return Err(io::ErrorKind::FileTooLarge.into());
         }
         self.cut()?;
+        self.created = None;
         let written = self.file.write(buf)?;
         self.position += written as u64;
         Ok(written)
@@ -279,11 +296,27 @@ impl Write for Upload {
     }
 }
 
-/// An uncommitted replacing upload leaves no temporary file behind.
+/// An uncommitted replacing upload leaves no temporary file behind, and an
+/// upload that created its file and got no data leaves no empty file.
 impl Drop for Upload {
     fn drop(&mut self) {
         if let Some(rename) = self.rename.take() {
             let _ = fs::remove_file(handle::at(&rename.dir.handle, &rename.temp));
+        }
+        if let Some((dir, name)) = self.created.take() {
+            let at = handle::at(&dir.handle, &name);
+            // Only if the name still is the file this upload created.
+            let ours = self
+                .file
+                .metadata()
+                .ok()
+                .map(|meta| (meta.dev(), meta.ino()));
+            let named = fs::symlink_metadata(&at)
+                .ok()
+                .map(|meta| (meta.dev(), meta.ino()));
+            if ours.is_some() && ours == named {
+                let _ = fs::remove_file(at);
+            }
         }
     }
 }

@@ -787,6 +787,46 @@ fn data_connections_that_never_come_or_stall_time_out() {
     server.serves_a_user();
 }
 
+/// Uploads whose data connection never comes change nothing on disk: REST 0
+/// + STOR does not cut the file, APPE and REST 0 + STOR of a new name leave
+/// no empty file, a replacing STOR leaves the old file and no temporary,
+/// and REST 5 + STOR of a missing name creates nothing.
+#[test]
+fn uploads_without_a_data_connection_change_nothing() {
+    let server = Server::start(&["--data-timeout", "1"]);
+    let old = pattern(10_000, 7);
+    fs::write(server.root().join("old.bin"), &old).expect("old");
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+    for (rest, command) in [
+        (Some(0), "STOR old.bin"),
+        (None, "STOR old.bin"),
+        (None, "APPE old.bin"),
+        (None, "APPE new.bin"),
+        (Some(0), "STOR new.bin"),
+    ] {
+        raw.expect("EPSV", 229);
+        if let Some(offset) = rest {
+            raw.expect(&format!("REST {offset}"), 350);
+        }
+        raw.expect(command, 150);
+        assert_eq!(raw.reply().code.0, 425, "{command}: nobody connected");
+        let kept = fs::read(server.root().join("old.bin")).expect("old") == old;
+        assert!(kept, "{command}: old.bin changed");
+        assert!(
+            !server.root().join("new.bin").exists(),
+            "{command}: new.bin made"
+        );
+    }
+    raw.expect("EPSV", 229);
+    raw.expect("REST 5", 350);
+    raw.expect("STOR missing.bin", 550);
+    assert!(!server.root().join("missing.bin").exists());
+    assert_eq!(temporaries(&server), Vec::<String>::new());
+    raw.expect("QUIT", 221);
+    server.serves_a_user();
+}
+
 /// A download small enough for the session's own thread to send
 /// (ftp-server's `INLINE_LIMIT`, 16 KiB) to a client that shrank its receive
 /// buffer and reads nothing: the send buffer takes the data, the `226` comes
