@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::walk::{Dir, Root};
+use super::walk::{Dir, Entry, Root};
 use super::{handle, not_plain_file, plain_file, VirtualPath};
 
 /// How an upload writes its target.
@@ -60,7 +60,7 @@ pub struct Upload {
     cut_at: Option<u64>,
     /// A file created for APPE or REST + STOR, until data arrives or the
     /// upload succeeds: removed if the upload is dropped before.
-    created: Option<(Dir, Vec<u8>)>,
+    created: Option<Entry>,
     /// The file-size limit, if any: no write starts at or beyond it.
     limit: Option<u64>,
 }
@@ -234,14 +234,14 @@ fn in_place(
     path: &VirtualPath,
     options: &mut OpenOptions,
     create: bool,
-) -> io::Result<(File, Option<(Dir, Vec<u8>)>)> {
+) -> io::Result<(File, Option<Entry>)> {
     let entry = root.entry(path)?;
     let file = match fs::symlink_metadata(handle::at(&entry.parent.handle, &entry.name)) {
         Err(err) if err.kind() == io::ErrorKind::NotFound && create => {
             let file = options
                 .create_new(true)
                 .open(handle::at(&entry.parent.handle, &entry.name))?;
-            return Ok((file, Some((entry.parent, entry.name))));
+            return Ok((file, Some(entry)));
         }
         Err(err) => return Err(err),
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -303,8 +303,8 @@ impl Drop for Upload {
         if let Some(rename) = self.rename.take() {
             let _ = fs::remove_file(handle::at(&rename.dir.handle, &rename.temp));
         }
-        if let Some((dir, name)) = self.created.take() {
-            let at = handle::at(&dir.handle, &name);
+        if let Some(created) = self.created.take() {
+            let at = handle::at(&created.parent.handle, &created.name);
             // Only if the name still is the file this upload created.
             let ours = self
                 .file
