@@ -787,10 +787,10 @@ fn data_connections_that_never_come_or_stall_time_out() {
     server.serves_a_user();
 }
 
-/// Uploads whose data connection never comes change nothing on disk: REST 0
-/// + STOR does not cut the file, APPE and REST 0 + STOR of a new name leave
-/// no empty file, a replacing STOR leaves the old file and no temporary,
-/// and REST 5 + STOR of a missing name creates nothing.
+/// Uploads whose data connection never comes change nothing on disk: a
+/// restarted STOR at 0 does not cut the file, APPE and a restarted STOR of a
+/// new name leave no empty file, a replacing STOR leaves the old file and
+/// no temporary, and REST 5 with STOR of a missing name creates nothing.
 #[test]
 fn uploads_without_a_data_connection_change_nothing() {
     let server = Server::start(&["--data-timeout", "1"]);
