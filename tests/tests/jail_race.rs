@@ -97,7 +97,10 @@ fn d_works(addr: SocketAddr, sizes: &[u64]) {
     let listing = alice.get("NLST d").expect("NLST d");
     assert!(contains(&listing, b"inside.txt"), "NLST d: {listing:?}");
     assert_eq!(alice.cmd("SIZE d/secret").code.0, 213);
-    assert!(alice.put("STOR d/probe", b"probe\n").is_some(), "STOR d/probe");
+    assert!(
+        alice.put("STOR d/probe", b"probe\n").is_some(),
+        "STOR d/probe"
+    );
     assert_eq!(alice.cmd("DELE d/probe").code.0, 250);
     let mut anonymous = Probe::anonymous(addr, "anonymous", sizes);
     assert_eq!(
@@ -220,8 +223,14 @@ fn verdict(
         ));
     }
     if !outside_changes.is_empty() {
-        let gone = outside_changes.iter().filter(|c| c.ends_with("is gone")).count();
-        let new = outside_changes.iter().filter(|c| c.ends_with("appeared")).count();
+        let gone = outside_changes
+            .iter()
+            .filter(|c| c.ends_with("is gone"))
+            .count();
+        let new = outside_changes
+            .iter()
+            .filter(|c| c.ends_with("appeared"))
+            .count();
         failures.push(format!(
             "wrote outside the root: {} changes: {gone} entries gone, {new} appeared, {} \
              changed (first ones: {})",
@@ -282,8 +291,7 @@ fn local_swapper_never_lets_a_session_out() {
             (renames, exchanges)
         });
         let rw = s.spawn(|| mutate(addr, &sizes, deadline));
-        let anonymous =
-            s.spawn(|| read(Probe::anonymous(addr, "anonymous", &sizes), deadline));
+        let anonymous = s.spawn(|| read(Probe::anonymous(addr, "anonymous", &sizes), deadline));
         let reader = s.spawn(|| read(Probe::user(addr, "reader", &sizes), deadline));
         let stable = s.spawn(|| stable(addr, &sizes, deadline));
         let mut tally = Tally::default();
@@ -375,8 +383,14 @@ fn ftp_renames_never_turn_an_admins_symlink_into_a_way_out() {
     // Without a race the symlink is refused, and docs is served.
     let mut check = Probe::anonymous(addr, "check", &sizes);
     let refused = check.cmd("SIZE d/secret");
-    assert_eq!(refused.code.0, 550, "SIZE d/secret through the symlink: {refused}");
-    assert_eq!(check.get("RETR docs/secret").as_deref(), Some(INSIDE_SECRET));
+    assert_eq!(
+        refused.code.0, 550,
+        "SIZE d/secret through the symlink: {refused}"
+    );
+    assert_eq!(
+        check.get("RETR docs/secret").as_deref(),
+        Some(INSIDE_SECRET)
+    );
     assert!(check.tally.leaks.is_empty(), "{:?}", check.tally.leaks);
     drop(check);
 

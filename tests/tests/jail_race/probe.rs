@@ -10,7 +10,7 @@
 //! What it does not do: decide whether a run passed. The tests do that from
 //! the tallies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::time::Instant;
@@ -54,8 +54,9 @@ pub struct Row {
 pub struct Tally {
     /// Per session and command line.
     pub rows: BTreeMap<String, Row>,
-    /// Per kind of leak and `session: command: what`, how often.
-    pub leaks: BTreeMap<(Leak, String), usize>,
+    /// Per kind of leak and command (numbers as `N`, all sessions): how
+    /// often it leaked, and what the replies and data showed.
+    pub leaks: BTreeMap<(Leak, String), (usize, BTreeSet<String>)>,
 }
 
 impl Tally {
@@ -67,8 +68,10 @@ impl Tally {
             mine.ok += row.ok;
             mine.leaks += row.leaks;
         }
-        for (key, count) in other.leaks {
-            *self.leaks.entry(key).or_default() += count;
+        for (key, (count, what)) in other.leaks {
+            let mine = self.leaks.entry(key).or_default();
+            mine.0 += count;
+            mine.1.extend(what);
         }
     }
 
@@ -87,16 +90,19 @@ impl Tally {
         self.leaks
             .iter()
             .filter(|((leak, _), _)| *leak == kind)
-            .map(|(_, n)| n)
+            .map(|(_, (n, _))| n)
             .sum()
     }
 
-    /// `RETR d/secret: data holds "OUTSIDE" x3, ...` for the leaks of `kind`.
+    /// `RETR d/secret x3 (data holds "OUTSIDE"); ...` for the leaks of `kind`.
     pub fn describe(&self, kind: Leak) -> String {
         self.leaks
             .iter()
             .filter(|((leak, _), _)| *leak == kind)
-            .map(|((_, what), n)| format!("{what} x{n}"))
+            .map(|((_, command), (n, what))| {
+                let what: Vec<&str> = what.iter().map(String::as_str).collect();
+                format!("{command} x{n} ({})", what.join(", "))
+            })
             .collect::<Vec<_>>()
             .join("; ")
     }
@@ -219,17 +225,24 @@ impl<'a> Probe<'a> {
     /// Counts `line` and looks for anything from outside in its replies
     /// (`text`) and data (`data`).
     fn record(&mut self, line: &str, ok: bool, text: &str, data: &[u8]) {
-        let key = format!("{}: {}", self.who, numbers_as_n(line));
+        let command = numbers_as_n(line);
         let leaks = self.inspect(line, text, data);
-        let row = self.tally.rows.entry(key.clone()).or_default();
+        let row = self
+            .tally
+            .rows
+            .entry(format!("{}: {command}", self.who))
+            .or_default();
         row.attempts += 1;
         if leaks.is_empty() {
             row.ok += usize::from(ok);
         } else {
             row.leaks += 1;
         }
+        let mut kinds = BTreeSet::new();
         for (kind, what) in leaks {
-            *self.tally.leaks.entry((kind, format!("{key}: {what}"))).or_default() += 1;
+            let entry = self.tally.leaks.entry((kind, command.clone())).or_default();
+            entry.0 += usize::from(kinds.insert(kind));
+            entry.1.insert(what);
         }
     }
 
@@ -276,7 +289,9 @@ impl<'a> Probe<'a> {
 
 /// Whether `haystack` holds `needle`.
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// `STOR d/new-17` -> `STOR d/new-N`, so that a loop's lines share a row.
@@ -299,8 +314,12 @@ fn numbers_as_n(line: &str) -> String {
 
 /// The values of the `size=` facts in MLST/MLSD text.
 fn facts(text: &str) -> impl Iterator<Item = u64> + '_ {
-    text.split([';', ' ', '\n', '\r'])
-        .filter_map(|fact| fact.to_ascii_lowercase().strip_prefix("size=")?.parse().ok())
+    text.split([';', ' ', '\n', '\r']).filter_map(|fact| {
+        fact.to_ascii_lowercase()
+            .strip_prefix("size=")?
+            .parse()
+            .ok()
+    })
 }
 
 /// The size in an `ls -l` line (`-rw-r--r-- 1 ftp ftp SIZE Mon DD HH:MM name`).

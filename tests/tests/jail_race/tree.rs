@@ -141,12 +141,20 @@ pub fn changes(before: &BTreeMap<PathBuf, Entry>, after: &BTreeMap<PathBuf, Entr
                     what.push(format!("owner {} -> {}", old.uid, new.uid));
                 }
                 if new.content != old.content || new.size != old.size {
-                    what.push(format!("content changed ({} -> {} bytes)", old.size, new.size));
+                    what.push(format!(
+                        "content changed ({} -> {} bytes)",
+                        old.size, new.size
+                    ));
                 }
                 if new.mtime != old.mtime {
                     what.push("modification time changed".to_string());
                 }
-                found.push(format!("{} {}: {}", old.kind, path.display(), what.join(", ")));
+                found.push(format!(
+                    "{} {}: {}",
+                    old.kind,
+                    path.display(),
+                    what.join(", ")
+                ));
             }
             Some(_) => {}
         }
