@@ -127,8 +127,16 @@ fn mutate(addr: SocketAddr, sizes: &[u64], deadline: Instant) -> Tally {
         rw.put(&format!("STOR d/victim-{k}"), b"replaced inside\n");
         rw.put("APPE d/appe.txt", b"+\n");
         if rw.cmd("CWD d").code.0 == 250 {
-            rw.put("STOU", b"unique\n");
+            let stored = rw.put("STOU", b"unique\n");
             rw.cmd("CWD /");
+            // 150 FILE: NAME (RFC 1123): removed again, so that d stays small.
+            let name = stored.as_deref().and_then(|text| {
+                let rest = text.split("FILE: ").nth(1)?;
+                rest.split_whitespace().next().map(str::to_string)
+            });
+            if let Some(name) = name {
+                rw.cmd_as("DELE d/<STOU's name>", &format!("DELE d/{name}"));
+            }
         }
         rw.cmd(&format!("DELE d/victim-{k}"));
         rw.put(&format!("STOR d/victim-{k}"), b"recreated inside\n");

@@ -161,10 +161,15 @@ impl<'a> Probe<'a> {
     /// Sends a command without data; returns its reply (counted and
     /// inspected). Success: 2xx, or 3xx (RNFR).
     pub fn cmd(&mut self, line: &str) -> Reply {
+        self.cmd_as(&numbers_as_n(line), line)
+    }
+
+    /// As [`Probe::cmd`], counted in the tallies as `label`.
+    pub fn cmd_as(&mut self, label: &str, line: &str) -> Reply {
         let reply = self.raw.command(line);
         let ok = (200..400).contains(&reply.code.0);
         let text = reply.to_string();
-        self.record(line, ok, &text, b"");
+        self.record_as(label, line, ok, &text, b"");
         reply
     }
 
@@ -196,6 +201,7 @@ impl<'a> Probe<'a> {
             let _ = data.read_to_end(&mut bytes);
             let done = self.raw.reply();
             ok = matches!(done.code.0, 226 | 250);
+            text.push('\n');
             text.push_str(&done.to_string());
         }
         drop(data);
@@ -215,6 +221,7 @@ impl<'a> Probe<'a> {
             let _ = data.shutdown(Shutdown::Write);
             let done = self.raw.reply();
             ok = matches!(done.code.0, 226 | 250);
+            text.push('\n');
             text.push_str(&done.to_string());
         }
         drop(data);
@@ -225,7 +232,11 @@ impl<'a> Probe<'a> {
     /// Counts `line` and looks for anything from outside in its replies
     /// (`text`) and data (`data`).
     fn record(&mut self, line: &str, ok: bool, text: &str, data: &[u8]) {
-        let command = numbers_as_n(line);
+        self.record_as(&numbers_as_n(line), line, ok, text, data);
+    }
+
+    /// As [`Probe::record`], counted as `command`.
+    fn record_as(&mut self, command: &str, line: &str, ok: bool, text: &str, data: &[u8]) {
         let leaks = self.inspect(line, text, data);
         let row = self
             .tally
@@ -240,7 +251,11 @@ impl<'a> Probe<'a> {
         }
         let mut kinds = BTreeSet::new();
         for (kind, what) in leaks {
-            let entry = self.tally.leaks.entry((kind, command.clone())).or_default();
+            let entry = self
+                .tally
+                .leaks
+                .entry((kind, command.to_string()))
+                .or_default();
             entry.0 += usize::from(kinds.insert(kind));
             entry.1.insert(what);
         }
