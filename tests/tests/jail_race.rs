@@ -73,8 +73,8 @@ fn options() -> Vec<&'static str> {
     options
 }
 
-/// Makes `root/d` the real directory again after a swapper (which should
-/// have left it so; fails if it did not).
+/// Fails unless the swapper left `root/d` the real directory, and nothing
+/// of its own behind.
 fn assert_d_is_real(root: &Path) {
     let meta = fs::symlink_metadata(root.join("d")).expect("d exists after the race");
     assert!(meta.is_dir(), "d is not the real directory after the race");
