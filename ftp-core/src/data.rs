@@ -21,6 +21,10 @@
 //! RFC 2577). Every wait is bounded: a timeout is [`Error::Timeout`] naming
 //! [`Phase::Accept`] or [`Phase::Connect`].
 //!
+//! Sending on a data connection is bounded as a whole, not per write:
+//! [`SendTimeout`] (in `data/stall.rs`) ends a send that has moved nothing for
+//! the timeout, however the kernel splits the waiting into short writes.
+//!
 //! This module neither sends the `PORT`/`PASV` commands nor formats addresses
 //! ([`crate::addr`] does that), and it does not move any data ([`crate::transfer`]).
 
@@ -31,6 +35,10 @@ use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::{Error, Phase};
+
+mod stall;
+
+pub use stall::SendTimeout;
 
 /// Listens on `ip`, on a port from `ports` (skipping busy ones) or an OS-chosen port.
 ///
@@ -190,6 +198,44 @@ fn accept_until(
     }
 }
 
+/// The connection from `expected_peer` that is already waiting on
+/// `listener`, if there is one, without waiting; connections from other
+/// addresses are closed on the way (`on_refused` is told).
+///
+/// A server uses this to tell a client that has connected already (send the
+/// `150` with the data) from one that will connect once it has seen the
+/// `150` (send it first).
+///
+/// # Errors
+///
+/// [`Error::Io`] when the listener fails.
+pub fn accept_ready(
+    listener: &TcpListener,
+    expected_peer: Option<IpAddr>,
+    on_refused: &mut dyn FnMut(SocketAddr),
+) -> Result<Option<TcpStream>, Error> {
+    let to_error = |err: io::Error| Error::from_io(err, Phase::Accept);
+    listener.set_nonblocking(true).map_err(to_error)?;
+    let found = loop {
+        match listener.accept() {
+            Ok((stream, peer)) if is_expected(peer.ip(), expected_peer) => break Ok(Some(stream)),
+            Ok((stream, peer)) => {
+                drop(stream);
+                on_refused(peer);
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break Ok(None),
+            Err(err) if is_transient_accept_error(&err) => {}
+            Err(err) => break Err(to_error(err)),
+        }
+    };
+    listener.set_nonblocking(false).map_err(to_error)?;
+    // An accepted socket does not inherit the listener's mode on Linux; be sure.
+    if let Ok(Some(stream)) = &found {
+        stream.set_nonblocking(false).map_err(to_error)?;
+    }
+    found
+}
+
 /// Bounds how long `accept` on `listener` blocks (`None`: no bound).
 ///
 /// `std` has no accept timeout, but on Linux (and the BSDs) a listening
@@ -305,6 +351,39 @@ mod tests {
         let (first, last) = (port_of(&held[0]), port_of(&held[2]));
         let err = listen(LOCALHOST, Some(first..=last)).unwrap_err();
         assert_eq!(err.to_string(), format!("no free port in {first}-{last}"));
+    }
+
+    #[test]
+    fn accept_ready_takes_a_waiting_peer_and_never_waits() {
+        let listener = listen(LOCALHOST, None).expect("listen");
+        let addr = listener.local_addr().expect("addr");
+        let started = Instant::now();
+        let none = accept_ready(&listener, Some(LOCALHOST), &mut |_| panic!("refused"));
+        assert!(none.expect("no error").is_none());
+        assert!(started.elapsed() < SHORT, "it did not wait");
+        let foreign = TcpStream::connect(addr).expect("connect");
+        let client = TcpStream::connect(addr).expect("connect");
+        let other: IpAddr = "127.0.0.2".parse().expect("ip");
+        // Seen from 127.0.0.2's point of view, both come from a foreign peer.
+        let mut refused = 0;
+        let got = accept_ready(&listener, Some(other), &mut |_| refused += 1).expect("accept");
+        assert!(got.is_none() && refused == 2, "{refused}");
+        drop((foreign, client));
+        let client = TcpStream::connect(addr).expect("connect");
+        let mut stream = accept_ready(&listener, Some(LOCALHOST), &mut |_| panic!("refused"))
+            .expect("accept")
+            .expect("the waiting client");
+        (&client).write_all(b"x").expect("write");
+        let mut byte = [0u8];
+        stream
+            .read_exact(&mut byte)
+            .expect("a blocking stream reads");
+        // The listener is blocking again for later accepts.
+        let later = accept(&listener, None, SHORT);
+        assert!(
+            matches!(later, Err(Error::Timeout(Phase::Accept))),
+            "{later:?}"
+        );
     }
 
     #[test]

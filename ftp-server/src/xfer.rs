@@ -24,8 +24,9 @@ use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
+use ftp_core::data::SendTimeout;
 use ftp_core::transfer::{copy_with_buffer, Direction, Representation};
 use ftp_core::{Error, Reply};
 
@@ -57,6 +58,8 @@ pub struct XferContext {
     pub peer: IpAddr,
     /// How the data connection was opened, for logs.
     pub data: DataSetup,
+    /// How long a send may make no progress.
+    pub data_timeout: Duration,
     /// Where to write the xferlog line, if anywhere.
     pub xferlog: Option<Arc<XferLog>>,
 }
@@ -161,7 +164,7 @@ impl Run {
     /// transfer was ended by an abort.
     fn finish(mut self, transfer: Transfer, writer: &ControlWriter, context: &XferContext) -> bool {
         let started = Instant::now();
-        let result = self.copy(transfer.job, transfer.repr);
+        let result = self.copy(transfer.job, transfer.repr, context.data_timeout);
         // The client reads to the end of the data before it reads the reply.
         let _ = self.stream.shutdown(Shutdown::Both);
         let aborted = self.progress.aborted.load(Ordering::SeqCst);
@@ -197,15 +200,16 @@ impl Run {
         aborted && reply.code.0 == 426
     }
 
-    /// Moves the data; an upload is committed only if all went well.
-    fn copy(&mut self, job: Job, repr: Representation) -> Result<u64, Error> {
+    /// Moves the data; an upload is committed only if all went well. A
+    /// download ends once the client has taken nothing for `timeout`.
+    fn copy(&mut self, job: Job, repr: Representation, timeout: Duration) -> Result<u64, Error> {
         let shared = Arc::clone(&self.progress);
         let mut progress = |n: u64| shared.bytes.store(n, Ordering::Relaxed);
         let mut buffer = Borrowed::take();
         match job {
             Job::SendFile { mut file, .. } => copy_with_buffer(
                 &mut file,
-                &mut self.stream,
+                &mut SendTimeout::new(&self.stream, timeout),
                 repr,
                 Direction::Send,
                 Some(&mut progress),
@@ -213,7 +217,7 @@ impl Run {
             ),
             Job::SendListing(mut lines) => copy_with_buffer(
                 &mut lines,
-                &mut self.stream,
+                &mut SendTimeout::new(&self.stream, timeout),
                 Representation::Binary,
                 Direction::Send,
                 Some(&mut progress),
@@ -348,6 +352,7 @@ mod tests {
         let context = XferContext {
             peer: peer.ip(),
             data: transfer.data,
+            data_timeout: Duration::from_secs(5),
             xferlog: None,
         };
         let writer = ControlWriter::new(Box::new(recorder.clone()), peer);

@@ -36,15 +36,20 @@ impl<R: ControlRead> Conn<R> {
         self.reply(&reply)
     }
 
-    /// Opens the data connection for `transfer`, then sends `preliminary`
-    /// (its 150) and starts the transfer through the session's [`Worker`],
-    /// or answers 425 after the 150 (RFC 959 has 425 follow a preliminary
+    /// Opens the data connection for `transfer`, sends `preliminary` (its
+    /// 150) and starts the transfer through the session's [`Worker`], or
+    /// answers 425 after the 150 (RFC 959 has 425 follow a preliminary
     /// reply).
     ///
-    /// The 150 waits for the data connection, as vsftpd's does: in passive
-    /// mode the client has usually connected before its RETR, so the
-    /// connection is taken from the listen queue at once, and the 150, the
-    /// data and the 226 then reach the client close together.
+    /// When the data connection is there at once — the client connected
+    /// right after PASV/EPSV, as most do, or the server's connect in active
+    /// mode succeeded — the 150 follows it, as vsftpd's does, so the 150, the
+    /// data and the 226 reach the client close together. When the client
+    /// has not connected yet, the 150 goes out first and the server then
+    /// waits (up to the data timeout) for it: a client that connects only
+    /// once it has seen the 150 gets it, and the control connection never
+    /// goes silent while the server waits on the client. A connection from
+    /// another address is closed, and the wait goes on.
     ///
     /// [`Worker`]: crate::xfer::Worker
     pub(super) fn start_transfer(
@@ -52,7 +57,35 @@ impl<R: ControlRead> Conn<R> {
         transfer: Transfer,
         preliminary: Option<&Reply>,
     ) -> Flow {
-        let opened = self.open_data(transfer.data).and_then(|stream| {
+        let kind = match transfer.data {
+            DataSetup::Active { addr, verb } => {
+                let opened = self.connect_active(addr, verb);
+                return self.run_transfer(transfer, opened, preliminary);
+            }
+            DataSetup::Passive(kind) => kind,
+        };
+        if let Some(opened) = self.accept_passive(kind, false) {
+            return self.run_transfer(transfer, opened, preliminary);
+        }
+        // Nobody there yet: say so, then wait for the client.
+        if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
+            return Flow::Stop(reason);
+        }
+        let opened = self
+            .accept_passive(kind, true)
+            .unwrap_or_else(|| Err("No data connection".to_string()));
+        self.run_transfer(transfer, opened, None)
+    }
+
+    /// Sends `preliminary` if not yet sent, then the transfer on `opened`,
+    /// or the 425.
+    fn run_transfer(
+        &mut self,
+        transfer: Transfer,
+        opened: Result<TcpStream, String>,
+        preliminary: Option<&Reply>,
+    ) -> Flow {
+        let opened = opened.and_then(|stream| {
             let timeout = Some(self.shared.config.data_timeout);
             stream
                 .set_read_timeout(timeout)
@@ -74,6 +107,7 @@ impl<R: ControlRead> Conn<R> {
         let context = XferContext {
             peer: self.peer.ip(),
             data: transfer.data,
+            data_timeout: self.shared.config.data_timeout,
             xferlog: self.shared.xferlog.clone(),
         };
         let writer = self.writer.clone();
@@ -92,44 +126,63 @@ impl<R: ControlRead> Conn<R> {
         }
     }
 
-    /// Opens the data connection as `setup` says; on failure, the 425 text.
-    fn open_data(&mut self, setup: DataSetup) -> Result<TcpStream, String> {
+    /// PORT/EPRT: connects to the client; on failure, the 425 text.
+    fn connect_active(&mut self, addr: SocketAddr, verb: &str) -> Result<TcpStream, String> {
         let timeout = self.shared.config.data_timeout;
-        match setup {
-            DataSetup::Active { addr, verb } => match data::connect(addr, timeout) {
-                Ok(stream) => {
-                    log::debug!(
-                        "data: active ({verb}) — client listens on {addr}; server connects from {}",
-                        shown(stream.local_addr())
-                    );
-                    Ok(stream)
-                }
-                Err(err) => Err(active_failure(verb, addr, timeout, &err)),
-            },
-            DataSetup::Passive(kind) => {
-                let listener = self.listener.take().ok_or("Use PASV or EPSV first")?;
-                // Addresses only for logs are looked up only when logged.
-                let addr = || shown(listener.local_addr());
-                let peer = self.peer.ip();
-                let mut refused = |from: SocketAddr| {
-                    log::warn!(
-                        "data: refused a connection to {} from {from}: not the client {peer}",
-                        addr()
-                    );
-                };
-                match data::accept_with(&listener, Some(peer), timeout, &mut refused) {
-                    Ok(stream) => {
-                        log::debug!(
-                            "data: passive ({}) — server listens on {}; client {} connected",
-                            kind.verb(),
-                            addr(),
-                            shown(stream.peer_addr())
-                        );
-                        Ok(stream)
-                    }
-                    Err(err) => Err(passive_failure(kind, &addr(), timeout, &err)),
-                }
+        match data::connect(addr, timeout) {
+            Ok(stream) => {
+                log::debug!(
+                    "data: active ({verb}) — client listens on {addr}; server connects from {}",
+                    shown(stream.local_addr())
+                );
+                Ok(stream)
             }
+            Err(err) => Err(active_failure(verb, addr, timeout, &err)),
+        }
+    }
+
+    /// PASV/EPSV: the client's connection to our listener. With `wait`, up
+    /// to the data timeout (never `None`); without, only one already there
+    /// (`None` if none is, and the listener is kept for the wait). On
+    /// failure, the 425 text.
+    fn accept_passive(
+        &mut self,
+        kind: PassiveKind,
+        wait: bool,
+    ) -> Option<Result<TcpStream, String>> {
+        let Some(listener) = self.listener.take() else {
+            return Some(Err("Use PASV or EPSV first".to_string()));
+        };
+        let timeout = self.shared.config.data_timeout;
+        // Addresses only for logs are looked up only when logged.
+        let addr = || shown(listener.local_addr());
+        let peer = self.peer.ip();
+        let mut refused = |from: SocketAddr| {
+            log::warn!(
+                "data: refused a connection to {} from {from}: not the client {peer}",
+                addr()
+            );
+        };
+        let accepted = if wait {
+            data::accept_with(&listener, Some(peer), timeout, &mut refused).map(Some)
+        } else {
+            data::accept_ready(&listener, Some(peer), &mut refused)
+        };
+        match accepted {
+            Ok(Some(stream)) => {
+                log::debug!(
+                    "data: passive ({}) — server listens on {}; client {} connected",
+                    kind.verb(),
+                    addr(),
+                    shown(stream.peer_addr())
+                );
+                Some(Ok(stream))
+            }
+            Ok(None) => {
+                self.listener = Some(listener);
+                None
+            }
+            Err(err) => Some(Err(passive_failure(kind, &addr(), timeout, &err))),
         }
     }
 }

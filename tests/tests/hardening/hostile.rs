@@ -823,6 +823,81 @@ fn an_upload_followed_at_once_by_quit_and_a_half_close_is_kept() {
     assert_eq!(temporaries(&server), Vec::<String>::new());
 }
 
+/// A client that connects to the passive port only once it has seen the
+/// `150` gets the `150` at once; a connection from another address before
+/// it (127.0.0.2, made by Python, which can bind before connecting) is
+/// closed, and the server keeps waiting for the client's own.
+#[test]
+fn the_150_comes_at_once_when_the_client_waits_for_it() {
+    let server = Server::start(&["--data-timeout", "10"]);
+    let mut raw = Raw::login(server.addr());
+    for foreign_first in [false, true] {
+        let reply = raw.expect("EPSV", 229);
+        let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
+        // Python waits (10 s at most) to see its connection closed.
+        let foreign = foreign_first.then(|| {
+            let connect = format!(
+                "import socket; s = socket.socket(); s.settimeout(10); \
+                 s.bind(('127.0.0.2', 0)); s.connect(('127.0.0.1', {port})); \
+                 print('connected', flush=True); print(s.recv(1) == b'')"
+            );
+            let mut python = Command::new("python3")
+                .args(["-c", &connect])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("python3");
+            let mut line = [0u8; 10];
+            let stdout = python.stdout.as_mut().expect("stdout");
+            stdout.read_exact(&mut line).expect("python connected");
+            python
+        });
+        let started = Instant::now();
+        raw.send(b"RETR pub/hello.txt\r\n");
+        let first = raw
+            .next_reply(Duration::from_secs(3))
+            .expect("a reply while the server waits for the data connection");
+        assert_eq!(first.code.0, 150, "{first}");
+        let waited = started.elapsed();
+        let mut data = TcpStream::connect(("127.0.0.1", port)).expect("data connection");
+        let mut bytes = Vec::new();
+        data.read_to_end(&mut bytes).expect("data");
+        assert_eq!(bytes, HELLO);
+        assert_eq!(raw.reply().code.0, 226);
+        if let Some(python) = foreign {
+            let out = python.wait_with_output().expect("python3");
+            let printed = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(printed.trim(), "True", "the foreign connection was closed");
+        }
+        println!("150 after {waited:?} (a foreign connection first: {foreign_first})");
+    }
+    raw.expect("QUIT", 221);
+}
+
+/// A download to a client that stops reading is aborted one data timeout
+/// (3 s) after the data stopped moving, not two or three (each short write
+/// used to restart the clock), and the session goes on.
+#[test]
+fn a_stalled_download_is_aborted_one_data_timeout_after_it_stalled() {
+    let server = Server::start(&["--data-timeout", "3"]);
+    fs::write(server.root().join("big.bin"), pattern(64 * MIB, 8)).expect("big");
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+    let data = raw.epsv();
+    let started = Instant::now();
+    raw.expect("RETR big.bin", 150);
+    let done = raw.reply();
+    let took = started.elapsed();
+    assert_eq!(done.code.0, 426, "{done}");
+    println!("a download nobody reads, --data-timeout 3: 426 after {took:?}");
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_millis(4500),
+        "426 after {took:?}"
+    );
+    drop(data);
+    raw.expect("NOOP", 200);
+    raw.expect("QUIT", 221);
+}
+
 /// Uploads whose data connection never comes change nothing on disk: a
 /// restarted STOR at 0 does not cut the file, APPE and a restarted STOR of a
 /// new name leave no empty file, a replacing STOR leaves the old file and
