@@ -42,6 +42,22 @@ pub fn program(name: &str) -> PathBuf {
     path
 }
 
+/// Whether the tests run as root (as in CI).
+pub fn running_as_root() -> bool {
+    ftp_server::privileges::Ids::current().is_ok_and(|ids| ids.uid == 0)
+}
+
+/// The options that let `ftp-server` serve sessions as the user running the
+/// tests: none, or `--run-as root` when that is root, as `ftp-server`
+/// started as root refuses to serve sessions as root unless told to.
+pub fn run_as_this_user() -> &'static [&'static str] {
+    if running_as_root() {
+        &["--run-as", "root"]
+    } else {
+        &[]
+    }
+}
+
 /// A child process that is killed and reaped when dropped.
 #[derive(Debug)]
 pub struct KillOnDrop(pub Child);
