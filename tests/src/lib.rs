@@ -249,13 +249,30 @@ pub fn peer_available(name: &str, check: &mut Command) -> bool {
         .map(|status| status.success())
         .unwrap_or(false);
     if !present {
-        assert!(
-            std::env::var_os("FTP_TESTS_REQUIRE_PEERS").is_none(),
-            "{name} is missing and FTP_TESTS_REQUIRE_PEERS is set"
-        );
-        eprintln!("SKIPPED: {name} is missing");
+        skip(&format!("{name} is missing"));
     }
     present
+}
+
+/// Whether a test that needs root can run; when it cannot, the same rule as
+/// for a missing peer ([`peer_available`]): `SKIPPED: not root`, or a failure
+/// when `FTP_TESTS_REQUIRE_PEERS` is set.
+pub fn have_root() -> bool {
+    let root = running_as_root();
+    if !root {
+        skip("not root");
+    }
+    root
+}
+
+/// Says why a test does not run, or fails it when `FTP_TESTS_REQUIRE_PEERS`
+/// asks for every test to run.
+fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("FTP_TESTS_REQUIRE_PEERS").is_none(),
+        "{reason}, and FTP_TESTS_REQUIRE_PEERS is set"
+    );
+    eprintln!("SKIPPED: {reason}");
 }
 
 /// A deterministic pseudo-random byte pattern of `len` bytes (xorshift), for
