@@ -2,8 +2,9 @@
 //!
 //! [`parse_args`] turns the arguments into either a [`Config`] whose every
 //! value has been checked (addresses parse, the root is a readable directory,
-//! the users file is private, ranges are ordered), or a one-line error
-//! message for `main` to print before exiting with status 2.
+//! the users file is private, ranges are ordered, the `--run-as` user
+//! exists), or a one-line error message for `main` to print before exiting
+//! with status 2.
 //!
 //! What it does not do: bind sockets (a busy address is found by
 //! [`crate::server`]) or set up logging.
