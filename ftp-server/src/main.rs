@@ -45,15 +45,16 @@ fn run(config: Config) -> ExitCode {
     let listeners = if config.inetd { 0 } else { config.listen.len() };
     let plan = match privileges::plan(config.run_as.as_ref(), listeners) {
         Ok(plan) => plan,
-        Err(message) if config.inetd => {
-            server::refuse_inetd(&message);
+        Err(message) => {
+            if config.inetd {
+                server::refuse_inetd(&message);
+            }
             return if stderr_is_the_client {
                 ExitCode::from(2)
             } else {
                 fail(&message)
             };
         }
-        Err(message) => return fail(&message),
     };
     let result = if config.inetd {
         server::run_inetd(config, plan)

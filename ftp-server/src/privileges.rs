@@ -184,7 +184,10 @@ fn decide(
     let is_current = |user: &Identity| user.uid == ids.uid && user.gid == ids.gid;
     if switched {
         return match run_as {
-            Some(user) if is_current(user) && ids.groups.is_empty() => Ok(Plan::Switched),
+            // Root on purpose never switches: uid 0 here is not a switch.
+            Some(user) if user.uid != 0 && is_current(user) && ids.groups.is_empty() => {
+                Ok(Plan::Switched)
+            }
             _ => Err(format!(
                 "{SWITCHED} is set, but this process is not the --run-as user \
                  without supplementary groups (uid {}, gid {}, groups {:?})",
@@ -368,5 +371,7 @@ mod tests {
             assert!(decide(&still, Some(&ftp), true, 1).is_err(), "{still:?}");
         }
         assert!(decide(&ids(102, 105, &[]), None, true, 1).is_err());
+        let root = user("root", 0, 0);
+        assert!(decide(&ids(0, 0, &[]), Some(&root), true, 1).is_err());
     }
 }

@@ -64,7 +64,11 @@ fn a_busy_address_is_an_error_with_status_2() {
     let addr = busy.local_addr().expect("addr").to_string();
     // As root (CI), the server must be told whom to serve sessions as.
     let as_root = ftp_server::privileges::Ids::current().is_ok_and(|ids| ids.uid == 0);
-    let run_as: &[&str] = if as_root { &["--run-as", "nobody"] } else { &[] };
+    let run_as: &[&str] = if as_root {
+        &["--run-as", "nobody"]
+    } else {
+        &[]
+    };
     let output = run(&[&["--listen", &addr], run_as].concat());
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
