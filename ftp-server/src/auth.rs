@@ -203,7 +203,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::tests::Scratch;
+    use crate::storage::tests::Scratch;
 
     #[test]
     fn user_specs_parse_with_rw_by_default() {

@@ -40,6 +40,8 @@ pub struct Config {
     pub pasv_ports: Option<RangeInclusive<u16>>,
     /// The address advertised in 227 replies instead of the local one (NAT).
     pub pasv_address: Option<Ipv4Addr>,
+    /// Whether anonymous sessions see only what everyone may see.
+    pub anonymous_world_readable_only: bool,
     /// Whether PORT and EPRT are allowed.
     pub active: bool,
     /// Whether PASV and EPSV are allowed.
@@ -129,6 +131,12 @@ fn options() -> Options {
         "ro|rw",
     )
     .optflag("", "no-anonymous", "refuse anonymous logins")
+    .optflag(
+        "",
+        "anonymous-reads-all",
+        "let anonymous users read what the server's user may read; default: only \
+         world-readable files and directories, only world-executable directories entered",
+    )
     .optopt(
         "",
         "pasv-ports",
@@ -246,6 +254,7 @@ fn build(m: &Matches) -> Result<Config, ConfigError> {
             .opt_str("pasv-address")
             .map(|s| pasv_address(&s))
             .transpose()?,
+        anonymous_world_readable_only: !m.opt_present("anonymous-reads-all"),
         active,
         passive,
         max_sessions: number(m, "max-sessions", 200)?,
@@ -373,7 +382,7 @@ fn seconds(m: &Matches, name: &str, default: u64) -> Result<Duration, ConfigErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::tests::Scratch;
+    use crate::storage::tests::Scratch;
 
     fn run(args: &[&str]) -> Result<Config, ConfigError> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();

@@ -14,7 +14,7 @@
 //! | [`conn`] | one control connection's I/O loop, data connections |
 //! | [`session`] | the state machine: command in, reply and action out |
 //! | [`xfer`] | a transfer on its own thread: abort, progress, final reply |
-//! | [`fs`] | the jail: virtual paths, real paths, safe uploads |
+//! | [`storage`] | the only code that touches files: the jail, safe uploads |
 //! | [`list`] | directory listings for LIST, NLST, MLSD, MLST, STAT |
 //! | [`auth`] | users, anonymous access, permissions |
 //! | [`xferlog`] | the transfer log in xferlog format |
@@ -27,10 +27,10 @@
 pub mod auth;
 pub mod config;
 pub mod conn;
-pub mod fs;
 pub mod list;
 pub mod privileges;
 pub mod server;
 pub mod session;
+pub mod storage;
 pub mod xfer;
 pub mod xferlog;

@@ -1,5 +1,5 @@
-//! Directory listings for LIST, NLST, MLSD, MLST and STAT: reading entries
-//! through the jail and rendering them.
+//! Directory listings for LIST, NLST, MLSD and STAT: reading entries
+//! through the storage and rendering them.
 //!
 //! A listing holds the sorted names of a directory's entries, packed in one
 //! buffer; each entry is looked up when its line is rendered (NLST needs no
@@ -14,22 +14,19 @@
 //! hidden without it). The last component of the path may be a pattern with
 //! `*` and `?` (BSD `mget *.txt` sends `NLST *.txt`). Symlinks whose target is
 //! inside the root are listed as their target, so clients can fetch them;
-//! others are listed as links.
+//! others are listed as links ([`Storage::metadata_in`]).
 //!
-//! What it does not do: open data connections or decide who may list (the
-//! session does), or format a single line (that is `ftp_core::listing`).
+//! What it does not do: touch files itself (the storage does), open data
+//! connections or decide who may list (the session does), or format a single
+//! line (that is `ftp_core::listing`).
 
-use std::ffi::OsStr;
-use std::fs;
 use std::io::{self, Read};
 use std::ops::Range;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use ftp_core::listing::{Entry, Facts};
 
-use crate::fs::{Jail, VirtualPath};
+use crate::storage::{Dir, Found, Storage, VirtualPath};
 
 mod lines;
 
@@ -78,8 +75,8 @@ impl ListArg<'_> {
 /// prefix NLST puts before each name.
 #[derive(Debug)]
 pub struct Listing {
-    /// The directory the names are in (its real path).
-    dir: PathBuf,
+    /// The directory the names are in (`None` for a single file).
+    dir: Option<Dir>,
     /// The names, sorted.
     names: Names,
     /// A single file, listed under the name the client gave.
@@ -98,10 +95,10 @@ impl Listing {
 
     /// The entry for the `index`th name, looked up now; `None` if it is gone
     /// or cannot be read.
-    fn lookup(&self, jail: &Jail, index: usize) -> Option<Entry> {
+    fn lookup(&self, storage: &Storage, index: usize) -> Option<Entry> {
         let name = self.name(index)?;
-        let real = self.dir.join(OsStr::from_bytes(name));
-        entry(jail, &real, name.to_vec()).ok()
+        let meta = storage.metadata_in(self.dir.as_ref()?, name).ok()?;
+        Some(Entry::from_metadata(name.to_vec(), &meta))
     }
 }
 
@@ -133,7 +130,7 @@ impl Names {
 
 /// Lists `arg` relative to `cwd`: a directory's entries, a single file, or
 /// the entries of a directory matching a pattern in the last component.
-pub fn list(jail: &Jail, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Result<Listing> {
+pub fn list(storage: &Storage, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Result<Listing> {
     let target = cwd.join(arg.path);
     let prefix = if target == *cwd {
         None
@@ -142,62 +139,46 @@ pub fn list(jail: &Jail, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Result<Lis
     };
     match target.file_name().filter(|name| is_pattern(name)) {
         Some(pattern) => {
-            let dir = jail.existing(&target.parent())?;
-            let mut names = read_names(&dir, arg.all)?;
+            let dir = storage.open_dir(&target.parent())?;
+            let mut names = read_names(storage, &dir, arg.all)?;
             names.retain(|name| glob_match(pattern, name));
             let prefix = prefix.map(|p| parent_prefix(&p)).unwrap_or_default();
             Ok(Listing {
-                dir,
+                dir: Some(dir),
                 names,
                 single: None,
                 prefix,
             })
         }
-        None => {
-            let real = jail.existing(&target)?;
-            if fs::metadata(&real)?.is_dir() {
-                Ok(Listing {
-                    names: read_names(&real, arg.all)?,
-                    dir: real,
-                    single: None,
-                    prefix: prefix.unwrap_or_default(),
-                })
-            } else {
-                // A single file is listed under the name the client gave.
-                let entry = entry(jail, &real, arg.path.to_vec())?;
-                Ok(Listing {
-                    dir: PathBuf::new(),
-                    names: Names::default(),
-                    single: Some(entry),
-                    prefix: Vec::new(),
-                })
-            }
-        }
+        None => match storage.lookup(&target)? {
+            Found::Dir(dir) => Ok(Listing {
+                names: read_names(storage, &dir, arg.all)?,
+                dir: Some(dir),
+                single: None,
+                prefix: prefix.unwrap_or_default(),
+            }),
+            // A single file is listed under the name the client gave.
+            Found::Other(meta) => Ok(Listing {
+                dir: None,
+                names: Names::default(),
+                single: Some(Entry::from_metadata(arg.path.to_vec(), &meta)),
+                prefix: Vec::new(),
+            }),
+        },
     }
-}
-
-/// One entry for `real`, named `name`.
-pub fn entry(jail: &Jail, real: &Path, name: Vec<u8>) -> io::Result<Entry> {
-    let link = fs::symlink_metadata(real)?;
-    let meta = if link.file_type().is_symlink() && followed_inside(jail, real) {
-        fs::metadata(real)?
-    } else {
-        link
-    };
-    Ok(Entry::from_metadata(name, &meta))
 }
 
 /// Renders the whole listing as lines with CRLF (for STAT on the control
 /// connection; the data connection reads [`Lines`] as they are rendered).
 pub fn render(
     listing: Listing,
-    jail: &Jail,
+    storage: &Storage,
     format: Format,
     writable: bool,
     now: SystemTime,
 ) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut lines = Lines::new(listing, jail.clone(), format, writable, now);
+    let mut lines = Lines::new(listing, storage.clone(), format, writable, now);
     // Rendering into memory cannot fail.
     let _ = lines.read_to_end(&mut out);
     out
@@ -242,22 +223,16 @@ fn is_pattern(name: &[u8]) -> bool {
 }
 
 /// The sorted names in `dir`, without those starting with `.` unless `all`.
-fn read_names(dir: &Path, all: bool) -> io::Result<Names> {
+fn read_names(storage: &Storage, dir: &Dir, all: bool) -> io::Result<Names> {
     let mut names = Names::default();
-    for item in fs::read_dir(dir)? {
-        let name = item?.file_name();
-        let name = name.as_bytes();
+    for name in storage.names(dir)? {
+        let name = name?;
         if all || !name.starts_with(b".") {
-            names.push(name);
+            names.push(&name);
         }
     }
     names.sort();
     Ok(names)
-}
-
-fn followed_inside(jail: &Jail, real: &Path) -> bool {
-    real.canonicalize()
-        .is_ok_and(|target| target.starts_with(jail.root()))
 }
 
 /// `path/` for a path the client named (without trailing slashes), if any.
@@ -286,8 +261,9 @@ fn parent_prefix(prefix: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::tests::Scratch;
+    use crate::storage::tests::Scratch;
     use ftp_core::listing::EntryKind;
+    use std::fs;
 
     fn names(listing: &Listing) -> Vec<&[u8]> {
         let single = listing.single.iter().map(|entry| entry.name.as_slice());
@@ -295,7 +271,7 @@ mod tests {
     }
 
     /// `arg` listed from the root and rendered in `format`.
-    fn rendered(jail: &Jail, arg: &[u8], format: Format) -> Vec<u8> {
+    fn rendered(jail: &Storage, arg: &[u8], format: Format) -> Vec<u8> {
         let listing = list(jail, &VirtualPath::root(), &ListArg::parse(arg)).expect("list");
         render(listing, jail, format, false, SystemTime::now())
     }
@@ -373,14 +349,14 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
-    fn tree() -> (Scratch, Jail) {
+    fn tree() -> (Scratch, Storage) {
         let dir = Scratch::new("list");
         fs::create_dir(dir.0.join("sub")).expect("mkdir");
         fs::write(dir.0.join("b.txt"), b"bb").expect("write");
         fs::write(dir.0.join("a.txt"), b"a").expect("write");
         fs::write(dir.0.join(".hidden"), b"h").expect("write");
         fs::write(dir.0.join("sub/c.bin"), b"ccc").expect("write");
-        let jail = Jail::new(&dir.0).expect("jail");
+        let jail = Storage::open(&dir.0, false).expect("storage");
         (dir, jail)
     }
 

@@ -33,6 +33,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::conn::{self, Shared};
 use crate::privileges::{self, switched_to, Plan, SWITCHED};
+use crate::storage;
 use crate::xferlog::XferLog;
 
 /// Stack size of a session thread. Measured: the end-to-end tests pass with
@@ -184,9 +185,11 @@ fn socket_of(fd: BorrowedFd<'_>) -> Option<TcpStream> {
     (stream.peer_addr().is_ok() && stream.local_addr().is_ok()).then_some(stream)
 }
 
-/// The configuration and the opened xferlog: in a standalone server
-/// switched to the `--run-as` user, the one root opened, on stdout.
+/// The configuration and the opened xferlog (in a standalone server
+/// switched to the `--run-as` user, the one root opened, on stdout), once
+/// the file system has proved it supports the jail.
 fn shared(config: Config, plan: &Plan) -> Result<Shared, String> {
+    storage::check_support()?;
     let xferlog = match &config.xferlog {
         Some(_) if *plan == Plan::Switched && !config.inetd => {
             let fd = io::stdout()

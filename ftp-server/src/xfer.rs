@@ -240,7 +240,7 @@ impl Run {
                 if self.progress.aborted.load(Ordering::SeqCst) {
                     return Ok(moved);
                 }
-                upload.file().sync_data()?;
+                upload.sync()?;
                 // Nor is it when the client is gone: it was killed mid-upload.
                 // That costs a wait, paid only when an old file is at stake;
                 // a new file is kept as far as it came, as other servers do,
@@ -420,7 +420,7 @@ mod tests {
         content: Vec<u8>,
         recorder: &Recorder,
     ) -> (Option<Running>, TcpStream) {
-        let scratch = crate::fs::tests::Scratch::new("xfer");
+        let scratch = crate::storage::tests::Scratch::new("xfer");
         let path = scratch.0.join("sent.bin");
         std::fs::write(&path, &content).expect("write");
         let file = std::fs::File::open(&path).expect("open");

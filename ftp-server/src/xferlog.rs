@@ -143,7 +143,7 @@ fn ctime(when: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::VirtualPath;
+    use crate::storage::VirtualPath;
 
     #[test]
     fn ctime_matches_the_c_library_layout() {

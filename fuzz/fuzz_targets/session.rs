@@ -27,7 +27,7 @@ use std::sync::Arc;
 use ftp_core::Command;
 use ftp_fuzz::assert_one_reply_on_the_wire;
 use ftp_server::config::{parse_args, Config, Parsed};
-use ftp_server::fs::VirtualPath;
+use ftp_server::storage::VirtualPath;
 use ftp_server::session::{Action, Job, Outcome, Session};
 use libfuzzer_sys::fuzz_target;
 
@@ -142,10 +142,7 @@ impl Scratch {
                 }
             }
             Job::Receive(mut upload) => {
-                upload
-                    .file()
-                    .write_all(b"uploaded")
-                    .expect("upload writable");
+                upload.write_all(b"uploaded").expect("upload writable");
                 if commit {
                     // A failed rename is the server's to report, not a jail escape.
                     let _ = upload.commit();

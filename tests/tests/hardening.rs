@@ -21,4 +21,5 @@ mod hardening {
     mod harness;
     mod hostile;
     mod load;
+    mod permissions;
 }

@@ -65,7 +65,11 @@ impl<R: ControlRead> Conn<R> {
         }
         let stream = match opened {
             Ok(stream) => stream,
-            Err(text) => return self.reply(&Reply::new(425, text)),
+            Err(text) => {
+                // An upload's file is cleaned up before the client hears.
+                drop(transfer);
+                return self.reply(&Reply::new(425, text));
+            }
         };
         let context = XferContext {
             peer: self.peer.ip(),

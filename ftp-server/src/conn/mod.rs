@@ -370,7 +370,7 @@ fn parse_error_reply(line: &[u8], err: &CommandError) -> Reply {
 mod tests {
     use super::*;
     use crate::config::{parse_args, Parsed};
-    use crate::fs::tests::Scratch;
+    use crate::storage::tests::Scratch;
 
     /// Commands from a byte string; a reader that cannot time out.
     struct Script(io::Cursor<Vec<u8>>);

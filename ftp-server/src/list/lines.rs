@@ -11,13 +11,13 @@ use std::time::SystemTime;
 use ftp_core::listing::{format_list_line, format_mlsx_line, Entry};
 
 use super::{Format, Listing};
-use crate::fs::Jail;
+use crate::storage::Storage;
 
 /// A listing's lines, CRLF-terminated, rendered as they are read.
 #[derive(Debug)]
 pub struct Lines {
     listing: Listing,
-    jail: Jail,
+    storage: Storage,
     format: Format,
     writable: bool,
     now: SystemTime,
@@ -30,18 +30,18 @@ pub struct Lines {
 
 impl Lines {
     /// The lines of `listing` in `format`; entries are looked up through
-    /// `jail`, ages shown relative to `now`, and MLSx `perm` facts follow
+    /// `storage`, ages shown relative to `now`, and MLSx `perm` facts follow
     /// `writable`.
     pub fn new(
         listing: Listing,
-        jail: Jail,
+        storage: Storage,
         format: Format,
         writable: bool,
         now: SystemTime,
     ) -> Lines {
         Lines {
             listing,
-            jail,
+            storage,
             format,
             writable,
             now,
@@ -78,7 +78,7 @@ impl Lines {
                 name_line(&mut self.pending, &self.listing.prefix, name);
                 return true;
             }
-            if let Some(entry) = self.listing.lookup(&self.jail, index) {
+            if let Some(entry) = self.listing.lookup(&self.storage, index) {
                 self.render(&entry);
                 return true;
             }
@@ -132,22 +132,22 @@ impl Read for Lines {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::tests::Scratch;
-    use crate::fs::VirtualPath;
     use crate::list::{list, render, ListArg};
+    use crate::storage::tests::Scratch;
+    use crate::storage::VirtualPath;
     use std::fs;
 
-    /// A directory of `count` files named `file-NNNN`, and its jail.
-    fn directory(count: usize) -> (Scratch, Jail) {
+    /// A directory of `count` files named `file-NNNN`, and its storage.
+    fn directory(count: usize) -> (Scratch, Storage) {
         let dir = Scratch::new("lines");
         for n in 0..count {
             fs::write(dir.0.join(format!("file-{n:04}")), b"x").expect("write");
         }
-        let jail = Jail::new(&dir.0).expect("jail");
+        let jail = Storage::open(&dir.0, false).expect("storage");
         (dir, jail)
     }
 
-    fn lines(jail: &Jail, format: Format) -> Lines {
+    fn lines(jail: &Storage, format: Format) -> Lines {
         let listing = list(jail, &VirtualPath::root(), &ListArg::parse(b"")).expect("list");
         Lines::new(listing, jail.clone(), format, false, SystemTime::now())
     }

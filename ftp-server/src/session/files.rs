@@ -1,18 +1,15 @@
 //! The session's file-system commands: CWD, MKD, RMD, DELE, RNFR/RNTO,
 //! SIZE, MDTM, MFMT and SITE (HELP, CHMOD), and the mapping of I/O errors to
-//! reply codes. Every path goes through the jail; replies name virtual paths
-//! only.
+//! reply codes. Every operation is the storage's ([`crate::storage`]);
+//! replies name virtual paths only.
 
-use std::fs::{self, File};
 use std::io;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 
 use ftp_core::listing::{format_timestamp, parse_timestamp};
 use ftp_core::Reply;
 
 use super::{quoted, Ctx, Outcome, Session};
-use crate::fs::VirtualPath;
+use crate::storage::VirtualPath;
 
 /// ENAMETOOLONG on Linux.
 const NAME_TOO_LONG: i32 = 36;
@@ -30,6 +27,7 @@ pub(crate) fn fs_error(err: &io::Error) -> Reply {
         Kind::DirectoryNotEmpty => (550, "Directory not empty"),
         Kind::IsADirectory => (550, "Is a directory"),
         Kind::NotADirectory => (550, "Not a directory"),
+        Kind::Unsupported => (550, "Not a plain file"),
         Kind::StorageFull => (452, "Insufficient storage space"),
         Kind::QuotaExceeded => (552, "Storage quota exceeded"),
         Kind::FileTooLarge => (552, "File too large"),
@@ -50,37 +48,31 @@ impl Session {
     /// CWD and CDUP.
     pub(super) fn cwd(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        match ctx.jail.existing(&path).and_then(fs::metadata) {
-            Ok(meta) if meta.is_dir() => {
+        match ctx.storage.enter(&path) {
+            Ok(()) => {
                 let reply = Reply::new(250, format!("Directory changed to {}", quoted(&path)));
                 self.cwd = path;
                 Outcome::from(reply)
             }
-            Ok(_) => Outcome::reply(550, "Not a directory"),
             Err(err) => Outcome::from(fs_error(&err)),
         }
     }
 
     pub(super) fn mkd(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        self.change(ctx, &path, |real| fs::create_dir(real))
+        self.change(ctx, || ctx.storage.create_dir(&path))
             .unwrap_or_else(|| Outcome::reply(257, format!("{} created", quoted(&path))))
     }
 
     pub(super) fn rmd(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        self.change(ctx, &path, |real| fs::remove_dir(real))
+        self.change(ctx, || ctx.storage.remove_dir(&path))
             .unwrap_or_else(|| Outcome::reply(250, "Directory removed"))
     }
 
     pub(super) fn dele(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        let outcome = self.change(ctx, &path, |real| {
-            if fs::symlink_metadata(real)?.is_dir() {
-                return Err(io::ErrorKind::IsADirectory.into());
-            }
-            fs::remove_file(real)
-        });
+        let outcome = self.change(ctx, || ctx.storage.remove_file(&path));
         if outcome.is_none() {
             log::info!("{}: {} deleted {path}", self.peer, ctx.account.name);
         }
@@ -89,8 +81,7 @@ impl Session {
 
     pub(super) fn rnfr(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        let exists = |real: &Path| fs::symlink_metadata(real).map(drop);
-        if let Some(refused) = self.change(ctx, &path, exists) {
+        if let Some(refused) = self.change(ctx, || ctx.storage.entry_exists(&path)) {
             return refused;
         }
         self.rename_from = Some(path);
@@ -102,14 +93,13 @@ impl Session {
             return Outcome::reply(503, "Send RNFR first");
         };
         let to = self.resolve(arg);
-        let rename = |real_to: &Path| fs::rename(ctx.jail.entry(&from)?, real_to);
-        self.change(ctx, &to, rename)
+        self.change(ctx, || ctx.storage.rename(&from, &to))
             .unwrap_or_else(|| Outcome::reply(250, "Rename successful"))
     }
 
     pub(super) fn size(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        match ctx.jail.existing(&path).and_then(fs::metadata) {
+        match ctx.storage.metadata(&path) {
             Ok(meta) if meta.is_file() => Outcome::reply(213, meta.len().to_string()),
             Ok(_) => Outcome::reply(550, "Not a regular file"),
             Err(err) => Outcome::from(fs_error(&err)),
@@ -118,12 +108,7 @@ impl Session {
 
     pub(super) fn mdtm(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
-        match ctx
-            .jail
-            .existing(&path)
-            .and_then(fs::metadata)
-            .and_then(|m| m.modified())
-        {
+        match ctx.storage.metadata(&path).and_then(|m| m.modified()) {
             Ok(time) => Outcome::reply(213, format_timestamp(time)),
             Err(err) => Outcome::from(fs_error(&err)),
         }
@@ -134,10 +119,10 @@ impl Session {
             return Outcome::reply(501, "Time must be YYYYMMDDHHMMSS");
         };
         let path = self.resolve(arg);
-        let set = |real: &Path| File::open(real)?.set_modified(when);
-        self.change_existing(ctx, &path, set).unwrap_or_else(|| {
-            Outcome::reply(213, format!("Modify={}; {path}", format_timestamp(when)))
-        })
+        self.change(ctx, || ctx.storage.set_modified(&path, when))
+            .unwrap_or_else(|| {
+                Outcome::reply(213, format!("Modify={}; {path}", format_timestamp(when)))
+            })
     }
 
     /// SITE HELP and SITE CHMOD.
@@ -158,44 +143,16 @@ impl Session {
             return Outcome::reply(501, "Usage: SITE CHMOD <octal mode up to 777> <path>");
         };
         let path = self.resolve(path.as_bytes());
-        let set = |real: &Path| fs::set_permissions(real, fs::Permissions::from_mode(mode));
-        self.change_existing(ctx, &path, set)
+        self.change(ctx, || ctx.storage.set_mode(&path, mode))
             .unwrap_or_else(|| Outcome::reply(200, "SITE CHMOD command successful"))
     }
 
-    /// Runs `op` on the entry `path` itself (a final symlink is not
-    /// followed) if the account may write; `None` on success, the refusal
-    /// otherwise.
-    fn change(
-        &self,
-        ctx: &Ctx<'_>,
-        path: &VirtualPath,
-        op: impl FnOnce(&Path) -> io::Result<()>,
-    ) -> Option<Outcome> {
-        self.change_at(ctx, ctx.jail.entry(path), op)
-    }
-
-    /// Like [`Session::change`], on an existing file with symlinks followed.
-    fn change_existing(
-        &self,
-        ctx: &Ctx<'_>,
-        path: &VirtualPath,
-        op: impl FnOnce(&Path) -> io::Result<()>,
-    ) -> Option<Outcome> {
-        self.change_at(ctx, ctx.jail.existing(path), op)
-    }
-
-    /// Runs `op` on the resolved real path if the account may write.
-    fn change_at(
-        &self,
-        ctx: &Ctx<'_>,
-        real: io::Result<PathBuf>,
-        op: impl FnOnce(&Path) -> io::Result<()>,
-    ) -> Option<Outcome> {
+    /// Runs the change `op` if the account may write; `None` on success,
+    /// the refusal otherwise.
+    fn change(&self, ctx: &Ctx<'_>, op: impl FnOnce() -> io::Result<()>) -> Option<Outcome> {
         if !ctx.writable {
             return Some(Outcome::reply(550, "Permission denied: read-only account"));
         }
-        let result = real.and_then(|real| op(&real));
-        result.err().map(|err| Outcome::from(fs_error(&err)))
+        op().err().map(|err| Outcome::from(fs_error(&err)))
     }
 }

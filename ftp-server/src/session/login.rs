@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{Action, Login, Outcome, Session};
 use crate::auth::{is_anonymous_name, Access};
-use crate::fs::{Jail, VirtualPath};
+use crate::storage::{Storage, VirtualPath};
 use ftp_core::Reply;
 
 /// Failed logins after which the connection is closed.
@@ -40,8 +40,9 @@ impl Session {
             .home
             .clone()
             .unwrap_or_else(|| self.config.root.clone());
-        match Jail::new(&root) {
-            Ok(jail) => {
+        let world_only = account.anonymous && self.config.anonymous_world_readable_only;
+        match Storage::open(&root, world_only) {
+            Ok(storage) => {
                 log::info!(
                     "{}: login as {} ({})",
                     self.peer,
@@ -52,7 +53,7 @@ impl Session {
                     Access::ReadOnly => format!("User {} logged in, read-only", account.name),
                     Access::ReadWrite => format!("User {} logged in", account.name),
                 };
-                self.login = Login::In { account, jail };
+                self.login = Login::In { account, storage };
                 self.cwd = VirtualPath::root();
                 Outcome::reply(230, text)
             }

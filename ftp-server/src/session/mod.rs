@@ -7,9 +7,9 @@
 //! open a passive listener, run a transfer, close the connection.
 //!
 //! The session never touches a socket, so every rule here is unit-tested
-//! with plain values. It does touch the file system, through the jail in
-//! [`crate::fs`]: commands like CWD, MKD or RETR can only be answered by
-//! looking at files (those tests use scratch directories). The file-system
+//! with plain values. It asks [`crate::storage`] about files — commands
+//! like CWD, MKD or RETR can only be answered by looking at them (those
+//! tests use scratch directories) — and never calls `std::fs` itself. The file-system
 //! commands live in `files.rs`, the transfer commands in `transfers.rs`;
 //! `login.rs`, `data.rs` and `info.rs` hold access control, transfer
 //! parameters and informational replies.
@@ -35,8 +35,8 @@ use ftp_core::{Command, Reply};
 
 use crate::auth::{Access, Account};
 use crate::config::Config;
-use crate::fs::{Jail, Upload, VirtualPath};
 use crate::list::Lines;
+use crate::storage::{Storage, Upload, VirtualPath};
 
 /// What the session answers, and what the connection must do about it.
 #[derive(Debug)]
@@ -179,7 +179,7 @@ enum Login {
     /// USER given, PASS expected.
     User(String),
     /// Logged in, jailed in the account's root.
-    In { account: Account, jail: Jail },
+    In { account: Account, storage: Storage },
 }
 
 /// One control connection's state; see the module documentation.
@@ -285,16 +285,16 @@ impl Session {
         }
     }
 
-    /// The commands that need a login and a jail.
+    /// The commands that need a login and a root.
     fn logged_in_command(&mut self, command: Command, rename_from: Option<VirtualPath>) -> Outcome {
-        let Login::In { account, jail } = &self.login else {
+        let Login::In { account, storage } = &self.login else {
             return Outcome::reply(530, "Please log in with USER and PASS");
         };
-        let (account, jail) = (account.clone(), jail.clone());
+        let (account, storage) = (account.clone(), storage.clone());
         let writable = account.access == Access::ReadWrite;
         let ctx = Ctx {
             account: &account,
-            jail: &jail,
+            storage: &storage,
             writable,
         };
         match command {
@@ -331,10 +331,10 @@ impl Session {
     }
 }
 
-/// The logged-in account and its jail, for the commands that need them.
+/// The logged-in account and its storage, for the commands that need them.
 struct Ctx<'a> {
     account: &'a Account,
-    jail: &'a Jail,
+    storage: &'a Storage,
     writable: bool,
 }
 

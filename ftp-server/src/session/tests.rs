@@ -9,7 +9,7 @@ use ftp_core::Command;
 
 use super::{Action, DataSetup, Job, Outcome, PassiveKind, Session};
 use crate::config::{parse_args, Config, Parsed};
-use crate::fs::tests::Scratch;
+use crate::storage::tests::Scratch;
 
 /// A server root with a few files, and a config built from options.
 struct Fixture {
@@ -386,7 +386,7 @@ fn stor_writes_through_an_upload_that_commits() {
     let Job::Receive(mut upload) = transfer_job(send(&mut session, "STOR pub/hello.txt")) else {
         panic!("not an upload")
     };
-    std::io::Write::write_all(upload.file(), b"new").expect("write");
+    std::io::Write::write_all(&mut upload, b"new").expect("write");
     assert_eq!(
         std::fs::read(fixture.dir.0.join("pub/hello.txt")).expect("read"),
         b"hello, world\n"

@@ -6,18 +6,17 @@
 //! with the 150 reply. Errors found here are answered at once, before any
 //! data connection is opened.
 
-use std::fs::{self, File};
 use std::io::{Seek, SeekFrom};
 use std::time::SystemTime;
 
-use ftp_core::listing::format_mlsx_line;
+use ftp_core::listing::{format_mlsx_line, Entry};
 use ftp_core::transfer::Representation;
 use ftp_core::Reply;
 
 use super::files::fs_error;
 use super::{Action, Ctx, Job, ListCommand, Outcome, Record, Session, Transfer};
-use crate::fs::{Upload, VirtualPath, WriteMode};
 use crate::list::{self, Format, Lines, ListArg};
+use crate::storage::{VirtualPath, WriteMode};
 
 impl Session {
     pub(super) fn retr(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
@@ -27,21 +26,7 @@ impl Session {
             Err(refused) => return refused,
         };
         let path = self.resolve(arg);
-        let real = match ctx.jail.existing(&path) {
-            Ok(real) => real,
-            Err(err) => return Outcome::from(fs_error(&err)),
-        };
-        // Checked before opening: opening a FIFO would wait for a writer,
-        // forever, and no timeout would free the session.
-        if !fs::metadata(&real).is_ok_and(|meta| meta.is_file()) {
-            return Outcome::reply(550, "Not a plain file");
-        }
-        let opened = File::open(real).and_then(|file| {
-            let meta = file.metadata()?;
-            Ok((file, meta))
-        });
-        let (mut file, meta) = match opened {
-            Ok((_, meta)) if !meta.is_file() => return Outcome::reply(550, "Not a plain file"),
+        let (mut file, meta) = match ctx.storage.open_file(&path) {
             Ok(opened) => opened,
             Err(err) => return Outcome::from(fs_error(&err)),
         };
@@ -76,12 +61,12 @@ impl Session {
             return Outcome::reply(550, "Permission denied: read-only account");
         }
         let path = self.resolve(arg);
-        let (mode, target) = match (verb, offset) {
-            ("APPE", _) => (WriteMode::Append, ctx.jail.write_target(&path)),
-            (_, Some(offset)) => (WriteMode::At(offset), ctx.jail.write_target(&path)),
-            (_, None) => (WriteMode::Replace, ctx.jail.entry(&path)),
+        let mode = match (verb, offset) {
+            ("APPE", _) => WriteMode::Append,
+            (_, Some(offset)) => WriteMode::At(offset),
+            (_, None) => WriteMode::Replace,
         };
-        let upload = match target.and_then(|real| Upload::open(&real, mode)) {
+        let upload = match ctx.storage.upload(&path, mode) {
             Ok(upload) => upload,
             Err(err) => return Outcome::from(fs_error(&err)),
         };
@@ -102,11 +87,7 @@ impl Session {
         if !ctx.writable {
             return Outcome::reply(550, "Permission denied: read-only account");
         }
-        let created = ctx
-            .jail
-            .existing(&self.cwd)
-            .and_then(|dir| Upload::unique(&dir));
-        let (upload, name) = match created {
+        let (upload, name) = match ctx.storage.upload_unique(&self.cwd) {
             Ok(created) => created,
             Err(err) => return Outcome::from(fs_error(&err)),
         };
@@ -137,23 +118,19 @@ impl Session {
             ),
         };
         if command == ListCommand::Mlsd {
-            let is_dir = ctx
-                .jail
-                .existing(&self.resolve(arg.path))
-                .and_then(fs::metadata);
-            match is_dir {
+            match ctx.storage.metadata(&self.resolve(arg.path)) {
                 Ok(meta) if meta.is_dir() => {}
                 Ok(_) => return Outcome::reply(501, "MLSD needs a directory; use MLST for a file"),
                 Err(err) => return Outcome::from(fs_error(&err)),
             }
         }
-        let listing = match list::list(ctx.jail, &self.cwd, &arg) {
+        let listing = match list::list(ctx.storage, &self.cwd, &arg) {
             Ok(listing) => listing,
             Err(err) => return Outcome::from(fs_error(&err)),
         };
         let lines = Lines::new(
             listing,
-            ctx.jail.clone(),
+            ctx.storage.clone(),
             format,
             ctx.writable,
             SystemTime::now(),
@@ -166,12 +143,9 @@ impl Session {
     pub(super) fn mlst(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
         let name = path.as_bytes().to_vec();
-        match ctx
-            .jail
-            .existing(&path)
-            .and_then(|real| list::entry(ctx.jail, &real, name))
-        {
-            Ok(entry) => {
+        match ctx.storage.metadata(&path) {
+            Ok(meta) => {
+                let entry = Entry::from_metadata(name, &meta);
                 let line = format_mlsx_line(&entry, &self.facts, ctx.writable);
                 let lines = vec![
                     format!("Listing {path}"),
@@ -187,10 +161,10 @@ impl Session {
     /// STAT with a path: an `ls -l` listing on the control connection.
     pub(super) fn stat_path(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let arg = ListArg::parse(arg);
-        match list::list(ctx.jail, &self.cwd, &arg) {
+        match list::list(ctx.storage, &self.cwd, &arg) {
             Ok(listing) => {
                 let now = SystemTime::now();
-                let bytes = list::render(listing, ctx.jail, Format::Long, ctx.writable, now);
+                let bytes = list::render(listing, ctx.storage, Format::Long, ctx.writable, now);
                 let mut lines = vec![format!("Status of {}:", String::from_utf8_lossy(arg.path))];
                 lines.extend(
                     String::from_utf8_lossy(&bytes)

@@ -611,9 +611,10 @@ fn wildcard_patterns_cannot_pin_a_cpu() {
     server.serves_a_user();
 }
 
-/// A FIFO in the root (a local user can make one; FTP cannot): RETR, APPE
-/// and REST + STOR of it are refused at once instead of waiting forever for
-/// the other end, and no session thread is left behind.
+/// A FIFO in the root (a local user can make one; FTP cannot): RETR, APPE,
+/// STOR (with and without REST), MFMT and SITE CHMOD of it are refused at
+/// once as not a plain file instead of waiting forever for the other end
+/// (MFMT used to open it), and no session thread is left behind.
 #[test]
 fn a_fifo_in_the_root_is_refused_not_waited_on() {
     let server = Server::start(&[]);
@@ -625,17 +626,20 @@ fn a_fifo_in_the_root_is_refused_not_waited_on() {
     server.serves_a_user();
     let baseline = server.at_rest();
     let mut raw = Raw::login(server.addr());
-    for (rest, command, code) in [
-        (false, "RETR fifo", 550),
-        (false, "APPE fifo", 553),
-        (true, "STOR fifo", 553),
+    for (rest, command) in [
+        (false, "RETR fifo"),
+        (false, "APPE fifo"),
+        (true, "STOR fifo"),
+        (false, "STOR fifo"),
     ] {
         raw.expect("EPSV", 229);
         if rest {
             raw.expect("REST 0", 350);
         }
-        raw.expect(command, code);
+        raw.expect(command, 550);
     }
+    raw.expect("MFMT 20200101000000 fifo", 550);
+    raw.expect("SITE CHMOD 600 fifo", 550);
     raw.expect("QUIT", 221);
     drop(raw);
     server.settles_to(baseline);
@@ -780,6 +784,46 @@ fn data_connections_that_never_come_or_stall_time_out() {
     raw.expect("QUIT", 221);
     drop(raw);
     server.settles_to(baseline);
+    server.serves_a_user();
+}
+
+/// Uploads whose data connection never comes change nothing on disk: REST 0
+/// + STOR does not cut the file, APPE and REST 0 + STOR of a new name leave
+/// no empty file, a replacing STOR leaves the old file and no temporary,
+/// and REST 5 + STOR of a missing name creates nothing.
+#[test]
+fn uploads_without_a_data_connection_change_nothing() {
+    let server = Server::start(&["--data-timeout", "1"]);
+    let old = pattern(10_000, 7);
+    fs::write(server.root().join("old.bin"), &old).expect("old");
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+    for (rest, command) in [
+        (Some(0), "STOR old.bin"),
+        (None, "STOR old.bin"),
+        (None, "APPE old.bin"),
+        (None, "APPE new.bin"),
+        (Some(0), "STOR new.bin"),
+    ] {
+        raw.expect("EPSV", 229);
+        if let Some(offset) = rest {
+            raw.expect(&format!("REST {offset}"), 350);
+        }
+        raw.expect(command, 150);
+        assert_eq!(raw.reply().code.0, 425, "{command}: nobody connected");
+        let kept = fs::read(server.root().join("old.bin")).expect("old") == old;
+        assert!(kept, "{command}: old.bin changed");
+        assert!(
+            !server.root().join("new.bin").exists(),
+            "{command}: new.bin made"
+        );
+    }
+    raw.expect("EPSV", 229);
+    raw.expect("REST 5", 350);
+    raw.expect("STOR missing.bin", 550);
+    assert!(!server.root().join("missing.bin").exists());
+    assert_eq!(temporaries(&server), Vec::<String>::new());
+    raw.expect("QUIT", 221);
     server.serves_a_user();
 }
 
