@@ -157,7 +157,7 @@ pub fn run_inetd(config: Config, plan: Plan) -> Result<(), String> {
                 writer: Box::new(io::stdout()),
                 peer: loopback,
                 local: loopback,
-                socket: None,
+                timeouts: false,
             };
             conn::serve(channel, &shared);
             Ok(())

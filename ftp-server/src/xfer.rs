@@ -24,8 +24,7 @@ use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use ftp_core::transfer::{copy_with_buffer, Direction, Representation};
 use ftp_core::{Error, Reply};
@@ -58,8 +57,6 @@ pub struct XferContext {
     pub peer: IpAddr,
     /// How the data connection was opened, for logs.
     pub data: DataSetup,
-    /// The control socket, if the control channel is one.
-    pub control: Option<Arc<TcpStream>>,
     /// Where to write the xferlog line, if anywhere.
     pub xferlog: Option<Arc<XferLog>>,
 }
@@ -85,7 +82,6 @@ pub fn start(
     let run = Run {
         stream,
         progress: Arc::clone(&progress),
-        control: context.control.clone(),
     };
     if is_small_download(&mut transfer.job) {
         run.finish(transfer, &writer, &context);
@@ -158,7 +154,6 @@ impl Running {
 struct Run {
     stream: TcpStream,
     progress: Arc<Progress>,
-    control: Option<Arc<TcpStream>>,
 }
 
 impl Run {
@@ -233,78 +228,19 @@ impl Run {
                     Some(&mut progress),
                     buffer.bytes(),
                 )?;
-                // Free for other transfers during the sync and the wait.
+                // Free for other transfers during the sync.
                 drop(buffer);
-                let ended = Instant::now();
-                // The end of the data after an ABOR is no end of file.
+                // The end of the data after an ABOR is no end of file. Any
+                // other clean end is (RFC 959 §3.4.1, stream mode), also when
+                // the client sends QUIT and hangs up right after it.
                 if self.progress.aborted.load(Ordering::SeqCst) {
                     return Ok(moved);
                 }
                 upload.sync()?;
-                // Nor is it when the client is gone: it was killed mid-upload.
-                // That costs a wait, paid only when an old file is at stake;
-                // a new file is kept as far as it came, as other servers do,
-                // so that REST + STOR can resume it. The wait overlaps the sync.
-                let deadline = ended + GONE_GRACE;
-                if let (true, Some(control)) = (upload.would_replace(), self.control.as_deref()) {
-                    if client_gone(control, deadline) {
-                        return Err(Error::ConnectionClosed);
-                    }
-                }
                 upload.commit()?;
                 Ok(moved)
             }
         }
-    }
-}
-
-/// How long after the end of an upload's data the server watches for a sign
-/// that the client died before it commits the file. A killed client's
-/// sockets are closed by its kernel one after the other, and on Linux the
-/// data connection (opened last) is released first: its end arrives before
-/// the control connection's, microseconds later, or a scheduler time slice
-/// later on a busy machine. Measured with ftplib clients killed mid-upload,
-/// on 2 cores: without a wait, 4 of 60 partial uploads were committed; with
-/// 1 ms none of 100, but 22 of 100 with six busy processes competing; with
-/// 10 ms none of 200 (also with two busy processes), 1 of 200 with six. No
-/// wait is sure; the cost is up to this long per upload that replaces a file,
-/// less the time the file's sync took.
-const GONE_GRACE: Duration = Duration::from_millis(10);
-
-/// Whether the client closes the control connection by `deadline` (or has
-/// already): the control connection tells a client that died from one that
-/// ended its upload, which then waits for the reply and sends nothing.
-fn client_gone(control: &TcpStream, deadline: Instant) -> bool {
-    loop {
-        if let Some(gone) = control_state(control) {
-            return gone;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_micros(250));
-    }
-}
-
-/// Whether the client has closed the control connection (`Some(true)`), has
-/// sent something on it (`Some(false)`), or neither yet (`None`), checked
-/// without waiting.
-///
-/// The socket is switched to non-blocking mode for the check. The control
-/// thread may meanwhile be blocked in a read, which is not affected; a read
-/// it starts in that instant returns `WouldBlock`, which it takes as a
-/// timeout during a transfer and repeats.
-fn control_state(control: &TcpStream) -> Option<bool> {
-    if control.set_nonblocking(true).is_err() {
-        return Some(false);
-    }
-    let peeked = control.peek(&mut [0u8; 1]);
-    let _ = control.set_nonblocking(false);
-    match peeked {
-        Ok(0) => Some(true),
-        Ok(_) => Some(false),
-        Err(err) if err.kind() == io::ErrorKind::WouldBlock => None,
-        Err(_) => Some(true),
     }
 }
 
@@ -353,6 +289,8 @@ mod tests {
     use super::*;
     use std::io::Write;
     use std::net::TcpListener;
+    use std::thread;
+    use std::time::Duration;
 
     /// A connected pair: (the server's end, the client's end).
     fn control_pair() -> (TcpStream, TcpStream) {
@@ -360,34 +298,6 @@ mod tests {
         let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
         let (server, _) = listener.accept().expect("accept");
         (server, client)
-    }
-
-    #[test]
-    fn a_control_connection_closed_within_the_grace_means_the_client_is_gone() {
-        let (server, client) = control_pair();
-        let closer = thread::spawn(move || {
-            thread::sleep(Duration::from_millis(3));
-            drop(client);
-        });
-        assert!(client_gone(&server, Instant::now() + GONE_GRACE * 10));
-        closer.join().expect("closer");
-    }
-
-    #[test]
-    fn a_quiet_or_talking_client_is_not_gone() {
-        let (server, mut client) = control_pair();
-        let started = Instant::now();
-        assert!(!client_gone(&server, started + GONE_GRACE));
-        assert!(started.elapsed() >= GONE_GRACE, "waited for the grace");
-        client.write_all(b"NOOP\r\n").expect("write");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        assert!(
-            !client_gone(&server, deadline),
-            "a command shows it is alive"
-        );
-        let mut line = [0u8; 6];
-        std::io::Read::read_exact(&mut &server, &mut line).expect("the command is still there");
-        assert_eq!(&line, b"NOOP\r\n");
     }
 
     /// A control channel that records each reply and the thread that wrote it.
@@ -438,7 +348,6 @@ mod tests {
         let context = XferContext {
             peer: peer.ip(),
             data: transfer.data,
-            control: None,
             xferlog: None,
         };
         let writer = ControlWriter::new(Box::new(recorder.clone()), peer);

@@ -74,7 +74,6 @@ impl<R: ControlRead> Conn<R> {
         let context = XferContext {
             peer: self.peer.ip(),
             data: transfer.data,
-            control: self.socket.clone(),
             xferlog: self.shared.xferlog.clone(),
         };
         let writer = self.writer.clone();

@@ -40,9 +40,31 @@ pub trait ControlRead: Read + Send {
     fn set_wait(&self, timeout: Duration) -> io::Result<()>;
 }
 
-impl ControlRead for TcpStream {
+/// A TCP control connection, shared by the reader and the writer: one
+/// descriptor per session (`&TcpStream` reads and writes).
+#[derive(Clone)]
+pub struct ControlSocket(Arc<TcpStream>);
+
+impl Read for ControlSocket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Write for ControlSocket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self.0).flush()
+    }
+}
+
+impl ControlRead for ControlSocket {
     fn set_wait(&self, timeout: Duration) -> io::Result<()> {
-        self.set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
+        self.0
+            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
     }
 }
 
@@ -115,8 +137,7 @@ pub struct Shared {
     pub xferlog: Option<Arc<XferLog>>,
 }
 
-/// The control channel of one session: its two halves, its two ends, and
-/// the socket itself when it is one.
+/// The control channel of one session: its two halves and its two ends.
 pub struct Channel<R> {
     /// Where commands come from.
     pub reader: R,
@@ -126,9 +147,8 @@ pub struct Channel<R> {
     pub peer: SocketAddr,
     /// Our address.
     pub local: SocketAddr,
-    /// The control socket, to check whether the client is still there when
-    /// an upload ends; `None` for pipes.
-    pub socket: Option<TcpStream>,
+    /// Whether reads can time out (a socket; pipes cannot).
+    pub timeouts: bool,
 }
 
 /// Serves one client on a TCP control connection until it ends.
@@ -137,12 +157,13 @@ pub fn serve_tcp(stream: TcpStream, shared: &Shared) -> io::Result<()> {
     // Every reply is written whole; without this, Nagle holds a reply (226
     // after 150) until the client's delayed ACK, ~40 ms per transfer.
     stream.set_nodelay(true)?;
+    let socket = ControlSocket(Arc::new(stream));
     let channel = Channel {
-        reader: stream.try_clone()?,
-        peer: stream.peer_addr()?,
-        local: stream.local_addr()?,
-        socket: Some(stream.try_clone()?),
-        writer: Box::new(stream),
+        peer: socket.0.peer_addr()?,
+        local: socket.0.local_addr()?,
+        reader: socket.clone(),
+        writer: Box::new(socket),
+        timeouts: true,
     };
     serve(channel, shared);
     Ok(())
@@ -155,7 +176,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         writer,
         peer,
         local,
-        socket,
+        timeouts,
     } = channel;
     log::info!("{peer}: session start (server address {local})");
     let mut conn = Conn {
@@ -171,7 +192,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         session: Session::new(Arc::clone(&shared.config), peer.ip(), local.ip()),
         shared: shared.clone(),
         peer,
-        socket: socket.map(Arc::new),
+        timeouts,
         listener: None,
         worker: Worker::default(),
         running: None,
@@ -196,7 +217,8 @@ struct Conn<R> {
     session: Session,
     shared: Shared,
     peer: SocketAddr,
-    socket: Option<Arc<TcpStream>>,
+    /// Whether reads can time out (a socket; pipes cannot).
+    timeouts: bool,
     /// The passive listener set up by PASV/EPSV, while the session expects one.
     listener: Option<TcpListener>,
     /// The session's transfer thread, from its first transfer on.
@@ -216,7 +238,7 @@ impl<R: ControlRead> Conn<R> {
                 break self.time_out("Login timeout");
             };
             // The whole next line is due by then; a pipe has no timeouts.
-            self.reader.get_mut().until = self.socket.is_some().then(|| Instant::now() + wait);
+            self.reader.get_mut().until = self.timeouts.then(|| Instant::now() + wait);
             match self.reader.read_line() {
                 Ok(Some(line)) => match self.line(&line) {
                     Flow::Continue => {}
@@ -421,7 +443,7 @@ mod tests {
             writer: Box::new(out.clone()),
             peer: addr,
             local: addr,
-            socket: None,
+            timeouts: false,
         };
         serve(channel, &shared);
         let bytes = out.0.lock().expect("lock").clone();

@@ -112,14 +112,6 @@ pub(super) fn unique(dir: Dir) -> io::Result<(Upload, Vec<u8>)> {
 }
 
 impl Upload {
-    /// Whether committing now would replace a file that exists: the one case
-    /// in which a partial upload must not be committed.
-    pub fn would_replace(&self) -> bool {
-        self.rename.as_ref().is_some_and(|rename| {
-            fs::symlink_metadata(handle::at(&rename.dir.handle, &rename.target)).is_ok()
-        })
-    }
-
     /// Flushes the written data to the disk.
     pub fn sync(&self) -> io::Result<()> {
         self.file.sync_data()

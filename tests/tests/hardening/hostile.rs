@@ -787,10 +787,46 @@ fn data_connections_that_never_come_or_stall_time_out() {
     server.serves_a_user();
 }
 
-/// Uploads whose data connection never comes change nothing on disk: REST 0
-/// + STOR does not cut the file, APPE and REST 0 + STOR of a new name leave
-/// no empty file, a replacing STOR leaves the old file and no temporary,
-/// and REST 5 + STOR of a missing name creates nothing.
+/// A client that sends the whole file, closes the data connection, then
+/// sends QUIT (or NOOP) and half-closes its control connection without
+/// waiting for the `226` has uploaded the file: 20 of 20 replacing STORs
+/// are committed, and each gets its `226` before the `221`.
+#[test]
+fn an_upload_followed_at_once_by_quit_and_a_half_close_is_kept() {
+    let server = Server::start(&[]);
+    let target = server.root().join("target.bin");
+    for round in 0..20u64 {
+        fs::write(&target, b"old").expect("old");
+        let content = pattern(64 << 10, round);
+        let mut raw = Raw::login(server.addr());
+        raw.expect("TYPE I", 200);
+        let mut data = raw.epsv();
+        raw.send(b"STOR target.bin\r\n");
+        data.write_all(&content).expect("upload");
+        drop(data);
+        let last = if round % 2 == 0 { "QUIT" } else { "NOOP" };
+        raw.send(format!("{last}\r\n").as_bytes());
+        raw.stream()
+            .shutdown(std::net::Shutdown::Write)
+            .expect("half-close");
+        let mut codes = Vec::new();
+        while let Some(reply) = raw.next_reply(Duration::from_secs(5)) {
+            codes.push(reply.code.0);
+        }
+        let kept = fs::read(&target).expect("target") == content;
+        assert!(
+            kept,
+            "round {round} ({last}): the upload was thrown away; replies {codes:?}"
+        );
+        assert_eq!(codes[..2], [150, 226], "round {round} ({last})");
+    }
+    assert_eq!(temporaries(&server), Vec::<String>::new());
+}
+
+/// Uploads whose data connection never comes change nothing on disk: a
+/// restarted STOR at 0 does not cut the file, APPE and a restarted STOR of a
+/// new name leave no empty file, a replacing STOR leaves the old file and
+/// no temporary, and REST 5 with STOR of a missing name creates nothing.
 #[test]
 fn uploads_without_a_data_connection_change_nothing() {
     let server = Server::start(&["--data-timeout", "1"]);
