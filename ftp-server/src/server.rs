@@ -17,8 +17,14 @@
 //! read timeouts. When stderr is the connection too (classic inetd), `main`
 //! turns logging off ([`stderr_is_socket`]).
 //!
-//! What it does not do: parse options ([`crate::config`]) or speak FTP
-//! ([`crate::conn`]).
+//! Started as root with `--run-as USER` ([`crate::privileges`]), [`run`]
+//! binds its one address as root, prints where it listens, and re-executes
+//! as USER with the listener as stdin and the xferlog (opened by root) as
+//! stdout; the new process serves on them. [`run_inetd`] re-executes with
+//! its standard streams, the connection, as they are.
+//!
+//! What it does not do: parse options ([`crate::config`]), decide who the
+//! sessions run as ([`crate::privileges`]), or speak FTP ([`crate::conn`]).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -32,7 +38,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::conn::{self, Shared};
-use crate::privileges::{self, switched_to, Plan, SWITCHED};
+use crate::privileges::{self, switched_to, Identity, Plan, SWITCHED};
 use crate::storage;
 use crate::xferlog::XferLog;
 
@@ -45,23 +51,32 @@ pub const SESSION_STACK_SIZE: usize = 128 << 10;
 
 /// Serves on every configured address until the process is stopped, as
 /// [`Plan`] says: with [`Plan::Switch`], binds and hands the socket over to
-/// the server re-executed as the `--run-as` user instead; with
+/// the server re-executed as the `--run-as` user instead ([`switch`]); with
 /// [`Plan::Switched`], serves on the socket handed over. Returns an error
 /// message if an address cannot be bound or the switch fails.
 pub fn run(config: Config, plan: Plan) -> Result<(), String> {
-    if plan == Plan::Switched {
-        let listener = inherited_listener()?;
-        let shared = shared(config, &plan)?;
-        return serve(vec![listener], &shared);
+    match plan {
+        Plan::Stay => {
+            let shared = shared(config, &plan)?;
+            let listeners = bind(&shared.config.listen)?;
+            describe(&shared.config);
+            serve(listeners, &shared)
+        }
+        Plan::Switch(user) => switch(&config, &user),
+        Plan::Switched => {
+            let listener = inherited_listener()?;
+            let shared = shared(config, &plan)?;
+            serve(vec![listener], &shared)
+        }
     }
-    let listeners = bind(&config.listen)?;
-    describe(&config);
-    let Plan::Switch(user) = plan else {
-        let shared = shared(config, &plan)?;
-        return serve(listeners, &shared);
-    };
-    let [listener] = <[TcpListener; 1]>::try_from(listeners)
+}
+
+/// Binds the one `--listen` address, opens the xferlog, and re-executes
+/// as `user` with them as stdin and stdout. Returns only on failure.
+fn switch(config: &Config, user: &Identity) -> Result<(), String> {
+    let [listener] = <[TcpListener; 1]>::try_from(bind(&config.listen)?)
         .map_err(|_| "--run-as: one --listen address only".to_string())?;
+    describe(config);
     let xferlog = match &config.xferlog {
         Some(path) => Stdio::from(
             XferLog::open_file(path).map_err(|err| format!("xferlog {}: {err}", path.display()))?,
@@ -71,7 +86,7 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
     log::info!("serving sessions as {user}");
     let _ = io::stdout().flush();
     Err(privileges::switch(
-        &user,
+        user,
         Stdio::from(OwnedFd::from(listener)),
         xferlog,
     ))
