@@ -51,9 +51,10 @@ pub const SESSION_STACK_SIZE: usize = 128 << 10;
 
 /// Serves on every configured address until the process is stopped, as
 /// [`Plan`] says: with [`Plan::Switch`], binds and hands the socket over to
-/// the server re-executed as the `--run-as` user instead ([`switch`]); with
-/// [`Plan::Switched`], serves on the socket handed over. Returns an error
-/// message if an address cannot be bound or the switch fails.
+/// the server re-executed as the `--run-as` user instead
+/// ([`privileges::switch`]); with [`Plan::Switched`], serves on the socket
+/// handed over. Returns an error message if an address cannot be bound or
+/// the switch fails.
 pub fn run(config: Config, plan: Plan) -> Result<(), String> {
     match plan {
         Plan::Stay => {
