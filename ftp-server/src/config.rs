@@ -2,8 +2,9 @@
 //!
 //! [`parse_args`] turns the arguments into either a [`Config`] whose every
 //! value has been checked (addresses parse, the root is a readable directory,
-//! the users file is private, ranges are ordered), or a one-line error
-//! message for `main` to print before exiting with status 2.
+//! the users file is private, ranges are ordered, the `--run-as` user
+//! exists), or a one-line error message for `main` to print before exiting
+//! with status 2.
 //!
 //! What it does not do: bind sockets (a busy address is found by
 //! [`crate::server`]) or set up logging.
@@ -17,6 +18,7 @@ use std::time::Duration;
 use getopts::{Matches, Options};
 
 use crate::auth::{self, Access, User, Users};
+use crate::privileges::Identity;
 
 /// The address served when no `--listen` is given.
 pub const DEFAULT_LISTEN: SocketAddr =
@@ -60,6 +62,8 @@ pub struct Config {
     pub inetd: bool,
     /// Where to write the xferlog, if anywhere.
     pub xferlog: Option<PathBuf>,
+    /// The user sessions run as (`--run-as`); see [`crate::privileges`].
+    pub run_as: Option<Identity>,
     /// Log level: 0 normal, negative quieter, positive more verbose.
     pub verbosity: i32,
 }
@@ -183,6 +187,14 @@ fn options() -> Options {
         "append a line per transfer to FILE in xferlog format",
         "FILE",
     )
+    .optopt(
+        "",
+        "run-as",
+        "serve sessions as USER (name, UID or UID:GID), without its groups or \
+         capabilities, after binding as root; required when started as root \
+         (--run-as root to insist)",
+        "USER",
+    )
     .optflagmulti(
         "v",
         "verbose",
@@ -253,6 +265,10 @@ fn build(m: &Matches) -> Result<Config, ConfigError> {
         login_fail_delay: Duration::from_secs(1),
         inetd: m.opt_present("inetd"),
         xferlog: m.opt_str("xferlog").map(PathBuf::from),
+        run_as: m
+            .opt_str("run-as")
+            .map(|spec| Identity::resolve(&spec))
+            .transpose()?,
         verbosity: m.opt_count("verbose") as i32 - m.opt_count("quiet") as i32,
     })
 }

@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`config`] | command-line options to a checked configuration |
 //! | [`server`] | accept loops, session limits, inetd mode |
+//! | [`privileges`] | no session as root: `--run-as USER` |
 //! | [`conn`] | one control connection's I/O loop, data connections |
 //! | [`session`] | the state machine: command in, reply and action out |
 //! | [`xfer`] | a transfer on its own thread: abort, progress, final reply |
@@ -27,6 +28,7 @@ pub mod auth;
 pub mod config;
 pub mod conn;
 pub mod list;
+pub mod privileges;
 pub mod server;
 pub mod session;
 pub mod storage;

@@ -1,11 +1,13 @@
-//! `ftp-server`: parses the options, sets up logging, runs the server.
-//! Exit status 2 for a bad option, an unreadable root or a busy address.
+//! `ftp-server`: parses the options, sets up logging, decides who the
+//! sessions run as ([`ftp_server::privileges`]), runs the server.
+//! Exit status 2 for a bad option, an unreadable root, a busy address, or
+//! when started as root without `--run-as`.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 
 use ftp_server::config::{self, Config, Parsed};
-use ftp_server::server;
+use ftp_server::{privileges, server};
 
 fn main() -> ExitCode {
     let args: Vec<String> = match std::env::args_os()
@@ -26,19 +28,38 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Parsed::Run(config)) => run(*config),
-        Err(err) => fail(&format!("{err} (see --help)")),
+        // Checked again after the switch: say why root could read it.
+        Err(err) => match privileges::switched_to() {
+            Some(user) => fail(&format!("{err} (sessions run as {user})")),
+            None => fail(&format!("{err} (see --help)")),
+        },
     }
 }
 
 fn run(config: Config) -> ExitCode {
     // Under inetd stderr may be the client's connection: no log lines there.
-    if !(config.inetd && server::stderr_is_socket()) {
+    let stderr_is_the_client = config.inetd && server::stderr_is_socket();
+    if !stderr_is_the_client {
         init_logging(config.verbosity);
     }
+    let listeners = if config.inetd { 0 } else { config.listen.len() };
+    let plan = match privileges::plan(config.run_as.as_ref(), listeners) {
+        Ok(plan) => plan,
+        Err(message) => {
+            if config.inetd {
+                server::refuse_inetd(&message);
+            }
+            return if stderr_is_the_client {
+                ExitCode::from(2)
+            } else {
+                fail(&message)
+            };
+        }
+    };
     let result = if config.inetd {
-        server::run_inetd(config)
+        server::run_inetd(config, plan)
     } else {
-        server::run(config)
+        server::run(config, plan)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,19 +17,28 @@
 //! read timeouts. When stderr is the connection too (classic inetd), `main`
 //! turns logging off ([`stderr_is_socket`]).
 //!
-//! What it does not do: parse options ([`crate::config`]) or speak FTP
-//! ([`crate::conn`]).
+//! Started as root with `--run-as USER` ([`crate::privileges`]), [`run`]
+//! binds its one address as root, prints where it listens, and re-executes
+//! as USER with the listener as stdin and the xferlog (opened by root) as
+//! stdout; the new process serves on them. [`run_inetd`] re-executes with
+//! its standard streams, the connection, as they are.
+//!
+//! What it does not do: parse options ([`crate::config`]), decide who the
+//! sessions run as ([`crate::privileges`]), or speak FTP ([`crate::conn`]).
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
 use crate::config::Config;
 use crate::conn::{self, Shared};
+use crate::privileges::{self, switched_to, Identity, Plan, SWITCHED};
 use crate::storage;
 use crate::xferlog::XferLog;
 
@@ -40,12 +49,54 @@ use crate::xferlog::XferLog;
 /// in all (release build, 200 sessions).
 pub const SESSION_STACK_SIZE: usize = 128 << 10;
 
-/// Serves on every configured address until the process is stopped.
-/// Returns an error message if an address cannot be bound.
-pub fn run(config: Config) -> Result<(), String> {
-    let shared = shared(config)?;
+/// Serves on every configured address until the process is stopped, as
+/// [`Plan`] says: with [`Plan::Switch`], binds and hands the socket over to
+/// the server re-executed as the `--run-as` user instead
+/// ([`privileges::switch`]); with [`Plan::Switched`], serves on the socket
+/// handed over. Returns an error message if an address cannot be bound or
+/// the switch fails.
+pub fn run(config: Config, plan: Plan) -> Result<(), String> {
+    match plan {
+        Plan::Stay => {
+            let shared = shared(config, &plan)?;
+            let listeners = bind(&shared.config.listen)?;
+            describe(&shared.config);
+            serve(listeners, &shared)
+        }
+        Plan::Switch(user) => switch(&config, &user),
+        Plan::Switched => {
+            let listener = inherited_listener()?;
+            let shared = shared(config, &plan)?;
+            serve(vec![listener], &shared)
+        }
+    }
+}
+
+/// Binds the one `--listen` address, opens the xferlog, and re-executes
+/// as `user` with them as stdin and stdout. Returns only on failure.
+fn switch(config: &Config, user: &Identity) -> Result<(), String> {
+    let [listener] = <[TcpListener; 1]>::try_from(bind(&config.listen)?)
+        .map_err(|_| "--run-as: one --listen address only".to_string())?;
+    describe(config);
+    let xferlog = match &config.xferlog {
+        Some(path) => Stdio::from(
+            XferLog::open_file(path).map_err(|err| format!("xferlog {}: {err}", path.display()))?,
+        ),
+        None => Stdio::null(),
+    };
+    log::info!("serving sessions as {user}");
+    let _ = io::stdout().flush();
+    Err(privileges::switch(
+        user,
+        Stdio::from(OwnedFd::from(listener)),
+        xferlog,
+    ))
+}
+
+/// Binds every address, printing where it listens.
+fn bind(addresses: &[SocketAddr]) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
-    for addr in &shared.config.listen {
+    for addr in addresses {
         let listener =
             TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
         let bound = listener
@@ -54,7 +105,32 @@ pub fn run(config: Config) -> Result<(), String> {
         println!("ftp-server: listening on {}", url(bound));
         listeners.push(listener);
     }
-    describe(&shared.config);
+    Ok(listeners)
+}
+
+/// The listening socket bound by root and handed over as stdin
+/// ([`Plan::Switched`]).
+fn inherited_listener() -> Result<TcpListener, String> {
+    let stdin = io::stdin();
+    let not_a_listener = || {
+        format!("{SWITCHED} is set but stdin is not a listening socket (it is internal; unset it)")
+    };
+    if socket_of(stdin.as_fd()).is_some() {
+        return Err(not_a_listener());
+    }
+    let fd = stdin
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|err| format!("stdin: {err}"))?;
+    let listener = TcpListener::from(fd);
+    let addr = listener.local_addr().map_err(|_| not_a_listener())?;
+    let user = switched_to().unwrap_or_default();
+    log::info!("serving sessions as {user} on {}", url(addr));
+    Ok(listener)
+}
+
+/// Accepts on every listener, each in its own thread, until stopped.
+fn serve(listeners: Vec<TcpListener>, shared: &Shared) -> Result<(), String> {
     let limits = Arc::new(Limits::new(
         shared.config.max_sessions,
         shared.config.max_per_ip,
@@ -74,9 +150,18 @@ pub fn run(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-/// Serves one session on stdin/stdout; see the module documentation.
-pub fn run_inetd(config: Config) -> Result<(), String> {
-    let shared = shared(config)?;
+/// Serves one session on stdin/stdout; see the module documentation. With
+/// [`Plan::Switch`], re-executes as the `--run-as` user first, the standard
+/// streams (the connection) passed on as they are.
+pub fn run_inetd(config: Config, plan: Plan) -> Result<(), String> {
+    if let Plan::Switch(user) = plan {
+        return Err(privileges::switch(
+            &user,
+            Stdio::inherit(),
+            Stdio::inherit(),
+        ));
+    }
+    let shared = shared(config, &plan)?;
     match socket_of(io::stdin().as_fd()) {
         Some(stream) => {
             conn::serve_tcp(stream, &shared).map_err(|err| format!("inetd socket: {err}"))
@@ -96,6 +181,14 @@ pub fn run_inetd(config: Config) -> Result<(), String> {
     }
 }
 
+/// Answers the client `421 message` before an inetd session could start
+/// (the server refuses to run): stdout is the connection.
+pub fn refuse_inetd(message: &str) {
+    let mut stdout = io::stdout();
+    let _ = stdout.write_all(format!("421 {message}\r\n").as_bytes());
+    let _ = stdout.flush();
+}
+
 /// Whether stderr is a socket, as under inetd, which passes the connection
 /// as stdin, stdout and stderr: log lines there would go to the client.
 pub fn stderr_is_socket() -> bool {
@@ -108,21 +201,27 @@ fn socket_of(fd: BorrowedFd<'_>) -> Option<TcpStream> {
     (stream.peer_addr().is_ok() && stream.local_addr().is_ok()).then_some(stream)
 }
 
-/// The configuration and the opened xferlog, once the file system has
-/// proved it supports the jail.
-fn shared(config: Config) -> Result<Shared, String> {
+/// The configuration and the opened xferlog (in a standalone server
+/// switched to the `--run-as` user, the one root opened, on stdout), once
+/// the file system has proved it supports the jail.
+fn shared(config: Config, plan: &Plan) -> Result<Shared, String> {
     storage::check_support()?;
     let xferlog = match &config.xferlog {
+        Some(_) if *plan == Plan::Switched && !config.inetd => {
+            let fd = io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(|err| format!("xferlog on stdout: {err}"))?;
+            Some(XferLog::from_file(File::from(fd)))
+        }
         Some(path) => {
-            Some(Arc::new(XferLog::open(path).map_err(|err| {
-                format!("xferlog {}: {err}", path.display())
-            })?))
+            Some(XferLog::open(path).map_err(|err| format!("xferlog {}: {err}", path.display()))?)
         }
         None => None,
     };
     Ok(Shared {
         config: Arc::new(config),
-        xferlog,
+        xferlog: xferlog.map(Arc::new),
     })
 }
 

@@ -56,10 +56,21 @@ pub struct XferEntry<'a> {
 impl XferLog {
     /// Opens `path` for appending, creating it if needed.
     pub fn open(path: &Path) -> std::io::Result<XferLog> {
-        let file = OpenOptions::new().append(true).create(true).open(path)?;
-        Ok(XferLog {
+        XferLog::open_file(path).map(XferLog::from_file)
+    }
+
+    /// Opens `path` as [`XferLog::open`] does, to be handed to another
+    /// process (the server re-executed as `--run-as` USER).
+    pub fn open_file(path: &Path) -> std::io::Result<File> {
+        OpenOptions::new().append(true).create(true).open(path)
+    }
+
+    /// Writes to `file`, already open for appending (see
+    /// [`XferLog::open_file`]).
+    pub fn from_file(file: File) -> XferLog {
+        XferLog {
             file: Mutex::new(file),
-        })
+        }
     }
 
     /// Appends one line; a failure is logged, not fatal.

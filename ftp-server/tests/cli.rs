@@ -28,6 +28,7 @@ fn help_lists_the_options_and_succeeds() {
         "--pasv-ports",
         "--inetd",
         "--xferlog",
+        "--run-as",
     ] {
         assert!(text.contains(option), "{option} missing from --help");
     }
@@ -61,7 +62,14 @@ fn bad_options_are_one_line_errors_with_status_2() {
 fn a_busy_address_is_an_error_with_status_2() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = busy.local_addr().expect("addr").to_string();
-    let output = run(&["--listen", &addr]);
+    // As root (CI), the server must be told whom to serve sessions as.
+    let as_root = ftp_server::privileges::Ids::current().is_ok_and(|ids| ids.uid == 0);
+    let run_as: &[&str] = if as_root {
+        &["--run-as", "nobody"]
+    } else {
+        &[]
+    };
+    let output = run(&[&["--listen", &addr], run_as].concat());
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert!(

@@ -42,6 +42,22 @@ pub fn program(name: &str) -> PathBuf {
     path
 }
 
+/// Whether the tests run as root (as in CI).
+pub fn running_as_root() -> bool {
+    ftp_server::privileges::Ids::current().is_ok_and(|ids| ids.uid == 0)
+}
+
+/// The options that let `ftp-server` serve sessions as the user running the
+/// tests: none, or `--run-as root` when that is root, as `ftp-server`
+/// started as root refuses to serve sessions as root unless told to.
+pub fn run_as_this_user() -> &'static [&'static str] {
+    if running_as_root() {
+        &["--run-as", "root"]
+    } else {
+        &[]
+    }
+}
+
 /// A child process that is killed and reaped when dropped.
 #[derive(Debug)]
 pub struct KillOnDrop(pub Child);
@@ -233,13 +249,30 @@ pub fn peer_available(name: &str, check: &mut Command) -> bool {
         .map(|status| status.success())
         .unwrap_or(false);
     if !present {
-        assert!(
-            std::env::var_os("FTP_TESTS_REQUIRE_PEERS").is_none(),
-            "{name} is missing and FTP_TESTS_REQUIRE_PEERS is set"
-        );
-        eprintln!("SKIPPED: {name} is missing");
+        skip(&format!("{name} is missing"));
     }
     present
+}
+
+/// Whether a test that needs root can run; when it cannot, the same rule as
+/// for a missing peer ([`peer_available`]): `SKIPPED: not root`, or a failure
+/// when `FTP_TESTS_REQUIRE_PEERS` is set.
+pub fn have_root() -> bool {
+    let root = running_as_root();
+    if !root {
+        skip("not root");
+    }
+    root
+}
+
+/// Says why a test does not run, or fails it when `FTP_TESTS_REQUIRE_PEERS`
+/// asks for every test to run.
+fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("FTP_TESTS_REQUIRE_PEERS").is_none(),
+        "{reason}, and FTP_TESTS_REQUIRE_PEERS is set"
+    );
+    eprintln!("SKIPPED: {reason}");
 }
 
 /// A deterministic pseudo-random byte pattern of `len` bytes (xorshift), for

@@ -30,11 +30,10 @@
 use std::fs;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_tests::{pattern, program};
+use ftp_tests::pattern;
 
 /// The hardening tests' server and raw control connection.
 #[allow(dead_code, unused_imports)]
@@ -58,20 +57,9 @@ const FTP_RACE: Duration = Duration::from_secs(8);
 /// Successes the stable directory's operations need during a race.
 const STABLE_MINIMUM: usize = 20;
 
-/// The server's options: anonymous read-only access besides alice and,
-/// where the server has `--run-as` (it refuses to serve as root without
-/// it), the user the test runs as.
-fn options() -> Vec<&'static str> {
-    let mut options = vec!["--anonymous=ro"];
-    let help = Command::new(program("ftp-server"))
-        .arg("--help")
-        .output()
-        .expect("ftp-server --help");
-    if String::from_utf8_lossy(&help.stdout).contains("--run-as") {
-        options.extend(["--run-as", "root"]);
-    }
-    options
-}
+/// The server's options: anonymous read-only access besides alice. (The
+/// harness adds `--run-as root` when the tests run as root.)
+const OPTIONS: &[&str] = &["--anonymous=ro"];
 
 /// Fails unless the swapper left `root/d` the real directory, and nothing
 /// of its own behind.
@@ -278,7 +266,7 @@ fn first<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 #[test]
 fn local_swapper_never_lets_a_session_out() {
     let _alone = harness::exclusive();
-    let server = Server::start(&options());
+    let server = Server::start(OPTIONS);
     let (root, outside) = (server.root(), server.outside().join("outside"));
     let sizes = tree::outside_dir(&outside);
     tree::inside_dir(&root.join("d"));
@@ -380,7 +368,7 @@ const FTP_SWAP: [&str; 8] = [
 #[test]
 fn ftp_renames_never_turn_an_admins_symlink_into_a_way_out() {
     let _alone = harness::exclusive();
-    let server = Server::start(&options());
+    let server = Server::start(OPTIONS);
     let (root, outside) = (server.root(), server.outside().join("outside"));
     let sizes = tree::outside_dir(&outside);
     tree::inside_dir(&root.join("docs"));

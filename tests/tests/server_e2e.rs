@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use ftp_core::reply::{Reply, ReplyParser, Status};
 use ftp_tests::{
     assert_same_file, have_curl, have_python, lines_on_a_thread, listening_address, pattern,
-    program, root_with_hello, start_ftp_server, KillOnDrop, TempDir, SERVER_STARTUP,
+    program, root_with_hello, run_as_this_user, start_ftp_server, KillOnDrop, TempDir,
+    SERVER_STARTUP,
 };
 
 /// How long a test waits for a Python script it started to say it is ready.
@@ -63,6 +64,7 @@ impl Server {
         };
         let mut command = Command::new(program("ftp-server"));
         command
+            .args(run_as_this_user())
             .args(["-v", "--root"])
             .arg(&root)
             .args(["--listen", &listen])
@@ -841,6 +843,7 @@ fn no_options_but_listen_serve_the_working_directory_read_only() {
     fs::write(scratch.path().join("here.txt"), b"here").expect("write");
     let mut command = Command::new(program("ftp-server"));
     command
+        .args(run_as_this_user())
         .args(["--listen", "127.0.0.1:0"])
         .current_dir(scratch.path())
         .stderr(Stdio::null());
@@ -937,6 +940,7 @@ fn inetd_mode_on_pipes() {
     fs::write(scratch.path().join("a.txt"), b"from inetd").expect("write");
     let mut child = KillOnDrop(
         Command::new(program("ftp-server"))
+            .args(run_as_this_user())
             .arg("--inetd")
             .arg("--root")
             .arg(scratch.path())
@@ -973,6 +977,7 @@ fn inetd_mode_on_a_socket() {
     let socket_err = socket.try_clone().expect("dup");
     let mut child = KillOnDrop(
         Command::new(program("ftp-server"))
+            .args(run_as_this_user())
             .args(["--inetd", "-v", "--root"])
             .arg(scratch.path())
             .stdin(Stdio::from(socket))

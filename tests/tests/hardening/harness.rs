@@ -21,7 +21,8 @@ use ftp_client::client::{Client, IpFamily, Options, TransferType};
 use ftp_core::reply::{Reply, ReplyParser, Status};
 pub use ftp_tests::{assert_same_file, have_python, HELLO};
 use ftp_tests::{
-    lines_on_a_thread, program, root_with_hello, start_ftp_server, KillOnDrop, TempDir,
+    lines_on_a_thread, program, root_with_hello, run_as_this_user, start_ftp_server, KillOnDrop,
+    TempDir,
 };
 
 /// The legitimate user every server knows (read-write, home at the root).
@@ -249,6 +250,7 @@ fn spawn(scratch: &Path, shell: &str, options: &[String]) -> (KillOnDrop, Socket
         sh
     };
     command
+        .args(run_as_this_user())
         .args(["-v", "--listen", "127.0.0.1:0", "--user"])
         .arg(format!("{USER}:{PASSWORD}"))
         .arg("--root")

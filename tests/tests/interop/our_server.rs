@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ftp_tests::{program, start_ftp_server, KillOnDrop, TempDir};
+use ftp_tests::{program, run_as_this_user, start_ftp_server, KillOnDrop, TempDir};
 
 use crate::matrix::Family;
 
@@ -39,6 +39,7 @@ impl OurServer {
         let listen = SocketAddr::new(family.loopback(), 0).to_string();
         let mut command = Command::new(program("ftp-server"));
         command
+            .args(run_as_this_user())
             .args(["-v", "--listen", &listen, "--root"])
             .arg(&root)
             .args(options)

@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use ftp_tests::peers::{self, Peer};
-use ftp_tests::{pattern, KillOnDrop, TempDir};
+use ftp_tests::{pattern, run_as_this_user, KillOnDrop, TempDir};
 
 use crate::options::Sizes;
 use crate::Failure;
@@ -199,6 +199,7 @@ impl Server {
     fn ours(program: &Path, root: &Path, ip: IpAddr) -> Result<Server, Failure> {
         let mut command = Command::new(program);
         command
+            .args(run_as_this_user())
             .args(["--listen", &format!("{ip}:0"), "--no-anonymous"])
             .args(["--user", &format!("{}:{}:rw", USER.0, USER.1)])
             .args(["--max-sessions", "2000", "--max-per-ip", "2000"])
