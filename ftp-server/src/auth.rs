@@ -10,6 +10,8 @@
 //! or hash passwords (they are stored in the clear, like pyftpdlib's
 //! `DummyAuthorizer`; protect the users file).
 
+mod sha512;
+
 use std::fmt;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
