@@ -11,6 +11,7 @@
 //! `DummyAuthorizer`; protect the users file).
 
 mod sha512;
+mod sha512_crypt;
 
 use std::fmt;
 use std::fs;
