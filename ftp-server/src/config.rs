@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use getopts::{Matches, Options};
 
-use crate::auth::{self, Access, User, Users};
+use crate::auth::{self, Access, Users};
 
 /// The address served when no `--listen` is given.
 pub const DEFAULT_LISTEN: SocketAddr =
@@ -111,13 +111,16 @@ fn options() -> Options {
     .optmulti(
         "",
         "user",
-        "a user, repeatable; rw by default",
-        "NAME:PASSWORD[:ro|rw]",
+        "a user, repeatable; rw by default. PASSWORD may be a hash from \
+         `openssl passwd -6` (quote it); without it (NAME or NAME::ro) it is \
+         read from FTP_SERVER_PASSWORD_NAME, out of sight of ps",
+        "NAME[:PASSWORD[:ro|rw]]",
     )
     .optopt(
         "",
         "users",
-        "users file: name:password[:ro|rw[:home]] per line, mode 600",
+        "users file: name:password[:ro|rw[:home]] per line, mode 600; \
+         the password may be a hash from `openssl passwd -6`",
         "FILE",
     )
     .optflagopt(
@@ -289,27 +292,17 @@ fn listen_address(spec: &str) -> Result<SocketAddr, ConfigError> {
 }
 
 fn users(m: &Matches, root: &Path) -> Result<Users, ConfigError> {
-    let mut list = m
-        .opt_strs("user")
-        .iter()
-        .map(|spec| User::parse(spec, false).map_err(|err| format!("--user: {err}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(file) = m.opt_str("users") {
-        list.extend(auth::read_users_file(Path::new(&file), root)?);
-    }
-    for user in &mut list {
-        if let Some(home) = &user.home {
-            let fail = |err| format!("home of {}: {}: {err}", user.name, home.display());
-            user.home = Some(home.canonicalize().map_err(fail)?);
-        }
-    }
-    let anonymous = anonymous_access(m, list.is_empty())?;
-    if list.is_empty() && anonymous.is_none() {
+    let file = m.opt_str("users").map(PathBuf::from);
+    let named = auth::named_users(&m.opt_strs("user"), file.as_deref(), root, |variable| {
+        std::env::var(variable).ok()
+    })?;
+    let anonymous = anonymous_access(m, named.users.is_empty())?;
+    if named.users.is_empty() && anonymous.is_none() {
         return Err(ConfigError(
             "--no-anonymous and no --user: nobody could log in".into(),
         ));
     }
-    Ok(Users::new(list, anonymous))
+    Ok(Users::new(named, anonymous))
 }
 
 /// `--anonymous[=ro|rw]`, `--no-anonymous`, or the default: read-only
