@@ -1,8 +1,8 @@
 //! Users, anonymous access and permissions.
 //!
 //! Accounts come from `--user NAME[:PASSWORD[:ro|rw]]` and from a users file
-//! ([`users_file`]). A password is in the clear or a SHA-512-crypt hash
-//! ([`password`]); `--user` without a password takes it from the environment
+//! ([`read_users_file`]). A password is in the clear or a SHA-512-crypt
+//! hash ([`Password`]); `--user` without a password takes it from the environment
 //! variable [`password_variable`] names, so that it is not in the process
 //! list. Anonymous logins (`anonymous` or `ftp`, any password) are allowed
 //! when the configuration says so, read-only unless configured read-write.

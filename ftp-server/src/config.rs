@@ -459,6 +459,31 @@ mod tests {
     }
 
     #[test]
+    fn passwords_in_the_clear_give_start_up_warnings_without_the_passwords() {
+        let dir = Scratch::new("config-users");
+        let path = dir.0.join("users");
+        // bob's hash: `openssl passwd -6 -salt saltsalt s3cret`.
+        std::fs::write(
+            &path,
+            "alice:hunter2\nbob:$6$saltsalt$As4wrv0kZlfch1du9WeH7qhskyLriQWySXrZzynnvi46nF\
+             nNxjdpl6ksRegrrKexvhIa/Iny8S8uF3fVWTMuC1:ro\n",
+        )
+        .expect("write");
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod");
+        let file = path.to_str().expect("utf-8 temp dir");
+        let config = run(&["--users", file, "--user", "carol:pw2"]).expect("valid");
+        let warnings = config.users.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("--user carol: the password is on the command line"));
+        let expected = format!("users file {file}: 1 of 2 users have passwords in the clear");
+        assert!(warnings[1].starts_with(&expected), "{warnings:?}");
+        assert!(!warnings.concat().contains("hunter2") && !warnings.concat().contains("pw2"));
+        let err = run(&["--users", file, "--user", "alice:other"]).expect_err("twice");
+        assert!(err.0.contains("user alice is given twice"), "{err}");
+    }
+
+    #[test]
     fn verbosity_counts_v_and_q() {
         assert_eq!(run(&["-v", "-v"]).expect("valid").verbosity, 2);
         assert_eq!(run(&["-q"]).expect("valid").verbosity, -1);
