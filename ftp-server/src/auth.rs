@@ -102,6 +102,9 @@ impl User {
             fields.next().unwrap_or_default(),
             fields.next(),
         );
+        if name.is_empty() {
+            return Err("expected NAME[:PASSWORD[:ro|rw]]".to_string());
+        }
         let variable = password_variable(name);
         if !password.is_empty() {
             let user = User::from_fields(name, password, access, None)?;
@@ -121,6 +124,7 @@ impl User {
         Ok((user, None))
     }
 
+    /// A user from its fields, checked.
     fn from_fields(
         name: &str,
         password: &str,
@@ -344,7 +348,14 @@ mod tests {
 
     #[test]
     fn bad_user_specs_are_refused() {
-        for bad in [":pw", "alice:pw:admin", "anonymous:pw", "alice:$5$salt$x"] {
+        for bad in [
+            "",
+            ":",
+            ":pw",
+            "alice:pw:admin",
+            "anonymous:pw",
+            "alice:$5$salt$x",
+        ] {
             assert!(arg(bad).is_err(), "{bad}");
         }
         assert!(User::parse("alice").is_err());

@@ -111,7 +111,6 @@ const INITIAL: [u64; 8] = [
 
 /// A SHA-512 computation in progress: [`update`](Sha512::update) with the
 /// message in as many pieces as convenient, then [`finish`](Sha512::finish).
-#[derive(Clone)]
 pub struct Sha512 {
     state: [u64; 8],
     /// Bytes of the current, incomplete block.

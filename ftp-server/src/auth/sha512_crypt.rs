@@ -26,7 +26,7 @@ const DEFAULT_ROUNDS: u32 = 5000;
 const MIN_ROUNDS: u32 = 1000;
 
 /// The most rounds the specification allows.
-pub const MAX_ROUNDS: u32 = 999_999_999;
+const MAX_ROUNDS: u32 = 999_999_999;
 
 /// The longest salt, in bytes.
 const MAX_SALT: usize = 16;
