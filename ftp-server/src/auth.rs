@@ -1,20 +1,27 @@
 //! Users, anonymous access and permissions.
 //!
-//! Accounts come from `--user NAME:PASSWORD[:ro|rw]` and from a users file
-//! with one `name:password[:ro|rw[:home]]` per line (`#` comments and blank
-//! lines are skipped). A users file readable by group or others is refused.
-//! Anonymous logins (`anonymous` or `ftp`, any password) are allowed when the
-//! configuration says so, read-only unless configured read-write.
+//! Accounts come from `--user NAME[:PASSWORD[:ro|rw]]` and from a users file
+//! ([`read_users_file`]). A password is in the clear or a SHA-512-crypt
+//! hash ([`Password`]); `--user` without a password takes it from the environment
+//! variable [`password_variable`] names, so that it is not in the process
+//! list. Anonymous logins (`anonymous` or `ftp`, any password) are allowed
+//! when the configuration says so, read-only unless configured read-write.
 //!
-//! What it does not do: count failed logins or delay them (the session does),
-//! or hash passwords (they are stored in the clear, like pyftpdlib's
-//! `DummyAuthorizer`; protect the users file).
+//! What it does not do: count failed logins or delay them (the session
+//! does), or log: the warnings about passwords in the clear are kept in
+//! [`Users::warnings`] for whoever sets up logging.
+
+mod password;
+mod sha512;
+mod sha512_crypt;
+mod users_file;
 
 use std::fmt;
-use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use password::same_bytes;
+pub use password::{Password, MAX_LOGIN_ROUNDS};
+pub use users_file::read_users_file;
 /// Whether an account may change files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -49,8 +56,8 @@ impl fmt::Display for Access {
 pub struct User {
     /// The login name.
     pub name: String,
-    /// The password, in the clear.
-    pub password: String,
+    /// The password or its hash.
+    pub password: Password,
     /// What the user may do.
     pub access: Access,
     /// The user's own root, instead of the server's.
@@ -69,59 +76,154 @@ impl fmt::Debug for User {
 }
 
 impl User {
-    /// Parses `name:password[:ro|rw[:home]]`; `home` is allowed only when
-    /// `allow_home` (the users file, not the command line).
-    pub fn parse(spec: &str, allow_home: bool) -> Result<User, String> {
-        let max_fields = if allow_home { 4 } else { 3 };
-        let fields: Vec<&str> = spec.splitn(max_fields, ':').collect();
-        let (name, password) = match fields[..] {
-            [name, password, ..] if !name.is_empty() => (name, password),
-            _ => return Err(format!("expected NAME:PASSWORD[:ro|rw], got {spec:?}")),
-        };
+    /// Parses a users file line, `name:password[:ro|rw[:home]]`. Error
+    /// messages never repeat the password.
+    pub fn parse(line: &str) -> Result<User, String> {
+        let fields: Vec<&str> = line.splitn(4, ':').collect();
+        match fields[..] {
+            [name, password, ref rest @ ..] => {
+                User::from_fields(name, password, rest.first().copied(), rest.get(1).copied())
+            }
+            _ => Err("expected NAME:PASSWORD[:ro|rw[:home]]".to_string()),
+        }
+    }
+
+    /// Parses a `--user` value, `NAME[:PASSWORD[:ro|rw]]`: without a
+    /// password (`alice`, `alice::ro`) it is the value of the variable
+    /// [`password_variable`] names, looked up with `env`. Comes with a
+    /// warning when a password in the clear is on the command line.
+    pub fn from_arg(
+        spec: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(User, Option<String>), String> {
+        let mut fields = spec.splitn(3, ':');
+        let (name, password, access) = (
+            fields.next().unwrap_or_default(),
+            fields.next().unwrap_or_default(),
+            fields.next(),
+        );
+        if name.is_empty() {
+            return Err("expected NAME[:PASSWORD[:ro|rw]]".to_string());
+        }
+        let variable = password_variable(name);
+        if !password.is_empty() {
+            let user = User::from_fields(name, password, access, None)?;
+            let warning = user.password.is_plain().then(|| {
+                format!(
+                    "--user {name}: the password is on the command line, where local users \
+                     can see it; give a hash (openssl passwd -6) or set {variable} instead"
+                )
+            });
+            return Ok((user, warning));
+        }
+        let password = env(&variable).ok_or_else(|| {
+            format!("no password for {name:?}: give NAME:PASSWORD or set {variable}")
+        })?;
+        let user = User::from_fields(name, &password, access, None)
+            .map_err(|err| format!("{variable}: {err}"))?;
+        Ok((user, None))
+    }
+
+    /// A user from its fields, checked.
+    fn from_fields(
+        name: &str,
+        password: &str,
+        access: Option<&str>,
+        home: Option<&str>,
+    ) -> Result<User, String> {
+        if name.is_empty() {
+            return Err("the user name is empty".to_string());
+        }
         if is_anonymous_name(name) {
             return Err(format!("{name:?} is the anonymous login; use --anonymous"));
         }
-        let access = fields
-            .get(2)
-            .map_or(Ok(Access::ReadWrite), |a| Access::parse(a))?;
-        let home = fields.get(3).filter(|h| !h.is_empty()).map(PathBuf::from);
+        let password = Password::parse(password).map_err(|err| format!("user {name}: {err}"))?;
+        let access = match access {
+            None => Access::ReadWrite,
+            Some(access) => Access::parse(access).map_err(|_| {
+                format!(
+                    "user {name}: the field after the password must be ro or rw \
+                     (a password cannot contain ':')"
+                )
+            })?,
+        };
         Ok(User {
             name: name.to_string(),
-            password: password.to_string(),
+            password,
             access,
-            home,
+            home: home.filter(|h| !h.is_empty()).map(PathBuf::from),
         })
     }
 }
 
-/// Reads a users file, refusing it when group or others may read it.
-/// Relative home directories are taken relative to `root`.
-pub fn read_users_file(path: &Path, root: &Path) -> Result<Vec<User>, String> {
-    let shown = path.display();
-    let meta = fs::metadata(path).map_err(|err| format!("users file {shown}: {err}"))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        return Err(format!(
-            "users file {shown} is readable by others; run: chmod 600 {shown}"
-        ));
-    }
-    let text = fs::read_to_string(path).map_err(|err| format!("users file {shown}: {err}"))?;
-    parse_users(&text, root).map_err(|err| format!("users file {shown}: {err}"))
+/// The environment variable that holds the password or hash of a `--user
+/// NAME` given without one: `FTP_SERVER_PASSWORD_` and the name in capitals,
+/// every character but letters and digits made `_` (`web-admin`:
+/// `FTP_SERVER_PASSWORD_WEB_ADMIN`).
+pub fn password_variable(name: &str) -> String {
+    let suffix: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("FTP_SERVER_PASSWORD_{suffix}")
 }
 
-/// Parses the users file's text (see [`read_users_file`]).
-fn parse_users(text: &str, root: &Path) -> Result<Vec<User>, String> {
-    let mut users = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut user =
-            User::parse(line, true).map_err(|err| format!("line {}: {err}", number + 1))?;
-        user.home = user.home.map(|home| root.join(home));
-        users.push(user);
+/// The named users of a configuration, and what the log should say about
+/// them at start-up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Named {
+    /// The users, from `--user` then from the users file.
+    pub users: Vec<User>,
+    /// Warnings about passwords in the clear, never the passwords.
+    pub warnings: Vec<String>,
+}
+
+/// The users of the `--user` values `args` and of the users `file`, if
+/// any (homes under `root`), looking passwords up in `env` for `--user NAME`.
+/// A name given twice is refused.
+pub fn named_users(
+    args: &[String],
+    file: Option<&Path>,
+    root: &Path,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Named, String> {
+    let mut named = Named::default();
+    for arg in args {
+        let (user, warning) = User::from_arg(arg, &env).map_err(|err| format!("--user: {err}"))?;
+        named.warnings.extend(warning);
+        add(&mut named.users, user, "--user")?;
     }
-    Ok(users)
+    if let Some(file) = file {
+        let shown = format!("users file {}", file.display());
+        let users = read_users_file(file, root)?;
+        let plain = users.iter().filter(|u| u.password.is_plain()).count();
+        if plain > 0 {
+            named.warnings.push(format!(
+                "{shown}: {plain} of {} users have passwords in the clear; \
+                 store SHA-512-crypt hashes instead (openssl passwd -6)",
+                users.len()
+            ));
+        }
+        for user in users {
+            add(&mut named.users, user, &shown)?;
+        }
+    }
+    Ok(named)
+}
+
+/// Adds `user` to `users` unless the name is already there.
+fn add(users: &mut Vec<User>, user: User, source: &str) -> Result<(), String> {
+    if users.iter().any(|other| other.name == user.name) {
+        return Err(format!("{source}: user {} is given twice", user.name));
+    }
+    users.push(user);
+    Ok(())
 }
 
 /// Whether `name` is one of the anonymous login names.
@@ -147,12 +249,17 @@ pub struct Account {
 pub struct Users {
     users: Vec<User>,
     anonymous: Option<Access>,
+    warnings: Vec<String>,
 }
 
 impl Users {
     /// Named users, and anonymous access if `anonymous` is set.
-    pub fn new(users: Vec<User>, anonymous: Option<Access>) -> Users {
-        Users { users, anonymous }
+    pub fn new(named: Named, anonymous: Option<Access>) -> Users {
+        Users {
+            users: named.users,
+            anonymous,
+            warnings: named.warnings,
+        }
     }
 
     /// Whether anonymous logins are allowed, and how.
@@ -165,6 +272,12 @@ impl Users {
         &self.users
     }
 
+    /// What to log, once, as warnings at start-up: passwords in the clear in
+    /// the users file or on the command line (never the passwords).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// The account for `name` and `password`, or `None` if they do not match.
     pub fn authenticate(&self, name: &str, password: &str) -> Option<Account> {
         if is_anonymous_name(name) {
@@ -175,98 +288,146 @@ impl Users {
                 home: None,
             });
         }
-        // Every configured user is compared, so the time taken does not tell
+        // Every name is compared, and an unknown name costs a password check
+        // too (against the first user's), so the time taken does not tell
         // which names exist.
-        let mut found = None;
-        for user in &self.users {
-            let matches = same_bytes(user.name.as_bytes(), name.as_bytes())
-                & same_bytes(user.password.as_bytes(), password.as_bytes());
-            if matches && found.is_none() {
-                found = Some(Account {
-                    name: user.name.clone(),
-                    anonymous: false,
-                    access: user.access,
-                    home: user.home.clone(),
-                });
-            }
-        }
-        found
+        let found = self.users.iter().fold(None, |found, user| {
+            let same = same_bytes(user.name.as_bytes(), name.as_bytes());
+            found.or(same.then_some(user))
+        });
+        let checked = found.or(self.users.first())?;
+        let password_matches = checked.password.matches(password);
+        let user = found.filter(|_| password_matches)?;
+        Some(Account {
+            name: user.name.clone(),
+            anonymous: false,
+            access: user.access,
+            home: user.home.clone(),
+        })
     }
-}
-
-/// Compares two byte strings in a time that depends only on their lengths.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let differences = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    a.len() == b.len() && differences == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::tests::Scratch;
+
+    /// `openssl passwd -6 -salt saltsalt s3cret`
+    const HASH: &str = "$6$saltsalt$As4wrv0kZlfch1du9WeH7qhskyLriQWySXrZzynnvi46nF\
+                        nNxjdpl6ksRegrrKexvhIa/Iny8S8uF3fVWTMuC1";
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn arg(spec: &str) -> Result<User, String> {
+        User::from_arg(spec, no_env).map(|(user, _)| user)
+    }
+
+    fn users(specs: &[&str]) -> Users {
+        let args: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
+        let named = named_users(&args, None, Path::new("/"), no_env).expect("valid");
+        Users::new(named, None)
+    }
 
     #[test]
     fn user_specs_parse_with_rw_by_default() {
-        let user = User::parse("alice:s3cret", false).expect("valid");
-        assert_eq!(
-            (user.name.as_str(), user.password.as_str()),
-            ("alice", "s3cret")
-        );
+        let user = arg("alice:s3cret").expect("valid");
+        assert_eq!(user.name, "alice");
+        assert!(user.password.matches("s3cret"));
         assert_eq!(user.access, Access::ReadWrite);
-        let user = User::parse("bob:pw:ro", false).expect("valid");
-        assert_eq!(user.access, Access::ReadOnly);
-        let user = User::parse("carol:pw:rw:carol", true).expect("valid");
+        assert_eq!(arg("bob:pw:ro").expect("valid").access, Access::ReadOnly);
+        let user = User::parse("carol:pw:rw:carol").expect("valid");
         assert_eq!(user.home, Some(PathBuf::from("carol")));
         // The third field is the access, so a password cannot contain ':'.
-        assert!(User::parse("dave:a:b", false).is_err());
+        let err = arg("dave:a:b").expect_err("not an access");
+        assert!(
+            err.contains("cannot contain ':'") && !err.contains("\"b\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_user_specs_are_refused() {
-        assert!(User::parse("alice", false).is_err());
-        assert!(User::parse(":pw", false).is_err());
-        assert!(User::parse("alice:pw:admin", false).is_err());
-        assert!(User::parse("anonymous:pw", false).is_err());
+        for bad in [
+            "",
+            ":",
+            ":pw",
+            "alice:pw:admin",
+            "anonymous:pw",
+            "alice:$5$salt$x",
+        ] {
+            assert!(arg(bad).is_err(), "{bad}");
+        }
+        assert!(User::parse("alice").is_err());
+        assert!(User::parse("alice:").is_err(), "empty password");
     }
 
     #[test]
-    fn users_file_skips_comments_and_makes_homes_relative_to_the_root() {
-        let text = "# users\n\nalice:pw\nbob:pw2:ro:bob\n";
-        let users = parse_users(text, Path::new("/srv/ftp")).expect("valid");
-        assert_eq!(users.len(), 2);
-        assert_eq!(users[1].home, Some(PathBuf::from("/srv/ftp/bob")));
-        let err = parse_users("alice:pw\nbroken\n", Path::new("/")).expect_err("bad line");
-        assert!(err.starts_with("line 2:"), "{err}");
+    fn a_user_without_a_password_takes_it_from_the_environment() {
+        let env = |variable: &str| {
+            (variable == "FTP_SERVER_PASSWORD_WEB_ADMIN").then(|| HASH.to_string())
+        };
+        for spec in ["web-admin", "web-admin:", "web-admin::ro"] {
+            let (user, warning) = User::from_arg(spec, env).expect(spec);
+            assert!(
+                user.password.matches("s3cret") && warning.is_none(),
+                "{spec}"
+            );
+        }
+        let (user, _) = User::from_arg("web-admin::ro", env).expect("valid");
+        assert_eq!(user.access, Access::ReadOnly);
+        let err = arg("alice").expect_err("no variable");
+        assert!(err.contains("FTP_SERVER_PASSWORD_ALICE"), "{err}");
+        let empty = |_: &str| Some(String::new());
+        let err = User::from_arg("alice", empty).expect_err("empty");
+        assert!(
+            err.contains("FTP_SERVER_PASSWORD_ALICE: user alice: the password is empty"),
+            "{err}"
+        );
     }
 
     #[test]
-    fn a_users_file_readable_by_others_is_refused() {
-        let dir = Scratch::new("users-file");
-        let path = dir.0.join("users");
-        fs::write(&path, "alice:pw\n").expect("write");
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
-        let err = read_users_file(&path, &dir.0).expect_err("too open");
-        assert!(err.contains("chmod 600"), "{err}");
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
-        assert_eq!(read_users_file(&path, &dir.0).expect("ok").len(), 1);
+    fn passwords_in_the_clear_are_warned_about_without_being_shown() {
+        let (_, warning) = User::from_arg("alice:hunter2", no_env).expect("valid");
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.contains("--user alice") && !warning.contains("hunter2"),
+            "{warning}"
+        );
+        let (_, warning) = User::from_arg(&format!("alice:{HASH}"), no_env).expect("valid");
+        assert_eq!(warning, None);
+    }
+
+    #[test]
+    fn a_name_given_twice_is_refused() {
+        let args = ["alice:pw".to_string(), "alice:other:ro".to_string()];
+        let err = named_users(&args, None, Path::new("/"), no_env).expect_err("twice");
+        assert!(err.contains("user alice is given twice"), "{err}");
     }
 
     #[test]
     fn authentication_checks_name_and_password() {
-        let alice = User::parse("alice:pw", false).expect("valid");
-        let users = Users::new(vec![alice], None);
+        let users = users(&["alice:pw", &format!("bob:{HASH}:ro")]);
         let account = users.authenticate("alice", "pw").expect("match");
         assert_eq!(account.access, Access::ReadWrite);
         assert!(!account.anonymous);
+        let account = users.authenticate("bob", "s3cret").expect("hash match");
+        assert_eq!(
+            (account.name.as_str(), account.access),
+            ("bob", Access::ReadOnly)
+        );
         assert!(users.authenticate("alice", "wrong").is_none());
         assert!(users.authenticate("alice", "pw2").is_none());
+        assert!(users.authenticate("alice", "s3cret").is_none());
         assert!(users.authenticate("bob", "pw").is_none());
+        assert!(users.authenticate("bob", HASH).is_none());
+        assert!(users.authenticate("carol", "pw").is_none());
         assert!(users.authenticate("anonymous", "x@y").is_none());
     }
 
     #[test]
     fn anonymous_logins_take_any_password() {
-        let users = Users::new(Vec::new(), Some(Access::ReadOnly));
+        let users = Users::new(Named::default(), Some(Access::ReadOnly));
         for name in ["anonymous", "ftp", "FTP"] {
             let account = users.authenticate(name, "").expect("anonymous");
             assert!(account.anonymous);
@@ -276,7 +437,7 @@ mod tests {
 
     #[test]
     fn the_password_is_not_in_debug_output() {
-        let user = User::parse("alice:hunter2", false).expect("valid");
+        let user = arg("alice:hunter2").expect("valid");
         assert!(!format!("{user:?}").contains("hunter2"));
     }
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use getopts::{Matches, Options};
 
-use crate::auth::{self, Access, User, Users};
+use crate::auth::{self, Access, Users};
 use crate::privileges::Identity;
 
 /// The address served when no `--listen` is given.
@@ -115,13 +115,16 @@ fn options() -> Options {
     .optmulti(
         "",
         "user",
-        "a user, repeatable; rw by default",
-        "NAME:PASSWORD[:ro|rw]",
+        "a user, repeatable; rw by default. PASSWORD may be a hash from \
+         `openssl passwd -6` (quote it); without it (NAME or NAME::ro) it is \
+         read from FTP_SERVER_PASSWORD_NAME, out of sight of ps",
+        "NAME[:PASSWORD[:ro|rw]]",
     )
     .optopt(
         "",
         "users",
-        "users file: name:password[:ro|rw[:home]] per line, mode 600",
+        "users file: name:password[:ro|rw[:home]] per line, mode 600; \
+         the password may be a hash from `openssl passwd -6`",
         "FILE",
     )
     .optflagopt(
@@ -305,27 +308,17 @@ fn listen_address(spec: &str) -> Result<SocketAddr, ConfigError> {
 }
 
 fn users(m: &Matches, root: &Path) -> Result<Users, ConfigError> {
-    let mut list = m
-        .opt_strs("user")
-        .iter()
-        .map(|spec| User::parse(spec, false).map_err(|err| format!("--user: {err}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(file) = m.opt_str("users") {
-        list.extend(auth::read_users_file(Path::new(&file), root)?);
-    }
-    for user in &mut list {
-        if let Some(home) = &user.home {
-            let fail = |err| format!("home of {}: {}: {err}", user.name, home.display());
-            user.home = Some(home.canonicalize().map_err(fail)?);
-        }
-    }
-    let anonymous = anonymous_access(m, list.is_empty())?;
-    if list.is_empty() && anonymous.is_none() {
+    let file = m.opt_str("users").map(PathBuf::from);
+    let named = auth::named_users(&m.opt_strs("user"), file.as_deref(), root, |variable| {
+        std::env::var(variable).ok()
+    })?;
+    let anonymous = anonymous_access(m, named.users.is_empty())?;
+    if named.users.is_empty() && anonymous.is_none() {
         return Err(ConfigError(
             "--no-anonymous and no --user: nobody could log in".into(),
         ));
     }
-    Ok(Users::new(list, anonymous))
+    Ok(Users::new(named, anonymous))
 }
 
 /// `--anonymous[=ro|rw]`, `--no-anonymous`, or the default: read-only
@@ -479,6 +472,31 @@ mod tests {
         let err = run(&["--root", file.to_str().expect("utf-8")]).expect_err("a file");
         assert!(err.0.starts_with("root "), "{err}");
         assert!(run(&["--root", "/no/such/dir"]).is_err());
+    }
+
+    #[test]
+    fn passwords_in_the_clear_give_start_up_warnings_without_the_passwords() {
+        let dir = Scratch::new("config-users");
+        let path = dir.0.join("users");
+        // bob's hash: `openssl passwd -6 -salt saltsalt s3cret`.
+        std::fs::write(
+            &path,
+            "alice:hunter2\nbob:$6$saltsalt$As4wrv0kZlfch1du9WeH7qhskyLriQWySXrZzynnvi46nF\
+             nNxjdpl6ksRegrrKexvhIa/Iny8S8uF3fVWTMuC1:ro\n",
+        )
+        .expect("write");
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod");
+        let file = path.to_str().expect("utf-8 temp dir");
+        let config = run(&["--users", file, "--user", "carol:pw2"]).expect("valid");
+        let warnings = config.users.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("--user carol: the password is on the command line"));
+        let expected = format!("users file {file}: 1 of 2 users have passwords in the clear");
+        assert!(warnings[1].starts_with(&expected), "{warnings:?}");
+        assert!(!warnings.concat().contains("hunter2") && !warnings.concat().contains("pw2"));
+        let err = run(&["--users", file, "--user", "alice:other"]).expect_err("twice");
+        assert!(err.0.contains("user alice is given twice"), "{err}");
     }
 
     #[test]

@@ -56,6 +56,12 @@ fn run(config: Config) -> ExitCode {
             };
         }
     };
+    // Said once, by the process that serves (a switch runs this again).
+    if !matches!(plan, privileges::Plan::Switch(_)) {
+        for warning in config.users.warnings() {
+            log::warn!("{warning}");
+        }
+    }
     let result = if config.inetd {
         server::run_inetd(config, plan)
     } else {
