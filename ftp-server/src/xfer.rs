@@ -167,7 +167,8 @@ impl Run {
         let result = self.copy(transfer.job, transfer.repr, context.data_timeout);
         // The client reads to the end of the data before it reads the reply.
         let _ = self.stream.shutdown(Shutdown::Both);
-        let aborted = self.progress.aborted.load(Ordering::SeqCst);
+        // An abort that came after the transfer completed aborted nothing.
+        let aborted = self.progress.aborted.load(Ordering::SeqCst) && result.is_err();
         let reply = final_reply(&result, aborted);
         let _ = writer.send(&reply);
         let elapsed = started.elapsed();
@@ -238,7 +239,7 @@ impl Run {
                 // other clean end is (RFC 959 §3.4.1, stream mode), also when
                 // the client sends QUIT and hangs up right after it.
                 if self.progress.aborted.load(Ordering::SeqCst) {
-                    return Ok(moved);
+                    return Err(Error::ConnectionClosed);
                 }
                 upload.sync()?;
                 upload.commit()?;

@@ -202,6 +202,9 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
     log::info!("{peer}: session end ({reason})");
 }
 
+/// Why a session ended when the client closed the control connection.
+const CLIENT_CLOSED: &str = "client closed the connection";
+
 /// Whether the loop goes on.
 enum Flow {
     /// Read the next command.
@@ -244,7 +247,7 @@ impl<R: ControlRead> Conn<R> {
                     Flow::Continue => {}
                     Flow::Stop(reason) => break reason,
                 },
-                Ok(None) | Err(Error::ConnectionClosed) => break "client closed the connection",
+                Ok(None) | Err(Error::ConnectionClosed) => break CLIENT_CLOSED,
                 Err(Error::Timeout(_)) if self.running.is_some() => self.reap_finished(),
                 Err(Error::Timeout(_)) if self.session.user().is_some() => {
                     break self.time_out("Idle timeout")
@@ -261,8 +264,15 @@ impl<R: ControlRead> Conn<R> {
                 }
             }
         };
+        // A client that hangs up during a transfer lets it end by itself
+        // (its data connection decides, within the data timeout): an upload
+        // whose data all came is kept. Any other end of the session aborts it.
         if let Some(running) = self.running.take() {
-            running.abort();
+            if reason == CLIENT_CLOSED {
+                running.wait();
+            } else {
+                running.abort();
+            }
         }
         reason
     }
