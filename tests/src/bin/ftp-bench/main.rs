@@ -4,7 +4,12 @@
 //!
 //! ```sh
 //! cargo run --release -p ftp-tests --bin ftp-bench [-- --quick | --runs N | --check-memory]
+//! cargo run --release -p ftp-tests --bin ftp-bench -- --baseline OLD/ftp-server --only d,e,f,j
 //! ```
+//!
+//! `--baseline` measures a second ftp-server binary (a build of an earlier
+//! commit) beside ours in the same runs, interleaved, and `--only` keeps the
+//! rows of the letters given.
 //!
 //! Run through cargo, it first builds the release `ftp-server` and
 //! `ftp-client` next to itself (the same cargo, the same target directory).
@@ -40,7 +45,7 @@ use machine::Machine;
 use metrics::Metric;
 use options::{Mode, Options, USAGE};
 use report::{Results, Tables, OURS, SOLE};
-use servers::{Fixture, Kind, Server, BIG, MIDDLE};
+use servers::{Fixture, Kind, Programs, Server, BIG, MIDDLE, SMALL_DIR};
 use targets::Verdict;
 use workloads::Source;
 
@@ -103,7 +108,10 @@ fn main() -> ExitCode {
 /// Prepares and runs the chosen mode; `false` when `--check-memory` failed.
 fn run(options: &Options) -> Result<bool, Failure> {
     raise_open_files()?;
-    let programs = programs(options.build)?;
+    let programs = Programs {
+        dir: programs(options.build)?,
+        baseline: baseline(options)?,
+    };
     let fixture = Fixture::create(&options.sizes)?;
     let mut bench = Bench {
         options,
@@ -185,10 +193,24 @@ fn programs(build: bool) -> Result<PathBuf, Failure> {
     Ok(dir)
 }
 
+/// The `--baseline` program, checked to exist; none with `--check-memory`,
+/// which measures ours alone.
+fn baseline(options: &Options) -> Result<Option<PathBuf>, Failure> {
+    match &options.baseline {
+        Some(path) if options.mode != Mode::CheckMemory => {
+            if !path.is_file() {
+                return Err(Failure(format!("no baseline program {}", path.display())));
+            }
+            Ok(Some(path.clone()))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// One run of the benchmark: options, programs, files and the samples so far.
 struct Bench<'a> {
     options: &'a Options,
-    programs: PathBuf,
+    programs: Programs,
     fixture: Fixture,
     results: Results,
 }
@@ -197,7 +219,11 @@ impl Bench<'_> {
     /// Every measurement on every server, then the tables and the targets.
     fn compare(&mut self) -> Result<(), Failure> {
         let servers = self.start_servers()?;
-        let names: Vec<&str> = servers.iter().map(Server::name).collect();
+        let names: Vec<&str> = Kind::ALL
+            .iter()
+            .filter(|&&kind| servers.iter().any(|server| server.kind == kind))
+            .map(|kind| kind.name())
+            .collect();
         let curl = ftp_tests::peer_available("curl", Command::new("curl").arg("--version"));
         let downloaders: &[&'static str] = if curl {
             &["ftp-client", "curl"]
@@ -211,8 +237,11 @@ impl Bench<'_> {
             self.run_once(run, &servers, downloaders);
         }
         for program in ["ftp-server", "ftp-client"] {
-            let sample = workloads::binary_size(&self.programs.join(program));
-            self.record(Metric::BinarySize(program), SOLE, sample);
+            let metric = Metric::BinarySize(program);
+            if self.options.wants(metric.row()) {
+                let sample = workloads::binary_size(&self.programs.join(program));
+                self.record(metric, SOLE, sample);
+            }
         }
         println!("{}", Machine::describe(&self.programs.join("ftp-server")));
         let verdicts = targets::evaluate(&self.results, &self.options.sizes);
@@ -225,11 +254,15 @@ impl Bench<'_> {
     /// after a given other), and the download programs (likewise).
     fn run_once(&mut self, run: usize, servers: &[Server], downloaders: &[&'static str]) {
         for source in [Source::File, Source::Memory] {
-            let sample = self.raw_copy(source);
-            self.record(Metric::RawCopy(source), SOLE, sample);
+            if self.options.wants(Metric::RawCopy(source).row()) {
+                let sample = self.raw_copy(source);
+                self.record(Metric::RawCopy(source), SOLE, sample);
+            }
         }
+        let mut metrics = Metric::per_server(&self.options.sizes);
+        metrics.retain(|metric| self.options.wants(metric.row()));
         for server in rotated(servers, run) {
-            for metric in Metric::per_server(&self.options.sizes) {
+            for &metric in &metrics {
                 let sample = self.measure(metric, server);
                 self.record(metric, server.name(), sample);
             }
@@ -238,6 +271,9 @@ impl Bench<'_> {
         let Some(ours) = servers.iter().find(|server| server.kind == Kind::Ours) else {
             return;
         };
+        if !self.options.wants(Metric::Download("ftp-client").row()) {
+            return;
+        }
         for &program in rotated(downloaders, run) {
             let sample = self.download(program, ours);
             self.record(Metric::Download(program), SOLE, sample);
@@ -258,10 +294,11 @@ impl Bench<'_> {
         Ok(passed)
     }
 
-    /// ftp-server and every installed peer, serving the fixture.
+    /// ftp-server, the baseline if given and every installed peer, serving
+    /// the fixture, in the order a run measures them.
     fn start_servers(&self) -> Result<Vec<Server>, Failure> {
         let mut servers = Vec::new();
-        for kind in Kind::ALL {
+        for kind in Kind::RUN_ORDER {
             servers.extend(Server::start(kind, &self.programs, self.fixture.root())?);
         }
         Ok(servers)
@@ -301,6 +338,10 @@ impl Bench<'_> {
             }
             Metric::Parallel => {
                 workloads::parallel(login, sizes.parallel, MIDDLE, sizes.parallel_size)
+            }
+            Metric::Listing(command) => {
+                let (names, times) = (sizes.small_count, sizes.listings);
+                workloads::listings(login, command, SMALL_DIR, names, times)
             }
             Metric::RawCopy(_) | Metric::BinarySize(_) | Metric::Download(_) => Err(Failure(
                 format!("{} is not measured per server", metric.label(sizes)),

@@ -9,7 +9,7 @@ use ftp_client::client::DataMode;
 
 use crate::options::Sizes;
 use crate::stats::Unit;
-use crate::workloads::Source;
+use crate::workloads::{Listing, Source};
 
 /// One measured quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,9 @@ pub enum Metric {
     BinarySize(&'static str),
     /// (i) A download program fetching the big file from ftp-server.
     Download(&'static str),
+    /// (j) Listings of the small files' directory, one after the other in
+    /// one session, passive.
+    Listing(Listing),
 }
 
 impl Metric {
@@ -51,7 +54,24 @@ impl Metric {
         metrics.extend(sizes.idle.map(Metric::IdleSessions));
         metrics.push(Metric::IdleAfterDownload(sizes.idle[0]));
         metrics.push(Metric::Parallel);
+        metrics.extend([Listing::List, Listing::Nlst].map(Metric::Listing));
         metrics
+    }
+
+    /// The letter of its row, as in `docs/performance.md` (for `--only`).
+    pub fn row(self) -> char {
+        match self {
+            Metric::RawCopy(_) => 'a',
+            Metric::Retr(_) => 'b',
+            Metric::Stor => 'c',
+            Metric::SmallFiles(_) => 'd',
+            Metric::Logins => 'e',
+            Metric::IdleSessions(_) | Metric::IdleAfterDownload(_) => 'f',
+            Metric::Parallel => 'g',
+            Metric::BinarySize(_) => 'h',
+            Metric::Download(_) => 'i',
+            Metric::Listing(_) => 'j',
+        }
     }
 
     /// Whether this row compares the servers (rather than describing one thing).
@@ -71,6 +91,7 @@ impl Metric {
             | Metric::Parallel
             | Metric::Download(_) => Unit::MibPerSec,
             Metric::SmallFiles(_) => Unit::FilesPerSec,
+            Metric::Listing(_) => Unit::ListingsPerSec,
             Metric::Logins => Unit::Millis,
             Metric::IdleSessions(_) | Metric::IdleAfterDownload(_) => Unit::KibPerSession,
             Metric::BinarySize(_) => Unit::Kib,
@@ -105,6 +126,10 @@ impl Metric {
             ),
             Metric::BinarySize(program) => format!("(h) {program} binary, stripped"),
             Metric::Download(program) => format!("(i) {program}: RETR {big} from ftp-server"),
+            Metric::Listing(command) => format!(
+                "(j) {command} of {} names in one session, passive",
+                sizes.small_count
+            ),
         }
     }
 }
@@ -156,6 +181,10 @@ mod tests {
             Metric::Parallel.label(&sizes),
             "(g) 50 sessions × 20 MiB at once"
         );
+        assert_eq!(
+            Metric::Listing(Listing::Nlst).label(&sizes),
+            "(j) NLST of 2000 names in one session, passive"
+        );
     }
 
     #[test]
@@ -164,7 +193,27 @@ mod tests {
         assert!(metrics.contains(&Metric::IdleSessions(50)));
         assert!(metrics.contains(&Metric::IdleSessions(500)));
         assert!(metrics.contains(&Metric::IdleAfterDownload(50)));
+        assert!(metrics.contains(&Metric::Listing(Listing::List)));
         assert!(metrics.iter().all(|metric| metric.is_per_server()));
         assert!(!Metric::Download("curl").is_per_server());
+    }
+
+    #[test]
+    fn every_row_letter_is_one_of_the_documented_rows() {
+        let mut metrics = Metric::per_server(&Sizes::FULL);
+        metrics.extend([
+            Metric::RawCopy(Source::File),
+            Metric::BinarySize("ftp-server"),
+            Metric::Download("curl"),
+        ]);
+        let letters: String = metrics.iter().map(|metric| metric.row()).collect();
+        assert!(letters
+            .chars()
+            .all(|row| crate::options::ROWS.contains(row)));
+        for (metric, letter) in metrics.iter().zip(letters.chars()) {
+            assert!(metric
+                .label(&Sizes::FULL)
+                .starts_with(&format!("({letter}) ")));
+        }
     }
 }

@@ -1,20 +1,26 @@
 //! The command line of `ftp-bench`: what to run (the comparison, or only the
-//! memory check), how many runs, full or quick sizes, and whether to build the
-//! programs first.
+//! memory check), how many runs, full or quick sizes, which rows, a second
+//! ftp-server to compare with, and whether to build the programs first.
 //!
 //! It only reads the arguments; nothing is started here.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// The help text.
 pub const USAGE: &str = "\
-usage: ftp-bench [--runs N] [--quick] [--check-memory] [--no-build]
+usage: ftp-bench [--runs N] [--quick] [--only ROWS] [--baseline PATH]
+                 [--check-memory] [--no-build]
 
 Starts ftp-server, vsftpd and pyftpdlib on loopback with files on /dev/shm and
 measures them side by side (medians, min-max, ratio ours/peer).
 
   --runs N         runs of each measurement (default 5, or 3 with --quick)
   --quick          small sizes, for a smoke run of well under a minute
+  --only ROWS      only the rows of these letters, e.g. d,e,f,j (a to j)
+  --baseline PATH  another ftp-server binary (a build of an earlier commit),
+                   started and measured like ours in every server row, as the
+                   column `baseline` with a ratio `ours / baseline`
   --check-memory   only ftp-server: PSS per idle logged-in session against the
                    64 KiB target; exit status 1 when it is missed
   --no-build       do not run `cargo build --release` for ftp-server and ftp-client
@@ -23,6 +29,9 @@ measures them side by side (medians, min-max, ratio ours/peer).
 
 /// The most runs `--runs` accepts, to keep a run bounded.
 const MAX_RUNS: usize = 20;
+
+/// The letters of the rows, as in `docs/performance.md`.
+pub const ROWS: &str = "abcdefghij";
 
 /// How much each measurement moves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +50,8 @@ pub struct Sizes {
     pub parallel: usize,
     /// Bytes each concurrent session downloads.
     pub parallel_size: u64,
+    /// Listings of the small files' directory in one session.
+    pub listings: usize,
 }
 
 impl Sizes {
@@ -53,6 +64,7 @@ impl Sizes {
         idle: [50, 500],
         parallel: 50,
         parallel_size: 20 << 20,
+        listings: 50,
     };
 
     /// A smoke run: every measurement, at a fraction of the size.
@@ -64,6 +76,7 @@ impl Sizes {
         idle: [10, 50],
         parallel: 10,
         parallel_size: 4 << 20,
+        listings: 10,
     };
 }
 
@@ -89,6 +102,10 @@ pub struct Options {
     pub sizes: Sizes,
     /// Whether to build ftp-server and ftp-client first.
     pub build: bool,
+    /// The letters of the rows to measure (`None`: all).
+    pub only: Option<String>,
+    /// Another ftp-server binary to measure beside ours.
+    pub baseline: Option<PathBuf>,
 }
 
 /// A command line that makes no sense, with the reason.
@@ -108,6 +125,7 @@ impl Options {
         let mut runs = None;
         let mut quick = false;
         let mut build = true;
+        let (mut only, mut baseline) = (None, None);
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -115,6 +133,12 @@ impl Options {
                 "--quick" => quick = true,
                 "--check-memory" => mode = Mode::CheckMemory,
                 "--no-build" => build = false,
+                "--only" => only = Some(parse_rows(args.next())?),
+                "--baseline" => {
+                    let path = args.next().filter(|path| !path.is_empty());
+                    let path = path.ok_or_else(|| UsageError("--baseline needs a path".into()))?;
+                    baseline = Some(PathBuf::from(path));
+                }
                 "-h" | "--help" => mode = Mode::Help,
                 _ => return Err(UsageError(format!("unknown argument {arg:?}"))),
             }
@@ -124,7 +148,26 @@ impl Options {
             runs: runs.unwrap_or(if quick { 3 } else { 5 }),
             sizes: if quick { Sizes::QUICK } else { Sizes::FULL },
             build,
+            only,
+            baseline,
         })
+    }
+
+    /// Whether the row of this letter is to be measured.
+    pub fn wants(&self, row: char) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(row))
+    }
+}
+
+/// The value of `--only`: row letters, separated by commas or not.
+fn parse_rows(value: Option<String>) -> Result<String, UsageError> {
+    let value = value.ok_or_else(|| UsageError("--only needs row letters".into()))?;
+    let rows: String = value.chars().filter(|&c| c != ',').collect();
+    match rows.chars().find(|&row| !ROWS.contains(row)) {
+        None if !rows.is_empty() => Ok(rows),
+        _ => Err(UsageError(format!(
+            "--only takes row letters from a to j, such as d,e,f, not {value:?}"
+        ))),
     }
 }
 
@@ -153,6 +196,37 @@ mod tests {
         assert_eq!(options.mode, Mode::Compare);
         assert_eq!((options.runs, options.build), (5, true));
         assert_eq!(options.sizes, Sizes::FULL);
+        assert_eq!((&options.only, &options.baseline), (&None, &None));
+        assert!(ROWS.chars().all(|row| options.wants(row)));
+    }
+
+    #[test]
+    fn only_keeps_the_rows_named() {
+        let options = parse(&["--only", "d,f,j"]).expect("valid");
+        assert_eq!(options.only.as_deref(), Some("dfj"));
+        let wanted: String = ROWS.chars().filter(|&row| options.wants(row)).collect();
+        assert_eq!(wanted, "dfj");
+        let options = parse(&["--only", "ae"]).expect("valid");
+        assert_eq!(options.only.as_deref(), Some("ae"));
+        for args in [
+            &["--only"][..],
+            &["--only", ""],
+            &["--only", ","],
+            &["--only", "d,k"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} accepted");
+        }
+    }
+
+    #[test]
+    fn baseline_takes_a_path() {
+        let options = parse(&["--baseline", "old/ftp-server", "--quick"]).expect("valid");
+        assert_eq!(options.baseline, Some(PathBuf::from("old/ftp-server")));
+        assert_eq!(options.sizes, Sizes::QUICK);
+        for args in [&["--baseline"][..], &["--baseline", ""]] {
+            let error = parse(args).expect_err("refused");
+            assert_eq!(error.to_string(), "--baseline needs a path (try --help)");
+        }
     }
 
     #[test]

@@ -314,4 +314,24 @@ mod tests {
 ";
         assert_eq!(tables.to_string(), expected);
     }
+
+    #[test]
+    fn a_baseline_is_a_column_with_its_own_ratio() {
+        let mut results = Results::default();
+        let list = Metric::Listing(crate::workloads::Listing::List);
+        for (column, sample) in [(OURS, 80.0), ("baseline", 100.0), ("vsftpd", 40.0)] {
+            results.add(list, column, sample);
+        }
+        let tables = Tables {
+            results: &results,
+            servers: &[OURS, "baseline", "vsftpd", "pyftpdlib"],
+            sizes: &Sizes::FULL,
+        };
+        let expected = "\
+| measure | unit | ftp-server | baseline | vsftpd | pyftpdlib | ours / baseline | ours / vsftpd | ours / pyftpdlib |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
+| (j) LIST of 2000 names in one session, passive | listings/s ↑ | 80.0 | 100 | 40.0 | — | 0.80× | 2.00× | — |
+";
+        assert_eq!(tables.to_string(), expected);
+    }
 }

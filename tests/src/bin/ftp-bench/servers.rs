@@ -4,8 +4,8 @@
 //! is measured: a big file, a middle-sized one for the concurrent downloads,
 //! and a directory of small files. [`Server`] is one running server on a
 //! loopback address of its own serving that directory read-write: ftp-server (the release build),
-//! vsftpd or pyftpdlib (started by [`ftp_tests::peers`]); it is stopped when
-//! dropped.
+//! a baseline ftp-server (another build, to compare with), vsftpd or
+//! pyftpdlib (started by [`ftp_tests::peers`]); it is stopped when dropped.
 //!
 //! It does not measure anything (see `workloads`).
 
@@ -27,7 +27,7 @@ pub const BIG: &str = "big.bin";
 /// The file every concurrent session downloads.
 pub const MIDDLE: &str = "middle.bin";
 /// The directory of small files.
-const SMALL_DIR: &str = "small";
+pub const SMALL_DIR: &str = "small";
 /// The tmpfs the files go to, when the machine has it.
 const TMPFS: &str = "/dev/shm";
 /// The user and password of ftp-server and pyftpdlib.
@@ -120,11 +120,39 @@ pub struct Login {
     pub password: String,
 }
 
+/// Where the programs under test are.
+#[derive(Debug)]
+pub struct Programs {
+    /// The directory of the release `ftp-server` and `ftp-client`.
+    pub dir: PathBuf,
+    /// Another `ftp-server` binary to compare ours with, if any.
+    pub baseline: Option<PathBuf>,
+}
+
+impl Programs {
+    /// The path of `program` in [`Programs::dir`].
+    pub fn join(&self, program: &str) -> PathBuf {
+        self.dir.join(program)
+    }
+
+    /// The `ftp-server` binary run as `kind`, if that kind is an ftp-server
+    /// and was given.
+    fn ftp_server(&self, kind: Kind) -> Option<PathBuf> {
+        match kind {
+            Kind::Ours => Some(self.join("ftp-server")),
+            Kind::Baseline => self.baseline.clone(),
+            Kind::Vsftpd | Kind::Pyftpdlib => None,
+        }
+    }
+}
+
 /// Which server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// ftp-server, the release build next to the bench.
     Ours,
+    /// Another ftp-server binary (`--baseline`), run exactly as ours.
+    Baseline,
     /// vsftpd, anonymous with write access.
     Vsftpd,
     /// pyftpdlib, one user.
@@ -132,13 +160,19 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every server, ours first.
-    pub const ALL: [Kind; 3] = [Kind::Ours, Kind::Vsftpd, Kind::Pyftpdlib];
+    /// Every server in the order the tables show them, ours first.
+    pub const ALL: [Kind; 4] = [Kind::Ours, Kind::Baseline, Kind::Vsftpd, Kind::Pyftpdlib];
+
+    /// Every server in the order a run measures them (each run starting one
+    /// further on): the baseline half-way round from ours, so that each is
+    /// measured right after the other equally often.
+    pub const RUN_ORDER: [Kind; 4] = [Kind::Ours, Kind::Vsftpd, Kind::Baseline, Kind::Pyftpdlib];
 
     /// Its name in the tables.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Ours => "ftp-server",
+            Kind::Baseline => "baseline",
             Kind::Vsftpd => "vsftpd",
             Kind::Pyftpdlib => "pyftpdlib",
         }
@@ -152,10 +186,12 @@ impl Kind {
     /// ftp-server keeps 127.0.0.1, the client's address: in active mode it
     /// connects back from the address the kernel picks (std cannot bind a
     /// socket before connecting), which is 127.0.0.1 here, and the client
-    /// accepts data connections only from the server's address.
+    /// accepts data connections only from the server's address. The
+    /// baseline shares it for the same reason: the two then also share the
+    /// waiting ports, which the run order spreads evenly between them.
     pub fn address(self) -> IpAddr {
         let last = match self {
-            Kind::Ours => 1,
+            Kind::Ours | Kind::Baseline => 1,
             Kind::Vsftpd => 2,
             Kind::Pyftpdlib => 3,
         };
@@ -177,12 +213,15 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts a server of `kind` serving `root`; `programs` is the directory
-    /// of ftp-server. `None` when a peer is not installed.
-    pub fn start(kind: Kind, programs: &Path, root: &Path) -> Result<Option<Server>, Failure> {
+    /// Starts a server of `kind` serving `root`. `None` when a peer is not
+    /// installed or no baseline was given.
+    pub fn start(kind: Kind, programs: &Programs, root: &Path) -> Result<Option<Server>, Failure> {
         let ip = kind.address();
         match kind {
-            Kind::Ours => Server::ours(&programs.join("ftp-server"), root, ip).map(Some),
+            Kind::Ours | Kind::Baseline => programs
+                .ftp_server(kind)
+                .map(|program| Server::ours(kind, &program, root, ip))
+                .transpose(),
             Kind::Vsftpd => {
                 let peer = peers::vsftpd_with(root, ip, VSFTPD_LIMITS);
                 Ok(Server::peer(kind, peer))
@@ -194,9 +233,10 @@ impl Server {
         }
     }
 
-    /// Starts the `ftp-server` program serving `root` read-write to one user,
-    /// with session limits high enough for every measurement.
-    fn ours(program: &Path, root: &Path, ip: IpAddr) -> Result<Server, Failure> {
+    /// Starts an `ftp-server` program (ours or the baseline, as `kind`)
+    /// serving `root` read-write to one user, with session limits high enough
+    /// for every measurement.
+    fn ours(kind: Kind, program: &Path, root: &Path, ip: IpAddr) -> Result<Server, Failure> {
         let mut command = Command::new(program);
         command
             .args(run_as_this_user())
@@ -209,15 +249,19 @@ impl Server {
             .stderr(Stdio::null());
         let (child, line) =
             KillOnDrop::spawn_until(command, "listening on", Duration::from_secs(10));
-        let addr = listening_addr(&line)
-            .ok_or_else(|| Failure(format!("ftp-server printed no address: {line:?}")))?;
+        let addr = listening_addr(&line).ok_or_else(|| {
+            Failure(format!(
+                "{} printed no address: {line:?}",
+                program.display()
+            ))
+        })?;
         let login = Login {
             addr,
             user: USER.0.into(),
             password: USER.1.into(),
         };
         Ok(Server {
-            kind: Kind::Ours,
+            kind,
             login,
             pid: child.0.id(),
             _ours: Some(child),
@@ -268,12 +312,44 @@ mod tests {
     }
 
     #[test]
-    fn every_server_has_its_own_loopback_address() {
-        let addresses: Vec<IpAddr> = Kind::ALL.iter().map(|kind| kind.address()).collect();
+    fn every_peer_has_its_own_loopback_address() {
+        let peers = [Kind::Ours, Kind::Vsftpd, Kind::Pyftpdlib];
+        let addresses: Vec<IpAddr> = peers.iter().map(|kind| kind.address()).collect();
         assert!(addresses.iter().all(IpAddr::is_loopback));
         assert_eq!(Kind::Ours.address(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(Kind::Baseline.address(), Kind::Ours.address());
         let unique: std::collections::HashSet<&IpAddr> = addresses.iter().collect();
         assert_eq!(unique.len(), addresses.len());
+    }
+
+    #[test]
+    fn the_baseline_runs_half_way_round_from_ours() {
+        let position = |kind| Kind::RUN_ORDER.iter().position(|&k| k == kind);
+        let (ours, baseline) = (position(Kind::Ours), position(Kind::Baseline));
+        assert_eq!((ours, baseline), (Some(0), Some(Kind::RUN_ORDER.len() / 2)));
+        assert!(Kind::ALL.iter().all(|kind| Kind::RUN_ORDER.contains(kind)));
+    }
+
+    #[test]
+    fn a_baseline_is_only_started_when_given() {
+        let dir = TempDir::new("ftp-bench-programs");
+        let mut programs = Programs {
+            dir: dir.path().to_path_buf(),
+            baseline: None,
+        };
+        assert_eq!(programs.ftp_server(Kind::Baseline), None);
+        let started = Server::start(Kind::Baseline, &programs, dir.path()).expect("no error");
+        assert!(started.is_none());
+        programs.baseline = Some(PathBuf::from("old/ftp-server"));
+        assert_eq!(
+            programs.ftp_server(Kind::Baseline),
+            Some(PathBuf::from("old/ftp-server"))
+        );
+        assert_eq!(
+            programs.ftp_server(Kind::Ours),
+            Some(dir.path().join("ftp-server"))
+        );
+        assert_eq!(programs.ftp_server(Kind::Vsftpd), None);
     }
 
     #[test]

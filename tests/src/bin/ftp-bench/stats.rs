@@ -12,6 +12,8 @@ pub enum Unit {
     MibPerSec,
     /// Files transferred per second.
     FilesPerSec,
+    /// Directory listings per second.
+    ListingsPerSec,
     /// Wall-clock milliseconds.
     Millis,
     /// KiB of proportional set size per session.
@@ -23,7 +25,10 @@ pub enum Unit {
 impl Unit {
     /// Whether a larger figure is the better one.
     pub fn higher_is_better(self) -> bool {
-        matches!(self, Unit::MibPerSec | Unit::FilesPerSec)
+        matches!(
+            self,
+            Unit::MibPerSec | Unit::FilesPerSec | Unit::ListingsPerSec
+        )
     }
 }
 
@@ -32,6 +37,7 @@ impl fmt::Display for Unit {
         f.write_str(match self {
             Unit::MibPerSec => "MiB/s ↑",
             Unit::FilesPerSec => "files/s ↑",
+            Unit::ListingsPerSec => "listings/s ↑",
             Unit::Millis => "ms ↓",
             Unit::KibPerSession => "KiB/session ↓",
             Unit::Kib => "KiB ↓",
@@ -143,6 +149,7 @@ mod tests {
     fn only_rates_are_better_higher() {
         assert!(Unit::MibPerSec.higher_is_better());
         assert!(Unit::FilesPerSec.higher_is_better());
+        assert!(Unit::ListingsPerSec.higher_is_better());
         assert!(!Unit::Millis.higher_is_better());
         assert!(!Unit::KibPerSession.higher_is_better());
     }

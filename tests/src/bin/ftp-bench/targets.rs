@@ -234,6 +234,7 @@ fn short_name(metric: Metric) -> String {
         Metric::Parallel => "concurrent downloads".into(),
         Metric::BinarySize(program) => format!("{program} stripped size"),
         Metric::Download(program) => format!("{program} download"),
+        Metric::Listing(command) => format!("{command} listings"),
     }
 }
 
@@ -242,6 +243,7 @@ fn unit_name(unit: Unit) -> &'static str {
     match unit {
         Unit::MibPerSec => "MiB/s",
         Unit::FilesPerSec => "files/s",
+        Unit::ListingsPerSec => "listings/s",
         Unit::Millis => "ms",
         Unit::KibPerSession => "KiB",
         Unit::Kib => "KiB",

@@ -9,6 +9,7 @@
 //!
 //! It does not start servers (see `servers`) or summarise samples (see `stats`).
 
+use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -48,6 +49,48 @@ pub enum Source {
     File,
     /// A byte repeated in memory: TCP alone.
     Memory,
+}
+
+/// Which listing command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// `LIST`: a line like `ls -l` per entry.
+    List,
+    /// `NLST`: the names alone.
+    Nlst,
+}
+
+impl fmt::Display for Listing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Listing::List => "LIST",
+            Listing::Nlst => "NLST",
+        })
+    }
+}
+
+/// Lists the directory `dir` of `names` entries `times` times in one
+/// passive session, checking the number of lines each time; listings/s.
+pub fn listings(
+    login: &Login,
+    command: Listing,
+    dir: &str,
+    names: usize,
+    times: usize,
+) -> Result<f64, Failure> {
+    let mut client = session(login, DataMode::Passive)?;
+    let start = Instant::now();
+    for _ in 0..times {
+        let lines = match command {
+            Listing::List => client.list(Some(dir))?,
+            Listing::Nlst => client.nlst(Some(dir))?,
+        };
+        let what = format!("{command} {dir}");
+        expect_count(&what, lines.len(), names, "lines")?;
+    }
+    let elapsed = start.elapsed();
+    client.quit()?;
+    Ok(times as f64 / elapsed.as_secs_f64())
 }
 
 /// Downloads `path` (`size` bytes) in `mode` into [`io::sink`]; MiB/s.
@@ -310,12 +353,22 @@ where
     }
 }
 
-/// An error unless `got` is `want`.
+/// An error unless `got` bytes are `want`.
 fn expect_bytes(what: &str, got: u64, want: u64) -> Result<(), Failure> {
+    expect_count(what, got, want, "bytes")
+}
+
+/// An error unless `got` of `things` are `want`.
+fn expect_count<N: PartialEq + fmt::Display>(
+    what: &str,
+    got: N,
+    want: N,
+    things: &str,
+) -> Result<(), Failure> {
     if got == want {
         Ok(())
     } else {
-        Err(Failure(format!("{what}: {got} bytes instead of {want}")))
+        Err(Failure(format!("{what}: {got} {things} instead of {want}")))
     }
 }
 
