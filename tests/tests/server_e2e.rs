@@ -568,9 +568,17 @@ while True:
     let kept = fs::read(server.root().join("keep.bin")).expect("read");
     let committed = !kept.is_empty() && kept.iter().all(|&byte| byte == b'x');
     if log.contains("incomplete") {
-        assert!(kept == b"old contents", "an incomplete upload replaced keep.bin");
+        assert!(
+            kept == b"old contents",
+            "an incomplete upload replaced keep.bin with {} bytes\n{log}",
+            kept.len()
+        );
     } else {
-        assert!(committed, "keep.bin is a mix of {} bytes\n{log}", kept.len());
+        assert!(
+            committed,
+            "keep.bin is a mix of {} bytes\n{log}",
+            kept.len()
+        );
     }
     let names: Vec<_> = fs::read_dir(server.root())
         .expect("ls")
