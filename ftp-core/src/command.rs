@@ -354,6 +354,32 @@ impl fmt::Display for Printable<'_> {
     }
 }
 
+/// What a password command is logged as.
+const MASKED_PASS: &str = "PASS ****";
+
+/// A control line as it may be logged, whether it parses or not: a line
+/// whose first word starts with `PASS` (`PASS\tx`, ` pass x`) shows
+/// `PASS ****`, and control characters are escaped (`\u{1b}`), so that a
+/// log read in a terminal shows what was sent and nothing a client slipped in.
+pub fn loggable_line(line: &[u8]) -> String {
+    if looks_like_pass(line) {
+        return MASKED_PASS.to_string();
+    }
+    Printable(&String::from_utf8_lossy(line)).to_string()
+}
+
+/// Whether the first letters of `line`, after anything that is not a
+/// letter, are `PASS` in any case.
+fn looks_like_pass(line: &[u8]) -> bool {
+    let start = line
+        .iter()
+        .position(u8::is_ascii_alphabetic)
+        .unwrap_or(line.len());
+    line[start..]
+        .get(..4)
+        .is_some_and(|word| word.eq_ignore_ascii_case(b"PASS"))
+}
+
 impl Command {
     /// Parses one control line, without its CRLF. See the [module
     /// documentation](self) for the rules.
@@ -363,7 +389,12 @@ impl Command {
         }
         let (verb, raw_arg) = split_once(line, b' ');
         if verb.is_empty() || !verb.iter().all(u8::is_ascii_alphabetic) {
-            let verb = String::from_utf8_lossy(verb).into_owned();
+            // Whatever follows a password verb is never echoed.
+            let verb = if looks_like_pass(line) {
+                MASKED_PASS.to_string()
+            } else {
+                String::from_utf8_lossy(verb).into_owned()
+            };
             return Err(CommandError::InvalidVerb { verb });
         }
         let verb = String::from_utf8_lossy(verb).to_ascii_uppercase();
@@ -435,8 +466,8 @@ impl Command {
     /// shown as `PASS ****`.
     pub fn log_form(&self) -> String {
         match self {
-            Command::Pass(_) => String::from("PASS ****"),
-            other => other.to_string(),
+            Command::Pass(_) => MASKED_PASS.to_string(),
+            other => Printable(&other.to_string()).to_string(),
         }
     }
 
@@ -1394,6 +1425,25 @@ mod tests {
         assert_eq!(text, "TYPE: unknown type \"Z\\rX\"");
         let text = parse(b"U\x1bR x").expect_err("bad verb").to_string();
         assert_eq!(text, "\"U\\u{1b}R\" is not a command verb");
+    }
+
+    #[test]
+    fn lines_that_look_like_pass_are_never_logged_or_echoed() {
+        for line in [
+            &b"PASS\tsecret"[..],
+            b" PASS secret",
+            b"pass\x01secret",
+            b"\tPaSs:secret",
+        ] {
+            assert_eq!(loggable_line(line), "PASS ****", "{line:?}");
+            let err = Command::parse(line).expect_err("not a command");
+            assert!(!err.to_string().contains("secret"), "{err}");
+        }
+        assert_eq!(
+            loggable_line(b"RETR a\x1b]0;title\x07"),
+            "RETR a\\u{1b}]0;title\\u{7}"
+        );
+        assert_eq!(loggable_line(b"PASV"), "PASV");
     }
 
     #[test]

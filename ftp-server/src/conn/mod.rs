@@ -326,7 +326,7 @@ impl<R: ControlRead> Conn<R> {
                 log::debug!(
                     "{} <- (unparsable) {}",
                     self.peer,
-                    String::from_utf8_lossy(line)
+                    ftp_core::command::loggable_line(line)
                 );
                 self.reply(&parse_error_reply(line, &err))
             }
