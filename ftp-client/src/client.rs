@@ -44,19 +44,26 @@
 //! connection, which is what `ftp-client -d` and `--explain` print.
 //!
 //! This module does not parse URLs, read `.netrc`, print anything or retry
-//! operations; those belong to the program. Timeouts on the control connection
-//! are the stream's own: [`Client::connect`] sets them on its `TcpStream`,
+//! operations; those belong to the program.
+//!
+//! A hostile server cannot make the client wait or grow without bound: a
+//! reply is held up to [`ftp_core::reply::DEFAULT_REPLY_LIMIT`] bytes and must
+//! be complete within [`Options::reply_deadline`]; listings can be streamed to
+//! a writer ([`Client::list_to`]) and the methods that return them whole stop
+//! at [`LISTING_LIMIT`]. Per-read timeouts on the control connection are the
+//! stream's own: [`Client::connect`] sets them on its `TcpStream`,
 //! [`Client::from_stream`] leaves them to the caller.
 
 #[cfg(test)]
 mod canned;
 mod data;
+mod deadline;
 mod features;
 
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::command::PathArg;
 use ftp_core::line::{self, LineReader, DEFAULT_LINE_LIMIT};
@@ -64,6 +71,7 @@ use ftp_core::reply::{ReplyParser, Status};
 use ftp_core::transfer::{self, Direction, Representation};
 use ftp_core::{listing, Command, Phase, Reply};
 
+use self::deadline::Deadline;
 pub use self::data::DataConnection;
 pub use self::features::Features;
 pub use crate::error::Error;
@@ -149,9 +157,13 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// Limit for opening a data connection and for each read or write on it.
     pub data_timeout: Duration,
-    /// Limit for waiting for a reply on the control connection (set by
-    /// [`Client::connect`] on its socket).
+    /// Limit for each read while waiting for a reply on the control
+    /// connection (set by [`Client::connect`] on its socket).
     pub reply_timeout: Duration,
+    /// Limit for a whole reply, however the server spreads its bytes: no
+    /// read starts after it, so a reply ends at most one `reply_timeout`
+    /// later (see [`Error::ReplyDeadline`]).
+    pub reply_deadline: Duration,
 }
 
 impl Default for Options {
@@ -163,6 +175,7 @@ impl Default for Options {
             connect_timeout: timeout,
             data_timeout: timeout,
             reply_timeout: timeout,
+            reply_deadline: Duration::from_secs(120),
         }
     }
 }
@@ -184,7 +197,7 @@ pub type Observer = Box<dyn FnMut(&Event)>;
 
 /// A blocking FTP client over the control stream `S`.
 pub struct Client<S: Read + Write> {
-    control: LineReader<S>,
+    control: LineReader<Deadline<S>>,
     local: SocketAddr,
     peer: SocketAddr,
     options: Options,
@@ -300,7 +313,14 @@ impl<S: Read + Write> Client<S> {
         options: Options,
     ) -> Result<Self, Error> {
         let mut client = Client {
-            control: LineReader::new(stream, DEFAULT_LINE_LIMIT, Phase::Reply),
+            control: LineReader::new(
+                Deadline {
+                    inner: stream,
+                    until: None,
+                },
+                DEFAULT_LINE_LIMIT,
+                Phase::Reply,
+            ),
             local,
             peer,
             options,
@@ -331,7 +351,7 @@ impl<S: Read + Write> Client<S> {
 
     /// The control stream.
     pub fn get_ref(&self) -> &S {
-        self.control.get_ref()
+        &self.control.get_ref().inner
     }
 
     /// The control connection's peer (the server's) address.
@@ -744,8 +764,24 @@ impl<S: Read + Write> Client<S> {
         Ok(())
     }
 
-    /// Reads one complete reply (one or more lines).
+    /// Reads one complete reply (one or more lines, at most
+    /// [`ftp_core::reply::DEFAULT_REPLY_LIMIT`] bytes) within the reply deadline.
     fn read_reply(&mut self) -> Result<Reply, Error> {
+        let limit = self.options.reply_deadline;
+        self.control.get_mut().until = Some(Instant::now() + limit);
+        let reply = self.read_reply_lines();
+        let expired = self.control.get_ref().expired();
+        self.control.get_mut().until = None;
+        match reply {
+            Err(Error::Core(ftp_core::Error::Timeout(Phase::Reply))) if expired => {
+                Err(Error::ReplyDeadline { limit })
+            }
+            other => other,
+        }
+    }
+
+    /// Reads the lines of one reply; the caller sets and clears the deadline.
+    fn read_reply_lines(&mut self) -> Result<Reply, Error> {
         let mut parser = ReplyParser::new();
         loop {
             let Some(line) = self.control.read_line()? else {
@@ -838,7 +874,7 @@ mod tests {
     use std::rc::Rc;
     use std::thread;
 
-    use super::canned::{session, session_with, End};
+    use super::canned::{self, session, session_with, End};
     use super::*;
 
     /// The code of an [`Error::Reply`], or a panic naming the other error.
@@ -1146,6 +1182,72 @@ mod tests {
             split_lines(b"a\r\nb\n\r\nc"),
             [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]
         );
+    }
+
+    /// A server that sends `first`, then `line` for ever, each read after `pause`.
+    struct Endless {
+        first: &'static [u8],
+        line: &'static [u8],
+        pause: Duration,
+        sent_first: bool,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            thread::sleep(self.pause);
+            let piece = if self.sent_first { self.line } else { self.first };
+            self.sent_first = true;
+            let n = piece.len().min(buf.len());
+            buf[..n].copy_from_slice(&piece[..n]);
+            Ok(n)
+        }
+    }
+
+    impl Write for Endless {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn endless(line: &'static [u8], pause: Duration, options: Options) -> Result<Client<Endless>, Error> {
+        let stream = Endless {
+            first: b"220-Welcome\r\n",
+            line,
+            pause,
+            sent_first: false,
+        };
+        let (local, peer) = (canned::V4.0.parse().unwrap(), canned::V4.1.parse().unwrap());
+        Client::from_stream(stream, local, peer, options)
+    }
+
+    #[test]
+    fn a_greeting_that_never_ends_stops_at_the_reply_limit() {
+        let err = endless(b"more and more\r\n", Duration::ZERO, Options::default())
+            .expect_err("no end");
+        assert!(
+            matches!(err, Error::Core(ftp_core::Error::ReplyTooLong { .. })),
+            "{err}"
+        );
+        assert!(err.to_string().contains("the server sent more"), "{err}");
+    }
+
+    #[test]
+    fn a_trickled_reply_ends_at_the_overall_deadline() {
+        let options = Options {
+            reply_deadline: Duration::from_millis(200),
+            ..Options::default()
+        };
+        let started = Instant::now();
+        let err = endless(b"x", Duration::from_millis(5), options).expect_err("too slow");
+        assert!(matches!(err, Error::ReplyDeadline { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "timed out during read reply: no complete reply within the overall deadline of 0.2 s"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     /// A one-shot control server on loopback that greets and returns what it got.
