@@ -25,7 +25,8 @@ use ftp_client::shell::fetch::OneShot;
 use ftp_client::shell::trace::Trace;
 use ftp_client::shell::transfer::Feedback;
 use ftp_client::shell::{Config, Shell};
-use ftp_client::url::{FtpUrl, DEFAULT_PORT};
+use ftp_client::terminal;
+use ftp_client::url::{mask_password, FtpUrl, DEFAULT_PORT};
 
 /// The synopsis at the top of `--help`.
 const SYNOPSIS: &str = "\
@@ -209,7 +210,7 @@ fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
 }
 
 fn parse_url(text: &str) -> Result<FtpUrl, String> {
-    FtpUrl::parse(text).map_err(|err| format!("{text}: {err}"))
+    FtpUrl::parse(text).map_err(|err| format!("{}: {err}", mask_password(text)))
 }
 
 fn parse_port(text: &str) -> Result<u16, String> {
@@ -259,7 +260,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             let mut failed = false;
             for (text, url) in urls {
                 if let Err(err) = one_shot.download(url, output.as_deref()) {
-                    eprintln!("ftp-client: {text}: {err}");
+                    report(&format!("{}: {err}", mask_password(text)));
                     failed = true;
                 }
             }
@@ -270,7 +271,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             match one_shot.upload(url, files) {
                 Ok(()) => false,
                 Err(err) => {
-                    eprintln!("ftp-client: {err}");
+                    report(&err.to_string());
                     true
                 }
             }
@@ -281,6 +282,11 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Shows a failure on stderr; it may quote the server, so it is escaped.
+fn report(message: &str) {
+    eprintln!("ftp-client: {}", terminal::escape(message.as_bytes()));
 }
 
 /// The settings of a download or upload; replies (with `-v`) go to stderr.

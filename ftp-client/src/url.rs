@@ -168,6 +168,33 @@ impl FtpUrl {
     }
 }
 
+/// `text` with the password of its `user:password@` part replaced by
+/// `***`, for messages: the URL as the user wrote it, without the secret. Text
+/// that is not a URL, or has no password, is returned as it is.
+///
+/// ```
+/// use ftp_client::url::mask_password;
+///
+/// assert_eq!(mask_password("ftp://alice:S3cret@host/f"), "ftp://alice:***@host/f");
+/// assert_eq!(mask_password("ftp://a:p@ss@h:21/"), "ftp://a:***@h:21/");
+/// assert_eq!(mask_password("ftp://alice@host/f"), "ftp://alice@host/f");
+/// ```
+pub fn mask_password(text: &str) -> String {
+    let Some(scheme_end) = text.find("://").map(|at| at + 3) else {
+        return text.to_string();
+    };
+    let rest = &text[scheme_end..];
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let Some((userinfo, _)) = authority.rsplit_once('@') else {
+        return text.to_string();
+    };
+    let Some((user, _)) = userinfo.split_once(':') else {
+        return text.to_string();
+    };
+    let after = &rest[userinfo.len()..];
+    format!("{}{user}:***{after}", &text[..scheme_end])
+}
+
 /// What follows `ftp://` (any case), or `None` for another scheme.
 fn strip_scheme(text: &str) -> Option<&str> {
     let scheme = text.get(..6)?;
@@ -461,6 +488,21 @@ mod tests {
             FtpUrl::parse("ftp://h/x;type=e"),
             Err(UrlError::BadType("e".into()))
         );
+    }
+
+    #[test]
+    fn passwords_are_masked_in_any_url() {
+        for (text, masked) in [
+            ("ftp://u:p@h/x", "ftp://u:***@h/x"),
+            ("FTP://u:@h", "FTP://u:***@h"),
+            ("ftp://u:p:q@[::1]:21/a@b", "ftp://u:***@[::1]:21/a@b"),
+            ("http://u:p@h/", "http://u:***@h/"),
+            ("ftp://h/a:b@c", "ftp://h/a:b@c"),
+            ("ftp://h:21/", "ftp://h:21/"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(mask_password(text), masked, "{text}");
+        }
     }
 
     #[test]
