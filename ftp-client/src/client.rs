@@ -59,6 +59,7 @@ mod canned;
 mod data;
 mod deadline;
 mod features;
+mod lines;
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -71,11 +72,18 @@ use ftp_core::reply::{ReplyParser, Status};
 use ftp_core::transfer::{self, Direction, Representation};
 use ftp_core::{listing, Command, Phase, Reply};
 
-use self::deadline::Deadline;
 pub use self::data::DataConnection;
+use self::deadline::Deadline;
 pub use self::features::Features;
+use self::lines::Lines;
 pub use crate::error::Error;
 pub use ftp_core::listing::{Entry, EntryKind};
+
+/// The most a listing returned whole ([`Client::list`], [`Client::nlst`],
+/// [`Client::mlsd`], [`Client::entries`]) may hold, in bytes: its lines plus
+/// the size of a `Vec` per line. [`Client::list_to`] and [`Client::nlst_to`]
+/// stream a listing of any size.
+pub const LISTING_LIMIT: usize = 16 << 20;
 
 /// Who opens the data connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -525,11 +533,33 @@ impl<S: Read + Write> Client<S> {
         Ok(listing::parse_timestamp(text.trim())?)
     }
 
+    /// Copies a `LIST` of `path` (or of the current directory) to `out` as it
+    /// arrives, CRLF line ends turned into LF, and returns the number of bytes
+    /// received. Memory use does not depend on the listing's size.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error (also a
+    /// failed write to `out`).
+    pub fn list_to(&mut self, path: Option<&str>, out: &mut dyn Write) -> Result<u64, Error> {
+        self.listing_to(Command::List(path.map(PathArg::from)), out)
+    }
+
+    /// Copies an `NLST` of `path` to `out` as [`Client::list_to`] does.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::list_to`].
+    pub fn nlst_to(&mut self, path: Option<&str>, out: &mut dyn Write) -> Result<u64, Error> {
+        self.listing_to(Command::Nlst(path.map(PathArg::from)), out)
+    }
+
     /// The raw lines of a `LIST` of `path` (or of the current directory).
     ///
     /// # Errors
     ///
-    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error.
+    /// [`Error::Reply`], [`Error::DataChannel`], a transfer error, or
+    /// [`Error::ListingTooLong`] past [`LISTING_LIMIT`].
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
         let lines = self.listing(Command::List(path.map(PathArg::from)))?;
         Ok(text_lines(&lines))
@@ -539,7 +569,7 @@ impl<S: Read + Write> Client<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error.
+    /// As [`Client::list`].
     pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
         let lines = self.listing(Command::Nlst(path.map(PathArg::from)))?;
         Ok(text_lines(&lines))
@@ -551,7 +581,7 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] (`500` from a server without MLSD),
-    /// [`Error::DataChannel`] or a transfer error.
+    /// [`Error::DataChannel`], a transfer error or [`Error::ListingTooLong`].
     pub fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<Entry>, Error> {
         let lines = self.listing(Command::Mlsd(path.map(PathArg::from)))?;
         Ok(parse_entries(&lines))
@@ -714,20 +744,34 @@ impl<S: Read + Write> Client<S> {
         Ok(self.features.get_or_insert_with(Features::default))
     }
 
-    /// Runs a listing command and returns its lines (CRLF or LF removed,
-    /// empty lines skipped). Listings are moved as bytes, whatever the type.
-    fn listing(&mut self, command: Command) -> Result<Vec<Vec<u8>>, Error> {
-        let mut bytes = Vec::new();
+    /// Runs a listing command and copies its data to `out`, CRLF turned into
+    /// LF whatever the transfer type.
+    fn listing_to(&mut self, command: Command, out: &mut dyn Write) -> Result<u64, Error> {
         self.transfer(command, 0, |data| {
+            transfer::copy(data, out, Representation::Ascii, Direction::Receive, None)
+        })
+    }
+
+    /// Runs a listing command and returns its lines (CRLF or LF removed,
+    /// empty lines skipped), at most [`LISTING_LIMIT`].
+    fn listing(&mut self, command: Command) -> Result<Vec<Vec<u8>>, Error> {
+        let mut lines = Lines::new(LISTING_LIMIT);
+        let copied = self.transfer(command, 0, |data| {
             transfer::copy(
                 data,
-                &mut bytes,
+                &mut lines,
                 Representation::Binary,
                 Direction::Receive,
                 None,
             )
-        })?;
-        Ok(split_lines(&bytes))
+        });
+        if lines.overflowed() {
+            return Err(Error::ListingTooLong {
+                limit: LISTING_LIMIT,
+            });
+        }
+        copied?;
+        Ok(lines.finish())
     }
 
     /// Runs `STOR` or `APPE` with `input` as the data.
@@ -837,16 +881,6 @@ fn quoted_path(text: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// Splits listing data into lines without their CR/LF, dropping empty ones.
-fn split_lines(bytes: &[u8]) -> Vec<Vec<u8>> {
-    bytes
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .filter(|line| !line.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect()
 }
 
 /// Listing lines as text (invalid UTF-8 replaced).
@@ -1176,14 +1210,6 @@ mod tests {
         assert_eq!(quoted_path("no quotes"), None);
     }
 
-    #[test]
-    fn split_lines_drops_line_ends_and_empty_lines() {
-        assert_eq!(
-            split_lines(b"a\r\nb\n\r\nc"),
-            [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]
-        );
-    }
-
     /// A server that sends `first`, then `line` for ever, each read after `pause`.
     struct Endless {
         first: &'static [u8],
@@ -1195,7 +1221,11 @@ mod tests {
     impl Read for Endless {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             thread::sleep(self.pause);
-            let piece = if self.sent_first { self.line } else { self.first };
+            let piece = if self.sent_first {
+                self.line
+            } else {
+                self.first
+            };
             self.sent_first = true;
             let n = piece.len().min(buf.len());
             buf[..n].copy_from_slice(&piece[..n]);
@@ -1212,7 +1242,11 @@ mod tests {
         }
     }
 
-    fn endless(line: &'static [u8], pause: Duration, options: Options) -> Result<Client<Endless>, Error> {
+    fn endless(
+        line: &'static [u8],
+        pause: Duration,
+        options: Options,
+    ) -> Result<Client<Endless>, Error> {
         let stream = Endless {
             first: b"220-Welcome\r\n",
             line,
@@ -1225,8 +1259,8 @@ mod tests {
 
     #[test]
     fn a_greeting_that_never_ends_stops_at_the_reply_limit() {
-        let err = endless(b"more and more\r\n", Duration::ZERO, Options::default())
-            .expect_err("no end");
+        let err =
+            endless(b"more and more\r\n", Duration::ZERO, Options::default()).expect_err("no end");
         assert!(
             matches!(err, Error::Core(ftp_core::Error::ReplyTooLong { .. })),
             "{err}"

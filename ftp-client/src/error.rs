@@ -45,6 +45,12 @@ pub enum Error {
         /// The deadline for one reply.
         limit: Duration,
     },
+    /// A listing asked for as a whole was longer than the limit; the client
+    /// stopped reading it.
+    ListingTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The host name did not resolve to any usable address.
     Resolve {
         /// The host name as given.
@@ -72,6 +78,11 @@ impl fmt::Display for Error {
                 "timed out during read reply: no complete reply within the overall \
                  deadline of {} s",
                 limit.as_secs_f64()
+            ),
+            Error::ListingTooLong { limit } => write!(
+                f,
+                "listing longer than the limit of {limit} bytes held in memory: the server \
+                 sent more, the rest was not read"
             ),
             Error::Resolve { host, detail } => write!(f, "{host}: {detail}"),
             Error::Connect { host, attempts } => {

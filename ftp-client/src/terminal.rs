@@ -47,8 +47,8 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8], at_end: bool) -> usize {
         let (valid, bad) = match std::str::from_utf8(rest) {
             Ok(text) => (text, 0),
             Err(err) => {
-                let valid = std::str::from_utf8(&rest[..err.valid_up_to()])
-                    .expect("the prefix is valid");
+                let valid =
+                    std::str::from_utf8(&rest[..err.valid_up_to()]).expect("the prefix is valid");
                 match err.error_len() {
                     Some(len) => (valid, len),
                     None if at_end => (valid, rest.len() - err.valid_up_to()),
@@ -174,7 +174,11 @@ mod tests {
             escaped.write_all(&text[..split]).unwrap();
             escaped.write_all(&text[split..]).unwrap();
             escaped.finish().unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), escape(text), "split {split}");
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                escape(text),
+                "split {split}"
+            );
         }
     }
 

@@ -480,7 +480,10 @@ mod tests {
         let mut parser = ReplyParser::with_limit(200);
         for _ in 0..100 {
             assert_eq!(parser.feed(b"211-a").unwrap(), Status::Partial);
-            assert!(matches!(parser.feed(b"211 b").unwrap(), Status::Complete(_)));
+            assert!(matches!(
+                parser.feed(b"211 b").unwrap(),
+                Status::Complete(_)
+            ));
             assert!(parser.feed(b"x y").is_err(), "a syntax error");
         }
     }
