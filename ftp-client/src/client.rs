@@ -83,7 +83,7 @@ pub use ftp_core::listing::{Entry, EntryKind};
 /// [`Client::mlsd`], [`Client::entries`]) may hold, in bytes: its lines plus
 /// the size of a `Vec` per line. [`Client::list_to`] and [`Client::nlst_to`]
 /// stream a listing of any size.
-pub const LISTING_LIMIT: usize = 16 << 20;
+pub const LISTING_LIMIT: usize = 8 << 20;
 
 /// Who opens the data connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,7 +1,7 @@
 //! `ftp-client`: a BSD/tnftp-style FTP client.
 //!
 //! ```text
-//! ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
+//! ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [--reply-deadline s] [-P port] [host [port]]
 //! ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
 //! ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...
 //! ```
@@ -17,6 +17,7 @@
 
 use std::io::{BufReader, IsTerminal};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ftp_client::client::{DataMode, IpFamily, Options};
 use ftp_client::netrc::Netrc;
@@ -71,6 +72,8 @@ struct Cli {
     verbose: Option<bool>,
     debug: bool,
     explain: bool,
+    /// `--reply-deadline`: the overall limit for one reply.
+    reply_deadline: Option<Duration>,
 }
 
 fn main() -> ExitCode {
@@ -117,6 +120,13 @@ fn option_table() -> getopts::Options {
         )
         .optopt("o", "", "save the download as FILE (- for stdout)", "FILE")
         .optopt("P", "", "the server's port (default 21)", "PORT")
+        .optopt(
+            "",
+            "reply-deadline",
+            "give up on a reply not complete after SECONDS (default 120), \
+             however slowly the server sends it",
+            "SECONDS",
+        )
         .optopt("u", "", "upload the files to URL", "URL")
         .optflag("h", "help", "print this help");
     options
@@ -160,6 +170,10 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
         },
         debug: matches.opt_present("d"),
         explain: matches.opt_present("explain"),
+        reply_deadline: matches
+            .opt_str("reply-deadline")
+            .map(|text| parse_seconds(&text))
+            .transpose()?,
     })
 }
 
@@ -220,12 +234,23 @@ fn parse_port(text: &str) -> Result<u16, String> {
     }
 }
 
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<u32>() {
+        Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds.into())),
+        _ => Err(format!(
+            "bad number of seconds {text:?}: expected 1 or more"
+        )),
+    }
+}
+
 /// Runs the chosen form and returns the exit status.
 fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
     let interactive = std::io::stdin().is_terminal();
+    let defaults = Options::default();
     let client_options = Options {
         mode: cli.mode,
-        ..Options::default()
+        reply_deadline: cli.reply_deadline.unwrap_or(defaults.reply_deadline),
+        ..defaults
     };
     let feedback = Feedback {
         meter: std::io::stderr().is_terminal(),
@@ -353,6 +378,11 @@ mod tests {
 
     #[test]
     fn switches_are_read() {
+        let cli = parse(&["-6", "-A", "-n", "-d", "--explain", "-V", "h"]).expect("valid");
+        assert_eq!(cli.reply_deadline, None);
+        let cli = parse(&["--reply-deadline", "5", "h"]).expect("valid");
+        assert_eq!(cli.reply_deadline, Some(Duration::from_secs(5)));
+        assert!(parse(&["--reply-deadline", "0", "h"]).is_err());
         let cli = parse(&["-6", "-A", "-n", "-d", "--explain", "-V", "h"]).expect("valid");
         assert_eq!(cli.family, Some(IpFamily::V6));
         assert_eq!(cli.mode, DataMode::Active);
