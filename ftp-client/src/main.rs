@@ -197,23 +197,30 @@ fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
             files: free.clone(),
         });
     }
-    if free.first().is_some_and(|arg| arg.contains("://")) {
+    let default_port = match matches.opt_str("P") {
+        Some(port) => parse_port(&port)?,
+        None => DEFAULT_PORT,
+    };
+    if free
+        .first()
+        .is_some_and(|arg| fetch_target(arg, default_port).is_some())
+    {
         if free.len() > 1 && output.as_deref().is_some_and(|output| output != "-") {
             return Err("-o FILE takes one URL (use -o - for several)".into());
         }
         let urls = free
             .iter()
-            .map(|text| Ok((text.clone(), parse_url(text)?)))
+            .map(|text| {
+                let url = fetch_target(text, default_port)
+                    .unwrap_or_else(|| Err(format!("{text}: not an ftp:// URL or host:path")))?;
+                Ok((text.clone(), url))
+            })
             .collect::<Result<_, String>>()?;
         return Ok(Form::Fetch { urls, output });
     }
     if output.is_some() {
         return Err("-o is for downloads: give an ftp:// URL".into());
     }
-    let default_port = match matches.opt_str("P") {
-        Some(port) => parse_port(&port)?,
-        None => DEFAULT_PORT,
-    };
     let open = match free.as_slice() {
         [] => None,
         [host] => Some((host.clone(), default_port)),
@@ -221,6 +228,15 @@ fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
         _ => return Err("too many arguments".into()),
     };
     Ok(Form::Shell { open })
+}
+
+/// What a download argument names: an `ftp://` URL, or tnftp's
+/// `[user@]host:path` on `port`; `None` for anything else (a host name).
+fn fetch_target(text: &str, port: u16) -> Option<Result<FtpUrl, String>> {
+    if text.contains("://") {
+        return Some(parse_url(text));
+    }
+    FtpUrl::parse_host_path(text, port).map(|url| url.map_err(|err| format!("{text}: {err}")))
 }
 
 fn parse_url(text: &str) -> Result<FtpUrl, String> {
@@ -404,6 +420,17 @@ mod tests {
         assert_eq!(output.as_deref(), Some("-"));
         assert_eq!(urls.len(), 2);
         assert_eq!(urls[1].1.path, "b");
+    }
+
+    #[test]
+    fn host_path_arguments_download() {
+        let Form::Fetch { urls, .. } = form(&["-P", "2121", "h:pub/", "ftp://h/a"]) else {
+            panic!("not a download");
+        };
+        assert_eq!((urls[0].1.port, urls[0].1.path.as_str()), (2121, "pub/"));
+        assert_eq!(urls[1].1.path, "a");
+        assert!(matches!(form(&["::1", "21"]), Form::Shell { .. }));
+        assert!(parse(&["h:a", "plainhost"]).is_err());
     }
 
     #[test]

@@ -7,8 +7,11 @@
 //! for the enormous cases, the client's peak memory (`VmHWM` in
 //! `/proc/PID/status`, so these tests need Linux's `/proc`).
 //!
-//! The same file also checks the client's own secrets: a password in a URL
-//! is never printed, and a `.netrc` that is not private is refused.
+//! The same file also checks the client's own secrets (a password in a URL
+//! is never printed, a `.netrc` that is not private is refused) and, with
+//! the same small server acting as vsftpd does for a missing directory (an
+//! empty `LIST` and `226`), that a directory URL fails when the directory
+//! does not exist.
 //!
 //! Every server thread is bounded: its sockets have timeouts, it stops
 //! sending when the client goes away or the test ends, and the test joins it.
@@ -42,6 +45,8 @@ struct Shared {
     pid: AtomicU32,
     /// The client's `VmHWM` (bytes) when its listing command arrived.
     hwm_at_listing: std::sync::Mutex<Option<u64>>,
+    /// Every command line received.
+    commands: std::sync::Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -179,15 +184,24 @@ impl Control {
 
     /// A plain dialog after `greeting`: logs anyone in, answers `PWD` with
     /// `pwd`, opens passive data connections, and runs `listing` for `LIST`
-    /// and `NLST`; `RETR` sends a few bytes. Ends at `QUIT` or the end.
+    /// and `NLST`; `RETR` sends a few bytes. A path with `missing` in it does
+    /// not exist: `CWD` says `550`, a listing is empty (as vsftpd's). Ends at
+    /// `QUIT` or the end.
     fn dialog(mut self, greeting: &[u8], pwd: &[u8], mut listing: Listing) {
         if !self.send(greeting) {
             return;
         }
         let mut data: Option<TcpListener> = None;
         while let Some(line) = self.command() {
+            self.shared
+                .commands
+                .lock()
+                .expect("lock")
+                .push(line.clone());
             let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+            let missing = line.contains("missing");
             let reply: &[u8] = match verb.as_str() {
+                "CWD" if missing => b"550 No such directory\r\n",
                 "USER" => b"331 Password?\r\n",
                 "PASS" => b"230 Logged in\r\n",
                 "TYPE" | "MODE" | "STRU" => b"200 OK\r\n",
@@ -219,7 +233,7 @@ impl Control {
                     }
                     if verb == "RETR" {
                         let _ = stream.write_all(b"content\n");
-                    } else {
+                    } else if !missing {
                         listing(&self.shared, &mut stream);
                     }
                     drop(stream);
@@ -650,4 +664,78 @@ fn a_netrc_error_does_not_show_the_password() {
     let stderr = with_netrc("machine h login a password my secret pw\n", 0o600, None);
     assert!(stderr.contains("ignoring"), "{stderr}");
     assert!(!stderr.contains("secret"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// 10. Directory URLs
+// ---------------------------------------------------------------------------
+
+/// The commands the server received.
+fn commands(server: &Hostile) -> Vec<String> {
+    server.shared.commands.lock().expect("lock").clone()
+}
+
+fn listing_server() -> Hostile {
+    Hostile::start(|control| {
+        control.dialog(b"220 Hello\r\n", b"257 \"/\"\r\n", fixed(b"a.txt\r\n"))
+    })
+}
+
+#[test]
+fn a_directory_url_of_a_missing_directory_fails() {
+    let server = listing_server();
+    let url = format!("ftp://{}/missing/", server.addr());
+    let run = run_client(Some(&server), &[&url], "", false);
+    assert_eq!(run.code, Some(1), "stdout: {}", run.stdout());
+    assert!(
+        run.stderr.contains("550 No such directory"),
+        "{}",
+        run.stderr
+    );
+    let seen = commands(&server);
+    assert!(seen.contains(&"CWD missing".to_string()), "{seen:?}");
+    assert!(
+        !seen.iter().any(|line| line.starts_with("LIST")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_directory_url_is_entered_then_listed() {
+    let server = listing_server();
+    let url = format!("ftp://{}/%2Fpub/sub/", server.addr());
+    let run = run_client(Some(&server), &[&url], "", false);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert_eq!(run.stdout(), "a.txt\n");
+    let seen = commands(&server);
+    let tail: Vec<&str> = seen
+        .iter()
+        .map(String::as_str)
+        .skip_while(|c| !c.starts_with("CWD"))
+        .collect();
+    assert_eq!(tail, ["CWD /pub/sub", "EPSV", "LIST", "QUIT"], "{seen:?}");
+}
+
+#[test]
+fn the_host_path_form_downloads_and_lists() {
+    let server = listing_server();
+    let port = server.port.to_string();
+    let run = run_client(
+        Some(&server),
+        &["-P", &port, "127.0.0.1:missing/"],
+        "",
+        false,
+    );
+    assert_eq!(run.code, Some(1), "stdout: {}", run.stdout());
+    let server = listing_server();
+    let port = server.port.to_string();
+    let run = run_client(
+        Some(&server),
+        &["-P", &port, "-o", "-", "127.0.0.1:/abs/f b.txt"],
+        "",
+        false,
+    );
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert_eq!(run.stdout(), "content\n");
+    assert!(commands(&server).contains(&"RETR /abs/f b.txt".to_string()));
 }

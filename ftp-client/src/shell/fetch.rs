@@ -47,6 +47,7 @@ pub struct OneShot {
 impl OneShot {
     /// Downloads the file `url` names to `output` (`-` for stdout, else a
     /// path), or to its base name in the current directory; a directory URL
+    /// changes into the directory (`CWD`, an error if it does not exist) and
     /// prints its listing (LIST, or NLST for `;type=d`) to `output` or stdout.
     ///
     /// # Errors
@@ -59,7 +60,12 @@ impl OneShot {
                 Some(TypeCode::Directory) => ListKind::Names,
                 _ => ListKind::Long,
             };
-            write_listing(&mut client, kind, url.directory(), output)?;
+            // Entered first, as curl does: a LIST of a missing path may
+            // be an empty success (vsftpd), a failed CWD is not.
+            if let Some(dir) = url.directory() {
+                client.cwd(dir)?;
+            }
+            write_listing(&mut client, kind, None, output)?;
         } else {
             let destination = match (output, url.file_name()) {
                 (Some(name), _) => Destination::from_name(name, false),
