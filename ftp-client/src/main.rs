@@ -3,11 +3,12 @@
 //! ```text
 //! ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [--reply-deadline s] [-P port] [host [port]]
 //! ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
+//! ftp-client [options] [-P port] [-o output] [user@]host:path ...
 //! ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...
 //! ```
 //!
 //! The first form opens the shell (commands from stdin when it is not a
-//! terminal), the second downloads (autofetch), the third uploads. This file
+//! terminal), the second and third download (autofetch), the last uploads. This file
 //! only turns the command line into a [`Cli`] and runs the chosen form; the
 //! work is in the library's `shell` module.
 //!
@@ -33,6 +34,7 @@ use ftp_client::url::{mask_password, FtpUrl, DEFAULT_PORT};
 const SYNOPSIS: &str = "\
 usage: ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
        ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
+       ftp-client [options] [-P port] [-o output] [user@]host:path ...
        ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...";
 
 /// What the command line asks for.

@@ -74,6 +74,7 @@ impl ShellError {
             Error::Core(ftp_core::Error::ConnectionClosed)
             | Error::Core(ftp_core::Error::Timeout(ftp_core::Phase::Reply))
             | Error::Core(ftp_core::Error::ReplyTooLong { .. })
+            | Error::Core(ftp_core::Error::LineTooLong { .. })
             | Error::ReplyDeadline { .. } => true,
             Error::Core(ftp_core::Error::Io(io)) => matches!(
                 io.kind(),
