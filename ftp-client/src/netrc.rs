@@ -286,7 +286,6 @@ fn check_private(_path: &Path) -> Result<(), Private> {
 /// owner of a file the process creates for the purpose (its effective user).
 #[cfg(unix)]
 fn own_uid() -> std::io::Result<u32> {
-    use std::os::unix::fs::MetadataExt;
     if let Some(uid) = std::fs::read_to_string("/proc/self/status")
         .ok()
         .as_deref()
@@ -294,9 +293,23 @@ fn own_uid() -> std::io::Result<u32> {
     {
         return Ok(uid);
     }
+    uid_of_a_new_file()
+}
+
+/// The owner of a file this process creates (and removes): its effective uid.
+#[cfg(unix)]
+fn uid_of_a_new_file() -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt;
     let probe = std::env::temp_dir().join(format!(".ftp-client-uid-{}", std::process::id()));
-    let created = std::fs::File::create(&probe).and_then(|file| file.metadata());
-    let _ = std::fs::remove_file(&probe);
+    // A new file only (O_EXCL): never one, or a symlink, someone put there.
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|file| file.metadata());
+    if created.is_ok() {
+        let _ = std::fs::remove_file(&probe);
+    }
     Ok(created?.uid())
 }
 
@@ -537,6 +550,7 @@ mod tests {
         let owner = std::fs::metadata(&mine).expect("metadata").uid();
         std::fs::remove_file(&mine).expect("cleanup");
         assert_eq!(own_uid().expect("uid"), owner);
+        assert_eq!(uid_of_a_new_file().expect("uid"), owner);
     }
 
     #[test]
