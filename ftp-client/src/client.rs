@@ -168,9 +168,10 @@ pub struct Options {
     /// Limit for each read while waiting for a reply on the control
     /// connection (set by [`Client::connect`] on its socket).
     pub reply_timeout: Duration,
-    /// Limit for a whole reply, however the server spreads its bytes: no
-    /// read starts after it, so a reply ends at most one `reply_timeout`
-    /// later (see [`Error::ReplyDeadline`]).
+    /// Limit for a whole reply, however the server spreads its bytes (see
+    /// [`Error::ReplyDeadline`]). [`Client::connect`] shortens each read to
+    /// it; over a stream given to [`Client::from_stream`] no read starts
+    /// after it, so a reply may end up to one read timeout later.
     pub reply_deadline: Duration,
 }
 
@@ -278,7 +279,10 @@ impl Client<TcpStream> {
         stream.set_read_timeout(Some(options.reply_timeout))?;
         stream.set_write_timeout(Some(options.reply_timeout))?;
         let (local, peer) = (stream.local_addr()?, stream.peer_addr()?);
-        Self::from_stream(stream, local, peer, options)
+        let deadline = Deadline::with_wait(stream, options.reply_timeout, |stream, wait| {
+            stream.set_read_timeout(Some(wait))
+        });
+        Self::start(deadline, local, peer, options)
     }
 }
 
@@ -320,15 +324,18 @@ impl<S: Read + Write> Client<S> {
         peer: SocketAddr,
         options: Options,
     ) -> Result<Self, Error> {
+        Self::start(Deadline::new(stream), local, peer, options)
+    }
+
+    /// [`Client::from_stream`] over a stream already wrapped for deadlines.
+    fn start(
+        stream: Deadline<S>,
+        local: SocketAddr,
+        peer: SocketAddr,
+        options: Options,
+    ) -> Result<Self, Error> {
         let mut client = Client {
-            control: LineReader::new(
-                Deadline {
-                    inner: stream,
-                    until: None,
-                },
-                DEFAULT_LINE_LIMIT,
-                Phase::Reply,
-            ),
+            control: LineReader::new(stream, DEFAULT_LINE_LIMIT, Phase::Reply),
             local,
             peer,
             options,
@@ -1255,6 +1262,35 @@ mod tests {
         };
         let (local, peer) = (canned::V4.0.parse().unwrap(), canned::V4.1.parse().unwrap());
         Client::from_stream(stream, local, peer, options)
+    }
+
+    #[test]
+    fn over_tcp_the_deadline_cuts_a_waiting_read_short() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            stream.write_all(b"220-Hello\r\n").expect("greet");
+            // Silent until the client gives up and closes.
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("timeout");
+            let _ = stream.read(&mut [0; 16]);
+        });
+        let options = Options {
+            reply_timeout: Duration::from_secs(10),
+            reply_deadline: Duration::from_millis(300),
+            ..Options::default()
+        };
+        let started = Instant::now();
+        let err = Client::connect("127.0.0.1", port, None, options).expect_err("never ready");
+        assert!(matches!(err, Error::ReplyDeadline { .. }), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        server.join().expect("server");
     }
 
     #[test]

@@ -6,12 +6,17 @@
 //! the deadline with `TimedOut`, which [`ftp_core::Error::from_io`] turns into
 //! a timeout like any other; the client then names the limit that ran out.
 //!
-//! A read already waiting when the deadline passes ends at the stream's own
-//! read timeout, so a reply may take up to one read timeout longer than its
-//! deadline. This module does not choose the deadline or report anything.
+//! A stream that can change its read timeout (a `TcpStream`, through
+//! [`Deadline::with_wait`]) gets each read shortened to what is left until
+//! the deadline. Any other stream keeps its own read timeout, so a read
+//! already waiting when the deadline passes may end up to one read timeout
+//! later. This module does not choose the deadline or report anything.
 
 use std::io::{self, Read, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Sets how long the next read of the stream may wait.
+pub(super) type SetWait<S> = fn(&S, Duration) -> io::Result<()>;
 
 /// A control stream whose reads fail once `until` has passed.
 #[derive(Debug)]
@@ -19,9 +24,30 @@ pub(super) struct Deadline<S> {
     pub(super) inner: S,
     /// When the reply being read must be complete; `None`: no deadline.
     pub(super) until: Option<Instant>,
+    /// The stream's own limit for one read, and how to set a shorter one.
+    wait: Option<(Duration, SetWait<S>)>,
 }
 
 impl<S> Deadline<S> {
+    /// `inner`, whose read timeout is its own business.
+    pub(super) fn new(inner: S) -> Deadline<S> {
+        Deadline {
+            inner,
+            until: None,
+            wait: None,
+        }
+    }
+
+    /// `inner`, whose reads wait at most `per_read`, or less when the
+    /// deadline is nearer: `set_wait` sets that before each read.
+    pub(super) fn with_wait(inner: S, per_read: Duration, set_wait: SetWait<S>) -> Deadline<S> {
+        Deadline {
+            inner,
+            until: None,
+            wait: Some((per_read, set_wait)),
+        }
+    }
+
     /// Whether the deadline is set and has passed.
     pub(super) fn expired(&self) -> bool {
         self.until.is_some_and(|until| Instant::now() >= until)
@@ -30,8 +56,18 @@ impl<S> Deadline<S> {
 
 impl<S: Read> Read for Deadline<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.expired() {
-            return Err(io::ErrorKind::TimedOut.into());
+        if let Some(until) = self.until {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            if let Some((per_read, set_wait)) = self.wait {
+                // A zero timeout means "none" to a socket: keep a millisecond.
+                set_wait(
+                    &self.inner,
+                    per_read.min(left).max(Duration::from_millis(1)),
+                )?;
+            }
         }
         self.inner.read(buf)
     }
