@@ -714,6 +714,14 @@ fn a_directory_url_is_entered_then_listed() {
         .skip_while(|c| !c.starts_with("CWD"))
         .collect();
     assert_eq!(tail, ["CWD /pub/sub", "EPSV", "LIST", "QUIT"], "{seen:?}");
+
+    // A file under %2F is absolute too, and sent whole.
+    let server = listing_server();
+    let url = format!("ftp://{}/%2Fpub/f.txt", server.addr());
+    let run = run_client(Some(&server), &["-o", "-", &url], "", false);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert_eq!(run.stdout(), "content\n");
+    assert!(commands(&server).contains(&"RETR /pub/f.txt".to_string()));
 }
 
 #[test]
