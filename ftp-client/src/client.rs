@@ -44,19 +44,27 @@
 //! connection, which is what `ftp-client -d` and `--explain` print.
 //!
 //! This module does not parse URLs, read `.netrc`, print anything or retry
-//! operations; those belong to the program. Timeouts on the control connection
-//! are the stream's own: [`Client::connect`] sets them on its `TcpStream`,
+//! operations; those belong to the program.
+//!
+//! A hostile server cannot make the client wait or grow without bound: a
+//! reply is held up to [`ftp_core::reply::DEFAULT_REPLY_LIMIT`] bytes and must
+//! be complete within [`Options::reply_deadline`]; listings can be streamed to
+//! a writer ([`Client::list_to`]) and the methods that return them whole stop
+//! at [`LISTING_LIMIT`]. Per-read timeouts on the control connection are the
+//! stream's own: [`Client::connect`] sets them on its `TcpStream`,
 //! [`Client::from_stream`] leaves them to the caller.
 
 #[cfg(test)]
 mod canned;
 mod data;
+mod deadline;
 mod features;
+mod lines;
 
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::command::PathArg;
 use ftp_core::line::{self, LineReader, DEFAULT_LINE_LIMIT};
@@ -65,9 +73,17 @@ use ftp_core::transfer::{self, Direction, Representation};
 use ftp_core::{listing, Command, Phase, Reply};
 
 pub use self::data::DataConnection;
+use self::deadline::Deadline;
 pub use self::features::Features;
+use self::lines::Lines;
 pub use crate::error::Error;
 pub use ftp_core::listing::{Entry, EntryKind};
+
+/// The most a listing returned whole ([`Client::list`], [`Client::nlst`],
+/// [`Client::mlsd`], [`Client::entries`]) may hold, in bytes: its lines plus
+/// the size of a `Vec` per line. [`Client::list_to`] and [`Client::nlst_to`]
+/// stream a listing of any size.
+pub const LISTING_LIMIT: usize = 8 << 20;
 
 /// Who opens the data connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -149,9 +165,14 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// Limit for opening a data connection and for each read or write on it.
     pub data_timeout: Duration,
-    /// Limit for waiting for a reply on the control connection (set by
-    /// [`Client::connect`] on its socket).
+    /// Limit for each read while waiting for a reply on the control
+    /// connection (set by [`Client::connect`] on its socket).
     pub reply_timeout: Duration,
+    /// Limit for a whole reply, however the server spreads its bytes (see
+    /// [`Error::ReplyDeadline`]). [`Client::connect`] shortens each read to
+    /// it; over a stream given to [`Client::from_stream`] no read starts
+    /// after it, so a reply may end up to one read timeout later.
+    pub reply_deadline: Duration,
 }
 
 impl Default for Options {
@@ -163,6 +184,7 @@ impl Default for Options {
             connect_timeout: timeout,
             data_timeout: timeout,
             reply_timeout: timeout,
+            reply_deadline: Duration::from_secs(120),
         }
     }
 }
@@ -184,7 +206,7 @@ pub type Observer = Box<dyn FnMut(&Event)>;
 
 /// A blocking FTP client over the control stream `S`.
 pub struct Client<S: Read + Write> {
-    control: LineReader<S>,
+    control: LineReader<Deadline<S>>,
     local: SocketAddr,
     peer: SocketAddr,
     options: Options,
@@ -257,7 +279,10 @@ impl Client<TcpStream> {
         stream.set_read_timeout(Some(options.reply_timeout))?;
         stream.set_write_timeout(Some(options.reply_timeout))?;
         let (local, peer) = (stream.local_addr()?, stream.peer_addr()?);
-        Self::from_stream(stream, local, peer, options)
+        let deadline = Deadline::with_wait(stream, options.reply_timeout, |stream, wait| {
+            stream.set_read_timeout(Some(wait))
+        });
+        Self::start(deadline, local, peer, options)
     }
 }
 
@@ -299,6 +324,16 @@ impl<S: Read + Write> Client<S> {
         peer: SocketAddr,
         options: Options,
     ) -> Result<Self, Error> {
+        Self::start(Deadline::new(stream), local, peer, options)
+    }
+
+    /// [`Client::from_stream`] over a stream already wrapped for deadlines.
+    fn start(
+        stream: Deadline<S>,
+        local: SocketAddr,
+        peer: SocketAddr,
+        options: Options,
+    ) -> Result<Self, Error> {
         let mut client = Client {
             control: LineReader::new(stream, DEFAULT_LINE_LIMIT, Phase::Reply),
             local,
@@ -331,7 +366,7 @@ impl<S: Read + Write> Client<S> {
 
     /// The control stream.
     pub fn get_ref(&self) -> &S {
-        self.control.get_ref()
+        &self.control.get_ref().inner
     }
 
     /// The control connection's peer (the server's) address.
@@ -505,11 +540,33 @@ impl<S: Read + Write> Client<S> {
         Ok(listing::parse_timestamp(text.trim())?)
     }
 
+    /// Copies a `LIST` of `path` (or of the current directory) to `out` as it
+    /// arrives, CRLF line ends turned into LF, and returns the number of bytes
+    /// received. Memory use does not depend on the listing's size.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error (also a
+    /// failed write to `out`).
+    pub fn list_to(&mut self, path: Option<&str>, out: &mut dyn Write) -> Result<u64, Error> {
+        self.listing_to(Command::List(path.map(PathArg::from)), out)
+    }
+
+    /// Copies an `NLST` of `path` to `out` as [`Client::list_to`] does.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::list_to`].
+    pub fn nlst_to(&mut self, path: Option<&str>, out: &mut dyn Write) -> Result<u64, Error> {
+        self.listing_to(Command::Nlst(path.map(PathArg::from)), out)
+    }
+
     /// The raw lines of a `LIST` of `path` (or of the current directory).
     ///
     /// # Errors
     ///
-    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error.
+    /// [`Error::Reply`], [`Error::DataChannel`], a transfer error, or
+    /// [`Error::ListingTooLong`] past [`LISTING_LIMIT`].
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
         let lines = self.listing(Command::List(path.map(PathArg::from)))?;
         Ok(text_lines(&lines))
@@ -519,7 +576,7 @@ impl<S: Read + Write> Client<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::Reply`], [`Error::DataChannel`] or a transfer error.
+    /// As [`Client::list`].
     pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
         let lines = self.listing(Command::Nlst(path.map(PathArg::from)))?;
         Ok(text_lines(&lines))
@@ -531,7 +588,7 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] (`500` from a server without MLSD),
-    /// [`Error::DataChannel`] or a transfer error.
+    /// [`Error::DataChannel`], a transfer error or [`Error::ListingTooLong`].
     pub fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<Entry>, Error> {
         let lines = self.listing(Command::Mlsd(path.map(PathArg::from)))?;
         Ok(parse_entries(&lines))
@@ -694,20 +751,34 @@ impl<S: Read + Write> Client<S> {
         Ok(self.features.get_or_insert_with(Features::default))
     }
 
-    /// Runs a listing command and returns its lines (CRLF or LF removed,
-    /// empty lines skipped). Listings are moved as bytes, whatever the type.
-    fn listing(&mut self, command: Command) -> Result<Vec<Vec<u8>>, Error> {
-        let mut bytes = Vec::new();
+    /// Runs a listing command and copies its data to `out`, CRLF turned into
+    /// LF whatever the transfer type.
+    fn listing_to(&mut self, command: Command, out: &mut dyn Write) -> Result<u64, Error> {
         self.transfer(command, 0, |data| {
+            transfer::copy(data, out, Representation::Ascii, Direction::Receive, None)
+        })
+    }
+
+    /// Runs a listing command and returns its lines (CRLF or LF removed,
+    /// empty lines skipped), at most [`LISTING_LIMIT`].
+    fn listing(&mut self, command: Command) -> Result<Vec<Vec<u8>>, Error> {
+        let mut lines = Lines::new(LISTING_LIMIT);
+        let copied = self.transfer(command, 0, |data| {
             transfer::copy(
                 data,
-                &mut bytes,
+                &mut lines,
                 Representation::Binary,
                 Direction::Receive,
                 None,
             )
-        })?;
-        Ok(split_lines(&bytes))
+        });
+        if lines.overflowed() {
+            return Err(Error::ListingTooLong {
+                limit: LISTING_LIMIT,
+            });
+        }
+        copied?;
+        Ok(lines.finish())
     }
 
     /// Runs `STOR` or `APPE` with `input` as the data.
@@ -744,8 +815,24 @@ impl<S: Read + Write> Client<S> {
         Ok(())
     }
 
-    /// Reads one complete reply (one or more lines).
+    /// Reads one complete reply (one or more lines, at most
+    /// [`ftp_core::reply::DEFAULT_REPLY_LIMIT`] bytes) within the reply deadline.
     fn read_reply(&mut self) -> Result<Reply, Error> {
+        let limit = self.options.reply_deadline;
+        self.control.get_mut().until = Some(Instant::now() + limit);
+        let reply = self.read_reply_lines();
+        let expired = self.control.get_ref().expired();
+        self.control.get_mut().until = None;
+        match reply {
+            Err(Error::Core(ftp_core::Error::Timeout(Phase::Reply))) if expired => {
+                Err(Error::ReplyDeadline { limit })
+            }
+            other => other,
+        }
+    }
+
+    /// Reads the lines of one reply; the caller sets and clears the deadline.
+    fn read_reply_lines(&mut self) -> Result<Reply, Error> {
         let mut parser = ReplyParser::new();
         loop {
             let Some(line) = self.control.read_line()? else {
@@ -803,16 +890,6 @@ fn quoted_path(text: &str) -> Option<String> {
     None
 }
 
-/// Splits listing data into lines without their CR/LF, dropping empty ones.
-fn split_lines(bytes: &[u8]) -> Vec<Vec<u8>> {
-    bytes
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .filter(|line| !line.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect()
-}
-
 /// Listing lines as text (invalid UTF-8 replaced).
 fn text_lines(lines: &[Vec<u8>]) -> Vec<String> {
     lines
@@ -838,7 +915,7 @@ mod tests {
     use std::rc::Rc;
     use std::thread;
 
-    use super::canned::{session, session_with, End};
+    use super::canned::{self, session, session_with, End};
     use super::*;
 
     /// The code of an [`Error::Reply`], or a panic naming the other error.
@@ -1140,12 +1217,107 @@ mod tests {
         assert_eq!(quoted_path("no quotes"), None);
     }
 
+    /// A server that sends `first`, then `line` for ever, each read after `pause`.
+    struct Endless {
+        first: &'static [u8],
+        line: &'static [u8],
+        pause: Duration,
+        sent_first: bool,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            thread::sleep(self.pause);
+            let piece = if self.sent_first {
+                self.line
+            } else {
+                self.first
+            };
+            self.sent_first = true;
+            let n = piece.len().min(buf.len());
+            buf[..n].copy_from_slice(&piece[..n]);
+            Ok(n)
+        }
+    }
+
+    impl Write for Endless {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn endless(
+        line: &'static [u8],
+        pause: Duration,
+        options: Options,
+    ) -> Result<Client<Endless>, Error> {
+        let stream = Endless {
+            first: b"220-Welcome\r\n",
+            line,
+            pause,
+            sent_first: false,
+        };
+        let (local, peer) = (canned::V4.0.parse().unwrap(), canned::V4.1.parse().unwrap());
+        Client::from_stream(stream, local, peer, options)
+    }
+
     #[test]
-    fn split_lines_drops_line_ends_and_empty_lines() {
-        assert_eq!(
-            split_lines(b"a\r\nb\n\r\nc"),
-            [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]
+    fn over_tcp_the_deadline_cuts_a_waiting_read_short() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            stream.write_all(b"220-Hello\r\n").expect("greet");
+            // Silent until the client gives up and closes.
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("timeout");
+            let _ = stream.read(&mut [0; 16]);
+        });
+        let options = Options {
+            reply_timeout: Duration::from_secs(10),
+            reply_deadline: Duration::from_millis(300),
+            ..Options::default()
+        };
+        let started = Instant::now();
+        let err = Client::connect("127.0.0.1", port, None, options).expect_err("never ready");
+        assert!(matches!(err, Error::ReplyDeadline { .. }), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
         );
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn a_greeting_that_never_ends_stops_at_the_reply_limit() {
+        let err =
+            endless(b"more and more\r\n", Duration::ZERO, Options::default()).expect_err("no end");
+        assert!(
+            matches!(err, Error::Core(ftp_core::Error::ReplyTooLong { .. })),
+            "{err}"
+        );
+        assert!(err.to_string().contains("the server sent more"), "{err}");
+    }
+
+    #[test]
+    fn a_trickled_reply_ends_at_the_overall_deadline() {
+        let options = Options {
+            reply_deadline: Duration::from_millis(200),
+            ..Options::default()
+        };
+        let started = Instant::now();
+        let err = endless(b"x", Duration::from_millis(5), options).expect_err("too slow");
+        assert!(matches!(err, Error::ReplyDeadline { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "timed out during read reply: no complete reply within the overall deadline of 0.2 s"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     /// A one-shot control server on loopback that greets and returns what it got.

@@ -14,6 +14,7 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use ftp_core::Reply;
 
@@ -38,6 +39,18 @@ pub enum Error {
         /// One sentence: what failed, the likely cause, and the remedy.
         cause: String,
     },
+    /// A reply was not complete within the overall reply deadline, although
+    /// the server kept sending (slower than any per-read timeout catches).
+    ReplyDeadline {
+        /// The deadline for one reply.
+        limit: Duration,
+    },
+    /// A listing asked for as a whole was longer than the limit; the client
+    /// stopped reading it.
+    ListingTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The host name did not resolve to any usable address.
     Resolve {
         /// The host name as given.
@@ -60,6 +73,17 @@ impl fmt::Display for Error {
             Error::Reply(reply) => write!(f, "server replied: {}", one_line(reply)),
             Error::Core(err) => write!(f, "{err}"),
             Error::DataChannel { mode, cause, .. } => write!(f, "{mode} mode: {cause}"),
+            Error::ReplyDeadline { limit } => write!(
+                f,
+                "timed out during read reply: no complete reply within the overall \
+                 deadline of {} s",
+                limit.as_secs_f64()
+            ),
+            Error::ListingTooLong { limit } => write!(
+                f,
+                "listing longer than the limit of {limit} bytes held in memory: the server \
+                 sent more, the rest was not read"
+            ),
             Error::Resolve { host, detail } => write!(f, "{host}: {detail}"),
             Error::Connect { host, attempts } => {
                 write!(f, "could not connect to {host}")?;

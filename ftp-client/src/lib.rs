@@ -4,6 +4,7 @@
 //! - [`client`]: [`client::Client`], the blocking FTP client, generic over its
 //!   control stream; [`error`]: its error type.
 //! - [`url`]: `ftp://` URLs; [`netrc`]: credentials from `~/.netrc`.
+//! - [`terminal`]: escaping the server's text before it reaches a terminal.
 //! - [`shell`]: the program's command interpreter (BSD ftp commands) and its
 //!   one-shot download and upload; [`progress`]: the progress meter.
 //!
@@ -16,4 +17,5 @@ pub mod error;
 pub mod netrc;
 pub mod progress;
 pub mod shell;
+pub mod terminal;
 pub mod url;

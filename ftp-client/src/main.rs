@@ -1,13 +1,14 @@
 //! `ftp-client`: a BSD/tnftp-style FTP client.
 //!
 //! ```text
-//! ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
+//! ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [--reply-deadline s] [-P port] [host [port]]
 //! ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
+//! ftp-client [options] [-P port] [-o output] [user@]host:path ...
 //! ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...
 //! ```
 //!
 //! The first form opens the shell (commands from stdin when it is not a
-//! terminal), the second downloads (autofetch), the third uploads. This file
+//! terminal), the second and third download (autofetch), the last uploads. This file
 //! only turns the command line into a [`Cli`] and runs the chosen form; the
 //! work is in the library's `shell` module.
 //!
@@ -17,6 +18,7 @@
 
 use std::io::{BufReader, IsTerminal};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ftp_client::client::{DataMode, IpFamily, Options};
 use ftp_client::netrc::Netrc;
@@ -25,12 +27,14 @@ use ftp_client::shell::fetch::OneShot;
 use ftp_client::shell::trace::Trace;
 use ftp_client::shell::transfer::Feedback;
 use ftp_client::shell::{Config, Shell};
-use ftp_client::url::{FtpUrl, DEFAULT_PORT};
+use ftp_client::terminal;
+use ftp_client::url::{mask_password, FtpUrl, DEFAULT_PORT};
 
 /// The synopsis at the top of `--help`.
 const SYNOPSIS: &str = "\
 usage: ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
        ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
+       ftp-client [options] [-P port] [-o output] [user@]host:path ...
        ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...";
 
 /// What the command line asks for.
@@ -70,6 +74,8 @@ struct Cli {
     verbose: Option<bool>,
     debug: bool,
     explain: bool,
+    /// `--reply-deadline`: the overall limit for one reply.
+    reply_deadline: Option<Duration>,
 }
 
 fn main() -> ExitCode {
@@ -116,6 +122,13 @@ fn option_table() -> getopts::Options {
         )
         .optopt("o", "", "save the download as FILE (- for stdout)", "FILE")
         .optopt("P", "", "the server's port (default 21)", "PORT")
+        .optopt(
+            "",
+            "reply-deadline",
+            "give up on a reply not complete after SECONDS (default 120), \
+             however slowly the server sends it",
+            "SECONDS",
+        )
         .optopt("u", "", "upload the files to URL", "URL")
         .optflag("h", "help", "print this help");
     options
@@ -159,6 +172,10 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
         },
         debug: matches.opt_present("d"),
         explain: matches.opt_present("explain"),
+        reply_deadline: matches
+            .opt_str("reply-deadline")
+            .map(|text| parse_seconds(&text))
+            .transpose()?,
     })
 }
 
@@ -182,23 +199,30 @@ fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
             files: free.clone(),
         });
     }
-    if free.first().is_some_and(|arg| arg.contains("://")) {
+    let default_port = match matches.opt_str("P") {
+        Some(port) => parse_port(&port)?,
+        None => DEFAULT_PORT,
+    };
+    if free
+        .first()
+        .is_some_and(|arg| fetch_target(arg, default_port).is_some())
+    {
         if free.len() > 1 && output.as_deref().is_some_and(|output| output != "-") {
             return Err("-o FILE takes one URL (use -o - for several)".into());
         }
         let urls = free
             .iter()
-            .map(|text| Ok((text.clone(), parse_url(text)?)))
+            .map(|text| {
+                let url = fetch_target(text, default_port)
+                    .unwrap_or_else(|| Err(format!("{text}: not an ftp:// URL or host:path")))?;
+                Ok((text.clone(), url))
+            })
             .collect::<Result<_, String>>()?;
         return Ok(Form::Fetch { urls, output });
     }
     if output.is_some() {
         return Err("-o is for downloads: give an ftp:// URL".into());
     }
-    let default_port = match matches.opt_str("P") {
-        Some(port) => parse_port(&port)?,
-        None => DEFAULT_PORT,
-    };
     let open = match free.as_slice() {
         [] => None,
         [host] => Some((host.clone(), default_port)),
@@ -208,8 +232,17 @@ fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
     Ok(Form::Shell { open })
 }
 
+/// What a download argument names: an `ftp://` URL, or tnftp's
+/// `[user@]host:path` on `port`; `None` for anything else (a host name).
+fn fetch_target(text: &str, port: u16) -> Option<Result<FtpUrl, String>> {
+    if text.contains("://") {
+        return Some(parse_url(text));
+    }
+    FtpUrl::parse_host_path(text, port).map(|url| url.map_err(|err| format!("{text}: {err}")))
+}
+
 fn parse_url(text: &str) -> Result<FtpUrl, String> {
-    FtpUrl::parse(text).map_err(|err| format!("{text}: {err}"))
+    FtpUrl::parse(text).map_err(|err| format!("{}: {err}", mask_password(text)))
 }
 
 fn parse_port(text: &str) -> Result<u16, String> {
@@ -219,12 +252,23 @@ fn parse_port(text: &str) -> Result<u16, String> {
     }
 }
 
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<u32>() {
+        Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds.into())),
+        _ => Err(format!(
+            "bad number of seconds {text:?}: expected 1 or more"
+        )),
+    }
+}
+
 /// Runs the chosen form and returns the exit status.
 fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
     let interactive = std::io::stdin().is_terminal();
+    let defaults = Options::default();
     let client_options = Options {
         mode: cli.mode,
-        ..Options::default()
+        reply_deadline: cli.reply_deadline.unwrap_or(defaults.reply_deadline),
+        ..defaults
     };
     let feedback = Feedback {
         meter: std::io::stderr().is_terminal(),
@@ -259,7 +303,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             let mut failed = false;
             for (text, url) in urls {
                 if let Err(err) = one_shot.download(url, output.as_deref()) {
-                    eprintln!("ftp-client: {text}: {err}");
+                    report(&format!("{}: {err}", mask_password(text)));
                     failed = true;
                 }
             }
@@ -270,7 +314,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             match one_shot.upload(url, files) {
                 Ok(()) => false,
                 Err(err) => {
-                    eprintln!("ftp-client: {err}");
+                    report(&err.to_string());
                     true
                 }
             }
@@ -281,6 +325,11 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Shows a failure on stderr; it may quote the server, so it is escaped.
+fn report(message: &str) {
+    eprintln!("ftp-client: {}", terminal::escape(message.as_bytes()));
 }
 
 /// The settings of a download or upload; replies (with `-v`) go to stderr.
@@ -348,6 +397,11 @@ mod tests {
     #[test]
     fn switches_are_read() {
         let cli = parse(&["-6", "-A", "-n", "-d", "--explain", "-V", "h"]).expect("valid");
+        assert_eq!(cli.reply_deadline, None);
+        let cli = parse(&["--reply-deadline", "5", "h"]).expect("valid");
+        assert_eq!(cli.reply_deadline, Some(Duration::from_secs(5)));
+        assert!(parse(&["--reply-deadline", "0", "h"]).is_err());
+        let cli = parse(&["-6", "-A", "-n", "-d", "--explain", "-V", "h"]).expect("valid");
         assert_eq!(cli.family, Some(IpFamily::V6));
         assert_eq!(cli.mode, DataMode::Active);
         assert!(!cli.auto_login);
@@ -368,6 +422,17 @@ mod tests {
         assert_eq!(output.as_deref(), Some("-"));
         assert_eq!(urls.len(), 2);
         assert_eq!(urls[1].1.path, "b");
+    }
+
+    #[test]
+    fn host_path_arguments_download() {
+        let Form::Fetch { urls, .. } = form(&["-P", "2121", "h:pub/", "ftp://h/a"]) else {
+            panic!("not a download");
+        };
+        assert_eq!((urls[0].1.port, urls[0].1.path.as_str()), (2121, "pub/"));
+        assert_eq!(urls[1].1.path, "a");
+        assert!(matches!(form(&["::1", "21"]), Form::Shell { .. }));
+        assert!(parse(&["h:a", "plainhost"]).is_err());
     }
 
     #[test]

@@ -7,10 +7,13 @@
 //! the next empty line; macros are skipped. A token may be written in double
 //! quotes, with `\"` and `\\` inside, to hold spaces.
 //!
-//! [`Netrc::parse`] is a pure function over the text. [`Netrc::load`] reads
-//! the file and, like BSD ftp, refuses one that holds a password but can be
-//! read by other users. This module does not decide when to use the
-//! credentials; the program asks [`Netrc::find`] when a URL or `open` command
+//! [`Netrc::parse`] is a pure function over the text; its errors never quote
+//! a password. [`Netrc::load`] reads the file and, like BSD ftp, refuses one
+//! that holds a password unless it is the user's own and private: owned by
+//! the process's user (its real uid, read from `/proc/self/status`, or else
+//! the owner of a file it has just created) with no permission bit for the
+//! group or others (mode `0600` or `0400`). This module does not decide when
+//! to use the credentials; the program asks [`Netrc::find`] when a URL or `open` command
 //! gives no user.
 
 use std::fmt;
@@ -51,8 +54,23 @@ pub enum NetrcError {
         /// The operating system's reason.
         reason: String,
     },
-    /// The file holds a password but other users may read it.
-    Exposed(PathBuf),
+    /// The file holds a password and grants the group or others a
+    /// permission.
+    Exposed {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The file holds a password and belongs to another user.
+    NotOwned {
+        /// The file.
+        path: PathBuf,
+        /// The file's owner.
+        owner: u32,
+        /// This process's user.
+        uid: u32,
+    },
 }
 
 impl fmt::Display for NetrcError {
@@ -60,9 +78,15 @@ impl fmt::Display for NetrcError {
         match self {
             NetrcError::Syntax { line, message } => write!(f, "line {line}: {message}"),
             NetrcError::Read { path, reason } => write!(f, "{}: {reason}", path.display()),
-            NetrcError::Exposed(path) => write!(
+            NetrcError::Exposed { path, mode } => write!(
                 f,
-                "{} holds a password but other users can read it (chmod 600 it)",
+                "{} holds a password but its mode {mode:04o} gives the group or others \
+                 access (chmod 600 it)",
+                path.display()
+            ),
+            NetrcError::NotOwned { path, owner, uid } => write!(
+                f,
+                "{} holds a password but belongs to uid {owner}, not to this user (uid {uid})",
                 path.display()
             ),
         }
@@ -103,7 +127,11 @@ impl Netrc {
         let mut netrc = Netrc::default();
         let mut current = Current::Nothing;
         let mut tokens = Tokens::new(text);
+        // The keyword whose secret value came last: an unknown token after it
+        // may be the rest of that secret, and is not quoted in the error.
+        let mut after_secret = None;
         while let Some((line, keyword)) = tokens.next_token()? {
+            let secret = after_secret.take();
             match keyword.as_str() {
                 "machine" => {
                     let host = tokens.value_of("machine")?;
@@ -122,8 +150,11 @@ impl Netrc {
                     })?;
                     match keyword.as_str() {
                         "login" => entry.login = Some(value),
-                        "password" => entry.password = Some(value),
-                        _ => {}
+                        "password" => {
+                            entry.password = Some(value);
+                            after_secret = Some("password");
+                        }
+                        _ => after_secret = Some("account"),
                     }
                 }
                 "macdef" => {
@@ -131,10 +162,14 @@ impl Netrc {
                     tokens.skip_macro();
                 }
                 other => {
-                    return Err(NetrcError::Syntax {
-                        line,
-                        message: format!("unknown keyword {other:?}"),
-                    })
+                    let message = match secret {
+                        Some(keyword) => format!(
+                            "unexpected text after the {keyword} (write a value with \
+                             spaces in double quotes)"
+                        ),
+                        None => format!("unknown keyword {other:?}"),
+                    };
+                    return Err(NetrcError::Syntax { line, message });
                 }
             }
         }
@@ -156,8 +191,9 @@ impl Netrc {
     /// # Errors
     ///
     /// [`NetrcError::Read`] if it cannot be read, [`NetrcError::Syntax`] as
-    /// [`Netrc::parse`], and [`NetrcError::Exposed`] if it holds a password
-    /// and its permissions let others read it.
+    /// [`Netrc::parse`], and, for a file that holds a password,
+    /// [`NetrcError::Exposed`] if the group or others have any permission
+    /// and [`NetrcError::NotOwned`] if another user owns it.
     pub fn load(path: &Path) -> Result<Option<Netrc>, NetrcError> {
         let read_error = |err: std::io::Error| NetrcError::Read {
             path: path.to_path_buf(),
@@ -169,8 +205,11 @@ impl Netrc {
             Err(err) => return Err(read_error(err)),
         };
         let netrc = Netrc::parse(&text)?;
-        if netrc.has_password() && readable_by_others(path).map_err(read_error)? {
-            return Err(NetrcError::Exposed(path.to_path_buf()));
+        if netrc.has_password() {
+            check_private(path).map_err(|err| match err {
+                Private::Io(err) => read_error(err),
+                Private::Refused(refusal) => refusal,
+            })?;
         }
         Ok(Some(netrc))
     }
@@ -201,17 +240,89 @@ impl Netrc {
     }
 }
 
-/// Whether the group or others may read the file (Unix permission bits).
-#[cfg(unix)]
-fn readable_by_others(path: &Path) -> std::io::Result<bool> {
-    use std::os::unix::fs::PermissionsExt;
-    Ok(std::fs::metadata(path)?.permissions().mode() & 0o044 != 0)
+/// Why [`check_private`] refused a file, or could not tell.
+enum Private {
+    /// Reading the file's or the process's identity failed.
+    Io(std::io::Error),
+    /// The file is not private.
+    Refused(NetrcError),
 }
 
-/// Without Unix permission bits there is nothing to check.
+impl From<std::io::Error> for Private {
+    fn from(err: std::io::Error) -> Private {
+        Private::Io(err)
+    }
+}
+
+/// `Ok` if the file belongs to this process's user and grants the group and
+/// others nothing.
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), Private> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = std::fs::metadata(path)?;
+    let uid = own_uid()?;
+    judge(path, metadata.mode() & 0o7777, metadata.uid(), uid).map_err(Private::Refused)
+}
+
+/// The rule: no permission bit for the group or others, and owned by `uid`.
+fn judge(path: &Path, mode: u32, owner: u32, uid: u32) -> Result<(), NetrcError> {
+    let path = path.to_path_buf();
+    if mode & 0o077 != 0 {
+        Err(NetrcError::Exposed { path, mode })
+    } else if owner != uid {
+        Err(NetrcError::NotOwned { path, owner, uid })
+    } else {
+        Ok(())
+    }
+}
+
+/// Without Unix permission bits and owners there is nothing to check.
 #[cfg(not(unix))]
-fn readable_by_others(_path: &Path) -> std::io::Result<bool> {
-    Ok(false)
+fn check_private(_path: &Path) -> Result<(), Private> {
+    Ok(())
+}
+
+/// The process's real user id: from `/proc/self/status` (Linux), else the
+/// owner of a file the process creates for the purpose (its effective user).
+#[cfg(unix)]
+fn own_uid() -> std::io::Result<u32> {
+    if let Some(uid) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .as_deref()
+        .and_then(status_uid)
+    {
+        return Ok(uid);
+    }
+    uid_of_a_new_file()
+}
+
+/// The owner of a file this process creates (and removes): its effective uid.
+#[cfg(unix)]
+fn uid_of_a_new_file() -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let probe = std::env::temp_dir().join(format!(".ftp-client-uid-{}", std::process::id()));
+    // A new file only (O_EXCL): never one, or a symlink, someone put there.
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|file| file.metadata());
+    if created.is_ok() {
+        let _ = std::fs::remove_file(&probe);
+    }
+    Ok(created?.uid())
+}
+
+/// The real uid on the `Uid:` line of `/proc/self/status` text.
+#[cfg(unix)]
+fn status_uid(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// A tokenizer over `.netrc` text that knows the line of each token.
@@ -412,6 +523,52 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_unquoted_password_with_spaces_is_not_quoted_in_the_error() {
+        let err = Netrc::parse("machine h login a password my secret pw\n").expect_err("bad");
+        let text = err.to_string();
+        assert!(!text.contains("secret") && !text.contains("pw"), "{text}");
+        assert_eq!(
+            text,
+            "line 1: unexpected text after the password (write a value with spaces in \
+             double quotes)"
+        );
+        let err = Netrc::parse("machine h account my acct login a").expect_err("bad");
+        assert!(!err.to_string().contains("acct"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_own_uid_is_the_real_uid_of_the_status_file() {
+        let status = "Name:\tftp-client\nUid:\t1000\t1001\t1000\t1000\nGid:\t5\n";
+        assert_eq!(status_uid(status), Some(1000));
+        assert_eq!(status_uid("Name: x\n"), None);
+        // This process owns the files it creates.
+        use std::os::unix::fs::MetadataExt;
+        let mine = std::env::temp_dir().join(format!("netrc-uid-{}", std::process::id()));
+        std::fs::write(&mine, "").expect("write");
+        let owner = std::fs::metadata(&mine).expect("metadata").uid();
+        std::fs::remove_file(&mine).expect("cleanup");
+        assert_eq!(own_uid().expect("uid"), owner);
+        assert_eq!(uid_of_a_new_file().expect("uid"), owner);
+    }
+
+    #[test]
+    fn only_an_own_file_without_group_or_other_bits_is_private() {
+        let path = Path::new("n");
+        assert_eq!(judge(path, 0o600, 7, 7), Ok(()));
+        assert_eq!(judge(path, 0o400, 7, 7), Ok(()));
+        assert!(matches!(
+            judge(path, 0o602, 7, 7),
+            Err(NetrcError::Exposed { mode: 0o602, .. })
+        ));
+        let err = judge(path, 0o600, 0, 7).expect_err("another user's");
+        assert_eq!(
+            err.to_string(),
+            "n holds a password but belongs to uid 0, not to this user (uid 7)"
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn load_refuses_an_exposed_password_and_accepts_a_private_one() {
@@ -423,8 +580,26 @@ mod tests {
         let set_mode = |mode| {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod")
         };
-        set_mode(0o644);
-        assert_eq!(Netrc::load(&path), Err(NetrcError::Exposed(path.clone())));
+        for mode in [0o644, 0o640, 0o604, 0o622, 0o602, 0o620, 0o601, 0o610] {
+            set_mode(mode);
+            let err = Netrc::load(&path).expect_err("exposed");
+            assert_eq!(
+                err,
+                NetrcError::Exposed {
+                    path: path.clone(),
+                    mode
+                }
+            );
+            assert!(
+                err.to_string().contains(&format!("mode {mode:04o}")),
+                "{err}"
+            );
+        }
+        set_mode(0o400);
+        assert!(
+            Netrc::load(&path).is_ok(),
+            "read-only for the owner is private"
+        );
         set_mode(0o600);
         let loaded = Netrc::load(&path).expect("private file loads");
         assert_eq!(

@@ -22,7 +22,7 @@ pub mod trace;
 pub mod transfer;
 
 use std::fmt;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::rc::Rc;
@@ -36,6 +36,7 @@ use self::trace::Trace;
 use self::transfer::{Destination, Feedback};
 use crate::client::{Client, DataMode, Error, IpFamily, Options, TransferType};
 use crate::netrc::Netrc;
+use crate::terminal::{self, Escaped};
 use crate::url::DEFAULT_PORT;
 
 /// Bytes per hash mark unless the user chooses (`hash SIZE`).
@@ -71,7 +72,10 @@ impl ShellError {
         match err {
             Error::Reply(reply) => reply.code.0 == 421,
             Error::Core(ftp_core::Error::ConnectionClosed)
-            | Error::Core(ftp_core::Error::Timeout(ftp_core::Phase::Reply)) => true,
+            | Error::Core(ftp_core::Error::Timeout(ftp_core::Phase::Reply))
+            | Error::Core(ftp_core::Error::ReplyTooLong { .. })
+            | Error::Core(ftp_core::Error::LineTooLong { .. })
+            | Error::ReplyDeadline { .. } => true,
             Error::Core(ftp_core::Error::Io(io)) => matches!(
                 io.kind(),
                 io::ErrorKind::ConnectionReset
@@ -220,7 +224,10 @@ impl Shell {
         self.failed = true;
         let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get();
         if !shown {
-            eprintln!("ftp-client: {err}");
+            eprintln!(
+                "ftp-client: {}",
+                terminal::escape(err.to_string().as_bytes())
+            );
         }
         if err.ends_session() {
             if let Some(session) = self.session.take() {
@@ -355,11 +362,11 @@ impl Shell {
         }
     }
 
-    /// Prints `text` on stdout unless verbose mode has shown the reply that
-    /// carries the same information.
+    /// Prints `text` (the server's, so escaped) on stdout unless verbose mode
+    /// has shown the reply that carries the same information.
     fn say(&self, text: &str) {
         if !self.trace.verbose.get() {
-            println!("{text}");
+            println!("{}", terminal::escape(text.as_bytes()));
         }
     }
 
@@ -511,33 +518,7 @@ impl Shell {
         path: Option<&str>,
         output: Option<&str>,
     ) -> Result<(), ShellError> {
-        let trace = Rc::clone(&self.trace);
-        let client = self.client()?;
-        let to_stdout = matches!(output, None | Some("-"));
-        if to_stdout {
-            trace.hold_replies();
-        }
-        let lines = match kind {
-            ListKind::Long => client.list(path),
-            ListKind::Names => client.nlst(path),
-            ListKind::Machine => client.mlsd(path).map(|entries| long_lines(&entries)),
-        };
-        let mut printed = Ok(());
-        if to_stdout {
-            trace.release_replies(|| {
-                if let Ok(lines) = &lines {
-                    printed = write_lines(&mut io::stdout().lock(), lines);
-                }
-            });
-        }
-        let lines = lines?;
-        printed.map_err(|err| ShellError::local("stdout", err))?;
-        match output {
-            Some(path) if !to_stdout => std::fs::File::create(path)
-                .and_then(|mut file| write_lines(&mut file, &lines))
-                .map_err(|err| ShellError::local(path, err)),
-            _ => Ok(()),
-        }
+        write_listing(self.client()?, kind, path, output)
     }
 
     /// `get` and `reget`.
@@ -722,6 +703,49 @@ fn long_lines(entries: &[crate::client::Entry]) -> Vec<String> {
         .collect()
 }
 
+/// Streams a listing to `output` as it arrives: a file (`ls dir FILE`) gets
+/// the server's bytes, stdout (`None` or `-`) too unless it is a terminal,
+/// which sees them through [`terminal::escape`]. Line ends become LF.
+fn write_listing(
+    client: &mut Client<TcpStream>,
+    kind: ListKind,
+    path: Option<&str>,
+    output: Option<&str>,
+) -> Result<(), ShellError> {
+    let stdout = io::stdout();
+    match output {
+        None | Some("-") if stdout.is_terminal() => {
+            let mut out = Escaped::new(stdout.lock());
+            copy_listing(client, kind, path, &mut out)?;
+            out.finish().map_err(|err| ShellError::local("stdout", err))
+        }
+        None | Some("-") => copy_listing(client, kind, path, &mut stdout.lock()),
+        Some(file) => {
+            let mut out =
+                std::fs::File::create(file).map_err(|err| ShellError::local(file, err))?;
+            copy_listing(client, kind, path, &mut out)
+        }
+    }
+}
+
+/// Copies a listing of `kind` into `out`; MLSD entries as `ls -l` lines.
+fn copy_listing(
+    client: &mut Client<TcpStream>,
+    kind: ListKind,
+    path: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), ShellError> {
+    match kind {
+        ListKind::Long => client.list_to(path, out).map(drop)?,
+        ListKind::Names => client.nlst_to(path, out).map(drop)?,
+        ListKind::Machine => {
+            let lines = long_lines(&client.mlsd(path)?);
+            write_lines(out, &lines).map_err(|err| ShellError::local("output", err))?;
+        }
+    }
+    Ok(())
+}
+
 fn write_lines(out: &mut dyn Write, lines: &[String]) -> io::Result<()> {
     for line in lines {
         writeln!(out, "{line}")?;
@@ -777,6 +801,12 @@ mod tests {
         assert!(reply(421).ends_session());
         assert!(!reply(550).ends_session());
         assert!(ShellError::Client(Error::Core(ftp_core::Error::ConnectionClosed)).ends_session());
+        let too_long = ftp_core::Error::ReplyTooLong { limit: 1 };
+        assert!(ShellError::Client(Error::Core(too_long)).ends_session());
+        let deadline = Error::ReplyDeadline {
+            limit: Duration::from_secs(1),
+        };
+        assert!(ShellError::Client(deadline).ends_session());
         assert!(!ShellError::NotConnected.ends_session());
         assert!(!ShellError::Local("x".into()).ends_session());
     }

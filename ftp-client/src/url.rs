@@ -12,6 +12,10 @@
 //! describes. As in RFC 1738 and curl, it is relative to the login directory;
 //! `ftp://host/%2Fetc/motd` names the absolute path `/etc/motd`.
 //!
+//! [`FtpUrl::parse_host_path`] reads tnftp's shorter form `[user@]host:path`,
+//! whose path is taken literally (no percent-escapes) and is absolute when
+//! it starts with `/`.
+//!
 //! This module does not resolve host names, read `.netrc` or pick defaults for
 //! missing credentials; that is the program's job.
 
@@ -139,6 +143,62 @@ impl FtpUrl {
         })
     }
 
+    /// Reads tnftp's `[user@]host:path` (or `[user@][v6]:path`) form, with
+    /// the server on `port`. The path is literal: `host:pub/a b.txt` names
+    /// `pub/a b.txt` relative to the login directory, `host:/etc/motd` the
+    /// absolute `/etc/motd`, and `host:pub/` a directory.
+    ///
+    /// Returns `None` for text not of that form: an `ftp://` URL, an IP
+    /// address (`::1`), a name without `:`, or one whose part before `:` is
+    /// empty or holds a `/` (a local path such as `./a:b`).
+    ///
+    /// ```
+    /// use ftp_client::url::FtpUrl;
+    ///
+    /// let url = FtpUrl::parse_host_path("alice@ftp.example.org:pub/", 21).expect("the form")?;
+    /// assert_eq!((url.user.as_deref(), url.host.as_str()), (Some("alice"), "ftp.example.org"));
+    /// assert!(url.is_directory());
+    /// assert_eq!(FtpUrl::parse_host_path("[::1]:/etc/motd", 2121).expect("the form")?.path, "/etc/motd");
+    /// assert!(FtpUrl::parse_host_path("::1", 21).is_none());
+    /// # Ok::<(), ftp_client::url::UrlError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Within `Some`: [`UrlError::ControlCharacter`] for a control character
+    /// anywhere, [`UrlError::BadIpv6`] for brackets around something else.
+    pub fn parse_host_path(text: &str, port: u16) -> Option<Result<FtpUrl, UrlError>> {
+        if text.contains("://") || text.parse::<std::net::IpAddr>().is_ok() {
+            return None;
+        }
+        let colon = text.find(':')?;
+        let (user, rest) = match text.find('@') {
+            Some(at) if at < colon => (Some(&text[..at]), &text[at + 1..]),
+            _ => (None, text),
+        };
+        let (host, path) = match rest.strip_prefix('[') {
+            Some(bracketed) => bracketed.split_once("]:")?,
+            None => rest.split_once(':')?,
+        };
+        if host.is_empty() || host.contains('/') || user == Some("") {
+            return None;
+        }
+        if text.chars().any(char::is_control) {
+            return Some(Err(UrlError::ControlCharacter));
+        }
+        if rest.starts_with('[') && host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Some(Err(UrlError::BadIpv6(host.to_string())));
+        }
+        Some(Ok(FtpUrl {
+            user: user.map(str::to_string),
+            password: None,
+            host: host.to_string(),
+            port,
+            path: path.to_string(),
+            type_code: None,
+        }))
+    }
+
     /// Whether the URL names a directory: its path is empty or ends in `/`,
     /// or it has `;type=d`.
     pub fn is_directory(&self) -> bool {
@@ -166,6 +226,33 @@ impl FtpUrl {
             path => Some(path.strip_suffix('/').unwrap_or(path)),
         }
     }
+}
+
+/// `text` with the password of its `user:password@` part replaced by
+/// `***`, for messages: the URL as the user wrote it, without the secret. Text
+/// that is not a URL, or has no password, is returned as it is.
+///
+/// ```
+/// use ftp_client::url::mask_password;
+///
+/// assert_eq!(mask_password("ftp://alice:S3cret@host/f"), "ftp://alice:***@host/f");
+/// assert_eq!(mask_password("ftp://a:p@ss@h:21/"), "ftp://a:***@h:21/");
+/// assert_eq!(mask_password("ftp://alice@host/f"), "ftp://alice@host/f");
+/// ```
+pub fn mask_password(text: &str) -> String {
+    let Some(scheme_end) = text.find("://").map(|at| at + 3) else {
+        return text.to_string();
+    };
+    let rest = &text[scheme_end..];
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let Some((userinfo, _)) = authority.rsplit_once('@') else {
+        return text.to_string();
+    };
+    let Some((user, _)) = userinfo.split_once(':') else {
+        return text.to_string();
+    };
+    let after = &rest[userinfo.len()..];
+    format!("{}{user}:***{after}", &text[..scheme_end])
 }
 
 /// What follows `ftp://` (any case), or `None` for another scheme.
@@ -461,6 +548,59 @@ mod tests {
             FtpUrl::parse("ftp://h/x;type=e"),
             Err(UrlError::BadType("e".into()))
         );
+    }
+
+    #[test]
+    fn the_host_path_form() {
+        let form = |text| FtpUrl::parse_host_path(text, 2121);
+        let url = form("h.example:pub/a b.txt")
+            .expect("the form")
+            .expect("valid");
+        assert_eq!(
+            (url.user, url.host.as_str(), url.port, url.path.as_str()),
+            (None, "h.example", 2121, "pub/a b.txt")
+        );
+        assert_eq!(form("h:%2Fx").expect("form").expect("valid").path, "%2Fx");
+        assert_eq!(form("h:").expect("form").expect("valid").path, "");
+        assert_eq!(
+            form("u@h:a@b")
+                .expect("form")
+                .expect("valid")
+                .user
+                .as_deref(),
+            Some("u")
+        );
+        assert_eq!(
+            form("h:x\r\nDELE y").expect("form"),
+            Err(UrlError::ControlCharacter)
+        );
+        assert!(matches!(form("[h]:x"), Some(Err(UrlError::BadIpv6(_)))));
+        for not_the_form in [
+            "ftp://h/x",
+            "::1",
+            "127.0.0.1",
+            "host",
+            ":x",
+            "./a:b",
+            "@h:x",
+        ] {
+            assert!(form(not_the_form).is_none(), "{not_the_form}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_masked_in_any_url() {
+        for (text, masked) in [
+            ("ftp://u:p@h/x", "ftp://u:***@h/x"),
+            ("FTP://u:@h", "FTP://u:***@h"),
+            ("ftp://u:p:q@[::1]:21/a@b", "ftp://u:***@[::1]:21/a@b"),
+            ("http://u:p@h/", "http://u:***@h/"),
+            ("ftp://h/a:b@c", "ftp://h/a:b@c"),
+            ("ftp://h:21/", "ftp://h:21/"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(mask_password(text), masked, "{text}");
+        }
     }
 
     #[test]

@@ -54,6 +54,12 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A multi-line reply grew past the reply parser's limit; the parser
+    /// stopped collecting it (see [`crate::reply::ReplyParser`]).
+    ReplyTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A line to be sent contained CR or LF, which would split it on the wire.
     LineBreakInLine,
     /// The peer closed the connection where more was expected.
@@ -94,6 +100,11 @@ impl fmt::Display for Error {
             Error::Io(err) => write!(f, "{err}"),
             Error::Timeout(phase) => write!(f, "timed out during {phase}"),
             Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
+            Error::ReplyTooLong { limit } => write!(
+                f,
+                "reply longer than the limit of {limit} bytes: the server sent more, \
+                 the rest was not read"
+            ),
             Error::LineBreakInLine => f.write_str("line contains CR or LF"),
             Error::ConnectionClosed => f.write_str("connection closed by peer"),
             Error::Command(err) => write!(f, "{err}"),

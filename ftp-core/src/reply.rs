@@ -26,6 +26,10 @@
 //! of a multi-line reply, and the reply gets the code of that last line, as
 //! curl does.
 //!
+//! A [`ReplyParser`] keeps at most [`DEFAULT_REPLY_LIMIT`] bytes of one reply
+//! (or the limit given to [`ReplyParser::with_limit`]): a multi-line reply
+//! that never ends is an error, not a growing buffer.
+//!
 //! This module does not read sockets, strip CRLF or handle Telnet commands
 //! (that is [`crate::line`]'s job), and it gives no meaning to a code beyond its
 //! class (the first digit).
@@ -34,6 +38,13 @@ use std::fmt;
 use std::mem;
 
 use crate::Error;
+
+/// The default limit for one reply, in bytes: the text of its lines plus, for
+/// each line, the size of a `String` (so that many empty lines count too).
+pub const DEFAULT_REPLY_LIMIT: usize = 256 << 10;
+
+/// What one line costs against the limit besides its text.
+const LINE_COST: usize = mem::size_of::<String>();
 
 /// A three-digit reply code. Codes this crate has no name for are kept as
 /// plain numbers. The parser only produces codes `000..=999`; a code built by
@@ -109,6 +120,9 @@ pub enum Status {
 
 /// Incremental reply parser: feed it one line at a time, without the CRLF.
 ///
+/// It holds the lines of the reply being collected, at most its limit
+/// ([`DEFAULT_REPLY_LIMIT`] unless made by [`ReplyParser::with_limit`]).
+///
 /// ```
 /// use ftp_core::reply::{ReplyParser, Status};
 ///
@@ -119,12 +133,22 @@ pub enum Status {
 /// assert_eq!(reply.lines, ["Features:", " MDTM", "End"]);
 /// # Ok::<(), ftp_core::Error>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReplyParser {
     /// The first line's code while a multi-line reply is being collected.
     code: Option<u16>,
     /// The lines collected so far.
     lines: Vec<String>,
+    /// What the collected lines cost against `limit`.
+    size: usize,
+    /// The most one reply may cost.
+    limit: usize,
+}
+
+impl Default for ReplyParser {
+    fn default() -> Self {
+        ReplyParser::with_limit(DEFAULT_REPLY_LIMIT)
+    }
 }
 
 /// What follows the three digits of a reply line.
@@ -137,25 +161,59 @@ enum Marker {
 }
 
 impl ReplyParser {
-    /// A parser waiting for the first line of a reply.
+    /// A parser waiting for the first line of a reply, with the default limit.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A parser that refuses a reply costing more than `limit` bytes: the
+    /// text of its lines plus the size of a `String` per line.
+    ///
+    /// ```
+    /// use ftp_core::reply::{ReplyParser, Status};
+    /// use ftp_core::Error;
+    ///
+    /// let mut parser = ReplyParser::with_limit(100);
+    /// assert_eq!(parser.feed(b"220-Welcome")?, Status::Partial);
+    /// let err = (0..10).find_map(|_| parser.feed(b"and more text").err());
+    /// assert!(matches!(err, Some(Error::ReplyTooLong { limit: 100 })));
+    /// # Ok::<(), ftp_core::Error>(())
+    /// ```
+    pub fn with_limit(limit: usize) -> Self {
+        ReplyParser {
+            code: None,
+            lines: Vec::new(),
+            size: 0,
+            limit,
+        }
     }
 
     /// Feeds one line (without CRLF); bytes that are not UTF-8 are decoded
     /// lossily.
     ///
-    /// Returns [`Status::Partial`] while the reply is incomplete, never an
-    /// error. The only error is a first line that does not start with three
-    /// digits followed by a space, a hyphen or nothing: [`Error::Syntax`]. The
-    /// parser is then still waiting for a first line.
+    /// Returns [`Status::Partial`] while the reply is incomplete. The errors
+    /// are a first line that does not start with three digits followed by a
+    /// space, a hyphen or nothing ([`Error::Syntax`]), and a reply that grows
+    /// past the limit ([`Error::ReplyTooLong`]; its lines are dropped). After
+    /// either the parser is waiting for a first line again.
     pub fn feed(&mut self, line: &[u8]) -> Result<Status, Error> {
+        self.size += line.len() + LINE_COST;
+        if self.size > self.limit {
+            self.code = None;
+            self.lines = Vec::new();
+            self.size = 0;
+            return Err(Error::ReplyTooLong { limit: self.limit });
+        }
         let line = String::from_utf8_lossy(line);
-        if self.code.is_some() {
+        let status = if self.code.is_some() {
             Ok(self.next_line(&line))
         } else {
             self.first_line(&line)
+        };
+        if !matches!(status, Ok(Status::Partial)) {
+            self.size = 0;
         }
+        status
     }
 
     /// Handles the first line of a reply.
@@ -391,6 +449,42 @@ mod tests {
             let (reply, used) = Reply::parse(&wire).unwrap().expect("complete");
             assert_eq!(used, wire.len());
             assert_eq!(reply, feed_all(RFC959_EXAMPLE));
+        }
+    }
+
+    #[test]
+    fn a_reply_that_never_ends_stops_at_the_limit() {
+        let mut parser = ReplyParser::with_limit(1000);
+        assert_eq!(parser.feed(b"220-Hello").unwrap(), Status::Partial);
+        let mut fed = 0;
+        let err = loop {
+            fed += 1;
+            assert!(fed < 1000, "no error after {fed} lines");
+            match parser.feed(b"x") {
+                Ok(Status::Partial) => {}
+                Ok(complete) => panic!("{complete:?}"),
+                Err(err) => break err,
+            }
+        };
+        assert!(matches!(err, Error::ReplyTooLong { limit: 1000 }), "{err}");
+        assert!(err.to_string().contains("1000 bytes: the server sent more"));
+        // The parser starts over: the next line is a first line again.
+        assert_eq!(
+            parser.feed(b"200 OK").unwrap(),
+            Status::Complete(Reply::new(200, "OK"))
+        );
+    }
+
+    #[test]
+    fn the_limit_applies_to_each_reply_alone() {
+        let mut parser = ReplyParser::with_limit(200);
+        for _ in 0..100 {
+            assert_eq!(parser.feed(b"211-a").unwrap(), Status::Partial);
+            assert!(matches!(
+                parser.feed(b"211 b").unwrap(),
+                Status::Complete(_)
+            ));
+            assert!(parser.feed(b"x y").is_err(), "a syntax error");
         }
     }
 

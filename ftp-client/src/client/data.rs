@@ -744,6 +744,35 @@ mod tests {
     }
 
     #[test]
+    fn list_to_streams_the_listing_with_lf_line_ends() {
+        let (port, peer) =
+            passive_peer(b"-rw-r--r-- 1 ftp ftp 3 Jan 02 2024 a\r\nb\x1b]0;t\x07\r\n");
+        let script = format!("{}150 Here\r\n226 Done\r\n", epsv(port));
+        let (mut client, sent) = session(script.as_bytes());
+        let mut out = Vec::new();
+        client.list_to(None, &mut out).expect("list");
+        peer.join().expect("peer");
+        // The bytes are the server's: escaping is the program's business.
+        assert_eq!(
+            out,
+            b"-rw-r--r-- 1 ftp ftp 3 Jan 02 2024 a\nb\x1b]0;t\x07\n"
+        );
+        assert!(sent.text().ends_with("LIST\r\n"));
+    }
+
+    #[test]
+    fn a_listing_held_in_memory_stops_at_the_limit() {
+        let huge = b"x\n".repeat(super::super::LISTING_LIMIT / 2);
+        let (port, peer) = passive_peer(&huge);
+        let script = format!("{}150 Here\r\n426 Aborted\r\n", epsv(port));
+        let (mut client, _) = session(script.as_bytes());
+        let err = client.nlst(None).expect_err("too long");
+        peer.join().expect("peer");
+        assert!(matches!(err, Error::ListingTooLong { .. }), "{err}");
+        assert!(err.to_string().contains("the server sent more"), "{err}");
+    }
+
+    #[test]
     fn list_returns_raw_lines_and_entries_parses_them() {
         let listing = b"total 8\r\n-rw-r--r--   1 ftp ftp    3 Jan 02  2024 a.txt\r\n\
                         drwxr-xr-x   2 ftp ftp 4096 Jan 02  2024 sub\r\n";

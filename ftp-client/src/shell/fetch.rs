@@ -16,9 +16,10 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::rc::Rc;
 
+use super::command::ListKind;
 use super::trace::Trace;
 use super::transfer::{self, Destination, Feedback};
-use super::{base_name, prompt, write_lines, ShellError};
+use super::{base_name, prompt, write_listing, ShellError};
 use crate::client::{Client, IpFamily, Options, TransferType};
 use crate::netrc::Netrc;
 use crate::url::{FtpUrl, TypeCode};
@@ -46,6 +47,7 @@ pub struct OneShot {
 impl OneShot {
     /// Downloads the file `url` names to `output` (`-` for stdout, else a
     /// path), or to its base name in the current directory; a directory URL
+    /// changes into the directory (`CWD`, an error if it does not exist) and
     /// prints its listing (LIST, or NLST for `;type=d`) to `output` or stdout.
     ///
     /// # Errors
@@ -54,11 +56,16 @@ impl OneShot {
     pub fn download(&self, url: &FtpUrl, output: Option<&str>) -> Result<(), ShellError> {
         let mut client = self.connect(url)?;
         if url.is_directory() {
-            let lines = match url.type_code {
-                Some(TypeCode::Directory) => client.nlst(url.directory())?,
-                _ => client.list(url.directory())?,
+            let kind = match url.type_code {
+                Some(TypeCode::Directory) => ListKind::Names,
+                _ => ListKind::Long,
             };
-            write_listing(output, &lines)?;
+            // Entered first, as curl does: a LIST of a missing path may
+            // be an empty success (vsftpd), a failed CWD is not.
+            if let Some(dir) = url.directory() {
+                client.cwd(dir)?;
+            }
+            write_listing(&mut client, kind, None, output)?;
         } else {
             let destination = match (output, url.file_name()) {
                 (Some(name), _) => Destination::from_name(name, false),
@@ -183,17 +190,6 @@ pub fn upload_plan(url: &FtpUrl, files: &[String]) -> Option<Vec<(String, String
                 .map(|file| (file.clone(), format!("{}{}", url.path, base_name(file))))
                 .collect(),
         ),
-    }
-}
-
-/// Writes a listing to `output` (a path, or stdout for `None` and `-`).
-fn write_listing(output: Option<&str>, lines: &[String]) -> Result<(), ShellError> {
-    match output {
-        None | Some("-") => write_lines(&mut std::io::stdout().lock(), lines)
-            .map_err(|err| ShellError::local("stdout", err)),
-        Some(path) => std::fs::File::create(path)
-            .and_then(|mut file| write_lines(&mut file, lines))
-            .map_err(|err| ShellError::local(path, err)),
     }
 }
 

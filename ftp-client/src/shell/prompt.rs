@@ -97,13 +97,15 @@ impl Confirm {
 }
 
 /// Asks on stdout whether to `verb` `name`, e.g. `mget a.txt [anqy]? `; the
-/// end of input means quit.
+/// end of input means quit. `name` may come from the server, so it is shown
+/// through [`crate::terminal::escape`].
 ///
 /// # Errors
 ///
 /// The read failed.
 pub fn confirm(input: &mut dyn BufRead, verb: &str, name: &str) -> io::Result<Confirm> {
     let mut out = io::stdout().lock();
+    let name = crate::terminal::escape(name.as_bytes());
     let _ = write!(out, "{verb} {name} [anqy]? ");
     let _ = out.flush();
     drop(out);

@@ -6,12 +6,11 @@
 //! client library calls for every [`Event`]. Replies go to stdout in the shell
 //! (as in BSD ftp) and to stderr in the one-shot forms, whose stdout may carry
 //! a file (`-o -`); the dialog and the data connections always go to stderr.
-//! The library masks passwords before the observer sees them.
+//! The library masks passwords before the observer sees them. Everything
+//! shown here goes through [`terminal::escape`]: a reply is the server's text.
 //!
-//! A listing printed on stdout would otherwise come after the transfer's
-//! final reply: [`Trace::hold_replies`] and [`Trace::release_replies`] put the
-//! listing between the replies, where the data arrived. Transfers use the same
-//! to keep the final reply off the line of the progress meter or hash marks.
+//! [`Trace::hold_replies`] and [`Trace::release_replies`] keep a transfer's
+//! final reply off the line of the progress meter or hash marks.
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
@@ -20,6 +19,7 @@ use std::rc::Rc;
 use ftp_core::Reply;
 
 use crate::client::{Event, Observer};
+use crate::terminal;
 
 /// The switches for what is shown, shared by the shell and the observer.
 #[derive(Debug, Default)]
@@ -93,7 +93,9 @@ impl Trace {
 
     fn show(&self, event: &Event) {
         match event {
-            Event::Sent(line) if self.debug.get() => eprintln!("---> {line}"),
+            Event::Sent(line) if self.debug.get() => {
+                eprintln!("---> {}", terminal::escape(line.as_bytes()));
+            }
             Event::Received(reply) => self.reply(reply),
             Event::Data(connection) if self.explain.get() => eprintln!("{connection}"),
             _ => {}
@@ -105,7 +107,7 @@ impl Trace {
     pub fn reply(&self, reply: &Reply) {
         if self.debug.get() {
             for line in reply.to_string().lines() {
-                eprintln!("<--- {line}");
+                eprintln!("<--- {}", terminal::escape(line.as_bytes()));
             }
         }
         if !self.verbose.get() {
@@ -119,6 +121,7 @@ impl Trace {
     }
 
     fn print_reply(&self, text: &str) {
+        let text = terminal::escape(text.as_bytes());
         if self.replies_to_stderr {
             eprintln!("{text}");
         } else {
