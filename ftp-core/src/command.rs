@@ -50,6 +50,7 @@ use std::net::{Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::str::FromStr;
 
 use crate::addr;
+use crate::printable::escape_field;
 
 /// A file name or path argument. FTP names are bytes on the wire; a name that is
 /// not valid UTF-8 must survive unchanged, so paths are kept as bytes.
@@ -337,20 +338,13 @@ fn needed_argument(verb: &str) -> &'static str {
     }
 }
 
-/// Text with control characters escaped, so that an error message built from
-/// client input stays one printable reply line.
+/// Text with control characters escaped ([`crate::printable`]), so that an
+/// error message built from client input stays one printable reply line.
 struct Printable<'a>(&'a str);
 
 impl fmt::Display for Printable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            if c.is_control() {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                write!(f, "{c}")?;
-            }
-        }
-        Ok(())
+        f.write_str(&escape_field(self.0.as_bytes()))
     }
 }
 
@@ -359,13 +353,13 @@ const MASKED_PASS: &str = "PASS ****";
 
 /// A control line as it may be logged, whether it parses or not: a line
 /// whose first word starts with `PASS` (`PASS\tx`, ` pass x`) shows
-/// `PASS ****`, and control characters are escaped (`\u{1b}`), so that a
+/// `PASS ****`, and control characters are escaped (`\x1b`), so that a
 /// log read in a terminal shows what was sent and nothing a client slipped in.
 pub fn loggable_line(line: &[u8]) -> String {
     if looks_like_pass(line) {
         return MASKED_PASS.to_string();
     }
-    Printable(&String::from_utf8_lossy(line)).to_string()
+    escape_field(line)
 }
 
 /// Whether the first letters of `line`, after anything that is not a
@@ -467,7 +461,7 @@ impl Command {
     pub fn log_form(&self) -> String {
         match self {
             Command::Pass(_) => MASKED_PASS.to_string(),
-            other => Printable(&other.to_string()).to_string(),
+            other => escape_field(&other.to_bytes()),
         }
     }
 
@@ -1422,9 +1416,9 @@ mod tests {
     #[test]
     fn error_text_escapes_control_characters() {
         let text = parse(b"TYPE Z\rX").expect_err("bad type").to_string();
-        assert_eq!(text, "TYPE: unknown type \"Z\\rX\"");
+        assert_eq!(text, "TYPE: unknown type \"Z\\x0dX\"");
         let text = parse(b"U\x1bR x").expect_err("bad verb").to_string();
-        assert_eq!(text, "\"U\\u{1b}R\" is not a command verb");
+        assert_eq!(text, "\"U\\x1bR\" is not a command verb");
     }
 
     #[test]
@@ -1441,7 +1435,7 @@ mod tests {
         }
         assert_eq!(
             loggable_line(b"RETR a\x1b]0;title\x07"),
-            "RETR a\\u{1b}]0;title\\u{7}"
+            "RETR a\\x1b]0;title\\x07"
         );
         assert_eq!(loggable_line(b"PASV"), "PASV");
     }
@@ -1455,7 +1449,7 @@ mod tests {
         assert_eq!(Command::User("bob".into()).log_form(), "USER bob");
         assert_eq!(
             Command::Retr(PathArg(b"a\xff".to_vec())).log_form(),
-            "RETR a\u{FFFD}"
+            "RETR a\\xff"
         );
     }
 

@@ -12,6 +12,7 @@
 //! | [`data`] | the one place data connections are opened: listen, accept, connect |
 //! | [`transfer`] | copying file data in TYPE I and TYPE A, with byte counts and progress |
 //! | [`listing`] | `ls -l` and MLSx lines: formatting (server) and parsing (client) |
+//! | [`printable`] | the other side's text shown with its control characters escaped |
 //! | [`error`] | the crate's one [`Error`] type |
 //!
 //! Parsing is pure: every parser works on `&str` or `&[u8]` and never touches a
@@ -36,6 +37,7 @@ pub mod data;
 pub mod error;
 pub mod line;
 pub mod listing;
+pub mod printable;
 pub mod reply;
 pub mod transfer;
 

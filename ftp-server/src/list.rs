@@ -9,6 +9,10 @@
 //! 128 KiB, past which glibc starts keeping freed memory in its arenas. An
 //! entry gone between the listing and its line is left out.
 //!
+//! A name with a line break (CR or LF; a local user can make one, FTP
+//! cannot) is left out of every listing and logged: in a listing it would
+//! read as two entries, one of them made up.
+//!
 //! LIST and NLST arguments may start with `ls` flags (`-a`, `-l`, `-la`, as
 //! clients send them); only `a` changes anything (names starting with `.` are
 //! hidden without it). The last component of the path may be a pattern with
@@ -227,6 +231,12 @@ fn read_names(storage: &Storage, dir: &Dir, all: bool) -> io::Result<Names> {
     let mut names = Names::default();
     for name in storage.names(dir)? {
         let name = name?;
+        if name.contains(&b'\r') || name.contains(&b'\n') {
+            // A line break in a name would add lines to the listing.
+            let shown = ftp_core::printable::escape_field(&name);
+            log::warn!("left out of a listing: the name {shown} holds a line break");
+            continue;
+        }
         if all || !name.starts_with(b".") {
             names.push(&name);
         }
@@ -402,6 +412,24 @@ mod tests {
         );
         let facts = rendered(&jail, b"sub", Format::Facts(Facts::default()));
         assert!(facts.starts_with(b"type=file;size=3;") && facts.ends_with(b" c.bin\r\n"));
+    }
+
+    #[test]
+    fn names_with_line_breaks_are_left_out() {
+        let (dir, storage) = tree();
+        fs::write(
+            dir.0
+                .join("evil\r\n-rw-r--r-- 1 root root 0 Jan 1 00:00 fake"),
+            b"x",
+        )
+        .expect("write");
+        fs::write(dir.0.join("lf\nonly"), b"x").expect("write");
+        for format in [Format::Names, Format::Long] {
+            let listing = rendered(&storage, b"", format);
+            let text = String::from_utf8_lossy(&listing);
+            assert!(!text.contains("fake") && !text.contains("only"), "{text}");
+            assert_eq!(text.lines().count(), 3, "{text}");
+        }
     }
 
     #[test]

@@ -180,7 +180,7 @@ impl Run {
                 context.peer,
                 record.user,
                 record.verb,
-                record.path,
+                record.path.logged(),
                 elapsed.as_secs_f64(),
                 repr_name(transfer.repr),
                 data_mode(context.data),

@@ -91,7 +91,7 @@ fn format_line(entry: &XferEntry<'_>) -> String {
     let record = entry.record;
     let name: String = record
         .path
-        .to_string()
+        .logged()
         .chars()
         .map(|c| if c.is_whitespace() { '_' } else { c })
         .collect();
@@ -179,6 +179,28 @@ mod tests {
             format_line(&entry),
             "Thu Jan  1 00:00:00 1970 2 127.0.0.1 1234 /in_box/a_b.txt b _ i r alice ftp 0 * c\n"
         );
+    }
+
+    #[test]
+    fn a_file_name_cannot_break_a_line_or_send_escapes() {
+        let record = Record {
+            verb: "RETR",
+            path: VirtualPath::root().join(b"x\x1b[2J\nfake line"),
+            user: "alice".to_string(),
+            anonymous: false,
+        };
+        let entry = XferEntry {
+            when: UNIX_EPOCH,
+            duration: Duration::from_millis(10),
+            host: "127.0.0.1".parse().expect("ip"),
+            bytes: 1,
+            record: &record,
+            ascii: false,
+            complete: true,
+        };
+        let line = format_line(&entry);
+        assert_eq!(line.lines().count(), 1, "{line}");
+        assert!(line.contains(" /x\\x1b[2J\\x0afake_line "), "{line}");
     }
 
     #[test]

@@ -518,14 +518,17 @@ time.sleep(0.2)
 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
 conn.close()
 assert ftp.getmultiline().startswith('426')
-# The client goes away: control connection first, then the data connection.
+assert read_local('keep.bin') == b'old contents'
+assert temporaries() == [], temporaries()
+# The client hangs up the control connection, then ends the data connection
+# normally: in stream mode that is the end of the file, so it is kept.
 conn = ftp.transfercmd('STOR keep.bin')
-conn.sendall(b'partial' * 10000)
+conn.sendall(b'whole' * 10000)
 ftp.close()
 time.sleep(0.3)
 conn.close()
 time.sleep(0.3)
-assert read_local('keep.bin') == b'old contents'
+assert read_local('keep.bin') == b'whole' * 10000
 assert temporaries() == [], temporaries()
 "#,
     );

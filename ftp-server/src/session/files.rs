@@ -74,6 +74,7 @@ impl Session {
         let path = self.resolve(arg);
         let outcome = self.change(ctx, || ctx.storage.remove_file(&path));
         if outcome.is_none() {
+            let path = path.logged();
             log::info!("{}: {} deleted {path}", self.peer, ctx.account.name);
         }
         outcome.unwrap_or_else(|| Outcome::reply(250, "File deleted"))

@@ -74,7 +74,16 @@ impl VirtualPath {
     }
 }
 
-/// The path, decoded lossily (for replies and logs).
+impl VirtualPath {
+    /// The path for a log line: control characters (a line feed, an escape
+    /// sequence from a file name) shown as `\xNN`, so a name cannot forge a
+    /// log line or drive the terminal the log is read in.
+    pub fn logged(&self) -> String {
+        ftp_core::printable::escape_field(&self.0)
+    }
+}
+
+/// The path, decoded lossily (for replies).
 impl fmt::Display for VirtualPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&String::from_utf8_lossy(&self.0))
@@ -107,6 +116,12 @@ mod tests {
         assert_eq!(VirtualPath::root().join(b"..").as_bytes(), b"/");
         assert_eq!(VirtualPath::root().parent(), VirtualPath::root());
         assert!(VirtualPath::root().file_name().is_none());
+    }
+
+    #[test]
+    fn logged_paths_show_control_characters() {
+        let path = VirtualPath::root().join(b"a\x1b]0;x\x07\nINFO fake");
+        assert_eq!(path.logged(), "/a\\x1b]0;x\\x07\\x0aINFO fake");
     }
 
     #[test]

@@ -229,6 +229,7 @@ impl<'a> Walk<'a> {
         let target = target.as_os_str().as_bytes();
         let relative = if target.starts_with(b"/") {
             let Some(rest) = self.strip_root(target) else {
+                let path = path.logged();
                 log::warn!("refused {path}: a symlink on the way leads outside the root");
                 return Err(io::ErrorKind::NotFound.into());
             };

@@ -898,6 +898,45 @@ fn a_stalled_download_is_aborted_one_data_timeout_after_it_stalled() {
     raw.expect("QUIT", 221);
 }
 
+/// A password on a line that does not parse (`PASS\tx`, ` PASS x`) is
+/// neither logged nor echoed, and a file name with an escape sequence
+/// reaches the log escaped (a line break cannot be sent in a command; the
+/// unit tests cover names with one).
+#[test]
+fn secrets_and_control_characters_never_reach_the_log_raw() {
+    let server = Server::start(&[]);
+    let mut raw = Raw::open(server.addr());
+    for line in [
+        "PASS\tsecret-tab",
+        " PASS secret-space",
+        "pass\x01secret-ctl",
+    ] {
+        let reply = raw.command(line);
+        assert_eq!(reply.code.0, 500, "{reply}");
+        assert!(!reply.to_string().contains("secret"), "echoed: {reply}");
+    }
+    raw.expect("USER alice", 331);
+    raw.expect("PASS secret", 230);
+    let name = "x\x1b]0;owned\x07";
+    fs::write(server.root().join(name), b"x").expect("write");
+    raw.expect(&format!("DELE {name}"), 250);
+    raw.expect("QUIT", 221);
+    drop(raw);
+    let log = server.log();
+    for secret in ["secret-tab", "secret-space", "secret-ctl"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    assert!(
+        !log.contains('\x1b') && !log.contains('\x07'),
+        "raw escapes in the log:\n{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|line| line.contains("deleted /x\\x1b]0;owned\\x07")),
+        "{log}"
+    );
+}
+
 /// Uploads whose data connection never comes change nothing on disk: a
 /// restarted STOR at 0 does not cut the file, APPE and a restarted STOR of a
 /// new name leave no empty file, a replacing STOR leaves the old file and
