@@ -10,12 +10,13 @@
 //! In inetd mode ([`run_inetd`]) one session runs on stdin/stdout. When stdin
 //! is a socket (inetd, xinetd, systemd `Accept=yes`) it is used as one, so the
 //! session knows both addresses (passive mode listens on the local one;
-//! active mode checks the peer) and has timeouts. When stdin is not a socket
-//! (a pipe, e.g. over ssh or in tests) the session behaves as if the client
-//! were on 127.0.0.1: passive mode listens on loopback and data connections
-//! are accepted from loopback only; there is no idle timeout, as pipes have no
-//! read timeouts. When stderr is the connection too (classic inetd), `main`
-//! turns logging off ([`stderr_is_socket`]).
+//! active mode checks the peer). When stdin is not a TCP socket (a pipe or a
+//! socketpair: ssh, socat `EXEC:`, stunnel `exec=`, tests) the client's
+//! address is unknown: PORT and EPRT are refused, passive mode listens on
+//! loopback and takes data connections from loopback only, and the pipe is
+//! read on a thread ([`conn::PipeReader`]) so that the timeouts hold. When
+//! stderr is the connection too (classic inetd), `main` turns logging off
+//! ([`stderr_is_socket`]).
 //!
 //! Started as root with `--run-as USER` ([`crate::privileges`]), [`run`]
 //! binds its one address as root, prints where it listens, and re-executes
@@ -168,12 +169,14 @@ pub fn run_inetd(config: Config, plan: Plan) -> Result<(), String> {
         }
         None => {
             let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+            let reader = conn::PipeReader::spawn(io::stdin())
+                .map_err(|err| format!("cannot read the pipe: {err}"))?;
             let channel = conn::Channel {
-                reader: io::stdin(),
+                reader,
                 writer: Box::new(io::stdout()),
                 peer: loopback,
                 local: loopback,
-                timeouts: false,
+                peer_known: false,
             };
             conn::serve(channel, &shared);
             Ok(())

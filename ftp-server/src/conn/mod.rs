@@ -10,18 +10,19 @@
 //! any other command waits for it to end, so replies stay in order.
 //!
 //! The control channel is generic: a TCP socket in standalone mode and under
-//! inetd, or stdin/stdout when they are pipes. Timeouts: the idle timeout (or
+//! inetd, or stdin/stdout when they are pipes (read on a thread of their own,
+//! [`PipeReader`], so that they time out too). Timeouts: the idle timeout (or
 //! before login, what is left of the login timeout) bounds the reading of
 //! each command line as a whole, however many reads it takes, so a client
 //! that trickles a byte at a time cannot stretch it; a timeout while a
-//! transfer runs just waits on. On a pipe there are no read timeouts.
+//! transfer runs just waits on.
 //!
 //! What it does not do: decide replies (the session does) or move file data
 //! (the transfer thread does).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
@@ -68,8 +69,74 @@ impl ControlRead for ControlSocket {
     }
 }
 
-impl ControlRead for io::Stdin {
-    fn set_wait(&self, _timeout: Duration) -> io::Result<()> {
+/// A control channel that is a pipe (inetd over a pipe or a socketpair, as
+/// socat's `EXEC:` or stunnel's `exec=` give): read on a thread of its own,
+/// so that a read can time out, which a pipe cannot. The thread ends when
+/// the pipe ends, or with the process (an inetd session is one process).
+pub struct PipeReader {
+    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    /// Bytes received but not yet read, from `start`.
+    pending: Vec<u8>,
+    start: usize,
+    wait: Mutex<Option<Duration>>,
+}
+
+impl PipeReader {
+    /// Starts reading `input` on a thread.
+    pub fn spawn(mut input: impl Read + Send + 'static) -> io::Result<PipeReader> {
+        let (sender, chunks) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("pipe".to_string())
+            .spawn(move || loop {
+                let mut buf = vec![0u8; 4096];
+                let read = input.read(&mut buf).map(|n| {
+                    buf.truncate(n);
+                    buf
+                });
+                let end = !matches!(&read, Ok(chunk) if !chunk.is_empty());
+                if sender.send(read).is_err() || end {
+                    break;
+                }
+            })?;
+        Ok(PipeReader {
+            chunks,
+            pending: Vec::new(),
+            start: 0,
+            wait: Mutex::new(None),
+        })
+    }
+}
+
+impl Read for PipeReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.start == self.pending.len() {
+            let wait = *self.wait.lock().unwrap_or_else(PoisonError::into_inner);
+            let chunk = match wait {
+                Some(wait) => self.chunks.recv_timeout(wait).map_err(|err| match err {
+                    mpsc::RecvTimeoutError::Timeout => io::ErrorKind::TimedOut,
+                    mpsc::RecvTimeoutError::Disconnected => io::ErrorKind::UnexpectedEof,
+                }),
+                None => self.chunks.recv().map_err(|_| io::ErrorKind::UnexpectedEof),
+            };
+            match chunk {
+                Ok(chunk) => {
+                    self.pending = chunk?;
+                    self.start = 0;
+                }
+                Err(io::ErrorKind::UnexpectedEof) => return Ok(0),
+                Err(kind) => return Err(kind.into()),
+            }
+        }
+        let n = buf.len().min(self.pending.len() - self.start);
+        buf[..n].copy_from_slice(&self.pending[self.start..self.start + n]);
+        self.start += n;
+        Ok(n)
+    }
+}
+
+impl ControlRead for PipeReader {
+    fn set_wait(&self, timeout: Duration) -> io::Result<()> {
+        *self.wait.lock().unwrap_or_else(PoisonError::into_inner) = Some(timeout);
         Ok(())
     }
 }
@@ -147,8 +214,9 @@ pub struct Channel<R> {
     pub peer: SocketAddr,
     /// Our address.
     pub local: SocketAddr,
-    /// Whether reads can time out (a socket; pipes cannot).
-    pub timeouts: bool,
+    /// Whether `peer` is the client's real address: false on a pipe, where
+    /// it cannot be known, and active mode is refused.
+    pub peer_known: bool,
 }
 
 /// Serves one client on a TCP control connection until it ends.
@@ -163,7 +231,7 @@ pub fn serve_tcp(stream: TcpStream, shared: &Shared) -> io::Result<()> {
         local: socket.0.local_addr()?,
         reader: socket.clone(),
         writer: Box::new(socket),
-        timeouts: true,
+        peer_known: true,
     };
     serve(channel, shared);
     Ok(())
@@ -176,7 +244,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         writer,
         peer,
         local,
-        timeouts,
+        peer_known,
     } = channel;
     log::info!("{peer}: session start (server address {local})");
     let mut conn = Conn {
@@ -189,10 +257,16 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
             Phase::Command,
         ),
         writer: ControlWriter::new(writer, peer),
-        session: Session::new(Arc::clone(&shared.config), peer.ip(), local.ip()),
+        session: {
+            let session = Session::new(Arc::clone(&shared.config), peer.ip(), local.ip());
+            if peer_known {
+                session
+            } else {
+                session.with_unknown_peer()
+            }
+        },
         shared: shared.clone(),
         peer,
-        timeouts,
         listener: None,
         worker: Worker::default(),
         running: None,
@@ -220,8 +294,6 @@ struct Conn<R> {
     session: Session,
     shared: Shared,
     peer: SocketAddr,
-    /// Whether reads can time out (a socket; pipes cannot).
-    timeouts: bool,
     /// The passive listener set up by PASV/EPSV, while the session expects one.
     listener: Option<TcpListener>,
     /// The session's transfer thread, from its first transfer on.
@@ -240,8 +312,8 @@ impl<R: ControlRead> Conn<R> {
             let Some(wait) = self.wait_time() else {
                 break self.time_out("Login timeout");
             };
-            // The whole next line is due by then; a pipe has no timeouts.
-            self.reader.get_mut().until = self.timeouts.then(|| Instant::now() + wait);
+            // The whole next line is due by then.
+            self.reader.get_mut().until = Some(Instant::now() + wait);
             match self.reader.read_line() {
                 Ok(Some(line)) => match self.line(&line) {
                     Flow::Continue => {}
@@ -453,7 +525,7 @@ mod tests {
             writer: Box::new(out.clone()),
             peer: addr,
             local: addr,
-            timeouts: false,
+            peer_known: true,
         };
         serve(channel, &shared);
         let bytes = out.0.lock().expect("lock").clone();

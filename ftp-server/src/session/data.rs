@@ -40,6 +40,15 @@ impl Session {
         if self.epsv_all {
             return Outcome::reply(503, format!("{verb} not allowed after EPSV ALL"));
         }
+        if !self.peer_known {
+            return Outcome::reply(
+                502,
+                format!(
+                    "{verb} refused: this session runs on a pipe, so the client's address \
+                     is unknown and no target can be checked; use PASV or EPSV"
+                ),
+            );
+        }
         match check_active_target(addr, self.peer) {
             Ok(addr) => {
                 self.data = Some(DataSetup::Active { addr, verb });

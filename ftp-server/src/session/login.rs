@@ -84,9 +84,10 @@ impl Session {
 
     pub(super) fn rein(&mut self) -> Outcome {
         let config = Arc::clone(&self.config);
-        let failures = self.failures;
+        let (failures, peer_known) = (self.failures, self.peer_known);
         *self = Session::new(config, self.peer, self.local);
         self.failures = failures;
+        self.peer_known = peer_known;
         Outcome::reply(220, "Session reset; log in again")
     }
 

@@ -198,6 +198,8 @@ pub struct Session {
     data: Option<DataSetup>,
     epsv_all: bool,
     facts: Facts,
+    /// False on a pipe: `peer` is a stand-in, and active mode is refused.
+    peer_known: bool,
 }
 
 impl Session {
@@ -218,7 +220,16 @@ impl Session {
             data: None,
             epsv_all: false,
             facts: Facts::default(),
+            peer_known: true,
         }
+    }
+
+    /// The same session for a client whose address cannot be known (a
+    /// pipe): PORT and EPRT are refused, since no target can be checked
+    /// against the client's address (no FTP bounce, even into localhost).
+    pub fn with_unknown_peer(mut self) -> Session {
+        self.peer_known = false;
+        self
     }
 
     /// The 220 greeting.

@@ -208,6 +208,30 @@ fn port_and_eprt_only_to_the_client_and_not_below_1024() {
 }
 
 #[test]
+fn a_session_on_a_pipe_refuses_active_mode_also_after_rein() {
+    let fixture = Fixture::new(&[]);
+    let mut session = fixture.session().with_unknown_peer();
+    for _ in 0..2 {
+        assert_eq!(code(&send(&mut session, "USER anonymous")), 331);
+        assert_eq!(code(&send(&mut session, "PASS x")), 230);
+        for line in ["PORT 127,0,0,1,156,64", "EPRT |1|127.0.0.1|40000|"] {
+            let refused = send(&mut session, line);
+            assert_eq!(code(&refused), 502, "{line}");
+            assert!(
+                text(&refused).contains("PASV or EPSV"),
+                "{}",
+                text(&refused)
+            );
+        }
+        assert!(matches!(
+            send(&mut session, "EPSV").action,
+            Action::OpenPassive { .. }
+        ));
+        assert_eq!(code(&send(&mut session, "REIN")), 220);
+    }
+}
+
+#[test]
 fn an_ipv4_client_on_a_dual_stack_socket_may_use_port() {
     let fixture = Fixture::new(&[]);
     let mut session = fixture.session_between("::ffff:127.0.0.1", "::ffff:127.0.0.1");
