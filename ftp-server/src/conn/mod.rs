@@ -29,6 +29,7 @@ use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
 use ftp_core::{Command, CommandError, Error, Phase, Reply};
 
 use crate::config::Config;
+use crate::limits::{Limits, Slot};
 use crate::session::{Action, Outcome, Session};
 use crate::xfer::{Running, Worker};
 use crate::xferlog::XferLog;
@@ -202,6 +203,8 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// The transfer log, if `--xferlog` is set.
     pub xferlog: Option<Arc<XferLog>>,
+    /// Passive listeners per client address, when `--pasv-ports` bounds them.
+    pub passive_limits: Option<Arc<Limits>>,
 }
 
 /// The control channel of one session: its two halves and its two ends.
@@ -271,6 +274,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         worker: Worker::default(),
         running: None,
         login_clock: Instant::now(),
+        idle_since: Instant::now(),
     };
     let reason = conn.run();
     log::info!("{peer}: session end ({reason})");
@@ -295,12 +299,23 @@ struct Conn<R> {
     shared: Shared,
     peer: SocketAddr,
     /// The passive listener set up by PASV/EPSV, while the session expects one.
-    listener: Option<TcpListener>,
+    listener: Option<PassiveListener>,
     /// The session's transfer thread, from its first transfer on.
     worker: Worker,
     running: Option<Running>,
     /// When the session last started waiting for a login (connect, REIN).
     login_clock: Instant,
+    /// When the last command line came (or the session started).
+    idle_since: Instant,
+}
+
+/// A session's one passive listener: given back when the next transfer
+/// takes it, or after the data timeout unused.
+struct PassiveListener {
+    socket: TcpListener,
+    opened: Instant,
+    /// Its place among the client address's listeners, if they are bounded.
+    _slot: Option<Slot>,
 }
 
 impl<R: ControlRead> Conn<R> {
@@ -315,12 +330,16 @@ impl<R: ControlRead> Conn<R> {
             // The whole next line is due by then.
             self.reader.get_mut().until = Some(Instant::now() + wait);
             match self.reader.read_line() {
-                Ok(Some(line)) => match self.line(&line) {
-                    Flow::Continue => {}
-                    Flow::Stop(reason) => break reason,
-                },
+                Ok(Some(line)) => {
+                    self.idle_since = Instant::now();
+                    match self.line(&line) {
+                        Flow::Continue => {}
+                        Flow::Stop(reason) => break reason,
+                    }
+                }
                 Ok(None) | Err(Error::ConnectionClosed) => break CLIENT_CLOSED,
                 Err(Error::Timeout(_)) if self.running.is_some() => self.reap_finished(),
+                Err(Error::Timeout(_)) if self.passive_expired() => {}
                 Err(Error::Timeout(_)) if self.session.user().is_some() => {
                     break self.time_out("Idle timeout")
                 }
@@ -349,17 +368,55 @@ impl<R: ControlRead> Conn<R> {
         reason
     }
 
-    /// How long the next read may wait: the idle timeout, or before login
-    /// what is left of the login timeout (`None` when that is used up).
+    /// How long the next read may wait: what is left of the idle timeout (and
+    /// before login, of the login timeout; `None` when that is used up), but
+    /// no longer than the passive listener has left, if one is held.
     fn wait_time(&self) -> Option<Duration> {
         let config = &self.shared.config;
-        if self.session.user().is_some() {
-            return Some(config.idle_timeout);
+        let idle = config
+            .idle_timeout
+            .saturating_sub(self.idle_since.elapsed());
+        let wait = if self.session.user().is_some() {
+            idle
+        } else {
+            let left = config
+                .login_timeout
+                .saturating_sub(self.login_clock.elapsed());
+            if left.is_zero() {
+                return None;
+            }
+            left.min(idle)
+        };
+        Some(match &self.listener {
+            Some(listener) => wait.min(self.listener_left(listener)),
+            None => wait,
+        })
+    }
+
+    /// How long the passive listener may still wait for its transfer.
+    fn listener_left(&self, listener: &PassiveListener) -> Duration {
+        self.shared
+            .config
+            .data_timeout
+            .saturating_sub(listener.opened.elapsed())
+    }
+
+    /// Gives back a passive listener left unused for the data timeout, so a
+    /// client cannot hold ports for as long as it stays idle; whether it did.
+    fn passive_expired(&mut self) -> bool {
+        let expired = self
+            .listener
+            .as_ref()
+            .is_some_and(|listener| self.listener_left(listener).is_zero());
+        if expired {
+            log::debug!(
+                "{}: passive listener unused for the data timeout: closed",
+                self.peer
+            );
+            self.listener = None;
+            self.session.passive_expired();
         }
-        let left = config
-            .login_timeout
-            .saturating_sub(self.login_clock.elapsed());
-        (!left.is_zero()).then_some(left.min(config.idle_timeout))
+        expired
     }
 
     fn time_out(&self, what: &str) -> &'static str {
@@ -517,6 +574,7 @@ mod tests {
         let shared = Shared {
             config: Arc::new(*config),
             xferlog: None,
+            passive_limits: None,
         };
         let out = Captured::default();
         let addr: SocketAddr = "127.0.0.1:2121".parse().expect("addr");

@@ -131,6 +131,14 @@ impl Session {
         Reply::new(425, format!("Cannot open passive connection: {err}"))
     }
 
+    /// The passive listener was given back unused after the data timeout:
+    /// the next transfer needs a new PASV or EPSV.
+    pub fn passive_expired(&mut self) {
+        if matches!(self.data, Some(DataSetup::Passive(_))) {
+            self.data = None;
+        }
+    }
+
     /// The data setup for a transfer, used up; 425 when there is none.
     pub(super) fn take_data(&mut self) -> Result<DataSetup, Outcome> {
         self.data

@@ -937,6 +937,109 @@ fn secrets_and_control_characters_never_reach_the_log_raw() {
     );
 }
 
+/// With the default limits, 50 sessions from one address (an office behind
+/// one NAT address running a parallel mirror) are all served; the 51st is
+/// refused with `421`.
+#[test]
+fn fifty_sessions_from_one_address_are_served_by_default() {
+    let server = Server::start(&[]);
+    let sessions: Vec<Raw> = (0..50).map(|_| Raw::login(server.addr())).collect();
+    let mut refused = Raw::connect(server.addr());
+    assert_eq!(refused.reply().code.0, 421, "the 51st");
+    assert!(refused.closed_within(Duration::from_secs(5)));
+    drop(sessions);
+    server.serves_a_user();
+}
+
+/// One address cannot hold the whole passive range: ten sessions from
+/// 127.0.0.1 sending EPSV and nothing else get at most half the ten ports,
+/// a client from 127.0.0.2 meanwhile logs in and lists, and the hoarded
+/// listeners are given back after the data timeout unused.
+#[test]
+fn one_address_cannot_hoard_the_passive_range() {
+    let server = Server::start(&["--pasv-ports", "47310-47319", "--data-timeout", "2"]);
+    let mut hoarders: Vec<Raw> = (0..10).map(|_| Raw::login(server.addr())).collect();
+    let codes: Vec<u16> = hoarders
+        .iter_mut()
+        .map(|raw| raw.command("EPSV").code.0)
+        .collect();
+    let held = codes.iter().filter(|&&code| code == 229).count();
+    assert_eq!(held, 5, "{codes:?}");
+    assert!(
+        codes.iter().all(|&code| code == 229 || code == 425),
+        "{codes:?}"
+    );
+    let printed =
+        server.python("ftp = connect(source='127.0.0.2')\nprint(ftp.nlst('pub'))\nftp.quit()\n");
+    assert!(
+        printed.contains("hello.txt"),
+        "another address lists: {printed}"
+    );
+    // The five that were refused get ports once the first five's listeners,
+    // unused, are given back.
+    thread::sleep(Duration::from_millis(2500));
+    let again: Vec<u16> = hoarders
+        .iter_mut()
+        .skip(5)
+        .map(|raw| raw.command("EPSV").code.0)
+        .collect();
+    assert_eq!(again, [229; 5], "after the data timeout");
+    println!("EPSV from one address: {codes:?}; after the data timeout: {again:?}");
+}
+
+/// Out of descriptors (`ulimit -n 40`): each connection the server cannot
+/// take is answered `421` at once instead of waiting in the queue, the
+/// condition is logged once (not once per attempt, ten times a second), the
+/// sessions it has go on, and once some end a new client is served.
+#[test]
+fn out_of_descriptors_new_clients_get_421_and_sessions_go_on() {
+    let server = Server::start_under("ulimit -n 40", &["--max-per-ip", "1000"]);
+    let mut users: Vec<Raw> = (0..3).map(|_| Raw::login(server.addr())).collect();
+    // Connections that log in to nothing hold a descriptor each.
+    let mut idle = Vec::new();
+    let mut refused = None;
+    for _ in 0..60 {
+        let mut raw = Raw::connect(server.addr());
+        let reply = raw.reply();
+        match reply.code.0 {
+            220 => idle.push(raw),
+            _ => {
+                refused = Some(reply);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("a refusal within 60 connections under ulimit -n 40");
+    assert_eq!(refused.code.0, 421, "{refused}");
+    println!(
+        "{} connections held, then: {refused}",
+        users.len() + idle.len()
+    );
+    // Each further client is told at once, not left in the queue.
+    for _ in 0..20 {
+        let mut raw = Raw::connect(server.addr());
+        assert_eq!(raw.reply().code.0, 421);
+    }
+    for raw in &mut users {
+        raw.expect("NOOP", 200);
+    }
+    // Once some connections end (their sessions notice within moments), a
+    // new client is served again.
+    idle.truncate(idle.len().saturating_sub(10));
+    let served = (0..50).any(|_| {
+        let mut raw = Raw::connect(server.addr());
+        if raw.reply().code.0 == 220 {
+            raw.expect("USER alice", 331);
+            return raw.command("PASS secret").code.0 == 230;
+        }
+        thread::sleep(Duration::from_millis(100));
+        false
+    });
+    assert!(served, "no login after ten connections ended");
+    let warnings = server.log().matches("accept failed").count();
+    assert_eq!(warnings, 1, "said once:\n{}", server.log_tail(20));
+}
+
 /// Uploads whose data connection never comes change nothing on disk: a
 /// restarted STOR at 0 does not cut the file, APPE and a restarted STOR of a
 /// new name leave no empty file, a replacing STOR leaves the old file and
