@@ -20,7 +20,7 @@
 //! What it does not do: decide replies (the session does) or move file data
 //! (the transfer thread does).
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ use ftp_core::{Command, CommandError, Error, Phase, Reply};
 
 use crate::config::Config;
 use crate::limits::{Limits, Slot};
-use crate::session::{Action, Outcome, Session};
+use crate::session::{Action, Outcome, Session, StatusListing};
 use crate::xfer::{Running, Worker};
 use crate::xferlog::XferLog;
 
@@ -181,6 +181,30 @@ impl ControlWriter {
             out: Arc::new(Mutex::new(out)),
             peer,
         }
+    }
+
+    /// Sends a 213 reply whose middle lines are a listing, rendered as the
+    /// connection takes them (the writer is held meanwhile, so nothing else
+    /// comes between its lines).
+    pub fn send_listing(&self, status: StatusListing) -> io::Result<()> {
+        let StatusListing { first, lines, last } = status;
+        log::debug!("{} -> 213-{first} (a listing, sent as rendered)", self.peer);
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut wire = io::BufWriter::with_capacity(16 << 10, &mut *out);
+        write!(wire, "213-{first}\r\n")?;
+        let mut lines = io::BufReader::with_capacity(4 << 10, lines);
+        let mut line = Vec::new();
+        while lines.read_until(b'\n', &mut line)? > 0 {
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\r', '\n']);
+            write!(wire, "{}\r\n", ftp_core::reply::middle_line(text))?;
+            line.clear();
+        }
+        write!(wire, "213 {last}\r\n")?;
+        wire.flush()
     }
 
     /// Sends one reply, in one write.
@@ -504,6 +528,10 @@ impl<R: ControlRead> Conn<R> {
             Action::FailedLogin { close: false } => Flow::Continue,
             Action::OpenPassive { ip, kind } => self.open_passive(ip, kind),
             Action::Transfer(transfer) => self.start_transfer(*transfer, reply.as_ref()),
+            Action::StatusListing(status) => match self.writer.send_listing(*status) {
+                Ok(()) => Flow::Continue,
+                Err(_) => Flow::Stop("client gone"),
+            },
         };
         if !self.session.passive_pending() {
             self.listener = None;

@@ -94,6 +94,20 @@ pub enum Action {
     },
     /// Open the data connection and move data (the reply is the 150).
     Transfer(Box<Transfer>),
+    /// Send a 213 listing on the control connection, a line at a time.
+    StatusListing(Box<StatusListing>),
+}
+
+/// A `213` multi-line reply whose middle lines are a listing, rendered as
+/// they are sent (STAT with a path).
+#[derive(Debug)]
+pub struct StatusListing {
+    /// The first line's text (`213-...`).
+    pub first: String,
+    /// The middle lines, CRLF-terminated.
+    pub lines: Lines,
+    /// The last line's text (`213 ...`).
+    pub last: String,
 }
 
 /// Which passive command asked for the listener.

@@ -555,9 +555,14 @@ fn listings_go_over_the_data_connection_and_mlst_over_control() {
         "{wire}"
     );
     assert!(wire.ends_with(" /pub/hello.txt\r\n250 End\r\n"), "{wire}");
-    let stat = send(&mut session, "STAT pub");
-    assert_eq!(code(&stat), 213);
-    assert!(text(&stat).contains(" hello.txt"), "{}", text(&stat));
+    let Action::StatusListing(status) = send(&mut session, "STAT pub").action else {
+        panic!("STAT with a path sends a listing on the control connection");
+    };
+    assert_eq!(status.first, "Status of pub:");
+    let mut lines = String::new();
+    std::io::Read::read_to_string(&mut { status.lines }, &mut lines).expect("render");
+    assert!(lines.contains(" hello.txt\r\n"), "{lines}");
+    assert_eq!(status.last, "End of status");
 }
 
 #[test]
