@@ -119,13 +119,11 @@ impl Listing {
                 true
             }
             Source::Streamed { names, filter } => {
-                for read in names.by_ref() {
-                    // A name that cannot be read is left out, as one gone.
-                    if let Ok(read) = read {
-                        if filter.keeps(&read) {
-                            *name = read;
-                            return true;
-                        }
+                // A name that cannot be read is left out, as one gone.
+                for read in names.by_ref().flatten() {
+                    if filter.keeps(&read) {
+                        *name = read;
+                        return true;
                     }
                 }
                 false
