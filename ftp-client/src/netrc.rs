@@ -26,6 +26,8 @@ pub struct Credentials {
     pub login: Option<String>,
     /// The `password` token's value.
     pub password: Option<String>,
+    /// The entry's `macdef` macros: name and lines (`init` runs at login).
+    pub macros: Vec<(String, Vec<String>)>,
 }
 
 /// The entries of a `.netrc` file.
@@ -158,8 +160,11 @@ impl Netrc {
                     }
                 }
                 "macdef" => {
-                    tokens.value_of("macdef")?;
-                    tokens.skip_macro();
+                    let name = tokens.value_of("macdef")?;
+                    let lines = tokens.take_macro();
+                    if let Some(entry) = netrc.entry(&current) {
+                        entry.macros.push((name, lines));
+                    }
                 }
                 other => {
                     let message = match secret {
@@ -397,10 +402,18 @@ impl<'a> Tokens<'a> {
     }
 
     /// Skips a macro body: everything up to and including the next empty line.
-    fn skip_macro(&mut self) {
+    /// The lines of a macro: from the line after `macdef NAME` up to an
+    /// empty line or the end of the file.
+    fn take_macro(&mut self) -> Vec<String> {
         let end = self.rest.find("\n\n").map_or(self.rest.len(), |at| at + 2);
         self.line += self.rest[..end].matches('\n').count();
+        let body = &self.rest[..end];
         self.rest = &self.rest[end..];
+        let body = body.split_once('\n').map_or("", |(_, after)| after);
+        body.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     fn skip_whitespace(&mut self) {
@@ -419,6 +432,7 @@ mod tests {
         Credentials {
             login: Some(login.to_string()),
             password: Some(password.to_string()),
+            macros: Vec::new(),
         }
     }
 
