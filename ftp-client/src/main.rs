@@ -600,6 +600,44 @@ mod tests {
     }
 
     #[test]
+    fn tnftp_flags_are_read() {
+        let cli = parse(&[
+            "-a", "-e", "-g", "-i", "-t", "-R", "-N", "n", "-q", "5", "h",
+        ])
+        .expect("valid");
+        let settings = &cli.settings;
+        assert!(settings.anonymous && !settings.editing && !settings.glob && !settings.prompt);
+        assert!(settings.packet_trace && cli.restart);
+        assert_eq!(cli.netrc.as_deref(), Some("n"));
+        assert_eq!(cli.stall, Some(Duration::from_secs(5)));
+        let cli = parse(&["-r", "2", "-T", "get,1k", "-T", "put,2", "ftp://h/f"]).expect("valid");
+        assert_eq!(cli.retry, Some(Duration::from_secs(2)));
+        assert_eq!(
+            (cli.settings.rates.get, cli.settings.rates.put),
+            (Some(1024), Some(2))
+        );
+        assert_eq!(form(&["--version"]), Form::Version);
+        for args in [
+            &["-q", "0", "h"][..],
+            &["-r", "x", "h"],
+            &["-T", "up,1", "h"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn mistakes_get_a_hint_instead_of_a_lookup() {
+        let err = parse(&["-n", "127.0.0.1:2121"]).expect_err("a hint");
+        assert!(err.contains("ftp-client 127.0.0.1 2121"), "{err}");
+        let err = parse(&["ftp:/bad"]).expect_err("a bad URL");
+        assert!(err.contains("bad URL"), "{err}");
+        let err = parse(&["-s", "10.0.0.1", "h"]).expect_err("not supported");
+        assert!(err.contains("std"), "{err}");
+        assert!(matches!(form(&["ftp:pub/a"]), Form::Fetch { .. }));
+    }
+
+    #[test]
     fn help_wins() {
         assert_eq!(form(&["-h", "ftp://h:99999/"]), Form::Help);
         assert_eq!(form(&["--help"]), Form::Help);

@@ -4,7 +4,8 @@
 //! starts an entry for one host and `default` an entry for every other host;
 //! inside an entry `login NAME` and `password SECRET` give the credentials and
 //! `account` is read and ignored. `macdef NAME` defines a macro that runs to
-//! the next empty line; macros are skipped. A token may be written in double
+//! the next empty line; the entry keeps it for the shell, which runs the one
+//! called `init` after login. A token may be written in double
 //! quotes, with `\"` and `\\` inside, to hold spaces.
 //!
 //! [`Netrc::parse`] is a pure function over the text; its errors never quote
@@ -477,11 +478,15 @@ mod tests {
     }
 
     #[test]
-    fn macros_are_skipped_up_to_the_empty_line() {
+    fn macros_are_kept_up_to_the_empty_line() {
         let netrc = Netrc::parse(
             "machine h login alice\nmacdef init\ncd /pub\nlogin ignored\n\nmachine i login ivan\n",
         )
         .expect("valid");
+        let macros = &netrc.find("h").expect("entry").macros;
+        let lines = vec!["cd /pub".to_string(), "login ignored".to_string()];
+        assert_eq!(macros, &[("init".to_string(), lines)]);
+        assert!(netrc.find("i").expect("entry").macros.is_empty());
         assert_eq!(
             netrc.find("h").and_then(|c| c.login.as_deref()),
             Some("alice")
