@@ -12,7 +12,8 @@
 //! the current directory.
 //!
 //! The commands tnftp has beyond the classic ones (`mls`, `reput`, `macdef`,
-//! `$`, `!`, ...) run in [`tnftp`]. Not supported: proxy connections.
+//! `$`, `!`, ...) run in the `tnftp` and `remote` submodules. Not supported:
+//! proxy connections.
 
 pub mod command;
 pub mod fetch;
