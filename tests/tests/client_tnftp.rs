@@ -315,3 +315,84 @@ fn autofetch_retries_until_the_server_listens_and_restarts_with_r() {
     let got = std::fs::read(local.path().join("hello.txt")).expect("read");
     assert_eq!(got, ftp_tests::HELLO);
 }
+
+/// A server without NLST on a thread of its own: it answers `NLST` with
+/// `502`, lists through MLSD (`a.txt` and the directory `sub`), serves
+/// `a.txt` and closes after `QUIT` or when the client goes.
+fn server_without_nlst() -> (SocketAddr, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let thread = std::thread::spawn(move || {
+        let (control, _) = listener.accept().expect("accept");
+        control
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut out = control.try_clone().expect("clone");
+        let mut lines = BufReader::new(control);
+        let mut seen = Vec::new();
+        let mut data: Option<TcpListener> = None;
+        out.write_all(b"220 no NLST here\r\n").expect("greeting");
+        let mut line = String::new();
+        while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+            let command = line.trim_end().to_string();
+            line.clear();
+            let verb = command.split(' ').next().unwrap_or("").to_ascii_uppercase();
+            seen.push(verb.clone());
+            let payload: Option<&[u8]> = match verb.as_str() {
+                "MLSD" => Some(b"type=file;size=3; a.txt\r\ntype=dir; sub\r\n"),
+                "RETR" => Some(b"abc"),
+                _ => None,
+            };
+            let reply = match (verb.as_str(), payload) {
+                ("USER", _) => "331 Password\r\n".to_string(),
+                ("PASS", _) => "230 In\r\n".to_string(),
+                ("TYPE", _) => "200 OK\r\n".to_string(),
+                ("FEAT", _) => "211-Features:\r\n MLST type*;size*;\r\n211 End\r\n".to_string(),
+                ("EPSV", _) => {
+                    let passive = TcpListener::bind("127.0.0.1:0").expect("bind data");
+                    let port = passive.local_addr().expect("address").port();
+                    data = Some(passive);
+                    format!("229 Entering Extended Passive Mode (|||{port}|)\r\n")
+                }
+                (_, Some(payload)) => {
+                    out.write_all(b"150 Here\r\n").expect("reply");
+                    let passive = data.take().expect("EPSV first");
+                    let (mut stream, _) = passive.accept().expect("data");
+                    stream.write_all(payload).expect("data");
+                    drop(stream);
+                    "226 Done\r\n".to_string()
+                }
+                ("QUIT", _) => {
+                    out.write_all(b"221 Bye\r\n").expect("reply");
+                    break;
+                }
+                _ => "502 Not implemented\r\n".to_string(),
+            };
+            out.write_all(reply.as_bytes()).expect("reply");
+        }
+        seen
+    });
+    (addr, thread)
+}
+
+#[test]
+fn mget_falls_back_to_mlsd_without_nlst_and_skips_directories() {
+    let (addr, server) = server_without_nlst();
+    let local = TempDir::new("tnftp-no-nlst");
+    let (host, port) = (addr.ip().to_string(), addr.port().to_string());
+    let run = run_client(&["-n", &host, &port], "user u p\nmget *\n", local.path());
+    run.expect_code(0);
+    let seen = server.join().expect("server thread");
+    assert!(seen.contains(&"NLST".to_string()), "{seen:?}");
+    assert!(seen.contains(&"MLSD".to_string()), "{seen:?}");
+    assert_eq!(
+        seen.iter().filter(|verb| *verb == "RETR").count(),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(
+        std::fs::read(local.path().join("a.txt")).expect("a.txt"),
+        b"abc"
+    );
+}

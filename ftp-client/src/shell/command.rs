@@ -37,7 +37,7 @@ impl Spec {
 
 /// Every shell command, in the order `help` lists them.
 pub const COMMANDS: &[Spec] = &[
-    spec(&["open"], "host [port]", "connect to an FTP server"),
+    spec(&["open", "ftp"], "host [port]", "connect to an FTP server"),
     spec(&["user"], "user-name [password]", "log in (USER, PASS)"),
     spec(&["close", "disconnect"], "", "end the FTP session"),
     spec(
@@ -107,7 +107,11 @@ pub const COMMANDS: &[Spec] = &[
         "resume a download (REST)",
     ),
     spec(&["mget"], "remote-files...", "download files (wildcards)"),
-    spec(&["mput"], "local-files...", "upload files (wildcards)"),
+    spec(
+        &["mput", "msend"],
+        "local-files...",
+        "upload files (wildcards)",
+    ),
     spec(&["size"], "remote-file", "show the size of a remote file"),
     spec(
         &["modtime"],
@@ -215,7 +219,7 @@ pub const COMMANDS: &[Spec] = &[
     spec(&["glob"], "[on|off]", "toggle wildcard expansion"),
     spec(&["progress"], "[on|off]", "toggle the progress meter"),
     spec(
-        &["rate"],
+        &["rate", "throttle"],
         "[all|get|put [max-bytes-per-second]]",
         "show or set the transfer rate limit (0: none)",
     ),
@@ -240,7 +244,11 @@ pub const COMMANDS: &[Spec] = &[
         "define a macro: the lines up to an empty line",
     ),
     spec(&["$"], "macro-name [args...]", "run a macro"),
-    spec(&["help", "?"], "[command]", "list commands or describe one"),
+    spec(
+        &["help", "?", "usage"],
+        "[command]",
+        "list commands or describe one",
+    ),
 ];
 
 /// A table entry (a function so the table stays one line per command).
