@@ -194,8 +194,8 @@ impl Shell {
         if let Some(command) = first {
             self.attempt(command);
         }
+        let mut idle_since = SystemTime::now();
         loop {
-            let idle_since = SystemTime::now();
             if self.config.interactive {
                 print!("ftp> ");
                 let _ = io::stdout().flush();
@@ -212,7 +212,11 @@ impl Shell {
             match ShellCommand::parse(&line) {
                 Ok(None) => {}
                 Ok(Some(ShellCommand::Bye)) => break,
-                Ok(Some(command)) => self.attempt(command),
+                Ok(Some(command)) if command.is_local() => self.attempt(command),
+                Ok(Some(command)) => {
+                    self.attempt(command);
+                    idle_since = SystemTime::now();
+                }
                 Err(err) => self.report(&err.into()),
             }
         }

@@ -72,6 +72,15 @@ struct Setup {
 impl Setup {
     /// Our `ftp-server` on `listen` (`127.0.0.1:0` for any port).
     fn ours_on(listen: &str) -> Setup {
+        Setup::ours_with(&["--listen", listen])
+    }
+
+    fn ours() -> Setup {
+        Setup::ours_on("127.0.0.1:0")
+    }
+
+    /// Our `ftp-server` with extra options.
+    fn ours_with(options: &[&str]) -> Setup {
         let root = TempDir::new("tnftp-root");
         root_with_hello(root.path());
         let mut command = Command::new(program("ftp-server"));
@@ -79,7 +88,13 @@ impl Setup {
             .args(run_as_this_user())
             .arg("--root")
             .arg(root.path())
-            .args(["--listen", listen, "--anonymous=rw"])
+            .args(["--anonymous=rw"])
+            .args(if options.contains(&"--listen") {
+                &[][..]
+            } else {
+                &["--listen", "127.0.0.1:0"][..]
+            })
+            .args(options)
             .stderr(std::process::Stdio::null());
         let (process, addr): (KillOnDrop, SocketAddr) = start_ftp_server(command);
         Setup {
@@ -88,10 +103,6 @@ impl Setup {
             root,
             local: TempDir::new("tnftp-local"),
         }
-    }
-
-    fn ours() -> Setup {
-        Setup::ours_on("127.0.0.1:0")
     }
 
     /// vsftpd, or `None` where it is missing (and that is allowed).
@@ -395,4 +406,46 @@ fn mget_falls_back_to_mlsd_without_nlst_and_skips_directories() {
         std::fs::read(local.path().join("a.txt")).expect("a.txt"),
         b"abc"
     );
+}
+
+#[test]
+fn idle_finds_a_connection_the_server_closed_and_says_how_to_reopen() {
+    let setup = Setup::ours_with(&["--idle-timeout", "1"]);
+    let run = setup.session(&[], "idle 1\n!sleep 2\npwd\n");
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("lost the connection to 127.0.0.1; `open 127.0.0.1` connects again"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("not connected (use open)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_netrc_from_dash_n_logs_in_and_runs_its_init_macro_and_fget_reads_names() {
+    for setup in Setup::both() {
+        let netrc = setup.local.path().join("my-netrc");
+        std::fs::write(
+            &netrc,
+            "machine 127.0.0.1 login anonymous password guest@\nmacdef init\ncd pub\n\n",
+        )
+        .expect("write netrc");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        std::fs::write(setup.local.path().join("list.txt"), "hello.txt\n\n").expect("write");
+        let (host, port) = (setup.addr.ip().to_string(), setup.addr.port().to_string());
+        let netrc = netrc.to_string_lossy().into_owned();
+        let run = run_client(
+            &["-N", &netrc, &host, &port],
+            "fget list.txt\n",
+            setup.local.path(),
+        );
+        run.expect_code(0);
+        assert_eq!(setup.local("hello.txt"), ftp_tests::HELLO);
+    }
 }

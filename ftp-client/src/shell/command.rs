@@ -542,6 +542,36 @@ impl ShellCommand {
     }
 }
 
+impl ShellCommand {
+    /// Whether the command never talks to the server (so the connection
+    /// stays as idle as it was): local files and commands, settings, help.
+    pub fn is_local(&self) -> bool {
+        use ShellCommand as C;
+        matches!(
+            self,
+            C::Lcd(_)
+                | C::Lpwd
+                | C::Local(_)
+                | C::Prompt(_)
+                | C::Hash(..)
+                | C::Verbose(_)
+                | C::Debug(_)
+                | C::Status
+                | C::Help(_)
+                | C::Parameter(..)
+                | C::Epsv(..)
+                | C::Glob(_)
+                | C::Progress(_)
+                | C::Rate(_)
+                | C::Trace(_)
+                | C::Set(_)
+                | C::Unset(_)
+                | C::Restart(_)
+                | C::Macdef(_)
+        )
+    }
+}
+
 /// The command named `name`: an exact name or alias, else the only command
 /// that starts with `name`.
 ///
