@@ -13,7 +13,7 @@ use ftp_core::{data, Error, Reply};
 
 use super::{Conn, ControlRead, Flow, PassiveListener};
 use crate::limits::Limits;
-use crate::session::{DataSetup, PassiveKind, Transfer};
+use crate::session::{DataSetup, PassiveKind, Session, Transfer, TransferEnd};
 use crate::xfer::{self, XferContext};
 
 impl<R: ControlRead> Conn<R> {
@@ -135,17 +135,19 @@ impl<R: ControlRead> Conn<R> {
             xferlog: self.shared.xferlog.clone(),
         };
         let writer = self.writer.clone();
-        match xfer::start(&mut self.worker, transfer, stream, writer, context) {
+        // The transfer's thread sends the reply the session decides for its end.
+        let report: xfer::Report = Box::new(move |end: &TransferEnd| {
+            let _ = writer.send(&Session::transfer_reply(end));
+        });
+        match xfer::start(&mut self.worker, transfer, stream, report, context) {
             Ok(running) => {
                 self.running = running;
                 Flow::Continue
             }
             Err(err) => {
                 log::error!("cannot start a transfer thread: {err}");
-                self.reply(&Reply::new(
-                    451,
-                    "Cannot start the transfer; try again later",
-                ))
+                let reply = self.session.transfer_not_started();
+                self.reply(&reply)
             }
         }
     }

@@ -26,7 +26,7 @@ use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::{Command, CommandError, Error, Phase, Reply};
+use ftp_core::{Command, Error, Phase, Reply};
 
 use crate::config::Config;
 use crate::limits::{Limits, Slot};
@@ -349,7 +349,7 @@ impl<R: ControlRead> Conn<R> {
         }
         let reason = loop {
             let Some(wait) = self.wait_time() else {
-                break self.time_out("Login timeout");
+                break self.time_out();
             };
             // The whole next line is due by then.
             self.reader.get_mut().until = Some(Instant::now() + wait);
@@ -364,14 +364,9 @@ impl<R: ControlRead> Conn<R> {
                 Ok(None) | Err(Error::ConnectionClosed) => break CLIENT_CLOSED,
                 Err(Error::Timeout(_)) if self.running.is_some() => self.reap_finished(),
                 Err(Error::Timeout(_)) if self.passive_expired() => {}
-                Err(Error::Timeout(_)) if self.session.user().is_some() => {
-                    break self.time_out("Idle timeout")
-                }
-                Err(Error::Timeout(_)) => break self.time_out("Login timeout"),
+                Err(Error::Timeout(_)) => break self.time_out(),
                 Err(Error::LineTooLong { limit }) => {
-                    let _ = self
-                        .writer
-                        .send(&Reply::new(500, format!("Line longer than {limit} bytes")));
+                    let _ = self.writer.send(&self.session.line_too_long(limit));
                 }
                 Err(err) => {
                     log::debug!("{}: control read failed: {err}", self.peer);
@@ -443,9 +438,8 @@ impl<R: ControlRead> Conn<R> {
         expired
     }
 
-    fn time_out(&self, what: &str) -> &'static str {
-        let text = format!("{what}: closing control connection");
-        let _ = self.writer.send(&Reply::new(421, text));
+    fn time_out(&self) -> &'static str {
+        let _ = self.writer.send(&self.session.timed_out());
         "timeout"
     }
 
@@ -456,9 +450,9 @@ impl<R: ControlRead> Conn<R> {
             match parsed {
                 Ok(Command::Abor) => return self.abort(running),
                 Ok(Command::Stat(None)) => {
-                    let text = format!("Transfer in progress: {} bytes so far", running.bytes());
+                    let reply = self.session.transfer_status(running.bytes());
                     self.running = Some(running);
-                    return self.reply(&Reply::new(213, text));
+                    return self.reply(&reply);
                 }
                 // Anything else waits for the transfer's final reply.
                 _ => running.wait(),
@@ -481,21 +475,15 @@ impl<R: ControlRead> Conn<R> {
                     self.peer,
                     ftp_core::command::loggable_line(line)
                 );
-                self.reply(&parse_error_reply(line, &err))
+                self.reply(&self.session.unparsable(&err))
             }
         }
     }
 
     fn abort(&mut self, running: Running) -> Flow {
         log::debug!("{} <- ABOR (transfer running)", self.peer);
-        if running.abort() {
-            self.reply(&Reply::new(226, "ABOR successful"))
-        } else {
-            self.reply(&Reply::new(
-                225,
-                "Transfer already complete; nothing to abort",
-            ))
-        }
+        let reply = self.session.abort_reply(running.abort());
+        self.reply(&reply)
     }
 
     fn reap_finished(&mut self) {
@@ -538,21 +526,6 @@ impl<R: ControlRead> Conn<R> {
         }
         flow
     }
-}
-
-/// The reply to a line that is not a valid command: 500 or 501, or 522 for
-/// an EPRT with an address family we do not know (RFC 2428).
-fn parse_error_reply(line: &[u8], err: &CommandError) -> Reply {
-    let verb = line.split(|&b| b == b' ').next().unwrap_or_default();
-    if verb.eq_ignore_ascii_case(b"EPRT") {
-        let arg = String::from_utf8_lossy(line.get(5..).unwrap_or_default());
-        if let Err(addr_err) = ftp_core::addr::parse_eprt(&arg) {
-            if ftp_core::addr::is_unsupported_protocol(&addr_err) {
-                return Reply::new(522, "Network protocol not supported, use (1,2)");
-            }
-        }
-    }
-    Reply::new(err.reply_code(), err.to_string())
 }
 
 #[cfg(test)]
@@ -705,20 +678,5 @@ mod tests {
             "{read:?}"
         );
         assert!(started.elapsed() < Duration::from_millis(500));
-    }
-
-    fn reply_for(line: &[u8]) -> Reply {
-        let err = Command::parse(line).expect_err("invalid line");
-        parse_error_reply(line, &err)
-    }
-
-    #[test]
-    fn parse_errors_map_to_500_501_and_522() {
-        assert_eq!(reply_for(b"\x01\x02").code.0, 500);
-        assert_eq!(reply_for(b"RETR").code.0, 501);
-        assert_eq!(reply_for(b"PORT 1,2,3").code.0, 501);
-        assert_eq!(reply_for(b"EPRT |3|x|1025|").code.0, 522);
-        assert_eq!(reply_for(b"eprt |9|1.2.3.4|1025|").code.0, 522);
-        assert_eq!(reply_for(b"EPRT |1|not-an-ip|1025|").code.0, 501);
     }
 }

@@ -19,6 +19,7 @@
 //! whether a transfer is running (`conn` answers ABOR and STAT during one).
 
 mod data;
+mod events;
 mod files;
 mod info;
 mod login;
@@ -36,7 +37,9 @@ use ftp_core::{Command, Reply};
 use crate::auth::{Access, Account};
 use crate::config::Config;
 use crate::list::Lines;
+
 use crate::storage::{Storage, Upload, VirtualPath};
+pub use events::TransferEnd;
 
 /// What the session answers, and what the connection must do about it.
 #[derive(Debug)]

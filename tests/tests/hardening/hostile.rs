@@ -95,8 +95,8 @@ fn greeted(addr: SocketAddr) -> TcpStream {
     stream
 }
 
-/// With the default limits (200 sessions, 16 per address), 1,000
-/// connections from one address get 16 sessions and 984 `421` replies, and
+/// With the default limits (200 sessions, 50 per address), 1,000
+/// connections from one address get 50 sessions and 950 `421` replies, and
 /// a user from another address logs in within a second meanwhile.
 #[test]
 fn the_per_address_limit_keeps_one_address_from_filling_the_server() {
@@ -117,7 +117,7 @@ for _ in range(1000):
     else:
         assert sock.recv(1) == b'', 'a refused connection is closed'
         sock.close()
-assert codes == {'220': 16, '421': 984}, codes
+assert codes == {'220': 50, '421': 950}, codes
 started = time.time()
 ftp = connect()
 took = time.time() - started
