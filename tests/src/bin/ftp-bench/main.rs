@@ -344,8 +344,8 @@ impl Bench<'_> {
 
     /// (l): a fresh ftp-server of `kind` started with the descriptor limit,
     /// as many of the idle sessions as log in, and logins timed beside
-    /// them; records how many logged in (and why no more did) and each
-    /// login's time.
+    /// them; records how many logged in (and, as a failure, why no more did
+    /// or what else went wrong) and each login's time.
     fn hold(&mut self, kind: Kind) {
         let sizes = &self.options.sizes;
         let limits = Limits {
@@ -359,8 +359,7 @@ impl Bench<'_> {
             Err(err) => return self.record(Metric::SessionsHeld, kind.name(), Err(err)),
         };
         let small = &self.fixture.small()[0];
-        let held = workloads::hold(&server, sizes.held, small, sizes.small_size as u64);
-        drop(server);
+        let held = workloads::hold(server, sizes.held, small, sizes.small_size as u64);
         let column = kind.name();
         self.record(Metric::SessionsHeld, column, Ok(held.sessions as f64));
         if let Some(why) = held.stopped {

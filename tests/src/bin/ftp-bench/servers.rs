@@ -280,7 +280,7 @@ impl Server {
         let sessions = limits.sessions.to_string();
         let mut command = limited(program, limits.open_files, have_prlimit());
         command
-            .args(run_as_this_user())
+            .args(run_as(program))
             .args(["--listen", &format!("{ip}:0"), "--no-anonymous"])
             .args(["--user", &format!("{}:{}:rw", USER.0, USER.1)])
             .args(["--max-sessions", &sessions, "--max-per-ip", &sessions])
@@ -355,6 +355,27 @@ fn limited(program: &Path, open_files: Option<u64>, prlimit: bool) -> Command {
             command
         }
     }
+}
+
+/// The options that let `program` serve sessions as this user
+/// ([`run_as_this_user`]), when its `--help` has `--run-as`: a baseline
+/// built before that option has none, and serves as root without it.
+fn run_as(program: &Path) -> &'static [&'static str] {
+    let help = Command::new(program)
+        .arg("--help")
+        .stdin(Stdio::null())
+        .output();
+    match help {
+        Ok(help) if !mentions_run_as(&help.stdout) => &[],
+        _ => run_as_this_user(),
+    }
+}
+
+/// Whether a program's help text has the option `--run-as`.
+fn mentions_run_as(help: &[u8]) -> bool {
+    String::from_utf8_lossy(help)
+        .split_whitespace()
+        .any(|word| word == "--run-as")
 }
 
 /// Whether util-linux's `prlimit` is installed.
@@ -437,6 +458,14 @@ mod tests {
             Some(dir.path().join("ftp-server"))
         );
         assert_eq!(programs.ftp_server(Kind::Vsftpd), None);
+    }
+
+    #[test]
+    fn run_as_is_found_as_an_option_in_the_help() {
+        let help = b"  --max-per-ip N  sessions per address\n  --run-as USER   serve as USER\n";
+        assert!(mentions_run_as(help));
+        assert!(!mentions_run_as(b"  --run-asap  no\n  see run-as\n"));
+        assert!(!mentions_run_as(b""));
     }
 
     #[test]

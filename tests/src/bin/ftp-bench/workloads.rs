@@ -253,9 +253,14 @@ pub struct Held {
 /// other, stopping at the first that fails (each may take
 /// [`HELD_LOGIN_LIMIT`], all together [`HOLDING_LIMIT`]); then, with them
 /// held, times [`LOGINS_UNDER_LOAD`] new sessions that log in and download
-/// `path` (`size` bytes), stopping at the first failure. Every session is
-/// closed before it returns.
-pub fn hold(server: &Server, count: usize, path: &str, size: u64) -> Held {
+/// `path` (`size` bytes), stopping at the first failure, and checks that
+/// the server still runs and the first and last held sessions still
+/// answer a `NOOP`.
+///
+/// The server is stopped before the sessions are closed: the connections
+/// then wait out TIME_WAIT on its side, all on its one port, instead of
+/// taking thousands of the client's ephemeral ports for a minute.
+pub fn hold(server: Server, count: usize, path: &str, size: u64) -> Held {
     let options = Options {
         connect_timeout: HELD_LOGIN_LIMIT,
         reply_timeout: HELD_LOGIN_LIMIT,
@@ -263,16 +268,16 @@ pub fn hold(server: &Server, count: usize, path: &str, size: u64) -> Held {
     };
     let deadline = Instant::now() + HOLDING_LIMIT;
     let mut sessions = Vec::with_capacity(count);
-    let mut stopped = None;
+    let mut stopped = Vec::new();
     while sessions.len() < count {
         if Instant::now() > deadline {
-            stopped = Some(format!("{HOLDING_LIMIT:?} were up"));
+            stopped.push(format!("{HOLDING_LIMIT:?} were up"));
             break;
         }
         match session_with(&server.login, options.clone()) {
             Ok(client) => sessions.push(client),
             Err(err) => {
-                stopped = Some(format!("session {} failed: {err}", sessions.len() + 1));
+                stopped.push(format!("session {} failed: {err}", sessions.len() + 1));
                 break;
             }
         }
@@ -286,17 +291,20 @@ pub fn hold(server: &Server, count: usize, path: &str, size: u64) -> Held {
             break;
         }
     }
-    if !memory::running(server.pid) {
-        stopped = Some(match stopped {
-            Some(why) => format!("{why}; the server exited"),
-            None => "the server exited".into(),
-        });
-    }
     let held = sessions.len();
+    for number in [1, held] {
+        if let Some(Err(err)) = sessions.get_mut(number.wrapping_sub(1)).map(Client::noop) {
+            stopped.push(format!("held session {number} no longer answers: {err}"));
+        }
+    }
+    if !memory::running(server.pid) {
+        stopped.push("the server exited".into());
+    }
+    drop(server);
     drop(sessions);
     Held {
         sessions: held,
-        stopped,
+        stopped: (!stopped.is_empty()).then(|| stopped.join("; ")),
         logins,
     }
 }
