@@ -133,11 +133,15 @@ fn open_files_needed(options: &Options) -> u64 {
     OPEN_FILES + if holds { options.sizes.held as u64 } else { 0 }
 }
 
-/// Makes sure the soft limit on open files is at least `needed`: if it
-/// is lower, runs this program again through `sh -c 'ulimit -n ...'` (std
-/// cannot call setrlimit without unsafe code). The servers inherit the limit.
-fn raise_open_files(needed: u64) -> Result<(), Failure> {
+/// Makes sure the soft limit on open files is at least `wanted`, or as near
+/// as the hard limit lets a user other than root come (but at least
+/// [`OPEN_FILES`]): if it is lower, runs this program again through
+/// `sh -c 'ulimit -n ...'` (std cannot call setrlimit without unsafe code).
+/// The servers inherit the limit.
+fn raise_open_files(wanted: u64) -> Result<(), Failure> {
     let limits = std::fs::read_to_string("/proc/self/limits")?;
+    let hard = open_files_limit(&limits, Limit::Hard);
+    let needed = open_files_target(wanted, hard, ftp_tests::running_as_root());
     let enough = open_files_limit(&limits, Limit::Soft).is_none_or(|limit| limit >= needed);
     if enough || std::env::var_os(RAISED_MARKER).is_some() {
         return Ok(());
@@ -157,6 +161,22 @@ fn raise_open_files(needed: u64) -> Result<(), Failure> {
     Err(Failure(format!(
         "cannot raise the open-file limit to {needed}: {err}"
     )))
+}
+
+/// The open-file limit to ask for: `wanted`, or the `hard` limit when that
+/// is lower and this is not root, but never less than [`OPEN_FILES`] (the
+/// raise then fails and says why). (l) checks what it got.
+fn open_files_target(wanted: u64, hard: Option<u64>, root: bool) -> u64 {
+    match hard {
+        Some(hard) if !root && hard < wanted => hard.max(OPEN_FILES),
+        _ => wanted,
+    }
+}
+
+/// This process's soft limit on open files (`None` if unlimited).
+fn own_open_files() -> Result<Option<u64>, Failure> {
+    let limits = std::fs::read_to_string("/proc/self/limits")?;
+    Ok(open_files_limit(&limits, Limit::Soft))
 }
 
 /// Which of the two limits of a resource.
@@ -348,6 +368,15 @@ impl Bench<'_> {
     /// or what else went wrong) and each login's time.
     fn hold(&mut self, kind: Kind) {
         let sizes = &self.options.sizes;
+        let needed = open_files_needed(self.options);
+        match own_open_files() {
+            Ok(Some(own)) if own < needed => {
+                let short = format!("the bench may open {own} files, (l) needs {needed}");
+                return self.record(Metric::SessionsHeld, kind.name(), Err(Failure(short)));
+            }
+            Err(err) => return self.record(Metric::SessionsHeld, kind.name(), Err(err)),
+            _ => {}
+        }
         let limits = Limits {
             sessions: sizes.held + 100,
             open_files: Some(sizes.held_limit),
@@ -507,6 +536,20 @@ Max open files            1024                 524288               files
         assert_eq!(open_files_limit(unlimited, Limit::Soft), None);
         assert_eq!(open_files_limit(unlimited, Limit::Hard), None);
         assert_eq!(open_files_limit("Max processes 10 10\n", Limit::Soft), None);
+    }
+
+    #[test]
+    fn the_limit_asked_for_is_the_hard_one_at_most_unless_root() {
+        let wanted = OPEN_FILES + 10_000;
+        assert_eq!(open_files_target(wanted, Some(20_000), false), wanted);
+        assert_eq!(open_files_target(wanted, Some(8192), false), 8192);
+        assert_eq!(open_files_target(wanted, Some(1024), false), OPEN_FILES);
+        assert_eq!(open_files_target(wanted, Some(1024), true), wanted);
+        assert_eq!(open_files_target(wanted, None, false), wanted);
+        let options = Options::parse(["--only".to_string(), "k".to_string()]).expect("valid");
+        assert_eq!(open_files_needed(&options), OPEN_FILES);
+        let options = Options::parse(["--quick".to_string()]).expect("valid");
+        assert_eq!(open_files_needed(&options), OPEN_FILES + 1000);
     }
 
     #[test]
