@@ -256,12 +256,15 @@ pub fn run(
             let ok = success && (client != Client::Curl || out.trim() == SIZE.to_string());
             let line = match client {
                 Client::Curl if ok => String::new(),
-                Client::Curl => err.lines().last().unwrap_or("killed at 25 s").to_string(),
+                Client::Curl => err
+                    .lines()
+                    .next_back()
+                    .unwrap_or("killed at 25 s")
+                    .to_string(),
                 _ => out
                     .lines()
                     .chain(err.lines())
-                    .filter(|line| line.starts_with("error:") || line.starts_with("explain:"))
-                    .last()
+                    .rfind(|line| line.starts_with("error:") || line.starts_with("explain:"))
                     .unwrap_or(if success { "" } else { "killed at 25 s" })
                     .to_string(),
             };

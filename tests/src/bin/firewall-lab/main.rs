@@ -36,7 +36,7 @@ use std::time::Instant;
 
 use cells::{Client, Mode, Outcome, CLIENTS, MODES};
 use scenarios::{Scenario, SCENARIOS};
-use topology::{sh, Host, Sweeper, Topology};
+use topology::{sh, Sweeper, Topology};
 
 /// One cell's key and result.
 #[derive(Debug, Clone)]
@@ -287,6 +287,5 @@ fn run_scenario(
         }
     }
     drop(server);
-    let _ = Host::Router;
     (result, Some(topology))
 }

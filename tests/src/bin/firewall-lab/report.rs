@@ -359,8 +359,7 @@ fn claims(results: &[Result_]) -> String {
          `--pasv-ports` (passive); our client says the server \"did not connect back\" and that \"a \
          firewall or NAT in front of this client blocks incoming connections\" (active), or that \
          \"a firewall blocks the server's passive ports\" (passive), each with the other mode to \
-         try. The lab checks these texts in every failed cell ({}: {}).",
-        "cause",
+         try. The lab checks these texts in every failed cell (causes: {}).",
         [
             Cause::ClientBlocksIncoming,
             Cause::PrivateAddressRefused,
