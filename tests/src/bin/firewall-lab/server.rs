@@ -62,6 +62,17 @@ pub struct Scratch {
 impl Scratch {
     /// Makes `/tmp/ftplab-PID/root/lab.bin`, readable by everyone.
     pub fn new() -> Result<Scratch, String> {
+        // A killed run's directory (its process gone) is removed first.
+        if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("ftplab-") {
+                    if !Path::new("/proc").join(pid).exists() {
+                        let _ = std::fs::remove_dir_all(entry.path());
+                    }
+                }
+            }
+        }
         let dir = std::env::temp_dir().join(format!("ftplab-{}", std::process::id()));
         let root = dir.join("root");
         std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;

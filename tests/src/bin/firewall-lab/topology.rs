@@ -68,6 +68,12 @@ pub fn lab_namespaces() -> Vec<String> {
 pub fn remove_all() -> Vec<String> {
     let names = lab_namespaces();
     for name in &names {
+        // Processes still inside (a server of a killed run) go first.
+        if let Ok(pids) = sh(None, &["ip", "netns", "pids", name]) {
+            for pid in pids.split_whitespace() {
+                let _ = sh(None, &["kill", pid]);
+            }
+        }
         let _ = sh(None, &["ip", "netns", "del", name]);
     }
     names
@@ -213,7 +219,8 @@ impl Host {
     }
 }
 
-/// A separate process that removes the lab's namespaces when this one ends
+/// A separate process that removes the lab's namespaces (and stops what
+/// still runs in them) when this one ends
 /// in any way — also killed by Ctrl-C or a signal, which no drop guard
 /// sees: it waits for its standard input to close, ignoring SIGINT, SIGTERM
 /// and SIGHUP itself.
@@ -228,7 +235,7 @@ impl Sweeper {
     pub fn start() -> std::io::Result<Sweeper> {
         let script = format!(
             "trap '' INT TERM HUP; read line; [ \"$line\" = keep ] && exit 0; \
-             for ns in $(ip netns list | cut -d' ' -f1 | grep '^{PREFIX}'); do ip netns del \"$ns\"; done"
+             for ns in $(ip netns list | cut -d' ' -f1 | grep '^{PREFIX}'); do ip netns pids \"$ns\" | xargs -r kill; ip netns del \"$ns\"; done"
         );
         let mut child = Command::new("sh")
             .args(["-c", &script])
