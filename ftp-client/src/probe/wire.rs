@@ -146,12 +146,10 @@ impl Wire {
     ///
     /// As [`Wire::reply`].
     pub fn reply_within(&mut self, wait: Duration) -> Result<Option<Reply>, Error> {
-        let started = Instant::now();
-        let mut deadline = started + wait;
-        let mut begun = self.reader.has_buffered();
-        if begun {
-            deadline = started + self.timeout;
-        }
+        let mut deadline = Instant::now() + wait;
+        // A reply has begun once one of its lines is complete; a line
+        // still arriving when `wait` ends is read on by the next call.
+        let mut begun = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -165,7 +163,7 @@ impl Wire {
             let line = match self.reader.read_line() {
                 Ok(Some(line)) => line,
                 Ok(None) => return Err(Error::ConnectionClosed),
-                Err(Error::Timeout(_)) if !begun && !self.reader.has_buffered() => return Ok(None),
+                Err(Error::Timeout(_)) if !begun => return Ok(None),
                 Err(err) => return Err(err),
             };
             if !begun {
