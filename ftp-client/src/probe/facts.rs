@@ -103,6 +103,9 @@ pub fn find_files(probe: &mut Probe) -> Result<(), Error> {
         .map(|(path, _)| path.clone())
         .collect();
     for path in candidates {
+        if probe.files.text.is_some() {
+            break;
+        }
         if let Some(bytes) = download(probe, &path, 'I')? {
             if bytes.contains(&b'\n') && !bytes.contains(&b'\r') {
                 probe.files.text = Some((path, bytes));

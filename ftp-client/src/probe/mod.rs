@@ -148,7 +148,7 @@ impl Probe {
 
     /// Runs `check`; a failure becomes a `failed` finding named `id` and ends
     /// the session.
-    pub fn run(&mut self, id: &str, check: Check) {
+    pub fn run(&mut self, id: &str, check: impl FnOnce(&mut Probe) -> Result<(), Error>) {
         if let Err(err) = check(self) {
             let summary = match err {
                 Error::Timeout(_) => "no answer in time",
@@ -216,6 +216,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("help", basics::help),
     ("commands", basics::commands),
     ("data", modes::all_modes),
+    ("write.prepare", write::prepare),
     ("files", facts::find_files),
     ("mlsd", facts::mlsd),
     ("mlst", facts::mlst),
