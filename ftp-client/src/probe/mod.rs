@@ -6,7 +6,7 @@
 //! on each address family ([`modes`]), listings and file facts ([`facts`]),
 //! the dialog's timing rules — `ABOR`, when the `150` comes, pipelining
 //! ([`dialog`]) — and, only when asked, uploads and renames inside one
-//! directory ([`write`]).
+//! directory ([`mod@write`]).
 //!
 //! Every step is bounded by the timeout of [`Settings`]. A check that fails
 //! with a timeout or a closed connection is reported as failed; the next
