@@ -82,7 +82,7 @@ pub fn help(probe: &mut Probe) -> Result<(), Error> {
     Ok(())
 }
 
-/// Which of [`HARMLESS`] the server answers with `500` or `502`.
+/// Which of a list of harmless commands the server answers with `500` or `502`.
 pub fn commands(probe: &mut Probe) -> Result<(), Error> {
     let wire = probe.wire()?;
     let (mut unknown, mut unimplemented, mut detail) = (Vec::new(), Vec::new(), Vec::new());

@@ -174,7 +174,7 @@ Each column is `ftp-client probe --json --write-tests incoming` against a server
 const CROSS_CHECK: &str = "
 ## Cross-check with the interoperability matrix
 
-- **lftp's `HOST ::1`** (`docs/interop.md`, known issue 3): the probe sends `HOST [::1]`, the bracketed form RFC 7151 asks for, on a connection of its own before logging in. Our server accepts it (row `host` of the IPv6 table), which confirms that its `501` to lftp is about the missing brackets, not about HOST itself. The other servers do not implement HOST at all, so lftp's form makes no difference there.
+- **lftp's `HOST ::1`** (`docs/interop.md`, known issue 3): the probe sends `HOST [::1]`, the bracketed form RFC 7151 asks for, on a connection of its own before logging in. Our server and ProFTPD accept it (row `host` of the IPv6 table), which confirms that our `501` to lftp is about the missing brackets, not about HOST itself. pyftpdlib, vsftpd and Pure-FTPd do not take HOST before a login, so lftp's form makes no difference there.
 - **`EPRT |2|::|port|`** (known issue 1): the probe announces its real address (`EPRT |2|::1|port|`), and every server accepts that and connects (rows `data.ipv6.eprt`). So the refusals in the matrix (pyftpdlib, ProFTPD, Pure-FTPd) are about the unspecified address `::`, not about EPRT over IPv6, as the matrix says.
 - **Scope id in Pure-FTPd's refusal** (known issue 2): not reproduced by the probe, which never sends an address other than its own.
 - **vsftpd's `LIST` of a missing path** (the client README): confirmed by `list-missing` (`empty 226`). Pure-FTPd does the same, which the README does not mention: a directory URL check has to use `CWD` against it too, as the client does.
