@@ -13,6 +13,7 @@ use super::{probe, Settings};
 use crate::client::Options;
 use crate::netrc::Netrc;
 use crate::shell::fetch::OneShot;
+use crate::shell::rate::Rates;
 use crate::shell::trace::Trace;
 use crate::shell::transfer::Feedback;
 use crate::url::{mask_password, FtpUrl};
@@ -59,9 +60,12 @@ pub fn main(args: &[String], netrc: fn() -> Option<Netrc>) -> ExitCode {
         feedback: Feedback {
             meter: false,
             hash: None,
+            rates: Rates::default(),
         },
         netrc: netrc(),
         interactive: std::io::stdin().is_terminal(),
+        retry: None,
+        restart: false,
     };
     let (user, password) = match one_shot.credentials(&request.url) {
         Ok(credentials) => credentials,
