@@ -68,7 +68,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::command::PathArg;
 use ftp_core::line::{self, LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::reply::{ReplyParser, Status};
+use ftp_core::reply::{unquote_path, ReplyParser, Status};
 use ftp_core::transfer::{self, Direction, Representation};
 use ftp_core::{listing, Command, Phase, Reply};
 
@@ -453,7 +453,7 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Reply`] on a refusal, a syntax error if the reply has no quoted path.
     pub fn pwd(&mut self) -> Result<String, Error> {
         let reply = self.expect(&Command::Pwd, 2)?;
-        quoted_path(&reply.text())
+        unquote_path(&reply.text())
             .ok_or_else(|| ftp_core::Error::syntax("257 reply", reply.text()).into())
     }
 
@@ -483,7 +483,7 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Reply`] if the server refuses.
     pub fn mkdir(&mut self, path: &str) -> Result<String, Error> {
         let reply = self.expect(&Command::Mkd(PathArg::from(path)), 2)?;
-        Ok(quoted_path(&reply.text()).unwrap_or_else(|| path.to_string()))
+        Ok(unquote_path(&reply.text()).unwrap_or_else(|| path.to_string()))
     }
 
     /// Removes a directory (`RMD`).
@@ -880,24 +880,6 @@ fn expect_class(reply: Reply, class: u16) -> Result<Reply, Error> {
     }
 }
 
-/// The path in a `257` reply: the text between the first `"` and the next
-/// single `"`, with `""` inside standing for one `"` (RFC 959 Appendix II).
-pub fn quoted_path(text: &str) -> Option<String> {
-    let (_, rest) = text.split_once('"')?;
-    let mut path = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            path.push(c);
-        } else if chars.next_if_eq(&'"').is_some() {
-            path.push('"');
-        } else {
-            return Some(path);
-        }
-    }
-    None
-}
-
 /// Listing lines as text (invalid UTF-8 replaced).
 fn text_lines(lines: &[Vec<u8>]) -> Vec<String> {
     lines
@@ -1215,14 +1197,6 @@ mod tests {
         let (client, sent) = session(b"221 Bye\r\n");
         client.quit().expect("quit");
         assert_eq!(sent.text(), "QUIT\r\n");
-    }
-
-    #[test]
-    fn quoted_path_handles_odd_replies() {
-        assert_eq!(quoted_path("\"/\" is cwd").as_deref(), Some("/"));
-        assert_eq!(quoted_path("\"\"").as_deref(), Some(""));
-        assert_eq!(quoted_path("\"unterminated"), None);
-        assert_eq!(quoted_path("no quotes"), None);
     }
 
     /// A server that sends `first`, then `line` for ever, each read after `pause`.
