@@ -3,7 +3,7 @@
 //! special (no character classes, no `**`).
 //!
 //! [`matches_bytes`] works on raw names (a server's names need not be
-//! UTF-8, and `?` is then one byte); [`matches`] on text (`?` is one
+//! UTF-8, and `?` is then one byte); [`matches()`] on text (`?` is one
 //! character). Both take time proportional to the product of the lengths,
 //! whatever the pattern: when a character does not match, only the last `*`
 //! takes one more. (Trying every split for every `*` is exponential:
