@@ -16,6 +16,7 @@ pub mod client;
 pub mod error;
 pub mod netrc;
 pub mod probe;
+mod options;
 pub mod progress;
 pub mod shell;
 pub mod terminal;
