@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::io::{self, Cursor, Read, Write};
-//! use ftp_client::client::{Client, Options};
+//! use ftp_client::{Client, Options};
 //!
 //! /// A "server" that answers from a script and records what it was sent.
 //! struct Canned { replies: Cursor<&'static [u8]>, sent: Vec<u8> }
@@ -102,6 +102,11 @@ pub enum Event<'a> {
 pub type Observer = Box<dyn FnMut(&Event)>;
 
 /// A blocking FTP client over the control stream `S`.
+///
+/// A new client transfers in ASCII (`TYPE A`), the FTP default (RFC 959
+/// §3.1.1.1), which rewrites line ends: call
+/// [`set_type(TransferType::Binary)`](Client::set_type) before moving files
+/// that must arrive unchanged. `examples/session.rs` shows a whole session.
 pub struct Client<S: Read + Write> {
     control: LineReader<Deadline<S>>,
     local: SocketAddr,
@@ -134,7 +139,7 @@ impl Client<TcpStream> {
     /// The socket's read and write timeouts are set to the reply timeout.
     ///
     /// ```no_run
-    /// use ftp_client::client::{Client, Options};
+    /// use ftp_client::{Client, Options};
     ///
     /// let mut client = Client::connect("ftp.example.org", 21, None, Options::default())?;
     /// client.login("anonymous", "guest@")?;
@@ -142,7 +147,7 @@ impl Client<TcpStream> {
     ///     println!("{line}");
     /// }
     /// client.quit()?;
-    /// # Ok::<(), ftp_client::error::Error>(())
+    /// # Ok::<(), ftp_client::Error>(())
     /// ```
     ///
     /// # Errors

@@ -25,7 +25,7 @@ use super::{expect_class, Client, DataMode, Error, Event};
 /// One data connection, described for a learner: who listened and who connected.
 ///
 /// ```
-/// use ftp_client::client::{DataConnection, DataMode};
+/// use ftp_client::{DataConnection, DataMode};
 ///
 /// let connection = DataConnection {
 ///     mode: DataMode::Active,
