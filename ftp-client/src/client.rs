@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::io::{self, Cursor, Read, Write};
-//! use ftp_client::client::{Client, Options};
+//! use ftp_client::{Client, Options};
 //!
 //! /// A "server" that answers from a script and records what it was sent.
 //! struct Canned { replies: Cursor<&'static [u8]>, sent: Vec<u8> }
@@ -64,7 +64,7 @@ mod lines;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use ftp_core::command::PathArg;
 use ftp_core::line::{self, LineReader, DEFAULT_LINE_LIMIT};
@@ -77,6 +77,7 @@ use self::deadline::Deadline;
 pub use self::features::Features;
 use self::lines::Lines;
 pub use crate::error::Error;
+pub use crate::options::{DataMode, IpFamily, Options, TransferType};
 pub use ftp_core::listing::{Entry, EntryKind};
 
 /// The most a listing returned whole ([`Client::list`], [`Client::nlst`],
@@ -84,110 +85,6 @@ pub use ftp_core::listing::{Entry, EntryKind};
 /// the size of a `Vec` per line. [`Client::list_to`] and [`Client::nlst_to`]
 /// stream a listing of any size.
 pub const LISTING_LIMIT: usize = 8 << 20;
-
-/// Who opens the data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DataMode {
-    /// The server listens and the client connects (EPSV, PASV). The default:
-    /// it works from behind a client-side firewall or NAT.
-    #[default]
-    Passive,
-    /// The client listens and the server connects back (EPRT, PORT).
-    Active,
-}
-
-impl fmt::Display for DataMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DataMode::Passive => "passive",
-            DataMode::Active => "active",
-        })
-    }
-}
-
-/// The representation type of file transfers (`TYPE A` / `TYPE I`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransferType {
-    /// `TYPE A`: text, with line ends converted between CRLF and the local `\n`.
-    Ascii,
-    /// `TYPE I`: bytes exactly as they are.
-    Binary,
-}
-
-impl TransferType {
-    /// How [`ftp_core::transfer::copy`] moves data of this type.
-    fn representation(self) -> Representation {
-        match self {
-            TransferType::Ascii => Representation::Ascii,
-            TransferType::Binary => Representation::Binary,
-        }
-    }
-}
-
-impl fmt::Display for TransferType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TransferType::Ascii => "ascii",
-            TransferType::Binary => "binary",
-        })
-    }
-}
-
-/// Which address family [`Client::connect`] may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IpFamily {
-    /// IPv4 addresses only (`-4`).
-    V4,
-    /// IPv6 addresses only (`-6`).
-    V6,
-}
-
-impl IpFamily {
-    /// Whether `addr` belongs to this family.
-    fn contains(self, addr: &SocketAddr) -> bool {
-        match self {
-            IpFamily::V4 => addr.is_ipv4(),
-            IpFamily::V6 => addr.is_ipv6(),
-        }
-    }
-}
-
-/// How the client connects and opens data connections.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Options {
-    /// Passive (the default) or active data connections.
-    pub mode: DataMode,
-    /// Connect to the address in a `227` reply instead of the control
-    /// connection's peer address (with the `227` port). Off by default, as in
-    /// curl: a server behind NAT often advertises an address nobody can reach.
-    pub trust_pasv_address: bool,
-    /// Limit for opening the control connection, per address tried.
-    pub connect_timeout: Duration,
-    /// Limit for opening a data connection and for each read or write on it.
-    pub data_timeout: Duration,
-    /// Limit for each read while waiting for a reply on the control
-    /// connection (set by [`Client::connect`] on its socket).
-    pub reply_timeout: Duration,
-    /// Limit for a whole reply, however the server spreads its bytes (see
-    /// [`Error::ReplyDeadline`]). [`Client::connect`] shortens each read to
-    /// it; over a stream given to [`Client::from_stream`] no read starts
-    /// after it, so a reply may end up to one read timeout later.
-    pub reply_deadline: Duration,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        let timeout = Duration::from_secs(30);
-        Options {
-            mode: DataMode::Passive,
-            trust_pasv_address: false,
-            connect_timeout: timeout,
-            data_timeout: timeout,
-            reply_timeout: timeout,
-            reply_deadline: Duration::from_secs(120),
-        }
-    }
-}
 
 /// What an observer sees: the dialog on the control connection and each data
 /// connection.
@@ -205,6 +102,11 @@ pub enum Event<'a> {
 pub type Observer = Box<dyn FnMut(&Event)>;
 
 /// A blocking FTP client over the control stream `S`.
+///
+/// A new client transfers in ASCII (`TYPE A`), the FTP default (RFC 959
+/// §3.1.1.1), which rewrites line ends: call
+/// [`set_type(TransferType::Binary)`](Client::set_type) before moving files
+/// that must arrive unchanged. `examples/session.rs` shows a whole session.
 pub struct Client<S: Read + Write> {
     control: LineReader<Deadline<S>>,
     local: SocketAddr,
@@ -237,7 +139,7 @@ impl Client<TcpStream> {
     /// The socket's read and write timeouts are set to the reply timeout.
     ///
     /// ```no_run
-    /// use ftp_client::client::{Client, Options};
+    /// use ftp_client::{Client, Options};
     ///
     /// let mut client = Client::connect("ftp.example.org", 21, None, Options::default())?;
     /// client.login("anonymous", "guest@")?;
@@ -245,7 +147,7 @@ impl Client<TcpStream> {
     ///     println!("{line}");
     /// }
     /// client.quit()?;
-    /// # Ok::<(), ftp_client::error::Error>(())
+    /// # Ok::<(), ftp_client::Error>(())
     /// ```
     ///
     /// # Errors
@@ -904,6 +806,7 @@ mod tests {
     use std::net::TcpListener;
     use std::rc::Rc;
     use std::thread;
+    use std::time::Duration;
 
     use super::canned::{self, session, session_with, End};
     use super::*;

@@ -25,7 +25,7 @@ use super::{expect_class, Client, DataMode, Error, Event};
 /// One data connection, described for a learner: who listened and who connected.
 ///
 /// ```
-/// use ftp_client::client::{DataConnection, DataMode};
+/// use ftp_client::{DataConnection, DataMode};
 ///
 /// let connection = DataConnection {
 ///     mode: DataMode::Active,
@@ -155,11 +155,11 @@ impl<S: Read + Write> Client<S> {
 
     /// Reads the server's reply to a data connection that was never made (a
     /// `425`), so the next command gets its own reply, and returns `err`,
-    /// which says more than that reply.
+    /// which says more than that reply. An error reading that reply is
+    /// dropped for `err`; a control connection that is broken fails the next
+    /// command with its own error.
     fn after_failed_data(&mut self, err: Error) -> Error {
-        if let Err(read_err) = self.read_reply() {
-            log_unread_reply(&read_err);
-        }
+        let _ = self.read_reply();
         err
     }
 
@@ -324,12 +324,6 @@ fn unsupported(reply: Reply) -> Result<(), Error> {
         500 | 501 | 502 | 522 => Ok(()),
         _ => Err(Error::Reply(reply)),
     }
-}
-
-/// A reply that could not be read after a failed data connection; the data
-/// error is reported instead, so this one is only logged.
-fn log_unread_reply(err: &Error) {
-    log::debug!("no reply after the failed data connection: {err}");
 }
 
 /// A duration for messages: `30 s`, `0.2 s`.
