@@ -967,13 +967,18 @@ fn text_lines(lines: &[Vec<u8>]) -> Vec<String> {
         .collect()
 }
 
-/// The entries of listing lines that parse, without `.` and `..` (and the
-/// `cdir` / `pdir` lines of MLSD, which name them).
+/// The entries of listing lines that parse, without the directories `.` and
+/// `..` (and the `cdir` / `pdir` lines of MLSD, which name them). A `.` or
+/// `..` listed as anything but a directory is kept: it is not the
+/// directory's own entry, and a caller that builds paths must see it to
+/// refuse it.
 fn parse_entries(lines: &[Vec<u8>]) -> Vec<Entry> {
     lines
         .iter()
         .filter_map(|line| listing::parse_line(line).ok())
-        .filter(|entry| !matches!(entry.name.as_slice(), b"." | b".."))
+        .filter(|entry| {
+            entry.kind != EntryKind::Dir || !matches!(entry.name.as_slice(), b"." | b"..")
+        })
         .collect()
 }
 
@@ -1220,6 +1225,24 @@ mod tests {
         let (mut client, _) = session(b"213 19700102000000\r\n");
         let time = client.mdtm("f").expect("mdtm");
         assert_eq!(time, SystemTime::UNIX_EPOCH + Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn only_dot_directories_are_left_out_of_entries() {
+        let lines: Vec<Vec<u8>> = [
+            &b"type=cdir;perm=el; /pub"[..],
+            b"type=pdir;perm=el; /",
+            b"drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 .",
+            b"drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 ..",
+            b"type=file;size=1; ..",
+            b"-rw-r--r-- 1 ftp ftp 3 Jan 02 2024 .",
+            b"type=file;size=1; ../x",
+        ]
+        .iter()
+        .map(|line| line.to_vec())
+        .collect();
+        let names: Vec<Vec<u8>> = parse_entries(&lines).into_iter().map(|e| e.name).collect();
+        assert_eq!(names, [b"..".to_vec(), b".".to_vec(), b"../x".to_vec()]);
     }
 
     #[test]
