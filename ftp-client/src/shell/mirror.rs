@@ -3,7 +3,8 @@
 //!
 //! Directories are listed with [`Client::entries_in`] (MLSD where the server
 //! has it, parsed LIST elsewhere). Each file is transferred whole, resumed
-//! (`REST`) or skipped as [`plan`] decides; a download gets the source's
+//! (`REST`, after [`overlap`] has checked that the target's last bytes
+//! are the source's) or skipped as [`plan`] decides; a download gets the source's
 //! time (`MDTM`, else the listing's) with `File::set_modified`, an upload
 //! with `MFMT` where the server has it. `--delete` removes from the target
 //! what the source no longer has, `--only-newer` skips targets that are not
@@ -22,6 +23,7 @@
 
 mod down;
 mod names;
+mod overlap;
 mod plan;
 mod up;
 
@@ -355,6 +357,16 @@ fn local_entry(path: &Path) -> std::io::Result<Option<std::fs::Metadata>> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(err) => Err(err),
     }
+}
+
+/// `len` bytes of the local file at `path` from byte `start` on.
+fn read_range(path: &Path, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.take(len).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Names in sorted order, so the report reads the same on every run.

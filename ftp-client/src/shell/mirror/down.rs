@@ -10,12 +10,24 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::time::SystemTime;
 
+use super::overlap::{Verified, OVERLAP};
 use super::plan::{self, Action, Stamp};
-use super::{local_entry, names, sorted, Mirror};
+use super::{local_entry, names, read_range, shown, sorted, Mirror};
 use crate::client::{Entry, EntryKind};
 use crate::shell::ShellError;
+
+/// How a resumed download ended.
+enum Resumed {
+    /// Done: the file and the bytes added.
+    Done(File, u64),
+    /// The local bytes before the resume point are not the server's.
+    Differs,
+    /// It failed (reported).
+    Failed,
+}
 
 impl<S: Read + Write> Mirror<'_, S> {
     /// Mirrors the remote root into the local root.
@@ -142,28 +154,77 @@ impl<S: Read + Write> Mirror<'_, S> {
             Action::Resume(offset) => offset,
             _ => 0,
         };
+        if let Some((file, bytes)) = self.fetch(rel, &remote, &path, offset)? {
+            self.report.files += 1;
+            self.report.bytes += bytes;
+            self.set_local_time(rel, &file, source.modified);
+        }
+        Ok(())
+    }
+
+    /// Downloads `remote` into `path`, from `offset` on if the local bytes
+    /// before it are the server's, else whole. The file and the new bytes;
+    /// `None` if it failed (reported).
+    fn fetch(
+        &mut self,
+        rel: &[u8],
+        remote: &[u8],
+        path: &Path,
+        offset: u64,
+    ) -> Result<Option<(File, u64)>, ShellError> {
+        if offset > 0 {
+            match self.fetch_rest(rel, remote, path, offset)? {
+                Resumed::Done(file, bytes) => return Ok(Some((file, bytes))),
+                Resumed::Failed => return Ok(None),
+                Resumed::Differs => {
+                    println!("Not resuming `{}': the local bytes differ", shown(rel));
+                }
+            }
+        }
         let opened = OpenOptions::new()
             .write(true)
             .create(true)
-            .append(offset > 0)
-            .truncate(offset == 0)
-            .open(&path);
+            .truncate(true)
+            .open(path);
         let Some(mut file) = self.check(rel, opened)? else {
-            return Ok(());
+            return Ok(None);
         };
-        let received = self.client.retr(&remote, &mut file, offset, None);
+        let received = self.client.retr(remote, &mut file, 0, None);
+        if received.is_err() && file.metadata().is_ok_and(|meta| meta.len() == 0) {
+            let _ = fs::remove_file(path);
+        }
+        Ok(self.check(rel, received)?.map(|bytes| (file, bytes)))
+    }
+
+    /// Resumes a download at `offset`, receiving [`OVERLAP`] bytes before it
+    /// again and checking them against the end of the local file.
+    fn fetch_rest(
+        &mut self,
+        rel: &[u8],
+        remote: &[u8],
+        path: &Path,
+        offset: u64,
+    ) -> Result<Resumed, ShellError> {
+        let start = offset.saturating_sub(OVERLAP);
+        let tail = read_range(path, start, offset - start);
+        let Some(tail) = self.check(rel, tail)? else {
+            return Ok(Resumed::Failed);
+        };
+        let opened = OpenOptions::new().append(true).open(path);
+        let Some(mut file) = self.check(rel, opened)? else {
+            return Ok(Resumed::Failed);
+        };
+        let mut verified = Verified::new(tail, &mut file);
+        let received = self.client.retr(remote, &mut verified, start, None);
+        let (confirmed, differs) = (verified.confirmed(), verified.differs());
         match received {
-            Ok(bytes) => {
-                self.report.files += 1;
-                self.report.bytes += bytes;
-                self.set_local_time(rel, &file, source.modified);
-                Ok(())
-            }
+            Ok(bytes) if confirmed => Ok(Resumed::Done(file, bytes - (offset - start))),
+            Ok(_) => Ok(Resumed::Differs),
+            // The write that met the difference failed, which ended the transfer.
+            Err(_) if differs => Ok(Resumed::Differs),
             Err(err) => {
-                if offset == 0 && file.metadata().is_ok_and(|meta| meta.len() == 0) {
-                    let _ = fs::remove_file(&path);
-                }
-                self.check(rel, Err::<(), _>(err)).map(drop)
+                self.check(rel, Err::<(), _>(err))?;
+                Ok(Resumed::Failed)
             }
         }
     }

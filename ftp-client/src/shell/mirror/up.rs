@@ -11,8 +11,9 @@ use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 
+use super::overlap::{Verified, OVERLAP};
 use super::plan::{self, Action, Stamp};
-use super::{names, sorted, Mirror};
+use super::{names, read_range, shown, sorted, Mirror};
 use crate::client::{Entry, EntryKind};
 use crate::shell::ShellError;
 
@@ -146,7 +147,7 @@ impl<S: Read + Write> Mirror<'_, S> {
             return Ok(());
         }
         let offset = match action {
-            Action::Resume(offset) => offset,
+            Action::Resume(offset) => self.confirm_upload_resume(rel, &remote, offset)?,
             _ => 0,
         };
         let opened = File::open(self.local_path(rel))
@@ -164,6 +165,34 @@ impl<S: Read + Write> Mirror<'_, S> {
             self.set_remote_time(rel, &remote, time)?;
         }
         Ok(())
+    }
+
+    /// Where an upload of `rel` resumes: at `offset` if the server's last
+    /// [`OVERLAP`] bytes are the local file's bytes before it, else at 0.
+    fn confirm_upload_resume(
+        &mut self,
+        rel: &[u8],
+        remote: &[u8],
+        offset: u64,
+    ) -> Result<u64, ShellError> {
+        let start = offset.saturating_sub(OVERLAP);
+        let tail = read_range(&self.local_path(rel), start, offset - start);
+        let Some(tail) = self.check(rel, tail)? else {
+            return Ok(0);
+        };
+        let mut verified = Verified::new(tail, io::sink());
+        let received = self.client.retr(remote, &mut verified, start, None);
+        if received.is_ok() && verified.confirmed() {
+            return Ok(offset);
+        }
+        if let Err(err) = received {
+            let err = ShellError::from(err);
+            if err.ends_session() {
+                return Err(err);
+            }
+        }
+        println!("Not resuming `{}': the remote bytes differ", shown(rel));
+        Ok(0)
     }
 
     /// `MFMT` where the server has it; elsewhere the upload keeps the
