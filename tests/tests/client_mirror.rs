@@ -482,15 +482,19 @@ fn mirror_from_hostile(feat: &'static [u8], line: fn(&[u8]) -> Vec<u8>) {
     drop(server);
     let run = run.expect_code(1);
 
-    assert_eq!(
+    // What is in the scratch directory, in LOCAL and in `outside`, at once,
+    // so that a failure shows every escape.
+    let found = (
         names(scratch.path()),
-        [PathBuf::from("local"), PathBuf::from("outside")]
-    );
-    assert_eq!(
         names(&scratch.path().join("local")),
-        [PathBuf::from("ok.txt")]
+        names(&outside),
     );
-    assert!(names(&outside).is_empty(), "{:?}", names(&outside));
+    let expected = (
+        vec![PathBuf::from("local"), PathBuf::from("outside")],
+        vec![PathBuf::from("ok.txt")],
+        vec![],
+    );
+    assert_eq!(found, expected, "{run:#?}");
     for name in &names_sent[..4] {
         let shown = String::from_utf8_lossy(name);
         assert!(
