@@ -3,15 +3,15 @@
 //!
 //! Directories are listed with [`Client::entries_in`] (MLSD where the server
 //! has it, parsed LIST elsewhere). Each file is transferred whole, resumed
-//! (`REST`, after [`overlap`] has checked that the target's last bytes
-//! are the source's) or skipped as [`plan`] decides; a download gets the source's
+//! (`REST`, after `overlap` has checked that the target's last bytes
+//! are the source's) or skipped as `plan` decides; a download gets the source's
 //! time (`MDTM`, else the listing's) with `File::set_modified`, an upload
 //! with `MFMT` where the server has it. `--delete` removes from the target
 //! what the source no longer has, `--only-newer` skips targets that are not
 //! older, `--dry-run` only says what would be done. Every transfer is binary.
 //!
 //! Every path is the root given by the user plus names checked by
-//! [`names::check`]: a listed name such as `..`, `/etc/x` or `a/b` is
+//! `names::check`: a listed name such as `..`, `/etc/x` or `a/b` is
 //! refused and reported, never used. Local symlinks are never followed
 //! below the local root (a download refuses to write through one, an upload
 //! skips it); remote symlinks are listed and skipped with a note, as lftp
