@@ -3,8 +3,9 @@
 //! loopback, with a tree that has spaces, UTF-8 and non-UTF-8 names, an
 //! empty directory and symlinks; then against the hostile server of
 //! `ftp_tests::hostile`, whose listings name `..`, `../x`, an absolute path
-//! and `a/b`, to check that nothing is written outside the local directory
-//! and that each such name is reported.
+//! and `a/b`, to check that nothing is written outside the local directory,
+//! that `mirror -R --delete` deletes none of them on the server, and that
+//! each such name is reported.
 //!
 //! A missing third-party server prints `SKIPPED: ...` and its test returns,
 //! unless `FTP_TESTS_REQUIRE_PEERS` is set.
@@ -541,4 +542,36 @@ fn hostile_mlsd_names_never_leave_the_target() {
         ]
         .concat()
     });
+}
+
+#[test]
+fn hostile_names_are_never_deleted_on_the_way_up() {
+    let scratch = TempDir::new("mirror-hostile-up");
+    let outside = scratch.path().join("outside");
+    fs::create_dir(&outside).expect("outside");
+    fs::create_dir(scratch.path().join("up")).expect("empty local tree");
+    let listing: Vec<u8> = hostile_names(&outside)
+        .iter()
+        .flat_map(|name| [&b"type=file;size=8; "[..], name, b"\r\n"].concat())
+        .collect();
+    let listing: &'static [u8] = Box::leak(listing.into_boxed_slice());
+    let feat = b"211-Features:\r\n MLST type*;size*;\r\n211 End\r\n";
+    let server = Hostile::start(move |control| {
+        control.dialog_with_features(b"220 Hello\r\n", b"257 \"/\"\r\n", feat, fixed(listing))
+    });
+    let addr = server.addr().parse().expect("address");
+    let script = "mirror -R --delete up pub\n";
+    let run = session(addr, ("u", "p"), scratch.path(), &[], script);
+    let seen = server.shared.commands.lock().expect("lock").clone();
+    drop(server);
+    let deletions: Vec<&String> = seen.iter().filter(|c| c.starts_with("DELE")).collect();
+    assert_eq!(deletions, ["DELE pub/evil", "DELE pub/ok.txt"], "{run:#?}");
+    // The server refuses DELE (502), so the mirror fails, after reporting
+    // each refused name.
+    let run = run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("`../x': refused a name from the server"),
+        "{run:#?}"
+    );
 }

@@ -40,7 +40,8 @@ impl<S: Read + Write> Mirror<'_, S> {
         // The root is the user's choice: it may be a symlink to a directory.
         let root = self.args.local.clone();
         if !root.is_dir() {
-            if root.exists() || fs::symlink_metadata(&root).is_ok() {
+            // Something that is not a directory, or a dangling symlink.
+            if fs::symlink_metadata(&root).is_ok() {
                 self.fail(b"", &format!("{} is not a directory", root.display()));
                 return Ok(());
             }
