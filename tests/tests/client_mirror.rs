@@ -345,6 +345,17 @@ fn mirror_up(served: &Served) {
     make_tree(&source, traits);
     let pushed = served.root.path().join("pushed");
 
+    // A dry run makes nothing on the server.
+    let run = served
+        .run(local.path(), &[], "mirror -R --dry-run up pushed\n")
+        .expect_code(0);
+    assert!(run.says("Would: Making remote directory `.'"), "{run:#?}");
+    assert!(
+        run.says("Would: Transferring file `sub dir/big.bin'"),
+        "{run:#?}"
+    );
+    assert!(!pushed.exists());
+
     let run = served
         .run(local.path(), &[], "mirror -R up pushed\n")
         .expect_code(0);
@@ -354,6 +365,15 @@ fn mirror_up(served: &Served) {
     if traits.mfmt {
         assert_eq!(mtime(&pushed.join("a.txt")), SystemTime::UNIX_EPOCH + OLD);
     }
+    // Every file on the server is now as new as its source (MFMT) or newer.
+    let run = served
+        .run(local.path(), &[], "mirror -R --only-newer up pushed\n")
+        .expect_code(0);
+    assert!(run.says(" 0 files transferred"), "{run:#?}");
+    assert!(
+        run.says("Skipping `a.txt': target is not older"),
+        "{run:#?}"
+    );
 
     // An upload cut off after its first bytes is resumed (REST, STOR) once
     // the server's last bytes have been checked.
