@@ -383,9 +383,11 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] if the server refuses.
-    pub fn mkdir(&mut self, path: &str) -> Result<String, Error> {
+    pub fn mkdir(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<String, Error> {
+        let path = path.as_ref();
         let reply = self.expect(&Command::Mkd(PathArg::from(path)), 2)?;
-        Ok(unquote_path(&reply.text()).unwrap_or_else(|| path.to_string()))
+        Ok(unquote_path(&reply.text())
+            .unwrap_or_else(|| String::from_utf8_lossy(path).into_owned()))
     }
 
     /// Removes a directory (`RMD`).
@@ -393,8 +395,9 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] if the server refuses.
-    pub fn rmdir(&mut self, path: &str) -> Result<(), Error> {
-        self.expect(&Command::Rmd(PathArg::from(path)), 2).map(drop)
+    pub fn rmdir(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<(), Error> {
+        self.expect(&Command::Rmd(PathArg::from(path.as_ref())), 2)
+            .map(drop)
     }
 
     /// Deletes a file (`DELE`).
@@ -402,8 +405,8 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] if the server refuses.
-    pub fn delete(&mut self, path: &str) -> Result<(), Error> {
-        self.expect(&Command::Dele(PathArg::from(path)), 2)
+    pub fn delete(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<(), Error> {
+        self.expect(&Command::Dele(PathArg::from(path.as_ref())), 2)
             .map(drop)
     }
 
@@ -424,8 +427,10 @@ impl<S: Read + Write> Client<S> {
     ///
     /// [`Error::Reply`] if the server refuses, a syntax error for a reply that
     /// is not a number.
-    pub fn size(&mut self, path: &str) -> Result<u64, Error> {
-        let text = self.expect(&Command::Size(PathArg::from(path)), 2)?.text();
+    pub fn size(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<u64, Error> {
+        let text = self
+            .expect(&Command::Size(PathArg::from(path.as_ref())), 2)?
+            .text();
         text.trim()
             .parse()
             .map_err(|_| ftp_core::Error::syntax("SIZE reply", text).into())
@@ -437,8 +442,10 @@ impl<S: Read + Write> Client<S> {
     ///
     /// [`Error::Reply`] if the server refuses, a syntax error for a reply that
     /// is not a timestamp.
-    pub fn mdtm(&mut self, path: &str) -> Result<SystemTime, Error> {
-        let text = self.expect(&Command::Mdtm(PathArg::from(path)), 2)?.text();
+    pub fn mdtm(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<SystemTime, Error> {
+        let text = self
+            .expect(&Command::Mdtm(PathArg::from(path.as_ref())), 2)?
+            .text();
         Ok(listing::parse_timestamp(text.trim())?)
     }
 
@@ -504,11 +511,45 @@ impl<S: Read + Write> Client<S> {
     ///
     /// As [`Client::mlsd`] and [`Client::list`].
     pub fn entries(&mut self, path: Option<&str>) -> Result<Vec<Entry>, Error> {
-        if self.known_features()?.has("MLST") {
-            return self.mlsd(path);
-        }
-        let lines = self.listing(Command::List(path.map(PathArg::from)))?;
-        Ok(parse_entries(&lines))
+        self.entries_of(path.map(PathArg::from))
+    }
+
+    /// The entries of the directory `dir`, given as the bytes of its path (a
+    /// name from a listing need not be UTF-8), as [`Client::entries`] lists them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::entries`].
+    pub fn entries_in(&mut self, dir: &[u8]) -> Result<Vec<Entry>, Error> {
+        self.entries_of(Some(PathArg::from(dir)))
+    }
+
+    /// Whether the server's `FEAT` lists `feature` (asked once per login; a
+    /// server without FEAT has no features).
+    ///
+    /// # Errors
+    ///
+    /// Only I/O and protocol errors.
+    pub fn has_feature(&mut self, feature: &str) -> Result<bool, Error> {
+        Ok(self.known_features()?.has(feature))
+    }
+
+    /// Sets the modification time of a file (`MFMT`, a draft extension that
+    /// many servers have: check [`Client::has_feature`] first), to the second.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses.
+    pub fn mfmt(
+        &mut self,
+        path: &(impl AsRef<[u8]> + ?Sized),
+        time: SystemTime,
+    ) -> Result<(), Error> {
+        let command = Command::Mfmt {
+            time: listing::format_timestamp(time),
+            path: PathArg::from(path.as_ref()),
+        };
+        self.expect(&command, 2).map(drop)
     }
 
     /// Downloads `path` into `out` (`RETR`), starting at byte `offset` of the
@@ -522,15 +563,17 @@ impl<S: Read + Write> Client<S> {
     /// or the transfer's error (a write to `out` that failed, a timeout).
     pub fn retr(
         &mut self,
-        path: &str,
+        path: &(impl AsRef<[u8]> + ?Sized),
         out: &mut dyn Write,
         offset: u64,
         progress: Option<&mut dyn FnMut(u64)>,
     ) -> Result<u64, Error> {
         let repr = self.transfer_type.representation();
-        self.transfer(Command::Retr(PathArg::from(path)), offset, |data| {
-            transfer::copy(data, out, repr, Direction::Receive, progress)
-        })
+        self.transfer(
+            Command::Retr(PathArg::from(path.as_ref())),
+            offset,
+            |data| transfer::copy(data, out, repr, Direction::Receive, progress),
+        )
     }
 
     /// Uploads `input` to `path` (`STOR`); with an `offset` other than 0 the
@@ -544,12 +587,17 @@ impl<S: Read + Write> Client<S> {
     /// As [`Client::retr`].
     pub fn stor(
         &mut self,
-        path: &str,
+        path: &(impl AsRef<[u8]> + ?Sized),
         input: &mut dyn Read,
         offset: u64,
         progress: Option<&mut dyn FnMut(u64)>,
     ) -> Result<u64, Error> {
-        self.upload(Command::Stor(PathArg::from(path)), input, offset, progress)
+        self.upload(
+            Command::Stor(PathArg::from(path.as_ref())),
+            input,
+            offset,
+            progress,
+        )
     }
 
     /// Appends `input` to `path` (`APPE`). Returns the number of bytes sent,
@@ -659,6 +707,17 @@ impl<S: Read + Write> Client<S> {
             }
         }
         Ok(self.features.get_or_insert_with(Features::default))
+    }
+
+    /// `MLSD` of `path` when the server has `MLST`, else parsed `LIST` lines.
+    fn entries_of(&mut self, path: Option<PathArg>) -> Result<Vec<Entry>, Error> {
+        let command = if self.known_features()?.has("MLST") {
+            Command::Mlsd(path)
+        } else {
+            Command::List(path)
+        };
+        let lines = self.listing(command)?;
+        Ok(parse_entries(&lines))
     }
 
     /// Runs a listing command and copies its data to `out`, CRLF turned into
@@ -790,13 +849,18 @@ fn text_lines(lines: &[Vec<u8>]) -> Vec<String> {
         .collect()
 }
 
-/// The entries of listing lines that parse, without `.` and `..` (and the
-/// `cdir` / `pdir` lines of MLSD, which name them).
+/// The entries of listing lines that parse, without the directories `.` and
+/// `..` (and the `cdir` / `pdir` lines of MLSD, which name them). A `.` or
+/// `..` listed as anything but a directory is kept: it is not the
+/// directory's own entry, and a caller that builds paths must see it to
+/// refuse it.
 fn parse_entries(lines: &[Vec<u8>]) -> Vec<Entry> {
     lines
         .iter()
         .filter_map(|line| listing::parse_line(line).ok())
-        .filter(|entry| !matches!(entry.name.as_slice(), b"." | b".."))
+        .filter(|entry| {
+            entry.kind != EntryKind::Dir || !matches!(entry.name.as_slice(), b"." | b"..")
+        })
         .collect()
 }
 
@@ -1044,6 +1108,68 @@ mod tests {
         let (mut client, _) = session(b"213 19700102000000\r\n");
         let time = client.mdtm("f").expect("mdtm");
         assert_eq!(time, SystemTime::UNIX_EPOCH + Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn only_dot_directories_are_left_out_of_entries() {
+        let lines: Vec<Vec<u8>> = [
+            &b"type=cdir;perm=el; /pub"[..],
+            b"type=pdir;perm=el; /",
+            b"drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 .",
+            b"drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 ..",
+            b"type=file;size=1; ..",
+            b"-rw-r--r-- 1 ftp ftp 3 Jan 02 2024 .",
+            b"type=file;size=1; ../x",
+        ]
+        .iter()
+        .map(|line| line.to_vec())
+        .collect();
+        let names: Vec<Vec<u8>> = parse_entries(&lines).into_iter().map(|e| e.name).collect();
+        assert_eq!(names, [b"..".to_vec(), b".".to_vec(), b"../x".to_vec()]);
+    }
+
+    #[test]
+    fn mfmt_sends_the_time_and_the_name_as_bytes() {
+        let (mut client, sent) = session(b"213 Modify=19700102000000; a b\r\n550 No\r\n");
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(86_400);
+        client.mfmt("a b", time).expect("mfmt");
+        assert_eq!(
+            reply_code(client.mfmt(&b"caf\xe9"[..], time).expect_err("550")),
+            550
+        );
+        let sent = sent.bytes();
+        assert_eq!(
+            sent,
+            b"MFMT 19700102000000 a b\r\nMFMT 19700102000000 caf\xe9\r\n"
+        );
+    }
+
+    #[test]
+    fn file_commands_take_names_that_are_not_utf8() {
+        let script = b"213 19700102000000\r\n213 7\r\n250 Gone\r\n257 \"/d\" made\r\n250 Gone\r\n";
+        let (mut client, sent) = session(script);
+        let name = &b"caf\xe9"[..];
+        client.mdtm(name).expect("mdtm");
+        assert_eq!(client.size(name).expect("size"), 7);
+        client.delete(name).expect("dele");
+        assert_eq!(client.mkdir(name).expect("mkd"), "/d");
+        client.rmdir(name).expect("rmd");
+        let sent = sent.bytes();
+        let expected: Vec<u8> = ["MDTM", "SIZE", "DELE", "MKD", "RMD"]
+            .iter()
+            .flat_map(|verb| [verb.as_bytes(), b" caf\xe9\r\n"].concat())
+            .collect();
+        assert_eq!(sent, expected);
+    }
+
+    #[test]
+    fn features_are_asked_once() {
+        let (mut client, sent) = session(b"211-Features:\r\n MFMT\r\n MDTM\r\n211 End\r\n");
+        assert!(client.has_feature("MFMT").expect("feat"));
+        assert!(!client.has_feature("MLST").expect("known"));
+        assert_eq!(sent.text(), "FEAT\r\n");
+        let (mut client, _) = session(b"500 What?\r\n");
+        assert!(!client.has_feature("MFMT").expect("no FEAT, no features"));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod fetch;
 pub mod glob;
 pub mod macros;
 mod matches;
+pub mod mirror;
 pub mod prompt;
 pub mod rate;
 mod remote;
@@ -315,6 +316,7 @@ impl Shell {
                 self.put(&local, &remote, append)
             }
             C::Mget(patterns) => self.mget(&patterns),
+            C::Mirror(words) => mirror::run(self.client()?, &words),
             C::Mput(patterns) => self.mput(&patterns),
             C::Size(file) => {
                 let size = self.client()?.size(&file)?;

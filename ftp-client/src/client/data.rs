@@ -852,6 +852,22 @@ mod tests {
     }
 
     #[test]
+    fn entries_in_lists_a_directory_named_by_bytes() {
+        let listing = b"type=file;size=1;modify=20240102030405; x\r\n";
+        let (port, peer) = passive_peer(listing);
+        let script = format!(
+            "211-Features:\r\n MLST type*;\r\n211 End\r\n{}150 Here\r\n226 Done\r\n",
+            epsv(port)
+        );
+        let (mut client, sent) = session(script.as_bytes());
+        let entries = client.entries_in(b"/caf\xe9 d").expect("entries");
+        assert_eq!(entries[0].name, b"x");
+        let sent = sent.bytes();
+        assert_eq!(sent, b"FEAT\r\nEPSV\r\nMLSD /caf\xe9 d\r\n");
+        peer.join().expect("peer");
+    }
+
+    #[test]
     fn entries_falls_back_to_list_without_feat() {
         let (port, peer) = passive_peer(b"-rw-r--r-- 1 ftp ftp 3 Jan 02 2024 a\r\n");
         let script = format!("502 No FEAT\r\n{}150 Here\r\n226 Done\r\n", epsv(port));
