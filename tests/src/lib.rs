@@ -243,16 +243,22 @@ pub fn have_curl() -> bool {
 /// prints `SKIPPED: <name> is missing` and the caller returns early, so a plain
 /// `cargo test` on a laptop without the peers says what it did not test.
 pub fn peer_available(name: &str, check: &mut Command) -> bool {
-    let present = check
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|status| status.success())
-        .unwrap_or(false);
+    let present = peer_present(check);
     if !present {
         skip(&format!("{name} is missing"));
     }
     present
+}
+
+/// Whether `check`, a command that succeeds only when a peer is installed,
+/// succeeds; unlike [`peer_available`], says nothing and never fails.
+pub fn peer_present(check: &mut Command) -> bool {
+    check
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// Whether a test that needs root can run; when it cannot, the same rule as
