@@ -2,19 +2,24 @@
 //!
 //! What it does: finds the workspace's built programs, runs child processes that
 //! are always killed when the test ends (even on panic), starts `ftp-server`
-//! and reads where it listens, makes scratch directories that are removed
-//! afterwards, compares files, and decides what happens when a third-party
-//! peer (curl, pyftpdlib, vsftpd, ...) is missing.
+//! and reads where it listens ([`server`], the one harness every test of our
+//! server uses), drives a control connection byte by byte ([`raw`]), makes
+//! sockets `std` cannot make ([`sockets`]), makes scratch
+//! directories that are removed afterwards, compares files, and decides what
+//! happens when a third-party peer (curl, pyftpdlib, vsftpd, ...) is missing.
 //!
-//! What it does not do: speak FTP. The tests drive the real programs
-//! (`ftp-server`, `ftp-client`, curl, Python's ftplib, ...) and check their
-//! results byte for byte.
+//! What it does not do: judge. The tests decide what the server must answer,
+//! and drive the real programs (`ftp-server`, `ftp-client`, curl, Python's
+//! ftplib, ...) to check their results byte for byte.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod peers;
 pub mod probe_peers;
+pub mod raw;
 pub mod run;
+pub mod server;
+pub mod sockets;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
