@@ -229,6 +229,41 @@ impl Raw {
     }
 }
 
+/// The connection the server makes to `listener` (active mode), waiting at
+/// most [`REPLY_WAIT`] for it.
+pub fn accept(listener: &TcpListener) -> TcpStream {
+    listener.set_nonblocking(true).expect("nonblocking");
+    let deadline = Instant::now() + REPLY_WAIT;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking");
+                stream.set_read_timeout(Some(REPLY_WAIT)).expect("timeout");
+                return stream;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the server did not connect within {REPLY_WAIT:?}"
+                );
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(err) => panic!("accept: {err}"),
+        }
+    }
+}
+
+/// What comes on `stream` until the other side closes it (a reset counts as
+/// a close); fails the test if it stays open past its read timeout.
+pub fn read_until_closed(mut stream: TcpStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    match stream.read_to_end(&mut bytes) {
+        Ok(_) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => bytes,
+        Err(err) => panic!("the connection was not closed: {err}"),
+    }
+}
+
 /// A data connection to `addr`, with a read timeout.
 pub fn data_connection(addr: SocketAddr) -> TcpStream {
     let data = TcpStream::connect_timeout(&addr, REPLY_WAIT).expect("data connection");

@@ -135,6 +135,24 @@ impl Server {
         all[all.len().saturating_sub(lines)..].join("\n")
     }
 
+    /// The `.ftp-tmp-*` files anywhere under the root: what an upload that
+    /// did not finish may leave behind.
+    pub fn temporaries(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut dirs = vec![self.root()];
+        while let Some(dir) = dirs.pop() {
+            for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                    dirs.push(entry.path());
+                } else if name.contains(".ftp-tmp-") {
+                    found.push(name);
+                }
+            }
+        }
+        found
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.process.0.id()

@@ -1,12 +1,10 @@
 //! What the hardening tests share beyond the crate's server harness
-//! (`ftp_tests::server`, `ftp_tests::raw`, `ftp_tests::source`): a lock for
-//! the tests that load the machine, and the temporary files an upload may
-//! leave.
+//! (`ftp_tests::server`, `ftp_tests::raw`, `ftp_tests::sockets`): a lock
+//! for the tests that load the machine.
 //!
 //! What it does not do: decide what is hostile. The tests in `hostile.rs` and
 //! `load.rs` do that.
 
-use std::fs;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use ftp_tests::raw::Raw;
@@ -21,21 +19,4 @@ pub use ftp_tests::{assert_same_file, HELLO};
 pub fn exclusive() -> MutexGuard<'static, ()> {
     static HEAVY: Mutex<()> = Mutex::new(());
     HEAVY.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The `.ftp-tmp-*` files anywhere under the server's root.
-pub fn temporaries(server: &Server) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut dirs = vec![server.root()];
-    while let Some(dir) = dirs.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                dirs.push(entry.path());
-            } else if name.contains(".ftp-tmp-") {
-                found.push(name);
-            }
-        }
-    }
-    found
 }

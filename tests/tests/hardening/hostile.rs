@@ -14,11 +14,11 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_tests::raw::data_connection;
+use ftp_tests::raw::{data_connection, read_until_closed};
 use ftp_tests::sockets::{Relay, SmallBuffer};
 use ftp_tests::{have_python, pattern};
 
-use super::harness::{exclusive, soft_limit, temporaries, Raw, Server, HELLO, PASSWORD, USER};
+use super::harness::{exclusive, soft_limit, Raw, Server, HELLO, PASSWORD, USER};
 
 /// How many silent connections the flood test opens (fewer, with a note,
 /// when the descriptor limits cannot hold them).
@@ -468,17 +468,6 @@ fn epsv_port(raw: &mut Raw) -> u16 {
     ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port")
 }
 
-/// What comes on `stream` until the other side closes it (a reset counts as
-/// a close); fails the test if it stays open past its read timeout.
-fn read_until_closed(mut stream: TcpStream) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    match stream.read_to_end(&mut bytes) {
-        Ok(_) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => bytes,
-        Err(err) => panic!("the connection was not closed: {err}"),
-    }
-}
-
 /// Every path trick is answered with an error and leaves the outside
 /// untouched: `..` in all spellings, `\`, `%2e%2e`, NUL, over-long names
 /// and paths, symlinks out of the root (absolute and relative, to a
@@ -853,7 +842,7 @@ fn data_connections_that_never_come_or_stall_time_out() {
     drop(data);
     raw.expect("NOOP", 200);
     assert_eq!(fs::read(server.root().join("old.bin")).expect("old"), old);
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     println!(
         "data timeout 1 s: never connected -> 425 after {never:?}, unread download -> 426 \
          after {unread:?}, stalled upload -> 426 after {stalled:?}"
@@ -903,7 +892,7 @@ fn an_upload_followed_at_once_by_quit_and_a_half_close_is_kept() {
         );
         assert_eq!(codes[..2], [150, 226], "round {round} ({last})");
     }
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
 }
 
 /// A client that connects to the passive port only once it has seen the
@@ -1200,7 +1189,7 @@ fn uploads_without_a_data_connection_change_nothing() {
     raw.expect("REST 5", 350);
     raw.expect("STOR missing.bin", 550);
     assert!(!server.root().join("missing.bin").exists());
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     raw.expect("QUIT", 221);
     server.serves_a_user();
 }

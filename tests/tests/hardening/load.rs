@@ -18,9 +18,7 @@ use ftp_core::reply::Reply;
 use ftp_tests::sockets::Resetting;
 use ftp_tests::{have_python, pattern, program, KillOnDrop, TempDir};
 
-use super::harness::{
-    assert_same_file, exclusive, soft_limit, temporaries, Raw, Server, HELLO, PASSWORD, USER,
-};
+use super::harness::{assert_same_file, exclusive, soft_limit, Raw, Server, HELLO, PASSWORD, USER};
 
 /// Concurrent sessions in the load test.
 const SESSIONS: usize = 200;
@@ -75,7 +73,7 @@ fn two_hundred_concurrent_sessions_lose_nothing() {
         "{SESSIONS} concurrent sessions: {} MiB checked byte for byte in {took:?}",
         checked / MIB
     );
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     server.settles_to(baseline);
     server.serves_a_user();
 }
@@ -143,7 +141,7 @@ fn clients_killed_mid_transfer_leave_no_trace() {
             let marker = if uploading { "sending" } else { "receiving" };
             vanish_mid_transfer(&server, uploading);
             let after = server.settles_to(baseline);
-            assert_eq!(temporaries(&server), Vec::<String>::new(), "round {round}");
+            assert_eq!(server.temporaries(), Vec::<String>::new(), "round {round}");
             let now = fs::read(server.root().join("target.bin")).expect("target");
             let uploaded = !now.is_empty() && now.iter().all(|&byte| byte == b'x');
             assert!(
@@ -171,7 +169,7 @@ fn clients_killed_mid_transfer_leave_no_trace() {
         let reply = reset_stor(&server);
         assert_eq!(reply.code.0, 426, "round {round}: {reply}");
         server.settles_to(baseline);
-        assert_eq!(temporaries(&server), Vec::<String>::new(), "round {round}");
+        assert_eq!(server.temporaries(), Vec::<String>::new(), "round {round}");
         let now = fs::read(server.root().join("target.bin")).expect("target");
         assert!(
             now == old,
@@ -242,7 +240,7 @@ fn a_full_disk_during_stor_answers_452_and_keeps_the_old_file() {
     let reply = upload_too_much(&mut raw, "old.bin", 4 * MIB);
     assert_eq!(reply.code.0, 452, "{reply}");
     assert_eq!(fs::read(server.root().join("old.bin")).expect("old"), old);
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     let small = pattern(100 * KIB, 32);
     raw.expect("NOOP", 200);
     let mut data = raw.epsv();
@@ -308,7 +306,7 @@ fn a_file_size_limit_during_stor_answers_552_and_keeps_the_old_file() {
         assert!(server.alive(), "the server died ({shell})");
         assert_eq!(reply.code.0, 552, "{shell}: {reply}");
         assert_eq!(fs::read(server.root().join("old.bin")).expect("old"), old);
-        assert_eq!(temporaries(&server), Vec::<String>::new());
+        assert_eq!(server.temporaries(), Vec::<String>::new());
         assert_eq!(raw.retr("old.bin"), old);
         println!(
             "`{shell}`: a {} byte STOR over a limit of {limit} bytes: {reply}",
