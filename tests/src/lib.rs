@@ -2,20 +2,25 @@
 //!
 //! What it does: finds the workspace's built programs, runs child processes that
 //! are always killed when the test ends (even on panic), starts `ftp-server`
-//! and reads where it listens, makes scratch directories that are removed
-//! afterwards, compares files, and decides what happens when a third-party
-//! peer (curl, pyftpdlib, vsftpd, ...) is missing.
+//! and reads where it listens ([`server`], the one harness every test of our
+//! server uses), drives a control connection byte by byte ([`raw`]), makes
+//! sockets `std` cannot make ([`sockets`]), makes scratch
+//! directories that are removed afterwards, compares files, and decides what
+//! happens when a third-party peer (curl, pyftpdlib, vsftpd, ...) is missing.
 //!
-//! What it does not do: speak FTP. The tests drive the real programs
-//! (`ftp-server`, `ftp-client`, curl, Python's ftplib, ...) and check their
-//! results byte for byte.
+//! What it does not do: judge. The tests decide what the server must answer,
+//! and drive the real programs (`ftp-server`, `ftp-client`, curl, Python's
+//! ftplib, ...) to check their results byte for byte.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod hostile;
 pub mod peers;
 pub mod probe_peers;
+pub mod raw;
 pub mod run;
+pub mod server;
+pub mod sockets;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
@@ -244,16 +249,22 @@ pub fn have_curl() -> bool {
 /// prints `SKIPPED: <name> is missing` and the caller returns early, so a plain
 /// `cargo test` on a laptop without the peers says what it did not test.
 pub fn peer_available(name: &str, check: &mut Command) -> bool {
-    let present = check
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|status| status.success())
-        .unwrap_or(false);
+    let present = peer_present(check);
     if !present {
         skip(&format!("{name} is missing"));
     }
     present
+}
+
+/// Whether `check`, a command that succeeds only when a peer is installed,
+/// succeeds; unlike [`peer_available`], says nothing and never fails.
+pub fn peer_present(check: &mut Command) -> bool {
+    check
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// Whether a test that needs root can run; when it cannot, the same rule as

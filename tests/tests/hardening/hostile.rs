@@ -8,15 +8,17 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::symlink;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_tests::pattern;
+use ftp_tests::raw::{data_connection, read_until_closed};
+use ftp_tests::sockets::{Relay, SmallBuffer};
+use ftp_tests::{have_python, pattern};
 
-use super::harness::{exclusive, have_python, soft_limit, Raw, Server, HELLO};
+use super::harness::{exclusive, soft_limit, Raw, Server, HELLO, PASSWORD, USER};
 
 /// How many silent connections the flood test opens (fewer, with a note,
 /// when the descriptor limits cannot hold them).
@@ -96,8 +98,9 @@ fn greeted(addr: SocketAddr) -> TcpStream {
 }
 
 /// With the default limits (200 sessions, 50 per address), 1,000
-/// connections from one address get 50 sessions and 950 `421` replies, and
-/// a user from another address logs in within a second meanwhile.
+/// connections from one address (127.0.0.2) get 50 sessions and 950 `421`
+/// replies, each refused connection is closed, and a user from 127.0.0.1
+/// logs in within a second meanwhile.
 #[test]
 fn the_per_address_limit_keeps_one_address_from_filling_the_server() {
     let _alone = exclusive();
@@ -105,31 +108,38 @@ fn the_per_address_limit_keeps_one_address_from_filling_the_server() {
         return;
     }
     let server = Server::start(&[]);
-    let out = server.python(
-        r#"
-held, codes = [], {}
-for _ in range(1000):
-    sock, greeting = raw('127.0.0.2')
-    code = greeting[:3].decode()
-    codes[code] = codes.get(code, 0) + 1
-    if code == '220':
-        held.append(sock)
-    else:
-        assert sock.recv(1) == b'', 'a refused connection is closed'
-        sock.close()
-assert codes == {'220': 50, '421': 950}, codes
-started = time.time()
-ftp = connect()
-took = time.time() - started
-assert retr(ftp, 'pub/hello.txt') == b'hello, world\n'
-ftp.quit()
-assert took < 1, took
-print(f'1000 connections from 127.0.0.2: {codes}; a user from 127.0.0.1 logged in in {took:.3f} s')
-"#,
+    let mut stranger = Relay::start(OTHER_ADDRESS, server.addr()).expect("python3");
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..1000 {
+        let mut raw = Raw::over_tcp(stranger.connect().expect("the relay connects"));
+        let reply = raw.reply();
+        match reply.code.0 {
+            220 => held.push(raw),
+            421 => {
+                assert!(
+                    raw.closed_within(Duration::from_secs(5)),
+                    "a refused connection is closed"
+                );
+                refused += 1;
+            }
+            _ => panic!("{reply}"),
+        }
+    }
+    assert_eq!((held.len(), refused), (50, 950));
+    let login = server.serves_a_user();
+    assert!(login < LOGIN_LIMIT, "login took {login:?}");
+    println!(
+        "1000 connections from 127.0.0.2: {} sessions, {refused} refused; \
+         a user from 127.0.0.1 logged in in {login:?}",
+        held.len()
     );
-    println!("{}", out.trim());
+    drop(held);
     server.serves_a_user();
 }
+
+/// The second loopback address, where connections from a stranger come from.
+const OTHER_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 /// A connection that says nothing, one that sends a byte every 200 ms but
 /// never ends a line, and a logged-in one that does the same after its
@@ -418,46 +428,31 @@ fn passive_connections_from_another_address_are_refused() {
         return;
     }
     let server = Server::start(&[]);
-    server.python(
-        r#"
-ftp = connect()
-ftp.voidcmd('TYPE I')
-for verb in ('PASV', 'EPSV'):
-    if verb == 'PASV':
-        _, port = ftp.makepasv()
-    else:
-        port = int(ftp.sendcmd('EPSV').split('|')[3])
-    thief = socket.socket()
-    thief.settimeout(5)
-    thief.bind(('127.0.0.2', 0))
-    thief.connect(('127.0.0.1', port))
-    # The thief is first in the listen queue; the server takes the data
-    # connection (and sends its 150) only from the client.
-    conn = socket.create_connection(('127.0.0.1', port), timeout=5)
-    resp = ftp.sendcmd('RETR pub/hello.txt')
-    assert resp.startswith('150'), resp
-    try:
-        stolen = thief.recv(100)
-    except ConnectionResetError:
-        stolen = b''
-    assert stolen == b'', stolen
-    thief.close()
-    data = b''
-    while chunk := conn.recv(65536):
-        data += chunk
-    conn.close()
-    assert data == b'hello, world\n', data
-    assert ftp.voidresp().startswith('226')
-    late = socket.socket()
-    late.bind(('127.0.0.2', 0))
-    try:
-        late.connect(('127.0.0.1', port))
-        raise AssertionError('the passive port is still open after the transfer')
-    except ConnectionRefusedError:
-        pass
-ftp.quit()
-"#,
-    );
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+    for verb in ["PASV", "EPSV"] {
+        let port = match verb {
+            "PASV" => raw.pasv_address().port(),
+            _ => epsv_port(&mut raw),
+        };
+        let target = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut thieves = Relay::start(OTHER_ADDRESS, target).expect("python3");
+        let thief = thieves.connect().expect("the thief connects");
+        // The thief is first in the listen queue; the server takes the data
+        // connection (and sends its 150) only from the client.
+        let mut data = data_connection(target);
+        raw.expect("RETR pub/hello.txt", 150);
+        assert_eq!(read_until_closed(thief), b"", "{verb}: the thief got bytes");
+        let mut bytes = Vec::new();
+        data.read_to_end(&mut bytes).expect("the file");
+        assert_eq!(bytes, HELLO, "{verb}");
+        raw.expect_reply(226);
+        assert!(
+            thieves.connect().is_err(),
+            "{verb}: the passive port is still open after the transfer"
+        );
+    }
+    raw.expect("QUIT", 221);
     let log = server.log();
     assert_eq!(
         log.matches("data: refused a connection").count(),
@@ -467,6 +462,12 @@ ftp.quit()
     server.serves_a_user();
 }
 
+/// The port of an `EPSV` reply.
+fn epsv_port(raw: &mut Raw) -> u16 {
+    let reply = raw.expect("EPSV", 229);
+    ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port")
+}
+
 /// Every path trick is answered with an error and leaves the outside
 /// untouched: `..` in all spellings, `\`, `%2e%2e`, NUL, over-long names
 /// and paths, symlinks out of the root (absolute and relative, to a
@@ -474,9 +475,6 @@ ftp.quit()
 /// boundary. No reply shows the real path.
 #[test]
 fn path_tricks_stay_in_the_jail() {
-    if !have_python() {
-        return;
-    }
     let server = Server::start(&[]);
     let (root, outside) = (server.root(), server.outside().to_path_buf());
     fs::write(outside.join("secret.txt"), b"secret").expect("secret");
@@ -487,8 +485,20 @@ fn path_tricks_stay_in_the_jail() {
     symlink("b", root.join("a")).expect("symlink");
     symlink("a", root.join("b")).expect("symlink");
     let before = outside_listing(&server);
-    let out = server.python(PATH_TRICKS);
-    println!("{}", out.trim());
+    let mut tricks = Tricks {
+        raw: Raw::login(server.addr()),
+        replies: Vec::new(),
+    };
+    tricks.play(&root);
+    let Tricks { mut raw, replies } = tricks;
+    raw.expect("QUIT", 221);
+    let hidden = outside.to_string_lossy();
+    let leaked: Vec<&String> = replies.iter().filter(|r| r.contains(&*hidden)).collect();
+    assert!(leaked.is_empty(), "the real path in {leaked:?}");
+    println!(
+        "{} path tricks refused or kept inside the root",
+        replies.len()
+    );
     assert_eq!(outside_listing(&server), before, "the outside changed");
     assert_eq!(
         fs::read(outside.join("secret.txt")).expect("secret"),
@@ -512,76 +522,131 @@ fn outside_listing(server: &Server) -> Vec<(String, u64)> {
     names
 }
 
-const PATH_TRICKS: &str = r#"
-ftp = connect()
-replies = []
-def refused(call, *args, code='55'):
-    replies.append(answered(code, call, *args))
+/// A session that plays path tricks and keeps every reply it got.
+struct Tricks {
+    raw: Raw,
+    replies: Vec<String>,
+}
 
-def stor(name, data=b'x', rest=None):
-    ftp.storbinary('STOR ' + name, io.BytesIO(data), rest=rest)
-def appe(name):
-    ftp.storbinary('APPE ' + name, io.BytesIO(b'x'))
-def listing(arg):
-    lines = []
-    ftp.retrlines('LIST ' + arg, lines.append)
-    return lines
+impl Tricks {
+    /// Sends `command`; the reply must start with `prefix` (`55` for a
+    /// refusal). Keeps the reply.
+    fn answered(&mut self, command: &str, prefix: &str) {
+        let reply = self.raw.command(command);
+        let text = reply.to_string();
+        assert!(
+            text.starts_with(prefix),
+            "{command:?}: expected {prefix}, got {text}"
+        );
+        self.replies.push(text);
+    }
 
-reads = ['../secret.txt', '/../secret.txt', '//..//..//secret.txt', 'pub/../../secret.txt',
-         '..\\secret.txt', '..\\..\\secret.txt', '%2e%2e/secret.txt', '%2e%2e%2fsecret.txt',
-         '.../secret.txt', 'escape/secret.txt', 'up/secret.txt', 'leak', 'loop', 'a',
-         'pub/hello.txt\x00/../../secret.txt', 'n' * 300, 'a/' * 1900 + 'x']
-for name in reads:
-    refused(retr, ftp, name)
-    refused(ftp.size, name)
-    refused(ftp.sendcmd, 'MDTM ' + name)
-refused(ftp.sendcmd, 'RETR ' + 'n' * 5000, code='500')
-for directory in ['escape', 'up', 'loop', 'a', 'escape/', 'up/.']:
-    refused(ftp.cwd, directory)
-    refused(listing, directory)
-    refused(ftp.sendcmd, 'MLST ' + directory)
-    refused(ftp.sendcmd, 'STAT ' + directory)
-for up in ['..', '../..', '/..', '//', '\\..']:
-    replies.append(answered('25', ftp.cwd, '/'))
-    if up == '\\..':
-        refused(ftp.cwd, up)
-    else:
-        replies.append(answered('250', ftp.cwd, up))
-    assert ftp.pwd() == '/', (up, ftp.pwd())
-for name in ['escape/new.txt', 'up/new.txt', 'leak/new.txt', 'n' * 300, 'a/' * 1900 + 'x']:
-    refused(stor, name)
-    refused(ftp.mkd, name)
-refused(appe, 'leak')
-refused(stor, 'leak', b'x', 1)
-refused(stor, 'escape/secret.txt', b'x', 1)
-for name in ['escape/secret.txt', 'up/secret.txt', '../secret.txt']:
-    refused(ftp.delete, name)
-    refused(ftp.sendcmd, 'RNFR ' + name)
-    refused(ftp.sendcmd, 'SITE CHMOD 777 ' + name)
-    refused(ftp.sendcmd, 'MFMT 20000101000000 ' + name)
-refused(ftp.rmd, 'escape')
-refused(ftp.sendcmd, 'SITE CHMOD 777 leak')
-refused(ftp.sendcmd, 'MFMT 20000101000000 leak')
-for target in ['escape/stolen.txt', 'up/stolen.txt', 'escape/../stolen/x']:
-    replies.append(answered('350', ftp.sendcmd, 'RNFR pub/hello.txt'))
-    refused(ftp.sendcmd, 'RNTO ' + target)
-# `..` above the root stays at the root: this rename lands inside it.
-replies.append(answered('350', ftp.sendcmd, 'RNFR pub/hello.txt'))
-replies.append(answered('250', ftp.sendcmd, 'RNTO ../../moved.txt'))
-assert os.path.exists(os.path.join(ROOT, 'moved.txt'))
-ftp.rename('/moved.txt', '/pub/hello.txt')
-stor('../up-high.txt', b'inside')
-assert open(os.path.join(ROOT, 'up-high.txt'), 'rb').read() == b'inside'
-ftp.delete('up-high.txt')
-names = ftp.nlst()
-for name in ('escape', 'up', 'leak', 'loop', 'a', 'b', 'pub'):
-    assert name in names, names
-assert retr(ftp, 'pub/hello.txt') == b'hello, world\n'
-ftp.quit()
-leaked = [r for r in replies if OUTSIDE in r]
-assert not leaked, leaked
-print(f'{len(replies)} path tricks refused or kept inside the root')
-"#;
+    /// As [`Tricks::answered`] with `55`.
+    fn refused(&mut self, command: &str) {
+        self.answered(command, "55");
+    }
+
+    /// A data command (RETR, LIST, STOR, APPE) after EPSV, as a client
+    /// sends it; it must be refused with `55x` before any transfer.
+    fn refused_transfer(&mut self, command: &str) {
+        let _data = self.raw.epsv();
+        self.refused(command);
+    }
+
+    /// Every trick, in the order the test plays them.
+    fn play(&mut self, root: &std::path::Path) {
+        let mut reads: Vec<String> = [
+            "../secret.txt",
+            "/../secret.txt",
+            "//..//..//secret.txt",
+            "pub/../../secret.txt",
+            "..\\secret.txt",
+            "..\\..\\secret.txt",
+            "%2e%2e/secret.txt",
+            "%2e%2e%2fsecret.txt",
+            ".../secret.txt",
+            "escape/secret.txt",
+            "up/secret.txt",
+            "leak",
+            "loop",
+            "a",
+            "pub/hello.txt\0/../../secret.txt",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (long_name, deep_path) = ("n".repeat(300), format!("{}x", "a/".repeat(1900)));
+        reads.extend([long_name.clone(), deep_path.clone()]);
+        for name in &reads {
+            self.refused_transfer(&format!("RETR {name}"));
+            self.refused(&format!("SIZE {name}"));
+            self.refused(&format!("MDTM {name}"));
+        }
+        self.answered(&format!("RETR {}", "n".repeat(5000)), "500");
+        for dir in ["escape", "up", "loop", "a", "escape/", "up/."] {
+            self.refused(&format!("CWD {dir}"));
+            self.refused_transfer(&format!("LIST {dir}"));
+            self.refused(&format!("MLST {dir}"));
+            self.refused(&format!("STAT {dir}"));
+        }
+        for up in ["..", "../..", "/..", "//", "\\.."] {
+            self.answered("CWD /", "25");
+            match up {
+                "\\.." => self.refused(&format!("CWD {up}")),
+                // ftplib sends CDUP for `..`.
+                ".." => self.answered("CDUP", "25"),
+                _ => self.answered(&format!("CWD {up}"), "250"),
+            }
+            let pwd = self.raw.expect("PWD", 257);
+            assert!(pwd.text().starts_with("\"/\""), "after {up}: {pwd}");
+        }
+        for name in [
+            "escape/new.txt",
+            "up/new.txt",
+            "leak/new.txt",
+            &long_name,
+            &deep_path,
+        ] {
+            self.refused_transfer(&format!("STOR {name}"));
+            self.refused(&format!("MKD {name}"));
+        }
+        self.refused_transfer("APPE leak");
+        for name in ["leak", "escape/secret.txt"] {
+            let _data = self.raw.epsv();
+            self.answered("REST 1", "350");
+            self.refused(&format!("STOR {name}"));
+        }
+        for name in ["escape/secret.txt", "up/secret.txt", "../secret.txt"] {
+            self.refused(&format!("DELE {name}"));
+            self.refused(&format!("RNFR {name}"));
+            self.refused(&format!("SITE CHMOD 777 {name}"));
+            self.refused(&format!("MFMT 20000101000000 {name}"));
+        }
+        self.refused("RMD escape");
+        self.refused("SITE CHMOD 777 leak");
+        self.refused("MFMT 20000101000000 leak");
+        for target in ["escape/stolen.txt", "up/stolen.txt", "escape/../stolen/x"] {
+            self.answered("RNFR pub/hello.txt", "350");
+            self.refused(&format!("RNTO {target}"));
+        }
+        // `..` above the root stays at the root: this rename lands inside it.
+        self.answered("RNFR pub/hello.txt", "350");
+        self.answered("RNTO ../../moved.txt", "250");
+        assert!(root.join("moved.txt").exists());
+        self.raw.expect("RNFR /moved.txt", 350);
+        self.raw.expect("RNTO /pub/hello.txt", 250);
+        self.raw.stor("../up-high.txt", b"inside");
+        assert_eq!(
+            fs::read(root.join("up-high.txt")).expect("inside"),
+            b"inside"
+        );
+        self.raw.expect("DELE up-high.txt", 250);
+        let names = String::from_utf8(self.raw.read_data("NLST")).expect("names");
+        for name in ["escape", "up", "leak", "loop", "a", "b", "pub"] {
+            assert!(names.lines().any(|line| line.trim_end() == name), "{names}");
+        }
+        assert_eq!(self.raw.retr("pub/hello.txt"), HELLO);
+    }
+}
 
 /// Wildcard patterns built to backtrack (`*?` twelve times, then a byte no
 /// name has) are answered at once, also against a long name: matching is
@@ -702,30 +767,37 @@ fn session_limits_answer_421_and_give_slots_back() {
         return;
     }
     let server = Server::start(&["--max-sessions", "4", "--max-per-ip", "2"]);
-    server.python(
-        r#"
-def greeting(source):
-    sock, line = raw(source)
-    return sock, line[:3]
-a1, a2 = greeting('127.0.0.1'), greeting('127.0.0.1')
-assert (a1[1], a2[1]) == (b'220', b'220')
-sock, code = greeting('127.0.0.1')
-assert code == b'421', code
-assert sock.recv(1) == b''
-b1, b2 = greeting('127.0.0.2'), greeting('127.0.0.2')
-assert (b1[1], b2[1]) == (b'220', b'220')
-sock, code = greeting('127.0.0.3')
-assert code == b'421', code
-a1[0].close()
-deadline = time.time() + 5
-while True:
-    sock, code = greeting('127.0.0.3')
-    if code == b'220' or time.time() > deadline:
-        break
-    time.sleep(0.05)
-assert code == b'220', 'the slot was given back'
-"#,
-    );
+    let mut from_2 = Relay::start(OTHER_ADDRESS, server.addr()).expect("python3");
+    let third = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+    let mut from_3 = Relay::start(third, server.addr()).expect("python3");
+    let greeting = |stream: TcpStream| {
+        let mut raw = Raw::over_tcp(stream);
+        let code = raw.reply().code.0;
+        (raw, code)
+    };
+    let local = || TcpStream::connect(server.addr()).expect("connect");
+    let (a1, a2) = (greeting(local()), greeting(local()));
+    assert_eq!((a1.1, a2.1), (220, 220));
+    let (mut a3, code) = greeting(local());
+    assert_eq!(code, 421, "the third from 127.0.0.1");
+    assert!(a3.closed_within(Duration::from_secs(5)), "closed after 421");
+    let b1 = greeting(from_2.connect().expect("relay"));
+    let b2 = greeting(from_2.connect().expect("relay"));
+    assert_eq!((b1.1, b2.1), (220, 220));
+    let (_, code) = greeting(from_3.connect().expect("relay"));
+    assert_eq!(code, 421, "the fifth in all");
+    drop(a1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let code = loop {
+        let (c, code) = greeting(from_3.connect().expect("relay"));
+        if code == 220 || Instant::now() > deadline {
+            break code;
+        }
+        drop(c);
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, 220, "the slot was given back");
+    drop((a2, b1, b2));
     let log = server.log();
     assert!(log.contains("refused, too many sessions"), "{log}");
     server.serves_a_user();
@@ -770,7 +842,7 @@ fn data_connections_that_never_come_or_stall_time_out() {
     drop(data);
     raw.expect("NOOP", 200);
     assert_eq!(fs::read(server.root().join("old.bin")).expect("old"), old);
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     println!(
         "data timeout 1 s: never connected -> 425 after {never:?}, unread download -> 426 \
          after {unread:?}, stalled upload -> 426 after {stalled:?}"
@@ -820,36 +892,28 @@ fn an_upload_followed_at_once_by_quit_and_a_half_close_is_kept() {
         );
         assert_eq!(codes[..2], [150, 226], "round {round} ({last})");
     }
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
 }
 
 /// A client that connects to the passive port only once it has seen the
 /// `150` gets the `150` at once; a connection from another address before
-/// it (127.0.0.2, made by Python, which can bind before connecting) is
+/// it (127.0.0.2, through the relay of `ftp_tests::sockets`) is
 /// closed, and the server keeps waiting for the client's own.
 #[test]
 fn the_150_comes_at_once_when_the_client_waits_for_it() {
+    if !have_python() {
+        return;
+    }
     let server = Server::start(&["--data-timeout", "10"]);
     let mut raw = Raw::login(server.addr());
     for foreign_first in [false, true] {
         let reply = raw.expect("EPSV", 229);
         let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
-        // Python waits (10 s at most) to see its connection closed.
+        let target = SocketAddr::from(([127, 0, 0, 1], port));
         let foreign = foreign_first.then(|| {
-            let connect = format!(
-                "import socket; s = socket.socket(); s.settimeout(10); \
-                 s.bind(('127.0.0.2', 0)); s.connect(('127.0.0.1', {port})); \
-                 print('connected', flush=True); print(s.recv(1) == b'')"
-            );
-            let mut python = Command::new("python3")
-                .args(["-c", &connect])
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .expect("python3");
-            let mut line = [0u8; 10];
-            let stdout = python.stdout.as_mut().expect("stdout");
-            stdout.read_exact(&mut line).expect("python connected");
-            python
+            let mut relay = Relay::start(OTHER_ADDRESS, target).expect("python3");
+            let stream = relay.connect().expect("the foreign connection");
+            (relay, stream)
         });
         let started = Instant::now();
         raw.send(b"RETR pub/hello.txt\r\n");
@@ -863,10 +927,9 @@ fn the_150_comes_at_once_when_the_client_waits_for_it() {
         data.read_to_end(&mut bytes).expect("data");
         assert_eq!(bytes, HELLO);
         assert_eq!(raw.reply().code.0, 226);
-        if let Some(python) = foreign {
-            let out = python.wait_with_output().expect("python3");
-            let printed = String::from_utf8_lossy(&out.stdout);
-            assert_eq!(printed.trim(), "True", "the foreign connection was closed");
+        if let Some((_relay, stream)) = foreign {
+            let got = read_until_closed(stream);
+            assert_eq!(got, b"", "the foreign connection was closed");
         }
         println!("150 after {waited:?} (a foreign connection first: {foreign_first})");
     }
@@ -957,6 +1020,9 @@ fn fifty_sessions_from_one_address_are_served_by_default() {
 /// listeners are given back after the data timeout unused.
 #[test]
 fn one_address_cannot_hoard_the_passive_range() {
+    if !have_python() {
+        return;
+    }
     let server = Server::start(&["--pasv-ports", "47310-47319", "--data-timeout", "2"]);
     let mut hoarders: Vec<Raw> = (0..10).map(|_| Raw::login(server.addr())).collect();
     let codes: Vec<u16> = hoarders
@@ -969,8 +1035,7 @@ fn one_address_cannot_hoard_the_passive_range() {
         codes.iter().all(|&code| code == 229 || code == 425),
         "{codes:?}"
     );
-    let printed =
-        server.python("ftp = connect(source='127.0.0.2')\nprint(ftp.nlst('pub'))\nftp.quit()\n");
+    let printed = nlst_from(OTHER_ADDRESS, &server, "pub");
     assert!(
         printed.contains("hello.txt"),
         "another address lists: {printed}"
@@ -985,6 +1050,23 @@ fn one_address_cannot_hoard_the_passive_range() {
         .collect();
     assert_eq!(again, [229; 5], "after the data timeout");
     println!("EPSV from one address: {codes:?}; after the data timeout: {again:?}");
+}
+
+/// Logs in from `source` and lists `dir` over EPSV, the data connection
+/// from `source` too; returns the names.
+fn nlst_from(source: IpAddr, server: &Server, dir: &str) -> String {
+    let mut control = Relay::start(source, server.addr()).expect("python3");
+    let mut raw = Raw::over_tcp(control.connect().expect("the relay connects"));
+    raw.expect_reply(220);
+    raw.log_in(USER, PASSWORD);
+    let port = epsv_port(&mut raw);
+    let mut data = Relay::start(source, SocketAddr::from(([127, 0, 0, 1], port))).expect("python3");
+    let stream = data.connect().expect("the data connection");
+    raw.expect(&format!("NLST {dir}"), 150);
+    let names = read_until_closed(stream);
+    raw.expect_reply(226);
+    raw.expect("QUIT", 221);
+    String::from_utf8_lossy(&names).into_owned()
 }
 
 /// Out of descriptors (`ulimit -n 40`): each connection the server cannot
@@ -1107,7 +1189,7 @@ fn uploads_without_a_data_connection_change_nothing() {
     raw.expect("REST 5", 350);
     raw.expect("STOR missing.bin", 550);
     assert!(!server.root().join("missing.bin").exists());
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     raw.expect("QUIT", 221);
     server.serves_a_user();
 }
@@ -1125,46 +1207,23 @@ fn a_small_download_to_a_client_that_does_not_read_holds_nothing() {
     let server = Server::start(&["--data-timeout", "5"]);
     let small = pattern(16 << 10, 9);
     fs::write(server.root().join("small.bin"), &small).expect("small");
-    let script = r#"
-ftp = connect()
-ftp.voidcmd('TYPE I')
-port = int(ftp.sendcmd('EPSV').split('|')[3])
-data = socket.socket()
-data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
-data.settimeout(10)
-data.connect(('127.0.0.1', port))
-started = time.monotonic()
-assert ftp.sendcmd('RETR small.bin').startswith('150')
-assert ftp.voidresp().startswith('226')
-assert ftp.sendcmd('NOOP').startswith('200')
-took = time.monotonic() - started
-received = b''
-while chunk := data.recv(65536):
-    received += chunk
-print(len(received), open(os.path.join(ROOT, 'small.bin'), 'rb').read() == received, took)
-ftp.quit()
-"#;
-    let printed = server.python(script);
-    let fields: Vec<&str> = printed.split_whitespace().collect();
-    assert_eq!(fields[..2], ["16384", "True"], "{printed}");
-    let took: f64 = fields[2].parse().expect("seconds");
-    assert!(took < 2.0, "the session waited for the client: {took} s");
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+    let port = epsv_port(&mut raw);
+    let file = server.outside().join("received.bin");
+    let reader = SmallBuffer::connect(port, &file).expect("python3");
+    let started = Instant::now();
+    raw.expect("RETR small.bin", 150);
+    raw.expect_reply(226);
+    raw.expect("NOOP", 200);
+    let took = started.elapsed();
+    let received = reader.read_into(&file);
+    assert_eq!(received.len(), 16384);
+    assert!(received == small, "the client got other bytes");
+    assert!(
+        took < Duration::from_secs(2),
+        "the session waited for the client: {took:?}"
+    );
+    raw.expect("QUIT", 221);
     server.serves_a_user();
-}
-
-/// The `.ftp-tmp-*` files anywhere under the server's root.
-pub fn temporaries(server: &Server) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut dirs = vec![server.root()];
-    while let Some(dir) = dirs.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                dirs.push(entry.path());
-            } else if name.contains(".ftp-tmp-") {
-                found.push(name);
-            }
-        }
-    }
-    found
 }

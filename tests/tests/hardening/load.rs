@@ -6,7 +6,7 @@
 //! printed only to document the runs.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
@@ -14,12 +14,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ftp_client::client::{Client, DataMode, IpFamily, Options, TransferType};
-use ftp_tests::{pattern, program, KillOnDrop, TempDir};
+use ftp_core::reply::Reply;
+use ftp_tests::sockets::Resetting;
+use ftp_tests::{have_python, pattern, program, KillOnDrop, TempDir};
 
-use super::harness::{
-    assert_same_file, exclusive, have_python, soft_limit, Raw, Server, HELLO, PASSWORD, USER,
-};
-use super::hostile::temporaries;
+use super::harness::{assert_same_file, exclusive, soft_limit, Raw, Server, HELLO, PASSWORD, USER};
 
 /// Concurrent sessions in the load test.
 const SESSIONS: usize = 200;
@@ -74,7 +73,7 @@ fn two_hundred_concurrent_sessions_lose_nothing() {
         "{SESSIONS} concurrent sessions: {} MiB checked byte for byte in {took:?}",
         checked / MIB
     );
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     server.settles_to(baseline);
     server.serves_a_user();
 }
@@ -118,21 +117,19 @@ fn mixed_session(
     Ok(upload.len() * 2 + shared.len())
 }
 
-/// ftplib clients killed (SIGKILL) in the middle of a STOR that replaces a
-/// file and in the middle of a RETR, three times each, and clients that
-/// reset their data connection in the middle of a STOR. A killed client's
-/// kernel ends its data connection as cleanly as a finished upload would,
-/// and in stream mode that is the end of the file (RFC 959 §3.4.1): the
-/// upload is committed as far as it came, never mixed with the old file. A
-/// reset is a broken transfer: `426`, and the old file stays. Either way no
-/// temporary file is left, and the server's threads and open descriptors
-/// return to their baseline.
+/// Clients that vanish in the middle of a STOR that replaces a file and in
+/// the middle of a RETR, three times each (both their sockets closed at
+/// once, as the kernel closes a killed process's), and clients that reset
+/// their data connection in the middle of a STOR. A vanished uploader's
+/// data connection ends as cleanly as a finished upload would, and in
+/// stream mode that is the end of the file (RFC 959 §3.4.1): the upload is
+/// committed as far as it came, never mixed with the old file. A reset is a
+/// broken transfer: `426`, and the old file stays. Either way no temporary
+/// file is left, and the server's threads and open descriptors return to
+/// their baseline.
 #[test]
 fn clients_killed_mid_transfer_leave_no_trace() {
     let _alone = exclusive();
-    if !have_python() {
-        return;
-    }
     let server = Server::start(&[]);
     let old = pattern(MIB, 21);
     fs::write(server.root().join("target.bin"), &old).expect("target");
@@ -140,23 +137,22 @@ fn clients_killed_mid_transfer_leave_no_trace() {
     server.serves_a_user();
     let baseline = server.at_rest();
     for round in 0..3 {
-        for (script, marker) in [(SLOW_STOR, "sending"), (SLOW_RETR, "receiving")] {
-            let mut client = server.python_until(script, marker);
-            let _ = client.0.kill();
-            let _ = client.0.wait();
+        for uploading in [true, false] {
+            let marker = if uploading { "sending" } else { "receiving" };
+            vanish_mid_transfer(&server, uploading);
             let after = server.settles_to(baseline);
-            assert_eq!(temporaries(&server), Vec::<String>::new(), "round {round}");
+            assert_eq!(server.temporaries(), Vec::<String>::new(), "round {round}");
             let now = fs::read(server.root().join("target.bin")).expect("target");
             let uploaded = !now.is_empty() && now.iter().all(|&byte| byte == b'x');
             assert!(
                 now == old || uploaded,
                 "round {round}: target.bin ({} bytes) is neither the old file nor the upload \
-                 as far as it came, after a killed {marker}\n{}",
+                 as far as it came, after a client vanished while {marker}\n{}",
                 now.len(),
                 server.log_tail(8)
             );
             println!(
-                "killed while {marker} (round {round}): target.bin {}; server back to {after}",
+                "vanished while {marker} (round {round}): target.bin {}; server back to {after}",
                 if now == old {
                     "unchanged"
                 } else {
@@ -166,14 +162,14 @@ fn clients_killed_mid_transfer_leave_no_trace() {
             fs::write(server.root().join("target.bin"), &old).expect("target");
         }
     }
+    if !have_python() {
+        return;
+    }
     for round in 0..3 {
-        let printed = server.python(RESET_STOR);
-        assert!(
-            printed.trim().starts_with("426"),
-            "round {round}: {printed}"
-        );
+        let reply = reset_stor(&server);
+        assert_eq!(reply.code.0, 426, "round {round}: {reply}");
         server.settles_to(baseline);
-        assert_eq!(temporaries(&server), Vec::<String>::new(), "round {round}");
+        assert_eq!(server.temporaries(), Vec::<String>::new(), "round {round}");
         let now = fs::read(server.root().join("target.bin")).expect("target");
         assert!(
             now == old,
@@ -183,47 +179,41 @@ fn clients_killed_mid_transfer_leave_no_trace() {
     server.serves_a_user();
 }
 
+/// Starts replacing `target.bin` (64 KiB every 50 ms, three times) or
+/// downloading `big.bin` (reading one buffer of it), then closes both
+/// connections at once, unread data and all.
+fn vanish_mid_transfer(server: &Server, uploading: bool) {
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+    let mut data = raw.epsv();
+    if uploading {
+        raw.expect("STOR target.bin", 150);
+        for _ in 0..3 {
+            data.write_all(&[b'x'; 64 * KIB]).expect("upload");
+            thread::sleep(Duration::from_millis(50));
+        }
+    } else {
+        raw.expect("RETR big.bin", 150);
+        let mut some = [0; 64 * KIB];
+        assert!(data.read(&mut some).expect("download") > 0);
+    }
+    drop((data, raw));
+}
+
 /// Sends part of a replacing STOR, resets the data connection (SO_LINGER 0)
-/// and prints the reply.
-const RESET_STOR: &str = r#"
-import struct
-ftp = connect()
-ftp.voidcmd('TYPE I')
-conn = ftp.transfercmd('STOR target.bin')
-conn.sendall(b'y' * 300000)
-conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
-conn.close()
-try:
-    print(ftp.voidresp())
-except ftplib.Error as err:
-    print(err)
-ftp.quit()
-"#;
-
-/// Replaces `target.bin` with an endless upload of 64 KiB every 50 ms.
-const SLOW_STOR: &str = r#"
-class Slow:
-    def __init__(self):
-        self.chunks = 0
-    def read(self, size):
-        self.chunks += 1
-        if self.chunks == 4:
-            print('sending', flush=True)
-        time.sleep(0.05)
-        return b'x' * 65536
-ftp = connect()
-ftp.storbinary('STOR target.bin', Slow())
-"#;
-
-/// Starts downloading `big.bin`, reads a little, and waits to be killed.
-const SLOW_RETR: &str = r#"
-ftp = connect()
-ftp.voidcmd('TYPE I')
-conn = ftp.transfercmd('RETR big.bin')
-assert conn.recv(65536)
-print('receiving', flush=True)
-time.sleep(60)
-"#;
+/// and returns the reply.
+fn reset_stor(server: &Server) -> Reply {
+    let mut raw = Raw::login(server.addr());
+    raw.expect("TYPE I", 200);
+    let reply = raw.expect("EPSV", 229);
+    let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
+    let data = Resetting::connect(port).expect("python3");
+    raw.expect("STOR target.bin", 150);
+    data.send_then_reset(&[b'y'; 300_000]);
+    let reply = raw.reply();
+    raw.expect("QUIT", 221);
+    reply
+}
 
 /// A tmpfs of 2 MiB mounted over the root fills up during a 4 MiB STOR
 /// that replaces a file: `452`, the old file intact, no temporary file,
@@ -250,7 +240,7 @@ fn a_full_disk_during_stor_answers_452_and_keeps_the_old_file() {
     let reply = upload_too_much(&mut raw, "old.bin", 4 * MIB);
     assert_eq!(reply.code.0, 452, "{reply}");
     assert_eq!(fs::read(server.root().join("old.bin")).expect("old"), old);
-    assert_eq!(temporaries(&server), Vec::<String>::new());
+    assert_eq!(server.temporaries(), Vec::<String>::new());
     let small = pattern(100 * KIB, 32);
     raw.expect("NOOP", 200);
     let mut data = raw.epsv();
@@ -316,7 +306,7 @@ fn a_file_size_limit_during_stor_answers_552_and_keeps_the_old_file() {
         assert!(server.alive(), "the server died ({shell})");
         assert_eq!(reply.code.0, 552, "{shell}: {reply}");
         assert_eq!(fs::read(server.root().join("old.bin")).expect("old"), old);
-        assert_eq!(temporaries(&server), Vec::<String>::new());
+        assert_eq!(server.temporaries(), Vec::<String>::new());
         assert_eq!(raw.retr("old.bin"), old);
         println!(
             "`{shell}`: a {} byte STOR over a limit of {limit} bytes: {reply}",
