@@ -246,7 +246,19 @@ pub fn run(
             }
             (pending.open(peer, timeout), Some(first))
         }
-        Pending::Connect { .. } => (pending.open(peer, timeout), None),
+        Pending::Connect { .. } => match pending.open(peer, timeout) {
+            Ok(stream) => (Ok(stream), None),
+            Err(err) => {
+                // A command the server refused at once (LIST of a missing
+                // path: 550) may have closed its listener before we came:
+                // its reply says so.
+                let reply = wire.reply()?;
+                if !reply.code.is_preliminary() {
+                    return Ok(Outcome::Refused(reply));
+                }
+                return Err(err);
+            }
+        },
     };
     let mut stream = stream?;
     let opened_in = started.elapsed();
