@@ -4,7 +4,9 @@
 //! - [`client`]: [`client::Client`], the blocking FTP client, generic over its
 //!   control stream; [`error`]: its error type.
 //! - [`url`]: `ftp://` URLs; [`netrc`]: credentials from `~/.netrc`.
-//! - [`terminal`]: escaping the server's text before it reaches a terminal.
+//! - [`terminal`]: escaping the server's text before it reaches a terminal;
+//!   [`tty`]: changing the terminal's modes (no echo, Ctrl-C as a byte) and
+//!   restoring them.
 //! - [`shell`]: the program's command interpreter (BSD ftp commands) and its
 //!   one-shot download and upload; [`progress`]: the progress meter.
 //!
@@ -18,4 +20,5 @@ pub mod netrc;
 pub mod progress;
 pub mod shell;
 pub mod terminal;
+pub mod tty;
 pub mod url;

@@ -17,6 +17,7 @@
 pub mod command;
 pub mod fetch;
 pub mod glob;
+pub mod interrupt;
 pub mod prompt;
 pub mod trace;
 pub mod transfer;
@@ -56,6 +57,8 @@ pub enum ShellError {
     Client(Error),
     /// A local problem: a file that cannot be opened, no match for a pattern.
     Local(String),
+    /// The user interrupted a transfer with Ctrl-C (the message was shown then).
+    Interrupted,
 }
 
 impl ShellError {
@@ -97,6 +100,7 @@ impl fmt::Display for ShellError {
             }
             ShellError::Client(err) => write!(f, "{err}"),
             ShellError::Local(message) => f.write_str(message),
+            ShellError::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -149,6 +153,8 @@ pub struct Shell {
     hash: bool,
     hash_size: u64,
     failed: bool,
+    /// The last transfer was interrupted by Ctrl-C: `mget` and `mput` stop.
+    interrupted: bool,
 }
 
 impl fmt::Debug for Shell {
@@ -175,6 +181,7 @@ impl Shell {
             hash: false,
             hash_size: DEFAULT_HASH_SIZE,
             failed: false,
+            interrupted: false,
         }
     }
 
@@ -222,7 +229,8 @@ impl Shell {
     /// connection the failure ended.
     fn report(&mut self, err: &ShellError) {
         self.failed = true;
-        let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get();
+        let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get()
+            || matches!(err, ShellError::Interrupted);
         if !shown {
             eprintln!(
                 "ftp-client: {}",
@@ -518,20 +526,56 @@ impl Shell {
         path: Option<&str>,
         output: Option<&str>,
     ) -> Result<(), ShellError> {
-        write_listing(self.client()?, kind, path, output)
+        self.interruptible("receive", |client| {
+            write_listing(client, kind, path, output)
+        })
     }
 
     /// `get` and `reget`.
     fn get(&mut self, remote: &str, destination: &Destination) -> Result<(), ShellError> {
         let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
-        transfer::download(self.client()?, remote, destination, feedback, &trace).map(drop)
+        self.interruptible("receive", |client| {
+            transfer::download(client, remote, destination, feedback, &trace).map(drop)
+        })
     }
 
     /// `put` and `append`.
     fn put(&mut self, local: &str, remote: &str, append: bool) -> Result<(), ShellError> {
         let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
-        let client = self.client()?;
-        transfer::upload(client, Path::new(local), remote, append, feedback, &trace).map(drop)
+        self.interruptible("send", |client| {
+            transfer::upload(client, Path::new(local), remote, append, feedback, &trace).map(drop)
+        })
+    }
+
+    /// Runs `transfer` with Ctrl-C watched when the shell reads a terminal
+    /// (see [`interrupt`]): Ctrl-C aborts the transfer with `ABOR`, whose
+    /// reply is read here, and the shell goes on.
+    fn interruptible(
+        &mut self,
+        verb: &'static str,
+        transfer: impl FnOnce(&mut Client<TcpStream>) -> Result<(), ShellError>,
+    ) -> Result<(), ShellError> {
+        let watch = match &self.session {
+            Some(session) if self.config.interactive => {
+                interrupt::Watch::start(session.client.get_ref(), verb)
+            }
+            _ => None,
+        };
+        if let Some(watch) = &watch {
+            self.trace.set_reply_hook(Some(watch.reply_hook()));
+        }
+        let result = transfer(self.client()?);
+        self.trace.set_reply_hook(None);
+        let outcome = watch.map(interrupt::Watch::finish).unwrap_or_default();
+        self.interrupted = outcome.interrupted;
+        if outcome.abor_sent {
+            self.client()?.finish_abort()?;
+        }
+        match result {
+            // The 426 (or broken data connection) is what the user asked for.
+            Err(_) if outcome.interrupted => Err(ShellError::Interrupted),
+            other => other,
+        }
     }
 
     /// `mget`: each remote file matching the patterns, saved under its base name.
@@ -615,7 +659,7 @@ impl Shell {
             if let Err(err) = action(self, name) {
                 self.report(&err);
             }
-            if self.session.is_none() {
+            if self.session.is_none() || std::mem::take(&mut self.interrupted) {
                 break;
             }
         }

@@ -22,7 +22,7 @@ use crate::client::{Event, Observer};
 use crate::terminal;
 
 /// The switches for what is shown, shared by the shell and the observer.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Trace {
     /// Show the server's replies.
     pub verbose: Cell<bool>,
@@ -34,6 +34,21 @@ pub struct Trace {
     replies_to_stderr: bool,
     /// Replies held back while a listing runs.
     held: RefCell<Option<Vec<String>>>,
+    /// Called with every reply, e.g. by a transfer watched for Ctrl-C.
+    hook: RefCell<Option<ReplyHook>>,
+}
+
+/// A function that sees every reply: see [`Trace::set_reply_hook`].
+pub type ReplyHook = Box<dyn Fn(&Reply)>;
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("verbose", &self.verbose)
+            .field("debug", &self.debug)
+            .field("explain", &self.explain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Trace {
@@ -46,6 +61,7 @@ impl Trace {
             explain: Cell::new(explain),
             replies_to_stderr,
             held: RefCell::new(None),
+            hook: RefCell::new(None),
         })
     }
 
@@ -54,6 +70,11 @@ impl Trace {
     pub fn observer(self: &Rc<Trace>) -> Observer {
         let trace = Rc::clone(self);
         Box::new(move |event: &Event| trace.show(event))
+    }
+
+    /// Calls `hook` with every reply received from now on (`None`: no more).
+    pub fn set_reply_hook(&self, hook: Option<ReplyHook>) {
+        self.hook.replace(hook);
     }
 
     /// From now on, keep replies instead of printing them.
@@ -96,7 +117,12 @@ impl Trace {
             Event::Sent(line) if self.debug.get() => {
                 eprintln!("---> {}", terminal::escape(line.as_bytes()));
             }
-            Event::Received(reply) => self.reply(reply),
+            Event::Received(reply) => {
+                self.reply(reply);
+                if let Some(hook) = self.hook.borrow().as_ref() {
+                    hook(reply);
+                }
+            }
             Event::Data(connection) if self.explain.get() => eprintln!("{connection}"),
             _ => {}
         }
