@@ -2,8 +2,11 @@
 //! the summary line after the transfer.
 //!
 //! The meter (percentage, bar, bytes, rate, time left) is redrawn on stderr
-//! with `\r`, at most five times a second; the program shows it only when
-//! stderr is a terminal. Hash marks are BSD ftp's `hash` command: one `#` on
+//! with `\r` and cleared to the end of the line (`ESC [ K`), so a shorter
+//! line leaves nothing of the longer one before it, at most five times a
+//! second; the program shows it only when stderr is a terminal (and the
+//! shell's `progress` toggle is on). A transfer that fails before its first
+//! byte draws no meter at all. Hash marks are BSD ftp's `hash` command: one `#` on
 //! stdout per block of bytes (1024 unless the user chose another size).
 //!
 //! The texts are made by pure functions ([`meter_line`], [`summary`],
@@ -76,12 +79,12 @@ impl Progress {
         }
     }
 
-    /// Ends the feedback: the meter is drawn a last time and the line ended;
-    /// hash marks are ended with a newline.
+    /// Ends the feedback: the meter, if it was drawn, is drawn a last time
+    /// and the line ended; hash marks are ended with a newline.
     pub fn finish(&mut self) {
-        if self.meter {
-            self.draw();
-            eprintln!();
+        if let Some(line) = self.last_meter() {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{}", redraw(&line));
         }
         if self.hash_size.is_some() && self.bytes > 0 {
             println!();
@@ -93,12 +96,28 @@ impl Progress {
         self.start.elapsed()
     }
 
+    /// The meter's last line, if the meter was drawn at all.
+    fn last_meter(&self) -> Option<String> {
+        let drawn = self.meter && self.last_draw.is_some();
+        drawn.then(|| meter_line(self.bytes, self.total, self.elapsed()))
+    }
+
     fn draw(&self) {
         let line = meter_line(self.bytes, self.total, self.elapsed());
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r{line}");
+        let _ = err.write_all(redraw(&line).as_bytes());
         let _ = err.flush();
     }
+}
+
+/// What replaces the meter's line with `line`: back to its start, the new
+/// text, and the rest of the old one cleared.
+///
+/// ```
+/// assert_eq!(ftp_client::progress::redraw("1 B  1 B/s"), "\r1 B  1 B/s\x1b[K");
+/// ```
+pub fn redraw(line: &str) -> String {
+    format!("\r{line}\x1b[K")
 }
 
 /// How many hash marks to print when the count goes from `before` to `now`
@@ -255,6 +274,25 @@ mod tests {
             summary(10, "sent", Duration::ZERO),
             "10 bytes sent in 0.00 s (10 B/s)"
         );
+    }
+
+    #[test]
+    fn a_redraw_clears_what_a_longer_line_left() {
+        let longer = redraw(&meter_line(1536, None, Duration::from_secs(1)));
+        let shorter = redraw(&meter_line(1023, None, Duration::from_secs(1)));
+        assert!(longer.starts_with('\r') && shorter.starts_with('\r'));
+        assert!(shorter.ends_with("1023 B  1023 B/s\x1b[K"), "{shorter:?}");
+    }
+
+    #[test]
+    fn a_transfer_that_moved_nothing_draws_no_meter() {
+        let mut progress = Progress::new(Some(100), true, None);
+        assert_eq!(progress.last_meter(), None);
+        progress.update(10);
+        assert!(progress
+            .last_meter()
+            .is_some_and(|line| line.starts_with(" 10% ")));
+        assert_eq!(Progress::new(None, false, Some(1024)).last_meter(), None);
     }
 
     #[test]
