@@ -11,13 +11,19 @@
 //! name of each remote name, so a server cannot make the client write outside
 //! the current directory.
 //!
-//! Not supported: `!` shell escapes, macros, proxy connections and command
-//! line editing.
+//! On a terminal, lines are read with a small editor and history
+//! ([`editor`]), and Ctrl-C aborts a transfer ([`interrupt`]) or the line
+//! being typed instead of ending the program.
+//!
+//! Not supported: `!` shell escapes, macros, proxy connections and
+//! completion.
 
 pub mod command;
+pub mod editor;
 pub mod fetch;
 pub mod glob;
 pub mod interrupt;
+pub mod keys;
 pub mod prompt;
 pub mod trace;
 pub mod transfer;
@@ -32,6 +38,7 @@ use std::time::SystemTime;
 use ftp_core::listing;
 
 use self::command::{ListKind, ShellCommand, Toggle, COMMANDS};
+use self::editor::Edited;
 use self::prompt::Confirm;
 use self::trace::Trace;
 use self::transfer::{Destination, Feedback};
@@ -155,6 +162,8 @@ pub struct Shell {
     failed: bool,
     /// The last transfer was interrupted by Ctrl-C: `mget` and `mput` stop.
     interrupted: bool,
+    /// The line editor, on a terminal.
+    editor: editor::Editor,
 }
 
 impl fmt::Debug for Shell {
@@ -182,6 +191,7 @@ impl Shell {
             hash_size: DEFAULT_HASH_SIZE,
             failed: false,
             interrupted: false,
+            editor: editor::Editor::new(),
         }
     }
 
@@ -192,18 +202,24 @@ impl Shell {
             self.attempt(command);
         }
         loop {
-            if self.config.interactive {
-                print!("ftp> ");
-                let _ = io::stdout().flush();
-            }
-            let line = match prompt::read_line(&mut self.input) {
-                Ok(Some(line)) => line,
-                Ok(None) => break,
+            let line = match self.read_command() {
+                Ok(Edited::Line(line)) => line,
+                Ok(Edited::Interrupted) => continue,
+                Ok(Edited::End) => break,
                 Err(err) => {
                     self.report(&ShellError::local("stdin", err));
                     break;
                 }
             };
+            if line.contains('\x1b') {
+                // Arrow keys typed where the editor could not run.
+                self.report(&ShellError::Local(
+                    "that line holds terminal escape sequences (arrow keys?); \
+                     line editing is not available here, type the command again"
+                        .into(),
+                ));
+                continue;
+            }
             match ShellCommand::parse(&line) {
                 Ok(None) => {}
                 Ok(Some(ShellCommand::Bye)) => break,
@@ -215,6 +231,20 @@ impl Shell {
             self.report(&err);
         }
         self.failed
+    }
+
+    /// The next command line: from the line editor on a terminal, else (or
+    /// when the terminal cannot be switched) a plain line of the input.
+    fn read_command(&mut self) -> io::Result<Edited> {
+        const PROMPT: &str = "ftp> ";
+        if self.config.interactive {
+            if let Some(edited) = self.editor.read_line(PROMPT)? {
+                return Ok(edited);
+            }
+            print!("{PROMPT}");
+            let _ = io::stdout().flush();
+        }
+        Ok(prompt::read_line(&mut self.input)?.map_or(Edited::End, Edited::Line))
     }
 
     /// Runs one command and reports its failure.
@@ -444,7 +474,18 @@ impl Shell {
             Some(password) => Ok(password),
             None => Ok(prompt::ask_password(input, "Password:", interactive)?.unwrap_or_default()),
         };
-        session.client.login_with(name, ask_password)?;
+        match session.client.login_with(name, ask_password) {
+            Err(Error::Core(ftp_core::Error::Io(err)))
+                if err.kind() == io::ErrorKind::Interrupted =>
+            {
+                // Ctrl-C at the password prompt ends the session, as in tnftp.
+                let _ = self.close();
+                return Err(ShellError::Local(format!(
+                    "login to {host} interrupted; connection closed"
+                )));
+            }
+            other => other?,
+        }
         session.client.set_type(self.transfer_type)?;
         Ok(())
     }
@@ -722,12 +763,28 @@ fn save_as(remote: &str) -> Result<&str, ShellError> {
     }
 }
 
-/// The local user's name, the default for the `Name` question.
+/// The local user's name, the default for the `Name` question: `$USER`,
+/// `$LOGNAME`, or the name of the process's user in `/etc/passwd`, as tnftp
+/// offers; `anonymous` only when none is known.
 fn local_user() -> String {
     ["USER", "LOGNAME"]
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty()))
+        .or_else(|| {
+            let uid = crate::netrc::own_uid().ok()?;
+            passwd_name(&std::fs::read_to_string("/etc/passwd").ok()?, uid)
+        })
         .unwrap_or_else(|| "anonymous".to_string())
+}
+
+/// The name of user `uid` in `/etc/passwd` text (`name:x:uid:...`).
+fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let found = fields.nth(1)?.parse::<u32>().ok()? == uid;
+        (found && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 fn on_off(value: bool) -> &'static str {
@@ -830,6 +887,15 @@ mod tests {
         for remote in ["pub/", "..", "a/..", "."] {
             assert!(save_as(remote).is_err(), "{remote}");
         }
+    }
+
+    #[test]
+    fn the_default_name_comes_from_the_passwd_line_of_the_uid() {
+        let passwd =
+            "root:x:0:0::/root:/bin/sh\n# comment\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+        assert_eq!(passwd_name(passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(passwd_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(passwd, 7), None);
     }
 
     #[test]
