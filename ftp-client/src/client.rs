@@ -703,6 +703,14 @@ impl<S: Read + Write> Client<S> {
         self.read_final_reply()
     }
 
+    /// Whether to try the extended commands (EPSV, EPRT) before PASV and
+    /// PORT; off, the client goes straight to PASV and PORT (tnftp's
+    /// `epsv4 off`). On again, they are tried again.
+    pub fn set_extended(&mut self, extended: bool) {
+        self.epsv_refused = !extended;
+        self.eprt_refused = !extended;
+    }
+
     /// Sends `NOOP`, e.g. to keep the session from timing out.
     ///
     /// # Errors

@@ -1,7 +1,8 @@
 //! `ftp-client`: a BSD/tnftp-style FTP client.
 //!
 //! ```text
-//! ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [--reply-deadline s] [-P port] [host [port]]
+//! ftp-client [-46adegintvV] [-A|-p] [--explain] [--reply-deadline s] [-N netrc] [-P port]
+//!            [-q secs] [-r secs] [-R] [-T dir,max[,inc]] [host [port]]
 //! ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
 //! ftp-client [options] [-P port] [-o output] [user@]host:path ...
 //! ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...
@@ -24,6 +25,7 @@ use ftp_client::client::{DataMode, IpFamily, Options};
 use ftp_client::netrc::Netrc;
 use ftp_client::shell::command::ShellCommand;
 use ftp_client::shell::fetch::OneShot;
+use ftp_client::shell::settings::Settings;
 use ftp_client::shell::trace::Trace;
 use ftp_client::shell::transfer::Feedback;
 use ftp_client::shell::{Config, Shell};
@@ -32,7 +34,8 @@ use ftp_client::url::{mask_password, FtpUrl, DEFAULT_PORT};
 
 /// The synopsis at the top of `--help`.
 const SYNOPSIS: &str = "\
-usage: ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host [port]]
+usage: ftp-client [-46adegintvV] [-A|-p] [--explain] [-N netrc] [-P port] [-q secs]
+                  [-r secs] [-R] [-T dir,max[,inc]] [host [port]]
        ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
        ftp-client [options] [-P port] [-o output] [user@]host:path ...
        ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...";
@@ -42,6 +45,8 @@ usage: ftp-client [-4|-6] [-A|-p] [-n] [-v|-V] [-d] [--explain] [-P port] [host 
 enum Form {
     /// `-h`: print the help.
     Help,
+    /// `--version`: print the version.
+    Version,
     /// The shell, connecting first to `host` if given.
     Shell {
         /// The host and port to open.
@@ -76,6 +81,16 @@ struct Cli {
     explain: bool,
     /// `--reply-deadline`: the overall limit for one reply.
     reply_deadline: Option<Duration>,
+    /// `-q`: the limit for a stalled connection (each read or write).
+    stall: Option<Duration>,
+    /// `-r`: wait this long and connect again when connecting fails (autofetch).
+    retry: Option<Duration>,
+    /// `-R`: autofetch continues a partial local file.
+    restart: bool,
+    /// `-N`: the `.netrc` file to read instead of `~/.netrc`.
+    netrc: Option<String>,
+    /// `-a`, `-e`, `-g`, `-i`, `-t`, `-T`.
+    settings: Settings,
 }
 
 fn main() -> ExitCode {
@@ -130,6 +145,42 @@ fn option_table() -> getopts::Options {
             "SECONDS",
         )
         .optopt("u", "", "upload the files to URL", "URL")
+        .optflag("a", "", "log in as anonymous, whatever .netrc says")
+        .optflag("e", "", "no command line editing")
+        .optflag("g", "", "no wildcard expansion (globbing)")
+        .optflag("i", "", "no questions during mget, mput and mdelete")
+        .optflag(
+            "t",
+            "",
+            "packet tracing (as tnftp: a setting, shown by status)",
+        )
+        .optopt("N", "", "read FILE instead of ~/.netrc", "FILE")
+        .optopt(
+            "q",
+            "",
+            "give up when the connection stalls for SECONDS",
+            "SECONDS",
+        )
+        .optopt(
+            "r",
+            "",
+            "when connecting fails, try again after SECONDS (autofetch)",
+            "SECONDS",
+        )
+        .optflag("R", "", "continue partial downloads (autofetch)")
+        .optmulti(
+            "T",
+            "",
+            "limit the transfer rate (bytes/s; suffix k, m, g)",
+            "all|get|put,MAX[,INC]",
+        )
+        .optopt(
+            "s",
+            "",
+            "not supported: std cannot bind a source address before connecting",
+            "SRCADDR",
+        )
+        .optflag("", "version", "print the version")
         .optflag("h", "help", "print this help");
     options
 }
@@ -149,6 +200,8 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
     exclusive("v", "V")?;
     let form = if matches.opt_present("h") {
         Form::Help
+    } else if matches.opt_present("version") {
+        Form::Version
     } else {
         parse_form(&matches)?
     };
@@ -176,12 +229,51 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
             .opt_str("reply-deadline")
             .map(|text| parse_seconds(&text))
             .transpose()?,
+        stall: seconds_option(&matches, "q")?,
+        retry: seconds_option(&matches, "r")?,
+        restart: matches.opt_present("R"),
+        netrc: matches.opt_str("N"),
+        settings: settings(&matches)?,
     })
+}
+
+/// The shell settings that flags start: `-a`, `-e`, `-g`, `-i`, `-t`, `-T`.
+fn settings(matches: &getopts::Matches) -> Result<Settings, String> {
+    let mut settings = Settings {
+        anonymous: matches.opt_present("a"),
+        editing: !matches.opt_present("e"),
+        glob: !matches.opt_present("g"),
+        prompt: !matches.opt_present("i"),
+        packet_trace: matches.opt_present("t"),
+        ..Settings::default()
+    };
+    for rate in matches.opt_strs("T") {
+        settings.rates.apply_flag(&rate)?;
+    }
+    Ok(settings)
+}
+
+/// The seconds of option `name`, if given.
+fn seconds_option(matches: &getopts::Matches, name: &str) -> Result<Option<Duration>, String> {
+    matches
+        .opt_str(name)
+        .map(|text| parse_seconds(&text).map_err(|err| format!("-{name}: {err}")))
+        .transpose()
 }
 
 /// Which form the arguments ask for: `-u` uploads, URLs download, else the shell.
 fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
+    if let Some(source) = matches.opt_str("s") {
+        return Err(format!(
+            "-s {source}: not supported: binding a source address needs a socket that is \
+             bound before it connects, and Rust's std only offers TcpStream::connect, \
+             which does both in one call"
+        ));
+    }
     let free = &matches.free;
+    if let Some(first) = free.first() {
+        check_host_argument(first)?;
+    }
     let output = matches.opt_str("o");
     if let Some(url) = matches.opt_str("u") {
         if output.is_some() {
@@ -232,6 +324,35 @@ fn parse_form(matches: &getopts::Matches) -> Result<Form, String> {
     Ok(Form::Shell { open })
 }
 
+/// Refuses two likely mistakes with a hint: a port glued to the host
+/// (`127.0.0.1:2121`), which would otherwise download a file called `2121`,
+/// and a URL with a scheme but no `//` (`ftp:/x`), which would otherwise
+/// name the host `ftp`.
+fn check_host_argument(text: &str) -> Result<(), String> {
+    if text.contains("://") || text.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let Some((host, rest)) = text.rsplit_once(':') else {
+        return Ok(());
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let (scheme, after) = text.split_once(':').unwrap_or_default();
+    let known = ["ftp", "http", "https", "file"].contains(&scheme.to_ascii_lowercase().as_str());
+    if known && after.starts_with('/') {
+        return Err(format!(
+            "{}: bad URL: expected {scheme}://host/path",
+            mask_password(text)
+        ));
+    }
+    if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) && !host.contains('/') {
+        return Err(format!(
+            "{text}: give the port as its own argument (ftp-client {host} {rest}) or with \
+             -P {rest}; to download a file named {rest}, write ftp://{host}/{rest}"
+        ));
+    }
+    Ok(())
+}
+
 /// What a download argument names: an `ftp://` URL, or tnftp's
 /// `[user@]host:path` on `port`; `None` for anything else (a host name).
 fn fetch_target(text: &str, port: u16) -> Option<Result<FtpUrl, String>> {
@@ -268,15 +389,22 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
     let client_options = Options {
         mode: cli.mode,
         reply_deadline: cli.reply_deadline.unwrap_or(defaults.reply_deadline),
+        reply_timeout: cli.stall.unwrap_or(defaults.reply_timeout),
+        data_timeout: cli.stall.unwrap_or(defaults.data_timeout),
         ..defaults
     };
     let feedback = Feedback {
         meter: std::io::stderr().is_terminal(),
         hash: None,
+        rates: cli.settings.rates,
     };
     let failed = match &cli.form {
         Form::Help => {
             print!("{}", options.usage(SYNOPSIS));
+            false
+        }
+        Form::Version => {
+            println!("ftp-client {}", env!("CARGO_PKG_VERSION"));
             false
         }
         Form::Shell { open } => {
@@ -286,7 +414,8 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
                 auto_login: cli.auto_login,
                 interactive,
                 meter: feedback.meter,
-                netrc: load_netrc(),
+                netrc: load_netrc(cli.netrc.as_deref()),
+                settings: cli.settings.clone(),
             };
             let verbose = cli.verbose.unwrap_or(true);
             let trace = Trace::new(verbose, cli.debug, cli.explain, false);
@@ -339,14 +468,20 @@ fn one_shot(cli: &Cli, options: Options, feedback: Feedback, interactive: bool) 
         options,
         trace: Trace::new(cli.verbose.unwrap_or(false), cli.debug, cli.explain, true),
         feedback,
-        netrc: load_netrc(),
+        netrc: load_netrc(cli.netrc.as_deref()),
         interactive,
+        retry: cli.retry,
+        restart: cli.restart,
     }
 }
 
-/// `~/.netrc` (or `$NETRC`); a file that cannot be used is reported and ignored.
-fn load_netrc() -> Option<Netrc> {
-    let path = Netrc::default_path()?;
+/// `-N FILE`, else `~/.netrc` (or `$NETRC`); a file that cannot be used is
+/// reported and ignored.
+fn load_netrc(chosen: Option<&str>) -> Option<Netrc> {
+    let path = match chosen {
+        Some(path) => path.into(),
+        None => Netrc::default_path()?,
+    };
     match Netrc::load(&path) {
         Ok(netrc) => netrc,
         Err(err) => {
@@ -462,6 +597,44 @@ mod tests {
         ] {
             assert!(parse(args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn tnftp_flags_are_read() {
+        let cli = parse(&[
+            "-a", "-e", "-g", "-i", "-t", "-R", "-N", "n", "-q", "5", "h",
+        ])
+        .expect("valid");
+        let settings = &cli.settings;
+        assert!(settings.anonymous && !settings.editing && !settings.glob && !settings.prompt);
+        assert!(settings.packet_trace && cli.restart);
+        assert_eq!(cli.netrc.as_deref(), Some("n"));
+        assert_eq!(cli.stall, Some(Duration::from_secs(5)));
+        let cli = parse(&["-r", "2", "-T", "get,1k", "-T", "put,2", "ftp://h/f"]).expect("valid");
+        assert_eq!(cli.retry, Some(Duration::from_secs(2)));
+        assert_eq!(
+            (cli.settings.rates.get, cli.settings.rates.put),
+            (Some(1024), Some(2))
+        );
+        assert_eq!(form(&["--version"]), Form::Version);
+        for args in [
+            &["-q", "0", "h"][..],
+            &["-r", "x", "h"],
+            &["-T", "up,1", "h"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn mistakes_get_a_hint_instead_of_a_lookup() {
+        let err = parse(&["-n", "127.0.0.1:2121"]).expect_err("a hint");
+        assert!(err.contains("ftp-client 127.0.0.1 2121"), "{err}");
+        let err = parse(&["ftp:/bad"]).expect_err("a bad URL");
+        assert!(err.contains("bad URL"), "{err}");
+        let err = parse(&["-s", "10.0.0.1", "h"]).expect_err("not supported");
+        assert!(err.contains("std"), "{err}");
+        assert!(matches!(form(&["ftp:pub/a"]), Form::Fetch { .. }));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! starts an entry for one host and `default` an entry for every other host;
 //! inside an entry `login NAME` and `password SECRET` give the credentials and
 //! `account` is read and ignored. `macdef NAME` defines a macro that runs to
-//! the next empty line; macros are skipped. A token may be written in double
+//! the next empty line; the entry keeps it for the shell, which runs the one
+//! called `init` after login. A token may be written in double
 //! quotes, with `\"` and `\\` inside, to hold spaces.
 //!
 //! [`Netrc::parse`] is a pure function over the text; its errors never quote
@@ -26,6 +27,8 @@ pub struct Credentials {
     pub login: Option<String>,
     /// The `password` token's value.
     pub password: Option<String>,
+    /// The entry's `macdef` macros: name and lines (`init` runs at login).
+    pub macros: Vec<(String, Vec<String>)>,
 }
 
 /// The entries of a `.netrc` file.
@@ -158,8 +161,11 @@ impl Netrc {
                     }
                 }
                 "macdef" => {
-                    tokens.value_of("macdef")?;
-                    tokens.skip_macro();
+                    let name = tokens.value_of("macdef")?;
+                    let lines = tokens.take_macro();
+                    if let Some(entry) = netrc.entry(&current) {
+                        entry.macros.push((name, lines));
+                    }
                 }
                 other => {
                     let message = match secret {
@@ -397,10 +403,18 @@ impl<'a> Tokens<'a> {
     }
 
     /// Skips a macro body: everything up to and including the next empty line.
-    fn skip_macro(&mut self) {
+    /// The lines of a macro: from the line after `macdef NAME` up to an
+    /// empty line or the end of the file.
+    fn take_macro(&mut self) -> Vec<String> {
         let end = self.rest.find("\n\n").map_or(self.rest.len(), |at| at + 2);
         self.line += self.rest[..end].matches('\n').count();
+        let body = &self.rest[..end];
         self.rest = &self.rest[end..];
+        let body = body.split_once('\n').map_or("", |(_, after)| after);
+        body.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     fn skip_whitespace(&mut self) {
@@ -419,6 +433,7 @@ mod tests {
         Credentials {
             login: Some(login.to_string()),
             password: Some(password.to_string()),
+            macros: Vec::new(),
         }
     }
 
@@ -463,11 +478,15 @@ mod tests {
     }
 
     #[test]
-    fn macros_are_skipped_up_to_the_empty_line() {
+    fn macros_are_kept_up_to_the_empty_line() {
         let netrc = Netrc::parse(
             "machine h login alice\nmacdef init\ncd /pub\nlogin ignored\n\nmachine i login ivan\n",
         )
         .expect("valid");
+        let macros = &netrc.find("h").expect("entry").macros;
+        let lines = vec!["cd /pub".to_string(), "login ignored".to_string()];
+        assert_eq!(macros, &[("init".to_string(), lines)]);
+        assert!(netrc.find("i").expect("entry").macros.is_empty());
         assert_eq!(
             netrc.find("h").and_then(|c| c.login.as_deref()),
             Some("alice")

@@ -11,12 +11,14 @@
 //! name of each remote name, so a server cannot make the client write outside
 //! the current directory.
 //!
+//! The commands tnftp has beyond the classic ones (`mls`, `reput`, `macdef`,
+//! `$`, `!`, ...) run in the `tnftp` and `remote` submodules.
+//!
 //! On a terminal, lines are read with a small editor and history
 //! ([`editor`]), and Ctrl-C aborts a transfer ([`interrupt`]) or the line
 //! being typed instead of ending the program.
 //!
-//! Not supported: `!` shell escapes, macros, proxy connections and
-//! completion.
+//! Not supported: proxy connections and completion.
 
 pub mod command;
 pub mod editor;
@@ -24,7 +26,13 @@ pub mod fetch;
 pub mod glob;
 pub mod interrupt;
 pub mod keys;
+pub mod macros;
+mod matches;
 pub mod prompt;
+pub mod rate;
+mod remote;
+pub mod settings;
+mod tnftp;
 pub mod trace;
 pub mod transfer;
 
@@ -41,7 +49,7 @@ use self::command::{ListKind, ShellCommand, Toggle, COMMANDS};
 use self::editor::Edited;
 use self::prompt::Confirm;
 use self::trace::Trace;
-use self::transfer::{Destination, Feedback};
+use self::transfer::{Destination, Feedback, Store};
 use crate::client::{Client, DataMode, Error, IpFamily, Options, TransferType};
 use crate::netrc::Netrc;
 use crate::terminal::{self, Escaped};
@@ -141,6 +149,8 @@ pub struct Config {
     pub meter: bool,
     /// Credentials for auto-login and `user` without a password.
     pub netrc: Option<Netrc>,
+    /// The tnftp settings the flags start with.
+    pub settings: settings::Settings,
 }
 
 /// The open session: the client and the host name it was opened with.
@@ -180,13 +190,14 @@ impl Shell {
     /// A shell reading commands (and answers to its questions) from `input`,
     /// showing the protocol as `trace` says.
     pub fn new(config: Config, trace: Rc<Trace>, input: Box<dyn BufRead>) -> Shell {
+        let prompt = config.settings.prompt;
         Shell {
             config,
             trace,
             input,
             session: None,
             transfer_type: TransferType::Binary,
-            prompt: true,
+            prompt,
             hash: false,
             hash_size: DEFAULT_HASH_SIZE,
             failed: false,
@@ -201,6 +212,7 @@ impl Shell {
         if let Some(command) = first {
             self.attempt(command);
         }
+        let mut idle_since = SystemTime::now();
         loop {
             let line = match self.read_command() {
                 Ok(Edited::Line(line)) => line,
@@ -220,10 +232,15 @@ impl Shell {
                 ));
                 continue;
             }
+            self.keep_alive(idle_since);
             match ShellCommand::parse(&line) {
                 Ok(None) => {}
                 Ok(Some(ShellCommand::Bye)) => break,
-                Ok(Some(command)) => self.attempt(command),
+                Ok(Some(command)) if command.is_local() => self.attempt(command),
+                Ok(Some(command)) => {
+                    self.attempt(command);
+                    idle_since = SystemTime::now();
+                }
                 Err(err) => self.report(&err.into()),
             }
         }
@@ -269,7 +286,10 @@ impl Shell {
         }
         if err.ends_session() {
             if let Some(session) = self.session.take() {
-                eprintln!("ftp-client: connection to {} closed", session.host);
+                eprintln!(
+                    "ftp-client: lost the connection to {host}; `open {host}` connects again",
+                    host = session.host
+                );
             }
         }
     }
@@ -287,6 +307,7 @@ impl Shell {
         Feedback {
             meter: self.config.meter && !self.hash,
             hash: self.hash.then_some(self.hash_size),
+            rates: self.config.settings.rates,
         }
     }
 
@@ -397,6 +418,7 @@ impl Shell {
                 Ok(())
             }
             C::Help(name) => help(name.as_deref()),
+            other => self.execute_tnftp(other),
         }
     }
 
@@ -423,14 +445,26 @@ impl Shell {
             client,
             host: host.to_string(),
         });
+        self.apply_epsv();
         if !self.config.auto_login {
             return Ok(());
         }
-        let name = match self.netrc_entry(host).and_then(|entry| entry.login) {
-            Some(login) => login,
-            None => self.ask_name(host)?,
-        };
-        self.user(&name, None)
+        if self.config.settings.anonymous {
+            let password = self
+                .config
+                .settings
+                .variable("anonpass")
+                .map(str::to_string);
+            self.user("anonymous", password)?;
+        } else {
+            let name = match self.netrc_entry(host).and_then(|entry| entry.login) {
+                Some(login) => login,
+                None => self.ask_name(host)?,
+            };
+            self.user(&name, None)?;
+        }
+        self.run_init_macro(host);
+        Ok(())
     }
 
     /// The `.netrc` entry for `host`, if any.
@@ -572,19 +606,27 @@ impl Shell {
         })
     }
 
-    /// `get` and `reget`.
+    /// `get` and `reget`, from the `restart` point if one is set.
     fn get(&mut self, remote: &str, destination: &Destination) -> Result<(), ShellError> {
+        let destination = self.restarted(destination);
         let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
         self.interruptible("receive", |client| {
-            transfer::download(client, remote, destination, feedback, &trace).map(drop)
+            transfer::download(client, remote, &destination, feedback, &trace).map(drop)
         })
     }
 
-    /// `put` and `append`.
+    /// `put` and `append`, from the `restart` point if one is set.
     fn put(&mut self, local: &str, remote: &str, append: bool) -> Result<(), ShellError> {
+        let store = self.store(append);
+        self.upload(local, remote, store)
+    }
+
+    /// Uploads `local` to `remote` as `store` says.
+    fn upload(&mut self, local: &str, remote: &str, store: Store) -> Result<(), ShellError> {
         let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
         self.interruptible("send", |client| {
-            transfer::upload(client, Path::new(local), remote, append, feedback, &trace).map(drop)
+            transfer::upload_file(client, Path::new(local), remote, store, feedback, &trace)
+                .map(drop)
         })
     }
 
@@ -633,6 +675,10 @@ impl Shell {
         self.client()?;
         let mut names = Vec::new();
         for pattern in patterns {
+            if !self.config.settings.glob {
+                names.push(pattern.clone());
+                continue;
+            }
             match glob::expand_local(pattern) {
                 Ok(found) => names.extend(found),
                 Err(err) => self.report(&ShellError::Local(err.to_string())),
@@ -651,28 +697,6 @@ impl Shell {
             Ok(shell.client()?.delete(remote)?)
         });
         Ok(())
-    }
-
-    /// The remote names the patterns stand for: a pattern with wildcards is
-    /// matched against an NLST of its directory; one without stands for itself.
-    fn remote_matches(&mut self, patterns: &[String]) -> Result<Vec<String>, ShellError> {
-        let mut names = Vec::new();
-        for pattern in patterns {
-            if !glob::has_wildcards(pattern) {
-                names.push(pattern.clone());
-                continue;
-            }
-            let (dir, _) = glob::split_dir(pattern);
-            let listing = self.client()?.nlst(dir)?;
-            let found = glob::filter_remote(pattern, &listing);
-            if found.is_empty() {
-                self.report(&ShellError::Local(format!(
-                    "{pattern}: no remote file matches"
-                )));
-            }
-            names.extend(found);
-        }
-        Ok(names)
     }
 
     /// Runs `action` on each name the user confirms (asking only on a
@@ -840,7 +864,7 @@ fn copy_listing(
         ListKind::Long => client.list_to(path, out).map(drop)?,
         ListKind::Names => client.nlst_to(path, out).map(drop)?,
         ListKind::Machine => {
-            let lines = long_lines(&client.mlsd(path)?);
+            let lines = long_lines(&matches::machine_entries(client, path)?);
             write_lines(out, &lines).map_err(|err| ShellError::local("output", err))?;
         }
     }

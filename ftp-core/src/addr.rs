@@ -40,8 +40,6 @@ const PASV_REPLY: &str = "227 reply";
 const EPRT_ARGUMENT: &str = "EPRT address";
 /// What a 229 reply text is called in error messages.
 const EPSV_REPLY: &str = "229 reply";
-/// How the detail of an EPRT error for an unknown address family begins.
-const UNSUPPORTED_PROTOCOL: &str = "unsupported network protocol";
 
 /// Formats an IPv4 address and port as `h1,h2,h3,h4,p1,p2`, where the port is
 /// `p1 * 256 + p2`.
@@ -100,8 +98,7 @@ pub fn format_eprt(addr: SocketAddr) -> String {
 ///
 /// The delimiter `d` is the first character, any ASCII character from 33 to
 /// 126. `af` is 1 for IPv4 or 2 for IPv6 and must match the address; any
-/// other `af` is an error that [`is_unsupported_protocol`] recognises (the
-/// server answers 522). The port must be 1 to 65535. The unspecified address
+/// other `af` is [`Error::UnsupportedFamily`] (a server answers 522). The port must be 1 to 65535. The unspecified address
 /// (`|2|::|port|`, sent by lftp) is accepted: what it means is up to the
 /// server.
 pub fn parse_eprt(s: &str) -> Result<SocketAddr, Error> {
@@ -121,16 +118,6 @@ pub fn parse_eprt(s: &str) -> Result<SocketAddr, Error> {
         decimal(EPRT_ARGUMENT, "port", port, u16::MAX)?,
     )?;
     Ok(SocketAddr::new(ip, port))
-}
-
-/// Whether `err` is [`parse_eprt`] rejecting an unknown address family, to
-/// which a server answers 522 rather than 501 (RFC 2428).
-pub fn is_unsupported_protocol(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::Syntax { what, detail }
-            if *what == EPRT_ARGUMENT && detail.starts_with(UNSUPPORTED_PROTOCOL)
-    )
 }
 
 /// The text of a 229 reply, exactly as real clients expect it:
@@ -224,10 +211,9 @@ fn eprt_ip(af: &str, address: &str) -> Result<IpAddr, Error> {
         "1" => false,
         "2" => true,
         _ => {
-            return Err(Error::syntax(
-                EPRT_ARGUMENT,
-                format!("{UNSUPPORTED_PROTOCOL} {af:?} (1 is IPv4, 2 is IPv6)"),
-            ))
+            return Err(Error::UnsupportedFamily {
+                family: af.to_string(),
+            })
         }
     };
     let ip: IpAddr = address
@@ -456,14 +442,6 @@ mod tests {
                 "|1|1.2.3.4|21||",
                 "expected |af|address|port|, got \"|1|1.2.3.4|21||\"",
             ),
-            (
-                "|3|1.2.3.4|21|",
-                "unsupported network protocol \"3\" (1 is IPv4, 2 is IPv6)",
-            ),
-            (
-                "||1.2.3.4|21|",
-                "unsupported network protocol \"\" (1 is IPv4, 2 is IPv6)",
-            ),
             ("|1|::1|21|", "address family 1 with an IPv6 address"),
             ("|2|127.0.0.1|21|", "address family 2 with an IPv4 address"),
             ("|1|1.2.3|21|", "\"1.2.3\" is not an IP address"),
@@ -483,18 +461,23 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_family_says_which() {
+        for (input, family) in [("|3|1.2.3.4|21|", "3"), ("||1.2.3.4|21|", "")] {
+            let err = parse_eprt(input).expect_err("unknown family");
+            assert!(matches!(&err, Error::UnsupportedFamily { family: f } if f == family));
+            assert_eq!(
+                err.to_string(),
+                format!("unsupported network protocol {family:?} (1 is IPv4, 2 is IPv6)")
+            );
+        }
+    }
+
+    #[test]
     fn only_an_unknown_family_is_an_unsupported_protocol() {
-        assert!(is_unsupported_protocol(
-            &parse_eprt("|3|1.2.3.4|21|").unwrap_err()
-        ));
-        assert!(!is_unsupported_protocol(
-            &parse_eprt("|1|::1|21|").unwrap_err()
-        ));
-        assert!(!is_unsupported_protocol(
-            &parse_eprt("|1|1.2.3.4|0|").unwrap_err()
-        ));
-        let elsewhere = Error::syntax("227 reply", UNSUPPORTED_PROTOCOL);
-        assert!(!is_unsupported_protocol(&elsewhere));
+        let unsupported = |input| matches!(parse_eprt(input), Err(Error::UnsupportedFamily { .. }));
+        assert!(unsupported("|3|1.2.3.4|21|"));
+        assert!(!unsupported("|1|::1|21|"));
+        assert!(!unsupported("|1|1.2.3.4|0|"));
     }
 
     #[test]

@@ -277,6 +277,8 @@ pub enum CommandError {
         /// What is wrong with it, for people.
         reason: String,
     },
+    /// An EPRT with an address family other than 1 or 2: RFC 2428's 522.
+    UnsupportedProtocol,
     /// The verb is not made of ASCII letters, so it is no command at all.
     InvalidVerb {
         /// The verb as sent, decoded lossily.
@@ -293,6 +295,7 @@ impl CommandError {
             CommandError::MissingArgument { .. }
             | CommandError::UnexpectedArgument { .. }
             | CommandError::InvalidArgument { .. } => 501,
+            CommandError::UnsupportedProtocol => 522,
         }
     }
 }
@@ -307,6 +310,10 @@ impl fmt::Display for CommandError {
             CommandError::UnexpectedArgument { verb } => write!(f, "{verb} takes no argument"),
             CommandError::InvalidArgument { verb, reason } => {
                 write!(f, "{verb}: {}", Printable(reason))
+            }
+            // The text RFC 2428 gives, which clients read the families from.
+            CommandError::UnsupportedProtocol => {
+                f.write_str("Network protocol not supported, use (1,2)")
             }
             CommandError::InvalidVerb { verb } => {
                 write!(f, "\"{}\" is not a command verb", Printable(verb))
@@ -555,7 +562,19 @@ fn parse_verb(verb: String, arg: Arg<'_>) -> Result<Command, CommandError> {
         })?),
         "PASV" => arg.none("PASV", Command::Pasv)?,
         "EPRT" => {
-            Command::Eprt(arg.parsed("EPRT", |s| addr::parse_eprt(s).map_err(|e| e.to_string()))?)
+            let text = arg.text("EPRT")?;
+            match addr::parse_eprt(text.trim_matches(' ')) {
+                Ok(addr) => Command::Eprt(addr),
+                Err(crate::Error::UnsupportedFamily { .. }) => {
+                    return Err(CommandError::UnsupportedProtocol)
+                }
+                Err(err) => {
+                    return Err(CommandError::InvalidArgument {
+                        verb: "EPRT",
+                        reason: err.to_string(),
+                    })
+                }
+            }
         }
         "EPSV" => Command::Epsv(arg.optional_parsed("EPSV", parse_epsv)?),
         "TYPE" => Command::Type(arg.parsed("TYPE", parse_type)?),

@@ -66,6 +66,12 @@ pub enum Error {
     ConnectionClosed,
     /// A command line could not be parsed.
     Command(CommandError),
+    /// An EPRT address family other than 1 (IPv4) and 2 (IPv6): a server
+    /// answers 522 (RFC 2428).
+    UnsupportedFamily {
+        /// The family as sent.
+        family: String,
+    },
     /// Malformed protocol text: a reply, an address, a listing line.
     Syntax {
         /// What was being parsed, e.g. `"EPRT address"`.
@@ -108,6 +114,10 @@ impl fmt::Display for Error {
             Error::LineBreakInLine => f.write_str("line contains CR or LF"),
             Error::ConnectionClosed => f.write_str("connection closed by peer"),
             Error::Command(err) => write!(f, "{err}"),
+            Error::UnsupportedFamily { family } => write!(
+                f,
+                "unsupported network protocol {family:?} (1 is IPv4, 2 is IPv6)"
+            ),
             Error::Syntax { what, detail } => write!(f, "invalid {what}: {detail}"),
         }
     }

@@ -288,6 +288,26 @@ fn excerpt(line: &str) -> String {
     }
 }
 
+/// A middle line of a multi-line reply as it goes on the wire: one that
+/// begins with a digit gets one space in front, so that no client can take
+/// it for the last line (RFC 959 §4.2). For a reply sent a line at a time
+/// (a long listing on the control connection), with the first and last
+/// lines written as `NNN-text` and `NNN text`.
+///
+/// ```
+/// use ftp_core::reply::middle_line;
+///
+/// assert_eq!(middle_line("213 bytes"), " 213 bytes");
+/// assert_eq!(middle_line("drwxr-xr-x 2 ftp ftp 4096 pub"), "drwxr-xr-x 2 ftp ftp 4096 pub");
+/// ```
+pub fn middle_line(text: &str) -> String {
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        format!(" {text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// Splits text at CRLF, LF and lone CR.
 fn split_breaks(text: &str) -> impl Iterator<Item = &str> {
     text.split('\n')
@@ -340,7 +360,8 @@ impl Reply {
         wire
     }
 
-    /// The lines as they go on the wire, with code prefixes and padding.
+    /// The lines as they go on the wire, with code prefixes and padding
+    /// ([`middle_line`]).
     fn wire_lines(&self) -> Vec<String> {
         let texts: Vec<&str> = self
             .lines
@@ -358,8 +379,7 @@ impl Reply {
             .map(|(index, text)| match index {
                 0 => format!("{}-{text}", self.code),
                 _ if index == last => format!("{} {text}", self.code),
-                _ if text.starts_with(|c: char| c.is_ascii_digit()) => format!(" {text}"),
-                _ => text.to_string(),
+                _ => middle_line(text),
             })
             .collect()
     }

@@ -158,7 +158,7 @@ fn options() -> Options {
     .optopt(
         "",
         "max-per-ip",
-        "sessions at once from one address (default 16)",
+        "sessions at once from one address (default 50)",
         "N",
     )
     .optopt(
@@ -261,7 +261,7 @@ fn build(m: &Matches) -> Result<Config, ConfigError> {
         active,
         passive,
         max_sessions: number(m, "max-sessions", 200)?,
-        max_per_ip: number(m, "max-per-ip", 16)?,
+        max_per_ip: number(m, "max-per-ip", 50)?,
         idle_timeout: seconds(m, "idle-timeout", 300)?,
         login_timeout: seconds(m, "login-timeout", 60)?,
         data_timeout: seconds(m, "data-timeout", 60)?,
@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(config.users.anonymous(), Some(Access::ReadOnly));
         assert!(config.users.named().is_empty());
         assert!(config.active && config.passive && !config.inetd);
-        assert_eq!((config.max_sessions, config.max_per_ip), (200, 16));
+        assert_eq!((config.max_sessions, config.max_per_ip), (200, 50));
         assert_eq!(config.idle_timeout, Duration::from_secs(300));
         assert_eq!(config.data_timeout, Duration::from_secs(60));
     }

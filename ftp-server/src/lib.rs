@@ -9,7 +9,8 @@
 //! | module | job |
 //! |---|---|
 //! | [`config`] | command-line options to a checked configuration |
-//! | [`server`] | accept loops, session limits, inetd mode |
+//! | [`server`] | accept loops, inetd mode |
+//! | [`limits`] | bounded counts per client address: sessions, passive listeners |
 //! | [`privileges`] | no session as root: `--run-as USER` |
 //! | [`conn`] | one control connection's I/O loop, data connections |
 //! | [`session`] | the state machine: command in, reply and action out |
@@ -27,6 +28,7 @@
 pub mod auth;
 pub mod config;
 pub mod conn;
+pub mod limits;
 pub mod list;
 pub mod privileges;
 pub mod server;

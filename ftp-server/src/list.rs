@@ -5,9 +5,11 @@
 //! buffer; each entry is looked up when its line is rendered (NLST needs no
 //! lookup), and [`Lines`] renders them as they are read (in `lines.rs`). So
 //! a directory of thousands of names costs its names while it is listed, not
-//! its whole listing; up to about 8,000 names no single block reaches
-//! 128 KiB, past which glibc starts keeping freed memory in its arenas. An
-//! entry gone between the listing and its line is left out.
+//! its whole listing. A directory of more than [`SORTED_LIMIT`] names is
+//! listed in the file system's order instead, read as it is sent, so that a
+//! listing's memory is bounded however large the directory (see
+//! docs/performance.md for what glibc does with larger blocks). An entry
+//! gone between the listing and its line is left out.
 //!
 //! A name with a line break (CR or LF; a local user can make one, FTP
 //! cannot) is left out of every listing and logged: in a listing it would
@@ -24,13 +26,12 @@
 //! connections or decide who may list (the session does), or format a single
 //! line (that is `ftp_core::listing`).
 
-use std::io::{self, Read};
+use std::io;
 use std::ops::Range;
-use std::time::SystemTime;
 
 use ftp_core::listing::{Entry, Facts};
 
-use crate::storage::{Dir, Found, Storage, VirtualPath};
+use crate::storage::{Dir, DirNames, Found, Storage, VirtualPath};
 
 mod lines;
 
@@ -81,8 +82,8 @@ impl ListArg<'_> {
 pub struct Listing {
     /// The directory the names are in (`None` for a single file).
     dir: Option<Dir>,
-    /// The names, sorted.
-    names: Names,
+    /// Where the names come from.
+    source: Source,
     /// A single file, listed under the name the client gave.
     single: Option<Entry>,
     /// `dir/` when a directory other than the working one was named, so that
@@ -90,19 +91,76 @@ pub struct Listing {
     pub prefix: Vec<u8>,
 }
 
+/// The most names a listing sorts. A larger directory is listed in the
+/// order the file system gives, read as it is sent, so that no listing
+/// holds more than this many names, however large the directory.
+pub const SORTED_LIMIT: usize = 10_000;
+
+/// Where a listing's names come from.
+#[derive(Debug)]
+enum Source {
+    /// Up to [`SORTED_LIMIT`] names, sorted, and the next one to give.
+    Sorted { names: Names, next: usize },
+    /// A larger directory, read as it is listed.
+    Streamed { names: DirNames, filter: Filter },
+}
+
 impl Listing {
-    /// The `index`th name in the directory.
-    fn name(&self, index: usize) -> Option<&[u8]> {
-        let span = self.names.spans.get(index)?;
-        Some(&self.names.bytes[span.clone()])
+    /// Puts the next name in `name`; false when there is none left.
+    fn next_name(&mut self, name: &mut Vec<u8>) -> bool {
+        name.clear();
+        match &mut self.source {
+            Source::Sorted { names, next } => {
+                let Some(span) = names.spans.get(*next) else {
+                    return false;
+                };
+                *next += 1;
+                name.extend_from_slice(&names.bytes[span.clone()]);
+                true
+            }
+            Source::Streamed { names, filter } => {
+                // A name that cannot be read is left out, as one gone.
+                for read in names.by_ref().flatten() {
+                    if filter.keeps(&read) {
+                        *name = read;
+                        return true;
+                    }
+                }
+                false
+            }
+        }
     }
 
-    /// The entry for the `index`th name, looked up now; `None` if it is gone
-    /// or cannot be read.
-    fn lookup(&self, storage: &Storage, index: usize) -> Option<Entry> {
-        let name = self.name(index)?;
+    /// The entry for `name`, looked up now; `None` if it is gone or cannot
+    /// be read.
+    fn lookup(&self, storage: &Storage, name: &[u8]) -> Option<Entry> {
         let meta = storage.metadata_in(self.dir.as_ref()?, name).ok()?;
         Some(Entry::from_metadata(name.to_vec(), &meta))
+    }
+}
+
+/// Which names of a directory a listing shows.
+#[derive(Debug, Clone)]
+struct Filter {
+    /// Names starting with `.` too (`-a`).
+    all: bool,
+    /// Only names matching this pattern.
+    pattern: Option<Vec<u8>>,
+}
+
+impl Filter {
+    fn keeps(&self, name: &[u8]) -> bool {
+        if name.contains(&b'\r') || name.contains(&b'\n') {
+            // A line break in a name would add lines to the listing.
+            let shown = ftp_core::printable::escape_field(name);
+            log::warn!("left out of a listing: the name {shown} holds a line break");
+            return false;
+        }
+        (self.all || !name.starts_with(b"."))
+            && self
+                .pattern
+                .as_ref()
+                .is_none_or(|pattern| glob_match(pattern, name))
     }
 }
 
@@ -125,11 +183,6 @@ impl Names {
         self.spans
             .sort_by(|a, b| bytes[a.clone()].cmp(&bytes[b.clone()]));
     }
-
-    fn retain(&mut self, mut keep: impl FnMut(&[u8]) -> bool) {
-        let bytes = &self.bytes;
-        self.spans.retain(|span| keep(&bytes[span.clone()]));
-    }
 }
 
 /// Lists `arg` relative to `cwd`: a directory's entries, a single file, or
@@ -141,50 +194,60 @@ pub fn list(storage: &Storage, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Resu
     } else {
         display_prefix(arg.path)
     };
-    match target.file_name().filter(|name| is_pattern(name)) {
+    let (dir, filter, prefix) = match target.file_name().filter(|name| is_pattern(name)) {
         Some(pattern) => {
             let dir = storage.open_dir(&target.parent())?;
-            let mut names = read_names(storage, &dir, arg.all)?;
-            names.retain(|name| glob_match(pattern, name));
+            let filter = Filter {
+                all: arg.all,
+                pattern: Some(pattern.to_vec()),
+            };
             let prefix = prefix.map(|p| parent_prefix(&p)).unwrap_or_default();
-            Ok(Listing {
-                dir: Some(dir),
-                names,
-                single: None,
-                prefix,
-            })
+            (dir, filter, prefix)
         }
         None => match storage.lookup(&target)? {
-            Found::Dir(dir) => Ok(Listing {
-                names: read_names(storage, &dir, arg.all)?,
-                dir: Some(dir),
-                single: None,
-                prefix: prefix.unwrap_or_default(),
-            }),
+            Found::Dir(dir) => {
+                let filter = Filter {
+                    all: arg.all,
+                    pattern: None,
+                };
+                (dir, filter, prefix.unwrap_or_default())
+            }
             // A single file is listed under the name the client gave.
-            Found::Other(meta) => Ok(Listing {
-                dir: None,
-                names: Names::default(),
-                single: Some(Entry::from_metadata(arg.path.to_vec(), &meta)),
-                prefix: Vec::new(),
-            }),
+            Found::Other(meta) => {
+                return Ok(Listing {
+                    dir: None,
+                    source: Source::Sorted {
+                        names: Names::default(),
+                        next: 0,
+                    },
+                    single: Some(Entry::from_metadata(arg.path.to_vec(), &meta)),
+                    prefix: Vec::new(),
+                })
+            }
         },
-    }
+    };
+    Ok(Listing {
+        source: read_names(storage, &dir, filter)?,
+        dir: Some(dir),
+        single: None,
+        prefix,
+    })
 }
 
-/// Renders the whole listing as lines with CRLF (for STAT on the control
-/// connection; the data connection reads [`Lines`] as they are rendered).
-pub fn render(
+/// Renders the whole listing as lines with CRLF, for tests (the data and
+/// control connections read [`Lines`] as they are rendered).
+#[cfg(test)]
+pub(crate) fn render(
     listing: Listing,
     storage: &Storage,
     format: Format,
     writable: bool,
-    now: SystemTime,
+    now: std::time::SystemTime,
 ) -> Vec<u8> {
     let mut out = Vec::new();
     let mut lines = Lines::new(listing, storage.clone(), format, writable, now);
     // Rendering into memory cannot fail.
-    let _ = lines.read_to_end(&mut out);
+    let _ = std::io::Read::read_to_end(&mut lines, &mut out);
     out
 }
 
@@ -226,23 +289,22 @@ fn is_pattern(name: &[u8]) -> bool {
     name.iter().any(|&b| b == b'*' || b == b'?')
 }
 
-/// The sorted names in `dir`, without those starting with `.` unless `all`.
-fn read_names(storage: &Storage, dir: &Dir, all: bool) -> io::Result<Names> {
+/// The names in `dir` that `filter` keeps: sorted when there are at most
+/// [`SORTED_LIMIT`], else to be read again as the listing is sent.
+fn read_names(storage: &Storage, dir: &Dir, filter: Filter) -> io::Result<Source> {
     let mut names = Names::default();
     for name in storage.names(dir)? {
         let name = name?;
-        if name.contains(&b'\r') || name.contains(&b'\n') {
-            // A line break in a name would add lines to the listing.
-            let shown = ftp_core::printable::escape_field(&name);
-            log::warn!("left out of a listing: the name {shown} holds a line break");
-            continue;
-        }
-        if all || !name.starts_with(b".") {
+        if filter.keeps(&name) {
+            if names.spans.len() == SORTED_LIMIT {
+                let names = storage.names(dir)?;
+                return Ok(Source::Streamed { names, filter });
+            }
             names.push(&name);
         }
     }
     names.sort();
-    Ok(names)
+    Ok(Source::Sorted { names, next: 0 })
 }
 
 /// `path/` for a path the client named (without trailing slashes), if any.
@@ -274,10 +336,16 @@ mod tests {
     use crate::storage::tests::Scratch;
     use ftp_core::listing::EntryKind;
     use std::fs;
+    use std::time::SystemTime;
 
-    fn names(listing: &Listing) -> Vec<&[u8]> {
-        let single = listing.single.iter().map(|entry| entry.name.as_slice());
-        single.chain((0..).map_while(|i| listing.name(i))).collect()
+    /// The names a listing gives (a single file's, or the directory's).
+    fn names(mut listing: Listing) -> Vec<Vec<u8>> {
+        let mut names: Vec<Vec<u8>> = listing.single.iter().map(|e| e.name.clone()).collect();
+        let mut name = Vec::new();
+        while listing.next_name(&mut name) {
+            names.push(name.clone());
+        }
+        names
     }
 
     /// `arg` listed from the root and rendered in `format`.
@@ -375,13 +443,13 @@ mod tests {
         let (_dir, jail) = tree();
         let root = VirtualPath::root();
         let listing = list(&jail, &root, &ListArg::parse(b"")).expect("list");
-        assert_eq!(names(&listing), [&b"a.txt"[..], b"b.txt", b"sub"]);
         assert_eq!(listing.prefix, b"");
+        assert_eq!(names(listing), [&b"a.txt"[..], b"b.txt", b"sub"]);
         let listing = list(&jail, &root, &ListArg::parse(b"-a")).expect("list");
-        assert_eq!(names(&listing)[0], b".hidden");
+        assert_eq!(names(listing)[0], b".hidden");
         let listing = list(&jail, &root, &ListArg::parse(b"sub/")).expect("list");
         assert_eq!(listing.prefix, b"sub/");
-        let first = listing.lookup(&jail, 0).expect("an entry");
+        let first = listing.lookup(&jail, b"c.bin").expect("an entry");
         assert_eq!((first.kind, first.size), (EntryKind::File, Some(3)));
     }
 
@@ -390,10 +458,10 @@ mod tests {
         let (_dir, jail) = tree();
         let sub = VirtualPath::root().join(b"sub");
         let listing = list(&jail, &sub, &ListArg::parse(b"../a.txt")).expect("list");
-        assert_eq!(names(&listing), [&b"../a.txt"[..]]);
+        assert_eq!(names(listing), [&b"../a.txt"[..]]);
         let root = VirtualPath::root();
         let listing = list(&jail, &root, &ListArg::parse(b"*.txt")).expect("list");
-        assert_eq!(names(&listing), [&b"a.txt"[..], b"b.txt"]);
+        assert_eq!(names(listing), [&b"a.txt"[..], b"b.txt"]);
         assert_eq!(
             rendered(&jail, b"sub/*.bin", Format::Names),
             b"sub/c.bin\r\n"
@@ -433,6 +501,26 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_beyond_the_sorted_limit_is_streamed_whole() {
+        let (dir, jail) = tree();
+        for n in 0..SORTED_LIMIT + 5 {
+            fs::File::create(dir.0.join(format!("sub/n{n:05}"))).expect("create");
+        }
+        let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"sub")).expect("list");
+        assert!(matches!(listing.source, Source::Streamed { .. }));
+        let mut got = names(listing);
+        assert_eq!(got.len(), SORTED_LIMIT + 6, "every name, once");
+        got.sort();
+        got.dedup();
+        assert_eq!(got.len(), SORTED_LIMIT + 6);
+        // A pattern that keeps few of them sorts them as before.
+        let listing =
+            list(&jail, &VirtualPath::root(), &ListArg::parse(b"sub/n0000?")).expect("list");
+        assert!(matches!(listing.source, Source::Sorted { .. }));
+        assert_eq!(names(listing).len(), 10);
+    }
+
+    #[test]
     fn symlinks_inside_are_followed_and_outside_are_not() {
         let outside = Scratch::new("list-outside");
         fs::write(outside.0.join("secret"), b"12345").expect("write");
@@ -440,10 +528,7 @@ mod tests {
         std::os::unix::fs::symlink(outside.0.join("secret"), dir.0.join("out")).expect("link");
         std::os::unix::fs::symlink("a.txt", dir.0.join("in")).expect("link");
         let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"")).expect("list");
-        let find = |name: &[u8]| {
-            let index = names(&listing).iter().position(|n| *n == name)?;
-            listing.lookup(&jail, index)
-        };
+        let find = |name: &[u8]| listing.lookup(&jail, name);
         assert_eq!(
             find(b"in").map(|e| (e.kind, e.size)),
             Some((EntryKind::File, Some(1)))

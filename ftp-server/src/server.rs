@@ -10,12 +10,13 @@
 //! In inetd mode ([`run_inetd`]) one session runs on stdin/stdout. When stdin
 //! is a socket (inetd, xinetd, systemd `Accept=yes`) it is used as one, so the
 //! session knows both addresses (passive mode listens on the local one;
-//! active mode checks the peer) and has timeouts. When stdin is not a socket
-//! (a pipe, e.g. over ssh or in tests) the session behaves as if the client
-//! were on 127.0.0.1: passive mode listens on loopback and data connections
-//! are accepted from loopback only; there is no idle timeout, as pipes have no
-//! read timeouts. When stderr is the connection too (classic inetd), `main`
-//! turns logging off ([`stderr_is_socket`]).
+//! active mode checks the peer). When stdin is not a TCP socket (a pipe or a
+//! socketpair: ssh, socat `EXEC:`, stunnel `exec=`, tests) the client's
+//! address is unknown: PORT and EPRT are refused, passive mode listens on
+//! loopback and takes data connections from loopback only, and the pipe is
+//! read on a thread ([`conn::PipeReader`]) so that the timeouts hold. When
+//! stderr is the connection too (classic inetd), `main` turns logging off
+//! ([`stderr_is_socket`]).
 //!
 //! Started as root with `--run-as USER` ([`crate::privileges`]), [`run`]
 //! binds its one address as root, prints where it listens, and re-executes
@@ -26,18 +27,18 @@
 //! What it does not do: parse options ([`crate::config`]), decide who the
 //! sessions run as ([`crate::privileges`]), or speak FTP ([`crate::conn`]).
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::conn::{self, Shared};
+use crate::limits::Limits;
 use crate::privileges::{self, switched_to, Identity, Plan, SWITCHED};
 use crate::storage;
 use crate::xferlog::XferLog;
@@ -168,12 +169,14 @@ pub fn run_inetd(config: Config, plan: Plan) -> Result<(), String> {
         }
         None => {
             let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+            let reader = conn::PipeReader::spawn(io::stdin())
+                .map_err(|err| format!("cannot read the pipe: {err}"))?;
             let channel = conn::Channel {
-                reader: io::stdin(),
+                reader,
                 writer: Box::new(io::stdout()),
                 peer: loopback,
                 local: loopback,
-                timeouts: false,
+                peer_known: false,
             };
             conn::serve(channel, &shared);
             Ok(())
@@ -219,9 +222,15 @@ fn shared(config: Config, plan: &Plan) -> Result<Shared, String> {
         }
         None => None,
     };
+    // No one address may hold the whole passive range: half of it at most.
+    let passive_limits = config.pasv_ports.as_ref().map(|ports| {
+        let size = ports.clone().count();
+        Arc::new(Limits::new(size, (size / 2).max(1)))
+    });
     Ok(Shared {
         config: Arc::new(config),
         xferlog: xferlog.map(Arc::new),
+        passive_limits,
     })
 }
 
@@ -244,16 +253,83 @@ fn describe(config: &Config) {
 }
 
 fn accept_loop(listener: &TcpListener, shared: &Shared, limits: &Arc<Limits>) {
-    for stream in listener.incoming() {
-        match stream {
-            Ok(stream) => start_session(stream, shared, limits),
+    let mut spare = Spare::new();
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => start_session(stream, shared, limits),
+            Err(err) if is_out_of_descriptors(&err) => spare.refuse_one(listener, &err),
+            // A client that gave up before its connection was taken.
+            Err(err) if is_transient(&err) => {}
             Err(err) => {
-                // Out of file descriptors, typically: do not spin.
                 log::warn!("accept failed: {err}");
                 thread::sleep(Duration::from_millis(100));
             }
         }
     }
+}
+
+/// What the accept loop does when the process is out of descriptors: it
+/// keeps one in reserve (`/dev/null`, open), gives it up to take the
+/// waiting connection, answers it `421` and closes it, and takes the reserve
+/// back — so a client is told instead of left waiting, and the loop does not
+/// spin on a connection it cannot take. The sessions already running go on.
+/// The condition is logged once per [`Spare::SAY_EVERY`], with a count.
+struct Spare {
+    reserve: Option<File>,
+    refused: u64,
+    said: Option<Instant>,
+}
+
+impl Spare {
+    const SAY_EVERY: Duration = Duration::from_secs(10);
+
+    fn new() -> Spare {
+        Spare {
+            reserve: File::open("/dev/null").ok(),
+            refused: 0,
+            said: None,
+        }
+    }
+
+    fn refuse_one(&mut self, listener: &TcpListener, err: &io::Error) {
+        self.reserve = None;
+        match listener.accept() {
+            Ok((stream, _)) => {
+                refuse(stream, "Server out of resources; try again later");
+                self.refused += 1;
+            }
+            // Not even one: wait rather than spin.
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+        self.reserve = File::open("/dev/null").ok();
+        if self
+            .said
+            .is_none_or(|said| said.elapsed() >= Spare::SAY_EVERY)
+        {
+            log::warn!(
+                "accept failed: {err}; new connections are answered 421 \
+                 ({} since this was last said)",
+                self.refused
+            );
+            self.said = Some(Instant::now());
+            self.refused = 0;
+        }
+    }
+}
+
+/// EMFILE or ENFILE: this process, or the system, has no descriptor left.
+fn is_out_of_descriptors(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(23 | 24))
+}
+
+/// An accept error that concerns one connection only.
+fn is_transient(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
 }
 
 fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
@@ -284,98 +360,9 @@ fn refuse(mut stream: TcpStream, text: &str) {
     let _ = stream.write_all(format!("421 {text}\r\n").as_bytes());
 }
 
-/// Session counts, in all and per client address.
-#[derive(Debug)]
-struct Limits {
-    max_total: usize,
-    max_per_ip: usize,
-    counts: Mutex<Counts>,
-}
-
-#[derive(Debug, Default)]
-struct Counts {
-    total: usize,
-    per_ip: HashMap<IpAddr, usize>,
-}
-
-/// A session's place in the limits, given back when dropped.
-#[derive(Debug)]
-struct Slot {
-    limits: Arc<Limits>,
-    ip: IpAddr,
-}
-
-impl Limits {
-    fn new(max_total: usize, max_per_ip: usize) -> Limits {
-        Limits {
-            max_total,
-            max_per_ip,
-            counts: Mutex::new(Counts::default()),
-        }
-    }
-
-    /// A slot for a session from `ip`, or `None` when a limit is reached.
-    fn acquire(limits: &Arc<Limits>, ip: IpAddr) -> Option<Slot> {
-        let ip = ip.to_canonical();
-        let mut counts = limits.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let from_ip = counts.per_ip.get(&ip).copied().unwrap_or(0);
-        if counts.total >= limits.max_total || from_ip >= limits.max_per_ip {
-            return None;
-        }
-        counts.total += 1;
-        counts.per_ip.insert(ip, from_ip + 1);
-        Some(Slot {
-            limits: Arc::clone(limits),
-            ip,
-        })
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut counts = self
-            .limits
-            .counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        counts.total -= 1;
-        if let Some(count) = counts.per_ip.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                counts.per_ip.remove(&self.ip);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().expect("ip")
-    }
-
-    #[test]
-    fn limits_count_in_all_and_per_address() {
-        let limits = Arc::new(Limits::new(3, 2));
-        let a1 = Limits::acquire(&limits, ip("10.0.0.1")).expect("first");
-        let _a2 = Limits::acquire(&limits, ip("::ffff:10.0.0.1")).expect("mapped is the same ip");
-        assert!(
-            Limits::acquire(&limits, ip("10.0.0.1")).is_none(),
-            "per-ip limit"
-        );
-        let _b1 = Limits::acquire(&limits, ip("10.0.0.2")).expect("other ip");
-        assert!(
-            Limits::acquire(&limits, ip("10.0.0.3")).is_none(),
-            "global limit"
-        );
-        drop(a1);
-        assert!(
-            Limits::acquire(&limits, ip("10.0.0.3")).is_some(),
-            "slot given back"
-        );
-    }
 
     #[test]
     fn urls_bracket_ipv6() {

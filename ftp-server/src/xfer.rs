@@ -5,8 +5,9 @@
 //! session's [`Worker`] (the thread, in `worker.rs`), which copies through a
 //! buffer borrowed from the pool all sessions share (`buffers.rs`). When the
 //! copy ends, the thread closes the data connection, commits or discards an
-//! upload, sends the final reply itself (226, 426, 451, 452) through the
-//! shared [`ControlWriter`], and logs the transfer. The control thread meanwhile
+//! upload, reports a [`TransferEnd`] — the connection's [`Report`] sends the
+//! reply the session decides for it (226, 426, 451, 452) — and logs the
+//! transfer. The control thread meanwhile
 //! reads on: [`Running::bytes`] answers STAT, [`Running::abort`] shuts the
 //! data socket down so the copy fails at once, and [`Running::wait`] lets
 //! the next command wait its turn.
@@ -16,8 +17,9 @@
 //! client, and [`start`] runs it to its final reply on the calling
 //! (control) thread, saving the hand-off to the transfer thread and back.
 //!
-//! What it does not do: open the data connection (that is [`crate::conn`]) or
-//! decide what to transfer (the session).
+//! What it does not do: open the data connection (that is [`crate::conn`]),
+//! decide what to transfer or what to answer (the session), or touch the
+//! control connection.
 
 use std::io;
 use std::net::{IpAddr, Shutdown, TcpStream};
@@ -28,10 +30,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::data::SendTimeout;
 use ftp_core::transfer::{copy_with_buffer, Direction, Representation};
-use ftp_core::{Error, Reply};
+use ftp_core::Error;
 
-use crate::conn::ControlWriter;
-use crate::session::{DataSetup, Job, Transfer};
+use crate::session::{DataSetup, Job, Transfer, TransferEnd};
 use crate::xferlog::{XferEntry, XferLog};
 
 mod buffers;
@@ -71,14 +72,18 @@ struct Progress {
     bytes: AtomicU64,
 }
 
+/// What the connection does with a transfer's end: send the reply the
+/// session decides for it. Called on the thread that ran the transfer.
+pub type Report = Box<dyn FnOnce(&TransferEnd) + Send>;
+
 /// Starts moving `transfer`'s data over `stream` on the session's transfer
-/// thread (`worker`); the final reply goes to `writer`. A small download is
-/// run here instead, to its end: then there is nothing running (`None`).
+/// thread (`worker`); its end goes to `report`. A small download is run
+/// here instead, to its end: then there is nothing running (`None`).
 pub fn start(
     worker: &mut Worker,
     mut transfer: Transfer,
     stream: TcpStream,
-    writer: ControlWriter,
+    report: Report,
     context: XferContext,
 ) -> io::Result<Option<Running>> {
     let progress = Arc::new(Progress::default());
@@ -87,15 +92,15 @@ pub fn start(
         progress: Arc::clone(&progress),
     };
     if is_small_download(&mut transfer.job) {
-        run.finish(transfer, &writer, &context);
+        run.finish(transfer, report, &context);
         return Ok(None);
     }
     let data = run.stream.try_clone()?;
     let (reply_sent, done) = mpsc::sync_channel(1);
     worker.run(Box::new(move || {
-        let aborted = run.finish(transfer, &writer, &context);
+        let aborted = run.finish(transfer, report, &context);
         // Nothing of the transfer is held once it is reported done.
-        drop((writer, context));
+        drop(context);
         // The control thread may have stopped waiting (session end).
         let _ = reply_sent.send(aborted);
     }))?;
@@ -160,21 +165,21 @@ struct Run {
 }
 
 impl Run {
-    /// Runs the transfer, sends the final reply, logs. Returns whether the
+    /// Runs the transfer, reports its end, logs. Returns whether the
     /// transfer was ended by an abort.
-    fn finish(mut self, transfer: Transfer, writer: &ControlWriter, context: &XferContext) -> bool {
+    fn finish(mut self, transfer: Transfer, report: Report, context: &XferContext) -> bool {
         let started = Instant::now();
         let result = self.copy(transfer.job, transfer.repr, context.data_timeout);
         // The client reads to the end of the data before it reads the reply.
         let _ = self.stream.shutdown(Shutdown::Both);
         // An abort that came after the transfer completed aborted nothing.
         let aborted = self.progress.aborted.load(Ordering::SeqCst) && result.is_err();
-        let reply = final_reply(&result, aborted);
-        let _ = writer.send(&reply);
+        let end = TransferEnd { result, aborted };
+        report(&end);
         let elapsed = started.elapsed();
         let moved = self.progress.bytes.load(Ordering::Relaxed);
         if let Some(record) = &transfer.record {
-            let complete = reply.code.0 == 226;
+            let complete = end.result.is_ok();
             log::info!(
                 "{}: {} {} {}: {moved} bytes in {:.3} s ({}, {}) {}",
                 context.peer,
@@ -198,7 +203,7 @@ impl Run {
                 });
             }
         }
-        aborted && reply.code.0 == 426
+        aborted
     }
 
     /// Moves the data; an upload is committed only if all went well. A
@@ -246,31 +251,6 @@ impl Run {
                 Ok(moved)
             }
         }
-    }
-}
-
-/// The final reply of a transfer.
-fn final_reply(result: &Result<u64, Error>, aborted: bool) -> Reply {
-    use io::ErrorKind as Kind;
-    if aborted {
-        return Reply::new(426, "Connection closed; transfer aborted");
-    }
-    match result {
-        Ok(bytes) => Reply::new(226, format!("Transfer complete ({bytes} bytes)")),
-        Err(Error::Timeout(_)) => Reply::new(426, "Data connection timed out; transfer aborted"),
-        Err(Error::Io(err)) => match err.kind() {
-            Kind::StorageFull => Reply::new(452, "Insufficient storage space; transfer aborted"),
-            Kind::QuotaExceeded => Reply::new(552, "Storage quota exceeded; transfer aborted"),
-            Kind::FileTooLarge => Reply::new(552, "File too large; transfer aborted"),
-            Kind::BrokenPipe
-            | Kind::ConnectionReset
-            | Kind::ConnectionAborted
-            | Kind::NotConnected
-            | Kind::UnexpectedEof => Reply::new(426, "Data connection broken; transfer aborted"),
-            _ => Reply::new(451, "Local error; transfer aborted"),
-        },
-        Err(Error::ConnectionClosed) => Reply::new(426, "Data connection broken; transfer aborted"),
-        Err(_) => Reply::new(451, "Local error; transfer aborted"),
     }
 }
 
@@ -356,8 +336,12 @@ mod tests {
             data_timeout: Duration::from_secs(5),
             xferlog: None,
         };
-        let writer = ControlWriter::new(Box::new(recorder.clone()), peer);
-        let running = start(worker, transfer, server, writer, context).expect("start");
+        let mut out = recorder.clone();
+        let report: Report = Box::new(move |end: &TransferEnd| {
+            let reply = crate::session::Session::transfer_reply(end);
+            std::io::Write::write_all(&mut out, &reply.to_wire()).expect("record");
+        });
+        let running = start(worker, transfer, server, report, context).expect("start");
         (running, client)
     }
 
@@ -456,50 +440,6 @@ mod tests {
         assert_eq!(
             recorder.replies()[1].1,
             "226 Transfer complete (16385 bytes)\r\n"
-        );
-    }
-
-    fn code(result: Result<u64, Error>, aborted: bool) -> u16 {
-        final_reply(&result, aborted).code.0
-    }
-
-    #[test]
-    fn final_replies_follow_rfc_959() {
-        assert_eq!(code(Ok(10), false), 226);
-        assert_eq!(
-            code(Ok(10), true),
-            426,
-            "an aborted upload's end is no end of file"
-        );
-        assert_eq!(
-            code(Err(Error::Timeout(ftp_core::Phase::Transfer)), false),
-            426
-        );
-        assert_eq!(
-            code(
-                Err(io::Error::from(io::ErrorKind::ConnectionReset).into()),
-                false
-            ),
-            426
-        );
-        assert_eq!(
-            code(
-                Err(io::Error::from(io::ErrorKind::StorageFull).into()),
-                false
-            ),
-            452
-        );
-        // EFBIG: the file-size limit (RLIMIT_FSIZE) with SIGXFSZ ignored.
-        assert_eq!(
-            code(Err(io::Error::from_raw_os_error(27).into()), false),
-            552
-        );
-        assert_eq!(
-            code(
-                Err(io::Error::from(io::ErrorKind::PermissionDenied).into()),
-                false
-            ),
-            451
         );
     }
 }

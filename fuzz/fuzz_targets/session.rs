@@ -28,6 +28,7 @@ use ftp_core::Command;
 use ftp_fuzz::assert_one_reply_on_the_wire;
 use ftp_server::config::{parse_args, Config, Parsed};
 use ftp_server::storage::VirtualPath;
+use ftp_server::list::Lines;
 use ftp_server::session::{Action, Job, Outcome, Session};
 use libfuzzer_sys::fuzz_target;
 
@@ -115,6 +116,7 @@ impl Scratch {
                     return Played::Uploaded(record.path);
                 }
             }
+            Action::StatusListing(status) => self.check_listing(status.lines),
             Action::None | Action::FailedLogin { .. } => {}
         }
         Played::Other
@@ -130,17 +132,7 @@ impl Scratch {
                 let same = (sent.dev(), sent.ino()) == (secret.dev(), secret.ino());
                 assert!(!same, "the file outside the root was sent");
             }
-            Job::SendListing(mut lines) => {
-                let mut listing = Vec::new();
-                lines.read_to_end(&mut listing).expect("a listing renders");
-                let name = SECRET_NAME.as_bytes();
-                if listing.windows(name.len()).any(|w| w == name) {
-                    assert!(
-                        has_name_inside(&self.base.join("root"), SECRET_NAME),
-                        "a listing shows the directory outside the root"
-                    );
-                }
-            }
+            Job::SendListing(lines) => self.check_listing(lines),
             Job::Receive(mut upload) => {
                 upload.write_all(b"uploaded").expect("upload writable");
                 if commit {
@@ -148,6 +140,19 @@ impl Scratch {
                     let _ = upload.commit();
                 }
             }
+        }
+    }
+
+    /// Renders a listing and checks it shows nothing from outside the root.
+    fn check_listing(&self, mut lines: Lines) {
+        let mut listing = Vec::new();
+        lines.read_to_end(&mut listing).expect("a listing renders");
+        let name = SECRET_NAME.as_bytes();
+        if listing.windows(name.len()).any(|w| w == name) {
+            assert!(
+                has_name_inside(&self.base.join("root"), SECRET_NAME),
+                "a listing shows the directory outside the root"
+            );
         }
     }
 

@@ -976,6 +976,57 @@ fn inetd_mode_on_pipes() {
     assert!(exits_cleanly(&mut child));
 }
 
+/// `--inetd` on a socketpair (socat `EXEC:`, stunnel `exec=`): the client's
+/// address cannot be known, so PORT and EPRT are refused with a reply that
+/// says why — before, EPRT to a service on 127.0.0.1 was accepted and the
+/// file delivered there (a bounce into localhost) — while passive transfers
+/// work; and the idle timeout ends a silent session, which a pipe could not.
+#[test]
+fn inetd_on_a_socketpair_refuses_active_mode_and_times_out() {
+    let scratch = TempDir::new("ftp-server-e2e-inetd-pair");
+    fs::write(scratch.path().join("a.txt"), b"from a pair").expect("write");
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    let theirs = OwnedFd::from(theirs);
+    let theirs_out = theirs.try_clone().expect("dup");
+    let mut child = KillOnDrop(
+        Command::new(program("ftp-server"))
+            .args(run_as_this_user())
+            .args(["--inetd", "--idle-timeout", "2", "--root"])
+            .arg(scratch.path())
+            .stdin(Stdio::from(theirs))
+            .stdout(Stdio::from(theirs_out))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ftp-server starts"),
+    );
+    ours.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut control = Control::new(ours.try_clone().expect("clone"), ours);
+    assert_eq!(control.reply().code.0, 220);
+    assert_eq!(control.command("USER anonymous").code.0, 331);
+    assert_eq!(control.command("PASS x").code.0, 230);
+    let victim = TcpListener::bind("127.0.0.1:0").expect("a loopback service");
+    let port = victim.local_addr().expect("addr").port();
+    for command in [
+        format!("EPRT |1|127.0.0.1|{port}|"),
+        format!("PORT 127,0,0,1,{},{}", port >> 8, port & 0xff),
+    ] {
+        let reply = control.command(&command);
+        assert_eq!(reply.code.0, 502, "{command} -> {reply}");
+        assert!(reply.to_string().contains("PASV or EPSV"), "{reply}");
+    }
+    assert_eq!(control.epsv_retr("127.0.0.1", "a.txt"), b"from a pair");
+    let started = Instant::now();
+    let reply = control.reply();
+    assert_eq!(reply.code.0, 421, "{reply}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(exits_cleanly(&mut child));
+}
+
 /// `--inetd` with stdin, stdout and stderr as a socket, as inetd passes it:
 /// the session listens for passive connections on the socket's local address
 /// (here IPv6, where PASV is refused), and no log line (`-v`) reaches the

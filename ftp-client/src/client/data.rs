@@ -550,6 +550,27 @@ mod tests {
     }
 
     #[test]
+    fn extended_commands_off_go_straight_to_pasv_and_on_again_try_epsv() {
+        let (first, peer1) = passive_peer(b"a\r\n");
+        let (second, peer2) = passive_peer(b"b\r\n");
+        let script = format!(
+            "227 Entering Passive Mode (127,0,0,1,{},{}).\r\n150 Opening\r\n226 Done\r\n{}\
+             150 Opening\r\n226 Done\r\n",
+            first >> 8,
+            first & 0xff,
+            epsv(second)
+        );
+        let (mut client, sent) = session(script.as_bytes());
+        client.set_extended(false);
+        assert_eq!(client.nlst(None).expect("nlst"), ["a"]);
+        client.set_extended(true);
+        assert_eq!(client.nlst(None).expect("nlst"), ["b"]);
+        assert_eq!(sent.text(), "PASV\r\nNLST\r\nEPSV\r\nNLST\r\n");
+        peer1.join().expect("peer");
+        peer2.join().expect("peer");
+    }
+
+    #[test]
     fn the_227_formats_seen_in_the_wild_work_when_trusted() {
         let formats = [
             "227 Entering Passive Mode (127,0,0,1,{p1},{p2}).",

@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+use super::rate::{parse_bytes, Direction};
 use crate::client::TransferType;
 
 /// One command of the shell's table: its names, argument synopsis and help.
@@ -36,7 +37,7 @@ impl Spec {
 
 /// Every shell command, in the order `help` lists them.
 pub const COMMANDS: &[Spec] = &[
-    spec(&["open"], "host [port]", "connect to an FTP server"),
+    spec(&["open", "ftp"], "host [port]", "connect to an FTP server"),
     spec(&["user"], "user-name [password]", "log in (USER, PASS)"),
     spec(&["close", "disconnect"], "", "end the FTP session"),
     spec(
@@ -106,7 +107,11 @@ pub const COMMANDS: &[Spec] = &[
         "resume a download (REST)",
     ),
     spec(&["mget"], "remote-files...", "download files (wildcards)"),
-    spec(&["mput"], "local-files...", "upload files (wildcards)"),
+    spec(
+        &["mput", "msend"],
+        "local-files...",
+        "upload files (wildcards)",
+    ),
     spec(&["size"], "remote-file", "show the size of a remote file"),
     spec(
         &["modtime"],
@@ -114,7 +119,11 @@ pub const COMMANDS: &[Spec] = &[
         "show the modification time of a remote file",
     ),
     spec(&["ascii"], "", "transfer text: convert line ends (TYPE A)"),
-    spec(&["binary"], "", "transfer bytes unchanged (TYPE I)"),
+    spec(
+        &["binary", "image"],
+        "",
+        "transfer bytes unchanged (TYPE I)",
+    ),
     spec(&["type"], "[ascii|binary]", "show or set the transfer type"),
     spec(
         &["passive"],
@@ -137,7 +146,7 @@ pub const COMMANDS: &[Spec] = &[
         "toggle showing the server's replies",
     ),
     spec(
-        &["debug"],
+        &["debug", "ftp_debug"],
         "[on|off]",
         "toggle showing the commands sent (--->)",
     ),
@@ -145,7 +154,101 @@ pub const COMMANDS: &[Spec] = &[
     spec(&["features"], "", "show what the server supports (FEAT)"),
     spec(&["quote"], "command [args...]", "send a raw command"),
     spec(&["site"], "command [args...]", "send a SITE command"),
-    spec(&["help", "?"], "[command]", "list commands or describe one"),
+    spec(
+        &["account"],
+        "[password]",
+        "send an account password (ACCT)",
+    ),
+    spec(&["lpwd"], "", "print the local working directory"),
+    spec(&["!"], "[command]", "run a local shell command"),
+    spec(
+        &["mls"],
+        "remote-files... local-file",
+        "list names (NLST) of several remote paths into a local file",
+    ),
+    spec(
+        &["mdir"],
+        "remote-files... local-file",
+        "list (LIST) several remote paths into a local file",
+    ),
+    spec(
+        &["mlst"],
+        "[remote-path]",
+        "show the facts of one path (MLST)",
+    ),
+    spec(
+        &["mreget"],
+        "remote-files...",
+        "continue downloads of several files (wildcards)",
+    ),
+    spec(
+        &["restart"],
+        "[marker]",
+        "start the next get or put at byte marker",
+    ),
+    spec(
+        &["reput"],
+        "local-file [remote-file]",
+        "continue an upload after the bytes the server has",
+    ),
+    spec(
+        &["newer"],
+        "remote-file [local-file]",
+        "download only if the remote file is newer",
+    ),
+    spec(
+        &["fget"],
+        "local-file",
+        "download the remote files named in a local file, one per line",
+    ),
+    spec(
+        &["chmod"],
+        "mode remote-file",
+        "change permissions (SITE CHMOD)",
+    ),
+    spec(
+        &["mode"],
+        "[stream]",
+        "show the transfer mode (stream only)",
+    ),
+    spec(&["struct"], "[file]", "show the file structure (file only)"),
+    spec(&["form"], "[non-print]", "show the format (non-print only)"),
+    spec(&["epsv"], "[on|off]", "toggle EPSV/EPRT for IPv4 and IPv6"),
+    spec(&["epsv4"], "[on|off]", "toggle EPSV/EPRT on IPv4"),
+    spec(&["epsv6"], "[on|off]", "toggle EPSV/EPRT on IPv6"),
+    spec(&["glob"], "[on|off]", "toggle wildcard expansion"),
+    spec(&["progress"], "[on|off]", "toggle the progress meter"),
+    spec(
+        &["rate", "throttle"],
+        "[all|get|put [max-bytes-per-second]]",
+        "show or set the transfer rate limit (0: none)",
+    ),
+    spec(&["trace"], "[on|off]", "toggle packet tracing"),
+    spec(&["set"], "[option [value]]", "show or set an option"),
+    spec(&["unset"], "option", "unset an option"),
+    spec(&["rhelp"], "[command]", "ask the server for help (HELP)"),
+    spec(
+        &["rstatus"],
+        "[remote-path]",
+        "ask the server for its status (STAT)",
+    ),
+    spec(&["system"], "", "show the server's system type (SYST)"),
+    spec(
+        &["idle"],
+        "[seconds]",
+        "send NOOP when idle this long (0: never); also SITE IDLE",
+    ),
+    spec(
+        &["macdef"],
+        "[macro-name]",
+        "define a macro: the lines up to an empty line",
+    ),
+    spec(&["$"], "macro-name [args...]", "run a macro"),
+    spec(
+        &["help", "?", "usage"],
+        "[command]",
+        "list commands or describe one",
+    ),
 ];
 
 /// A table entry (a function so the table stays one line per command).
@@ -181,6 +284,39 @@ pub enum ListKind {
     Names,
     /// `MLSD`: facts, shown as `ls -l`-like lines (`mlsd`).
     Machine,
+}
+
+/// Which address family `epsv`, `epsv4` and `epsv6` set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpsvFamily {
+    /// `epsv`: both.
+    Both,
+    /// `epsv4`.
+    V4,
+    /// `epsv6`.
+    V6,
+}
+
+/// The three transfer parameters of RFC 959 that only have one useful value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parameter {
+    /// `mode`: stream.
+    Mode,
+    /// `struct`: file.
+    Struct,
+    /// `form`: non-print.
+    Form,
+}
+
+impl Parameter {
+    /// The only value supported, as tnftp names it.
+    pub fn only_value(self) -> &'static str {
+        match self {
+            Parameter::Mode => "stream",
+            Parameter::Struct => "file",
+            Parameter::Form => "non-print",
+        }
+    }
 }
 
 /// A parsed shell command.
@@ -279,6 +415,73 @@ pub enum ShellCommand {
     Site(String),
     /// `help [command]`.
     Help(Option<String>),
+    /// `account [password]`: sent as `ACCT`, asked for when missing.
+    Account(Option<String>),
+    /// `lpwd`.
+    Lpwd,
+    /// `!command`: run in the local shell (an interactive shell when empty).
+    Local(String),
+    /// `mls`/`mdir remote... local`: several listings into one local file.
+    MultiList {
+        /// `Names` for mls, `Long` for mdir.
+        kind: ListKind,
+        /// The remote paths (wildcards expanded when globbing is on).
+        remotes: Vec<String>,
+        /// The local file (`-` for stdout).
+        output: String,
+    },
+    /// `mlst [path]`.
+    Mlst(Option<String>),
+    /// `mreget patterns...`.
+    Mreget(Vec<String>),
+    /// `restart [marker]`: no marker shows the current one.
+    Restart(Option<u64>),
+    /// `reput local [remote]`.
+    Reput {
+        /// The local file.
+        local: String,
+        /// The remote file; the local file's base name when missing.
+        remote: Option<String>,
+    },
+    /// `newer remote [local]`.
+    Newer {
+        /// The remote file.
+        remote: String,
+        /// The local file; the remote file's base name when missing.
+        local: Option<String>,
+    },
+    /// `fget local-file`.
+    Fget(String),
+    /// `chmod mode file`.
+    Chmod(String, String),
+    /// `mode`, `struct`, `form`, with the value asked for.
+    Parameter(Parameter, Option<String>),
+    /// `epsv`, `epsv4`, `epsv6`.
+    Epsv(EpsvFamily, Toggle),
+    /// `glob [on|off]`.
+    Glob(Toggle),
+    /// `progress [on|off]`.
+    Progress(Toggle),
+    /// `rate [direction [limit]]`: the limit in bytes per second.
+    Rate(Option<(Direction, Option<u64>)>),
+    /// `trace [on|off]`.
+    Trace(Toggle),
+    /// `set [option [value]]`.
+    Set(Option<(String, Option<String>)>),
+    /// `unset option`.
+    Unset(String),
+    /// `rhelp [command]`.
+    Rhelp(Option<String>),
+    /// `rstatus [path]`.
+    Rstatus(Option<String>),
+    /// `system`.
+    System,
+    /// `idle [seconds]`.
+    Idle(Option<u64>),
+    /// `macdef [name]`: no name lists the macros.
+    Macdef(Option<String>),
+    /// `$ name args...`.
+    RunMacro(String, Vec<String>),
 }
 
 /// Why a line is not a command.
@@ -327,12 +530,45 @@ impl ShellCommand {
     /// A [`ParseError`] for unbalanced quotes, an unknown or ambiguous
     /// command, or arguments that do not fit (with the command's usage).
     pub fn parse(line: &str) -> Result<Option<ShellCommand>, ParseError> {
+        if let Some(command) = line.trim_start().strip_prefix('!') {
+            return Ok(Some(ShellCommand::Local(command.trim().to_string())));
+        }
         let mut words = split_words(line)?.into_iter();
         let Some(name) = words.next() else {
             return Ok(None);
         };
         let spec = lookup(&name)?;
         build(spec, words.collect()).map(Some)
+    }
+}
+
+impl ShellCommand {
+    /// Whether the command never talks to the server (so the connection
+    /// stays as idle as it was): local files and commands, settings, help.
+    pub fn is_local(&self) -> bool {
+        use ShellCommand as C;
+        matches!(
+            self,
+            C::Lcd(_)
+                | C::Lpwd
+                | C::Local(_)
+                | C::Prompt(_)
+                | C::Hash(..)
+                | C::Verbose(_)
+                | C::Debug(_)
+                | C::Status
+                | C::Help(_)
+                | C::Parameter(..)
+                | C::Epsv(..)
+                | C::Glob(_)
+                | C::Progress(_)
+                | C::Rate(_)
+                | C::Trace(_)
+                | C::Set(_)
+                | C::Unset(_)
+                | C::Restart(_)
+                | C::Macdef(_)
+        )
     }
 }
 
@@ -497,6 +733,41 @@ fn build(spec: &'static Spec, words: Vec<String>) -> Result<ShellCommand, ParseE
         "features" => C::Features,
         "quote" => C::Quote(args.some()?.join(" ")),
         "site" => C::Site(args.some()?.join(" ")),
+        "account" => C::Account(args.optional()),
+        "lpwd" => C::Lpwd,
+        "!" => C::Local(args.words.by_ref().collect::<Vec<_>>().join(" ")),
+        "mls" | "mdir" => multi_list(spec.names[0], &mut args)?,
+        "mlst" => C::Mlst(args.optional()),
+        "mreget" => C::Mreget(args.some()?),
+        "restart" => C::Restart(args.optional_with(|word| word.parse().ok())?),
+        "reput" => C::Reput {
+            local: args.required()?,
+            remote: args.optional(),
+        },
+        "newer" => C::Newer {
+            remote: args.required()?,
+            local: args.optional(),
+        },
+        "fget" => C::Fget(args.required()?),
+        "chmod" => C::Chmod(args.required()?, args.required()?),
+        "mode" => C::Parameter(Parameter::Mode, args.optional()),
+        "struct" => C::Parameter(Parameter::Struct, args.optional()),
+        "form" => C::Parameter(Parameter::Form, args.optional()),
+        "epsv" => C::Epsv(EpsvFamily::Both, args.toggle()?),
+        "epsv4" => C::Epsv(EpsvFamily::V4, args.toggle()?),
+        "epsv6" => C::Epsv(EpsvFamily::V6, args.toggle()?),
+        "glob" => C::Glob(args.toggle()?),
+        "progress" => C::Progress(args.toggle()?),
+        "rate" => rate(&mut args)?,
+        "trace" => C::Trace(args.toggle()?),
+        "set" => C::Set(args.optional().map(|name| (name, args.optional()))),
+        "unset" => C::Unset(args.required()?),
+        "rhelp" => C::Rhelp(args.optional()),
+        "rstatus" => C::Rstatus(args.optional()),
+        "system" => C::System,
+        "idle" => C::Idle(args.optional_with(|word| word.parse().ok())?),
+        "macdef" => C::Macdef(args.optional()),
+        "$" => C::RunMacro(args.required()?, args.words.by_ref().collect()),
         // The table's last entry: help, ?.
         _ => C::Help(args.optional()),
     };
@@ -511,6 +782,34 @@ fn list(kind: ListKind, args: &mut Args) -> ShellCommand {
         path: args.optional(),
         output: args.optional(),
     }
+}
+
+/// `mls`/`mdir remote-files... local-file`: the last word is the local file.
+fn multi_list(name: &str, args: &mut Args) -> Result<ShellCommand, ParseError> {
+    let mut remotes = args.some()?;
+    if remotes.len() < 2 {
+        return Err(args.usage());
+    }
+    let output = remotes.pop().unwrap_or_default();
+    let kind = if name == "mls" {
+        ListKind::Names
+    } else {
+        ListKind::Long
+    };
+    Ok(ShellCommand::MultiList {
+        kind,
+        remotes,
+        output,
+    })
+}
+
+/// `rate`, `rate all|get|put`, `rate all|get|put BYTES` (`k`, `m`, `g` allowed).
+fn rate(args: &mut Args) -> Result<ShellCommand, ParseError> {
+    let Some(direction) = args.optional_with(Direction::parse)? else {
+        return Ok(ShellCommand::Rate(None));
+    };
+    let limit = args.optional_with(parse_bytes)?;
+    Ok(ShellCommand::Rate(Some((direction, limit))))
 }
 
 /// `hash`, `hash on|off`, or `hash BYTES` (which also turns marks on).

@@ -15,12 +15,13 @@
 use std::net::TcpStream;
 use std::path::Path;
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::command::ListKind;
 use super::trace::Trace;
 use super::transfer::{self, Destination, Feedback};
 use super::{base_name, prompt, write_listing, ShellError};
-use crate::client::{Client, IpFamily, Options, TransferType};
+use crate::client::{Client, Error, IpFamily, Options, TransferType};
 use crate::netrc::Netrc;
 use crate::url::{FtpUrl, TypeCode};
 
@@ -42,6 +43,11 @@ pub struct OneShot {
     pub netrc: Option<Netrc>,
     /// Stdin is a terminal: a password is read without echo.
     pub interactive: bool,
+    /// `-r`: when the connection cannot be opened, wait this long and try
+    /// again (until it opens, as tnftp does).
+    pub retry: Option<Duration>,
+    /// `-R`: a download continues the bytes its local file already has.
+    pub restart: bool,
 }
 
 impl OneShot {
@@ -68,8 +74,8 @@ impl OneShot {
             write_listing(&mut client, kind, None, output)?;
         } else {
             let destination = match (output, url.file_name()) {
-                (Some(name), _) => Destination::from_name(name, false),
-                (None, Some(name)) => Destination::from_name(name, false),
+                (Some(name), _) => Destination::from_name(name, self.restart),
+                (None, Some(name)) => Destination::from_name(name, self.restart),
                 (None, None) => {
                     return Err(ShellError::Local(format!(
                         "{}: no file name to save it under (use -o)",
@@ -115,7 +121,7 @@ impl OneShot {
     /// Connects to the URL's host, logs in and sets the transfer type.
     fn connect(&self, url: &FtpUrl) -> Result<Client<TcpStream>, ShellError> {
         let (user, password) = self.credentials(url)?;
-        let mut client = Client::connect(&url.host, url.port, self.family, self.options.clone())?;
+        let mut client = self.connect_retrying(url)?;
         self.trace.reply(client.greeting());
         client.set_observer(self.trace.observer());
         client.login(&user, &password)?;
@@ -125,6 +131,22 @@ impl OneShot {
         };
         client.set_type(transfer_type)?;
         Ok(client)
+    }
+
+    /// Opens the control connection; with [`OneShot::retry`], a connection
+    /// that cannot be opened is tried again after the pause, each failure
+    /// reported on stderr.
+    fn connect_retrying(&self, url: &FtpUrl) -> Result<Client<TcpStream>, ShellError> {
+        loop {
+            let connected = Client::connect(&url.host, url.port, self.family, self.options.clone());
+            match (connected, self.retry) {
+                (Err(err @ Error::Connect { .. }), Some(pause)) => {
+                    eprintln!("ftp-client: {err}; retrying in {} s", pause.as_secs());
+                    std::thread::sleep(pause);
+                }
+                (connected, _) => return Ok(connected?),
+            }
+        }
     }
 
     /// The user and password for `url`: its own, `.netrc`'s, or anonymous.
@@ -214,6 +236,8 @@ mod tests {
             feedback: Feedback::default(),
             netrc: Some(Netrc::parse(netrc).expect("valid netrc")),
             interactive: false,
+            retry: None,
+            restart: false,
         }
     }
 

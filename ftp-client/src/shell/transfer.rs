@@ -9,10 +9,12 @@
 //! This module does not choose file names or ask questions; the callers do.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
+use super::rate::{Rates, Throttle};
 use super::trace::Trace;
 use super::ShellError;
 use crate::client::Client;
@@ -25,6 +27,8 @@ pub struct Feedback {
     pub meter: bool,
     /// Print a `#` per this many bytes (the `hash` command).
     pub hash: Option<u64>,
+    /// The rate limits (`-T`, `rate`).
+    pub rates: Rates,
 }
 
 impl Feedback {
@@ -43,11 +47,20 @@ pub enum Destination {
     File(PathBuf),
     /// A local file, continued after the bytes it has (`reget`).
     Resume(PathBuf),
+    /// A local file written from this byte on, which is also where the
+    /// remote file is read from (`restart`).
+    At(PathBuf, u64),
+    /// The standard input of a shell command (`get file |command`).
+    Pipe(String),
 }
 
 impl Destination {
-    /// `-` is stdout; anything else a file, replaced or (with `resume`) continued.
+    /// `-` is stdout, `|command` a pipe to the command; anything else a
+    /// file, replaced or (with `resume`) continued.
     pub fn from_name(name: &str, resume: bool) -> Destination {
+        if let Some(command) = name.strip_prefix('|') {
+            return Destination::Pipe(command.to_string());
+        }
         match (name, resume) {
             ("-", _) => Destination::Stdout,
             (path, false) => Destination::File(PathBuf::from(path)),
@@ -71,6 +84,7 @@ pub fn download(
 ) -> Result<u64, ShellError> {
     let offset = match destination {
         Destination::Resume(path) => local_len(path)?,
+        Destination::At(_, offset) => *offset,
         _ => 0,
     };
     let total = if feedback.meter {
@@ -82,24 +96,75 @@ pub fn download(
         None
     };
     let mut progress = feedback.start(total);
+    let throttle = Throttle::new(feedback.rates.get);
     let received = match destination {
         Destination::Stdout => {
             let mut out = io::stdout().lock();
-            let received = retr(client, remote, &mut out, offset, &mut progress, trace);
+            let received = retr(
+                client,
+                remote,
+                &mut out,
+                offset,
+                &mut progress,
+                &throttle,
+                trace,
+            );
             out.flush()
                 .map_err(|err| ShellError::local("stdout", err))?;
             received?
         }
-        Destination::File(path) | Destination::Resume(path) => {
-            let append = matches!(destination, Destination::Resume(_));
-            let mut file = LazyFile::new(path, append);
-            let received = retr(client, remote, &mut file, offset, &mut progress, trace)?;
+        Destination::File(path) | Destination::Resume(path) | Destination::At(path, _) => {
+            let start = match destination {
+                Destination::Resume(_) => Start::Append,
+                Destination::At(_, offset) => Start::At(*offset),
+                _ => Start::Replace,
+            };
+            let mut file = LazyFile::new(path, start);
+            let received = retr(
+                client,
+                remote,
+                &mut file,
+                offset,
+                &mut progress,
+                &throttle,
+                trace,
+            )?;
             file.finish()?;
             received
+        }
+        Destination::Pipe(command) => {
+            let mut child = spawn(command, Stdio::piped(), Stdio::inherit())?;
+            let received = match child.stdin.as_mut() {
+                Some(input) => retr(
+                    client,
+                    remote,
+                    input,
+                    offset,
+                    &mut progress,
+                    &throttle,
+                    trace,
+                ),
+                None => Err(ShellError::Local(format!("|{command}: no pipe"))),
+            };
+            drop(child.stdin.take());
+            finish_command(command, child)?;
+            received?
         }
     };
     summarize(&progress, received, "received", trace);
     Ok(received)
+}
+
+/// How an upload writes the remote file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// `STOR`: replace it.
+    Replace,
+    /// `APPE`: add to its end.
+    Append,
+    /// `REST` then `STOR`: write from this byte on, the local file read from
+    /// the same byte (`reput`, `restart`).
+    At(u64),
 }
 
 /// Uploads the local file `local` to `remote` (`STOR`, or `APPE` when
@@ -116,19 +181,99 @@ pub fn upload(
     feedback: Feedback,
     trace: &Trace,
 ) -> Result<u64, ShellError> {
-    let local_error = |err| ShellError::local(&local.display().to_string(), err);
+    let store = if append {
+        Store::Append
+    } else {
+        Store::Replace
+    };
+    upload_file(client, local, remote, store, feedback, trace)
+}
+
+/// Uploads the local file `local` to `remote` as `store` says; a name that
+/// starts with `|` is a shell command whose output is sent.
+///
+/// # Errors
+///
+/// The local file cannot be opened or read, or the client's error.
+pub fn upload_file(
+    client: &mut Client<TcpStream>,
+    local: &Path,
+    remote: &str,
+    store: Store,
+    feedback: Feedback,
+    trace: &Trace,
+) -> Result<u64, ShellError> {
+    let name = local.display().to_string();
+    if let Some(command) = name.strip_prefix('|') {
+        let mut child = spawn(command, Stdio::null(), Stdio::piped())?;
+        let sent = match child.stdout.as_mut() {
+            Some(output) => upload_from(client, output, None, remote, store, feedback, trace),
+            None => Err(ShellError::Local(format!("{name}: no pipe"))),
+        };
+        finish_command(command, child)?;
+        return sent;
+    }
+    let local_error = |err| ShellError::local(&name, err);
     let mut file = File::open(local).map_err(local_error)?;
-    let total = file.metadata().map_err(local_error)?.len();
-    let mut progress = feedback.start(Some(total));
-    let sent = with_progress(&mut progress, trace, |update| {
-        Ok(if append {
-            client.appe(remote, &mut file, Some(update))?
-        } else {
-            client.stor(remote, &mut file, 0, Some(update))?
+    let mut total = file.metadata().map_err(local_error)?.len();
+    if let Store::At(offset) = store {
+        file.seek(SeekFrom::Start(offset)).map_err(local_error)?;
+        total = total.saturating_sub(offset);
+    }
+    upload_from(
+        client,
+        &mut file,
+        Some(total),
+        remote,
+        store,
+        feedback,
+        trace,
+    )
+}
+
+/// Uploads what `input` holds (`total` bytes, if known) to `remote`.
+fn upload_from(
+    client: &mut Client<TcpStream>,
+    input: &mut dyn Read,
+    total: Option<u64>,
+    remote: &str,
+    store: Store,
+    feedback: Feedback,
+    trace: &Trace,
+) -> Result<u64, ShellError> {
+    let mut progress = feedback.start(total);
+    let throttle = Throttle::new(feedback.rates.put);
+    let sent = with_progress(&mut progress, &throttle, trace, |update| {
+        Ok(match store {
+            Store::Append => client.appe(remote, input, Some(update))?,
+            Store::Replace => client.stor(remote, input, 0, Some(update))?,
+            Store::At(offset) => client.stor(remote, input, offset, Some(update))?,
         })
     })?;
     summarize(&progress, sent, "sent", trace);
     Ok(sent)
+}
+
+/// Starts `sh -c command` with the given standard input and output.
+fn spawn(command: &str, stdin: Stdio, stdout: Stdio) -> Result<Child, ShellError> {
+    Command::new("sh")
+        .args(["-c", command])
+        .stdin(stdin)
+        .stdout(stdout)
+        .spawn()
+        .map_err(|err| ShellError::local(&format!("|{command}"), err))
+}
+
+/// Waits for a pipe's command; a failure of the command is an error.
+fn finish_command(command: &str, mut child: Child) -> Result<(), ShellError> {
+    let status = child
+        .wait()
+        .map_err(|err| ShellError::local(&format!("|{command}"), err))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(ShellError::Local(format!("|{command}: {status}")))
+    }
 }
 
 /// `RETR` with the progress display fed as bytes arrive.
@@ -138,9 +283,10 @@ fn retr(
     out: &mut dyn Write,
     offset: u64,
     progress: &mut Progress,
+    throttle: &Throttle,
     trace: &Trace,
 ) -> Result<u64, ShellError> {
-    with_progress(progress, trace, |update| {
+    with_progress(progress, throttle, trace, |update| {
         Ok(client.retr(remote, out, offset, Some(update))?)
     })
 }
@@ -151,6 +297,7 @@ fn retr(
 /// hash marks, and the preliminary replies before them.
 fn with_progress(
     progress: &mut Progress,
+    throttle: &Throttle,
     trace: &Trace,
     transfer: impl FnOnce(&mut dyn FnMut(u64)) -> Result<u64, ShellError>,
 ) -> Result<u64, ShellError> {
@@ -165,6 +312,7 @@ fn with_progress(
             started = true;
         }
         progress.update(bytes);
+        throttle.wait(bytes);
     };
     let moved = transfer(&mut update);
     if visible {
@@ -188,18 +336,29 @@ fn local_len(path: &Path) -> Result<u64, ShellError> {
     }
 }
 
+/// Where a download starts writing its local file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// At the start of an emptied file.
+    Replace,
+    /// At the end.
+    Append,
+    /// At this byte, the rest of the file kept.
+    At(u64),
+}
+
 /// A local file that is opened (created or appended to) on the first write.
 struct LazyFile<'a> {
     path: &'a Path,
-    append: bool,
+    start: Start,
     file: Option<File>,
 }
 
 impl<'a> LazyFile<'a> {
-    fn new(path: &'a Path, append: bool) -> LazyFile<'a> {
+    fn new(path: &'a Path, start: Start) -> LazyFile<'a> {
         LazyFile {
             path,
-            append,
+            start,
             file: None,
         }
     }
@@ -207,13 +366,17 @@ impl<'a> LazyFile<'a> {
     /// The open file, opened now if it was not yet.
     fn file(&mut self) -> io::Result<&mut File> {
         if self.file.is_none() {
-            let file = OpenOptions::new()
+            let mut file = OpenOptions::new()
                 .write(true)
                 .create(true)
-                .append(self.append)
-                .truncate(!self.append)
+                .append(self.start == Start::Append)
+                .truncate(self.start == Start::Replace)
                 .open(self.path)
                 .map_err(|err| with_path(self.path, err))?;
+            if let Start::At(offset) = self.start {
+                file.seek(SeekFrom::Start(offset))
+                    .map_err(|err| with_path(self.path, err))?;
+            }
             self.file = Some(file);
         }
         self.file
@@ -274,19 +437,21 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("lazy-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("out");
-        let mut file = LazyFile::new(&path, false);
+        let mut file = LazyFile::new(&path, Start::Replace);
         assert!(!path.exists());
         file.write_all(b"abc").expect("write");
         assert!(path.exists());
         file.finish().expect("finish");
-        let mut again = LazyFile::new(&path, true);
+        let mut again = LazyFile::new(&path, Start::Append);
         again.write_all(b"def").expect("append");
         again.finish().expect("finish");
         assert_eq!(std::fs::read(&path).expect("read"), b"abcdef");
         let empty = dir.join("empty");
-        LazyFile::new(&empty, false).finish().expect("finish");
+        LazyFile::new(&empty, Start::Replace)
+            .finish()
+            .expect("finish");
         assert_eq!(std::fs::read(&empty).expect("read"), b"");
-        let refused = LazyFile::new(&dir.join("no/such/dir"), false).finish();
+        let refused = LazyFile::new(&dir.join("no/such/dir"), Start::Replace).finish();
         let message = refused.expect_err("no directory").to_string();
         assert!(message.contains("no/such/dir"), "{message}");
         std::fs::remove_dir_all(&dir).expect("cleanup");

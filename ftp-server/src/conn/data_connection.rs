@@ -4,24 +4,48 @@
 //! cause of a failure, and handing the open connection to the session's
 //! transfer thread.
 
+use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::Duration;
+use std::time::Instant;
 
 use ftp_core::{data, Error, Reply};
 
-use super::{Conn, ControlRead, Flow};
-use crate::session::{DataSetup, PassiveKind, Transfer};
+use super::{Conn, ControlRead, Flow, PassiveListener};
+use crate::limits::Limits;
+use crate::session::{DataSetup, PassiveKind, Session, Transfer, TransferEnd};
 use crate::xfer::{self, XferContext};
 
 impl<R: ControlRead> Conn<R> {
     /// PASV/EPSV: listens on `ip` and answers 227/229, or 425.
     pub(super) fn open_passive(&mut self, ip: IpAddr, kind: PassiveKind) -> Flow {
+        // The session's earlier listener, if any, is given back first.
+        self.listener = None;
+        let slot = match &self.shared.passive_limits {
+            Some(limits) => match Limits::acquire(limits, self.peer.ip()) {
+                Some(slot) => Some(slot),
+                None => {
+                    let err = Error::Io(io::Error::other(format!(
+                        "{} already holds its share of the passive ports; try again later",
+                        self.peer.ip()
+                    )));
+                    log::warn!("{}: {} refused: {err}", self.peer, kind.verb());
+                    let reply = self.session.passive_failed(&err);
+                    return self.reply(&reply);
+                }
+            },
+            None => None,
+        };
         let listened = data::listen(ip, self.shared.config.pasv_ports.clone())
             .and_then(|listener| Ok((listener.local_addr()?, listener)));
         let reply = match listened {
-            Ok((addr, listener)) => {
+            Ok((addr, socket)) => {
                 log::debug!("data: passive ({}) — server listens on {addr}", kind.verb());
-                self.listener = Some(listener);
+                self.listener = Some(PassiveListener {
+                    socket,
+                    opened: Instant::now(),
+                    _slot: slot,
+                });
                 self.session.passive_opened(kind, addr)
             }
             Err(err) => {
@@ -111,17 +135,19 @@ impl<R: ControlRead> Conn<R> {
             xferlog: self.shared.xferlog.clone(),
         };
         let writer = self.writer.clone();
-        match xfer::start(&mut self.worker, transfer, stream, writer, context) {
+        // The transfer's thread sends the reply the session decides for its end.
+        let report: xfer::Report = Box::new(move |end: &TransferEnd| {
+            let _ = writer.send(&Session::transfer_reply(end));
+        });
+        match xfer::start(&mut self.worker, transfer, stream, report, context) {
             Ok(running) => {
                 self.running = running;
                 Flow::Continue
             }
             Err(err) => {
                 log::error!("cannot start a transfer thread: {err}");
-                self.reply(&Reply::new(
-                    451,
-                    "Cannot start the transfer; try again later",
-                ))
+                let reply = self.session.transfer_not_started();
+                self.reply(&reply)
             }
         }
     }
@@ -150,9 +176,10 @@ impl<R: ControlRead> Conn<R> {
         kind: PassiveKind,
         wait: bool,
     ) -> Option<Result<TcpStream, String>> {
-        let Some(listener) = self.listener.take() else {
+        let Some(held) = self.listener.take() else {
             return Some(Err("Use PASV or EPSV first".to_string()));
         };
+        let listener = &held.socket;
         let timeout = self.shared.config.data_timeout;
         // Addresses only for logs are looked up only when logged.
         let addr = || shown(listener.local_addr());
@@ -164,9 +191,9 @@ impl<R: ControlRead> Conn<R> {
             );
         };
         let accepted = if wait {
-            data::accept_with(&listener, Some(peer), timeout, &mut refused).map(Some)
+            data::accept_with(listener, Some(peer), timeout, &mut refused).map(Some)
         } else {
-            data::accept_ready(&listener, Some(peer), &mut refused)
+            data::accept_ready(listener, Some(peer), &mut refused)
         };
         match accepted {
             Ok(Some(stream)) => {
@@ -179,7 +206,7 @@ impl<R: ControlRead> Conn<R> {
                 Some(Ok(stream))
             }
             Ok(None) => {
-                self.listener = Some(listener);
+                self.listener = Some(held);
                 None
             }
             Err(err) => Some(Err(passive_failure(kind, &addr(), timeout, &err))),

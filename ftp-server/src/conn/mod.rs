@@ -10,25 +10,27 @@
 //! any other command waits for it to end, so replies stay in order.
 //!
 //! The control channel is generic: a TCP socket in standalone mode and under
-//! inetd, or stdin/stdout when they are pipes. Timeouts: the idle timeout (or
+//! inetd, or stdin/stdout when they are pipes (read on a thread of their own,
+//! [`PipeReader`], so that they time out too). Timeouts: the idle timeout (or
 //! before login, what is left of the login timeout) bounds the reading of
 //! each command line as a whole, however many reads it takes, so a client
 //! that trickles a byte at a time cannot stretch it; a timeout while a
-//! transfer runs just waits on. On a pipe there are no read timeouts.
+//! transfer runs just waits on.
 //!
 //! What it does not do: decide replies (the session does) or move file data
 //! (the transfer thread does).
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::{Command, CommandError, Error, Phase, Reply};
+use ftp_core::{Command, Error, Phase, Reply};
 
 use crate::config::Config;
-use crate::session::{Action, Outcome, Session};
+use crate::limits::{Limits, Slot};
+use crate::session::{Action, Outcome, Session, StatusListing};
 use crate::xfer::{Running, Worker};
 use crate::xferlog::XferLog;
 
@@ -68,8 +70,74 @@ impl ControlRead for ControlSocket {
     }
 }
 
-impl ControlRead for io::Stdin {
-    fn set_wait(&self, _timeout: Duration) -> io::Result<()> {
+/// A control channel that is a pipe (inetd over a pipe or a socketpair, as
+/// socat's `EXEC:` or stunnel's `exec=` give): read on a thread of its own,
+/// so that a read can time out, which a pipe cannot. The thread ends when
+/// the pipe ends, or with the process (an inetd session is one process).
+pub struct PipeReader {
+    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    /// Bytes received but not yet read, from `start`.
+    pending: Vec<u8>,
+    start: usize,
+    wait: Mutex<Option<Duration>>,
+}
+
+impl PipeReader {
+    /// Starts reading `input` on a thread.
+    pub fn spawn(mut input: impl Read + Send + 'static) -> io::Result<PipeReader> {
+        let (sender, chunks) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("pipe".to_string())
+            .spawn(move || loop {
+                let mut buf = vec![0u8; 4096];
+                let read = input.read(&mut buf).map(|n| {
+                    buf.truncate(n);
+                    buf
+                });
+                let end = !matches!(&read, Ok(chunk) if !chunk.is_empty());
+                if sender.send(read).is_err() || end {
+                    break;
+                }
+            })?;
+        Ok(PipeReader {
+            chunks,
+            pending: Vec::new(),
+            start: 0,
+            wait: Mutex::new(None),
+        })
+    }
+}
+
+impl Read for PipeReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.start == self.pending.len() {
+            let wait = *self.wait.lock().unwrap_or_else(PoisonError::into_inner);
+            let chunk = match wait {
+                Some(wait) => self.chunks.recv_timeout(wait).map_err(|err| match err {
+                    mpsc::RecvTimeoutError::Timeout => io::ErrorKind::TimedOut,
+                    mpsc::RecvTimeoutError::Disconnected => io::ErrorKind::UnexpectedEof,
+                }),
+                None => self.chunks.recv().map_err(|_| io::ErrorKind::UnexpectedEof),
+            };
+            match chunk {
+                Ok(chunk) => {
+                    self.pending = chunk?;
+                    self.start = 0;
+                }
+                Err(io::ErrorKind::UnexpectedEof) => return Ok(0),
+                Err(kind) => return Err(kind.into()),
+            }
+        }
+        let n = buf.len().min(self.pending.len() - self.start);
+        buf[..n].copy_from_slice(&self.pending[self.start..self.start + n]);
+        self.start += n;
+        Ok(n)
+    }
+}
+
+impl ControlRead for PipeReader {
+    fn set_wait(&self, timeout: Duration) -> io::Result<()> {
+        *self.wait.lock().unwrap_or_else(PoisonError::into_inner) = Some(timeout);
         Ok(())
     }
 }
@@ -115,6 +183,30 @@ impl ControlWriter {
         }
     }
 
+    /// Sends a 213 reply whose middle lines are a listing, rendered as the
+    /// connection takes them (the writer is held meanwhile, so nothing else
+    /// comes between its lines).
+    pub fn send_listing(&self, status: StatusListing) -> io::Result<()> {
+        let StatusListing { first, lines, last } = status;
+        log::debug!("{} -> 213-{first} (a listing, sent as rendered)", self.peer);
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut wire = io::BufWriter::with_capacity(16 << 10, &mut *out);
+        write!(wire, "213-{first}\r\n")?;
+        let mut lines = io::BufReader::with_capacity(4 << 10, lines);
+        let mut line = Vec::new();
+        while lines.read_until(b'\n', &mut line)? > 0 {
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\r', '\n']);
+            write!(wire, "{}\r\n", ftp_core::reply::middle_line(text))?;
+            line.clear();
+        }
+        write!(wire, "213 {last}\r\n")?;
+        wire.flush()
+    }
+
     /// Sends one reply, in one write.
     pub fn send(&self, reply: &Reply) -> io::Result<()> {
         log::debug!("{} -> {reply}", self.peer);
@@ -135,6 +227,8 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// The transfer log, if `--xferlog` is set.
     pub xferlog: Option<Arc<XferLog>>,
+    /// Passive listeners per client address, when `--pasv-ports` bounds them.
+    pub passive_limits: Option<Arc<Limits>>,
 }
 
 /// The control channel of one session: its two halves and its two ends.
@@ -147,8 +241,9 @@ pub struct Channel<R> {
     pub peer: SocketAddr,
     /// Our address.
     pub local: SocketAddr,
-    /// Whether reads can time out (a socket; pipes cannot).
-    pub timeouts: bool,
+    /// Whether `peer` is the client's real address: false on a pipe, where
+    /// it cannot be known, and active mode is refused.
+    pub peer_known: bool,
 }
 
 /// Serves one client on a TCP control connection until it ends.
@@ -163,7 +258,7 @@ pub fn serve_tcp(stream: TcpStream, shared: &Shared) -> io::Result<()> {
         local: socket.0.local_addr()?,
         reader: socket.clone(),
         writer: Box::new(socket),
-        timeouts: true,
+        peer_known: true,
     };
     serve(channel, shared);
     Ok(())
@@ -176,7 +271,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         writer,
         peer,
         local,
-        timeouts,
+        peer_known,
     } = channel;
     log::info!("{peer}: session start (server address {local})");
     let mut conn = Conn {
@@ -189,14 +284,21 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
             Phase::Command,
         ),
         writer: ControlWriter::new(writer, peer),
-        session: Session::new(Arc::clone(&shared.config), peer.ip(), local.ip()),
+        session: {
+            let session = Session::new(Arc::clone(&shared.config), peer.ip(), local.ip());
+            if peer_known {
+                session
+            } else {
+                session.with_unknown_peer()
+            }
+        },
         shared: shared.clone(),
         peer,
-        timeouts,
         listener: None,
         worker: Worker::default(),
         running: None,
         login_clock: Instant::now(),
+        idle_since: Instant::now(),
     };
     let reason = conn.run();
     log::info!("{peer}: session end ({reason})");
@@ -220,15 +322,24 @@ struct Conn<R> {
     session: Session,
     shared: Shared,
     peer: SocketAddr,
-    /// Whether reads can time out (a socket; pipes cannot).
-    timeouts: bool,
     /// The passive listener set up by PASV/EPSV, while the session expects one.
-    listener: Option<TcpListener>,
+    listener: Option<PassiveListener>,
     /// The session's transfer thread, from its first transfer on.
     worker: Worker,
     running: Option<Running>,
     /// When the session last started waiting for a login (connect, REIN).
     login_clock: Instant,
+    /// When the last command line came (or the session started).
+    idle_since: Instant,
+}
+
+/// A session's one passive listener: given back when the next transfer
+/// takes it, or after the data timeout unused.
+struct PassiveListener {
+    socket: TcpListener,
+    opened: Instant,
+    /// Its place among the client address's listeners, if they are bounded.
+    _slot: Option<Slot>,
 }
 
 impl<R: ControlRead> Conn<R> {
@@ -238,25 +349,24 @@ impl<R: ControlRead> Conn<R> {
         }
         let reason = loop {
             let Some(wait) = self.wait_time() else {
-                break self.time_out("Login timeout");
+                break self.time_out();
             };
-            // The whole next line is due by then; a pipe has no timeouts.
-            self.reader.get_mut().until = self.timeouts.then(|| Instant::now() + wait);
+            // The whole next line is due by then.
+            self.reader.get_mut().until = Some(Instant::now() + wait);
             match self.reader.read_line() {
-                Ok(Some(line)) => match self.line(&line) {
-                    Flow::Continue => {}
-                    Flow::Stop(reason) => break reason,
-                },
+                Ok(Some(line)) => {
+                    self.idle_since = Instant::now();
+                    match self.line(&line) {
+                        Flow::Continue => {}
+                        Flow::Stop(reason) => break reason,
+                    }
+                }
                 Ok(None) | Err(Error::ConnectionClosed) => break CLIENT_CLOSED,
                 Err(Error::Timeout(_)) if self.running.is_some() => self.reap_finished(),
-                Err(Error::Timeout(_)) if self.session.user().is_some() => {
-                    break self.time_out("Idle timeout")
-                }
-                Err(Error::Timeout(_)) => break self.time_out("Login timeout"),
+                Err(Error::Timeout(_)) if self.passive_expired() => {}
+                Err(Error::Timeout(_)) => break self.time_out(),
                 Err(Error::LineTooLong { limit }) => {
-                    let _ = self
-                        .writer
-                        .send(&Reply::new(500, format!("Line longer than {limit} bytes")));
+                    let _ = self.writer.send(&self.session.line_too_long(limit));
                 }
                 Err(err) => {
                     log::debug!("{}: control read failed: {err}", self.peer);
@@ -277,22 +387,59 @@ impl<R: ControlRead> Conn<R> {
         reason
     }
 
-    /// How long the next read may wait: the idle timeout, or before login
-    /// what is left of the login timeout (`None` when that is used up).
+    /// How long the next read may wait: what is left of the idle timeout (and
+    /// before login, of the login timeout; `None` when that is used up), but
+    /// no longer than the passive listener has left, if one is held.
     fn wait_time(&self) -> Option<Duration> {
         let config = &self.shared.config;
-        if self.session.user().is_some() {
-            return Some(config.idle_timeout);
-        }
-        let left = config
-            .login_timeout
-            .saturating_sub(self.login_clock.elapsed());
-        (!left.is_zero()).then_some(left.min(config.idle_timeout))
+        let idle = config
+            .idle_timeout
+            .saturating_sub(self.idle_since.elapsed());
+        let wait = if self.session.user().is_some() {
+            idle
+        } else {
+            let left = config
+                .login_timeout
+                .saturating_sub(self.login_clock.elapsed());
+            if left.is_zero() {
+                return None;
+            }
+            left.min(idle)
+        };
+        Some(match &self.listener {
+            Some(listener) => wait.min(self.listener_left(listener)),
+            None => wait,
+        })
     }
 
-    fn time_out(&self, what: &str) -> &'static str {
-        let text = format!("{what}: closing control connection");
-        let _ = self.writer.send(&Reply::new(421, text));
+    /// How long the passive listener may still wait for its transfer.
+    fn listener_left(&self, listener: &PassiveListener) -> Duration {
+        self.shared
+            .config
+            .data_timeout
+            .saturating_sub(listener.opened.elapsed())
+    }
+
+    /// Gives back a passive listener left unused for the data timeout, so a
+    /// client cannot hold ports for as long as it stays idle; whether it did.
+    fn passive_expired(&mut self) -> bool {
+        let expired = self
+            .listener
+            .as_ref()
+            .is_some_and(|listener| self.listener_left(listener).is_zero());
+        if expired {
+            log::debug!(
+                "{}: passive listener unused for the data timeout: closed",
+                self.peer
+            );
+            self.listener = None;
+            self.session.passive_expired();
+        }
+        expired
+    }
+
+    fn time_out(&self) -> &'static str {
+        let _ = self.writer.send(&self.session.timed_out());
         "timeout"
     }
 
@@ -303,9 +450,9 @@ impl<R: ControlRead> Conn<R> {
             match parsed {
                 Ok(Command::Abor) => return self.abort(running),
                 Ok(Command::Stat(None)) => {
-                    let text = format!("Transfer in progress: {} bytes so far", running.bytes());
+                    let reply = self.session.transfer_status(running.bytes());
                     self.running = Some(running);
-                    return self.reply(&Reply::new(213, text));
+                    return self.reply(&reply);
                 }
                 // Anything else waits for the transfer's final reply.
                 _ => running.wait(),
@@ -328,21 +475,15 @@ impl<R: ControlRead> Conn<R> {
                     self.peer,
                     ftp_core::command::loggable_line(line)
                 );
-                self.reply(&parse_error_reply(line, &err))
+                self.reply(&self.session.unparsable(&err))
             }
         }
     }
 
     fn abort(&mut self, running: Running) -> Flow {
         log::debug!("{} <- ABOR (transfer running)", self.peer);
-        if running.abort() {
-            self.reply(&Reply::new(226, "ABOR successful"))
-        } else {
-            self.reply(&Reply::new(
-                225,
-                "Transfer already complete; nothing to abort",
-            ))
-        }
+        let reply = self.session.abort_reply(running.abort());
+        self.reply(&reply)
     }
 
     fn reap_finished(&mut self) {
@@ -375,27 +516,16 @@ impl<R: ControlRead> Conn<R> {
             Action::FailedLogin { close: false } => Flow::Continue,
             Action::OpenPassive { ip, kind } => self.open_passive(ip, kind),
             Action::Transfer(transfer) => self.start_transfer(*transfer, reply.as_ref()),
+            Action::StatusListing(status) => match self.writer.send_listing(*status) {
+                Ok(()) => Flow::Continue,
+                Err(_) => Flow::Stop("client gone"),
+            },
         };
         if !self.session.passive_pending() {
             self.listener = None;
         }
         flow
     }
-}
-
-/// The reply to a line that is not a valid command: 500 or 501, or 522 for
-/// an EPRT with an address family we do not know (RFC 2428).
-fn parse_error_reply(line: &[u8], err: &CommandError) -> Reply {
-    let verb = line.split(|&b| b == b' ').next().unwrap_or_default();
-    if verb.eq_ignore_ascii_case(b"EPRT") {
-        let arg = String::from_utf8_lossy(line.get(5..).unwrap_or_default());
-        if let Err(addr_err) = ftp_core::addr::parse_eprt(&arg) {
-            if ftp_core::addr::is_unsupported_protocol(&addr_err) {
-                return Reply::new(522, "Network protocol not supported, use (1,2)");
-            }
-        }
-    }
-    Reply::new(err.reply_code(), err.to_string())
 }
 
 #[cfg(test)]
@@ -445,6 +575,7 @@ mod tests {
         let shared = Shared {
             config: Arc::new(*config),
             xferlog: None,
+            passive_limits: None,
         };
         let out = Captured::default();
         let addr: SocketAddr = "127.0.0.1:2121".parse().expect("addr");
@@ -453,7 +584,7 @@ mod tests {
             writer: Box::new(out.clone()),
             peer: addr,
             local: addr,
-            timeouts: false,
+            peer_known: true,
         };
         serve(channel, &shared);
         let bytes = out.0.lock().expect("lock").clone();
@@ -547,20 +678,5 @@ mod tests {
             "{read:?}"
         );
         assert!(started.elapsed() < Duration::from_millis(500));
-    }
-
-    fn reply_for(line: &[u8]) -> Reply {
-        let err = Command::parse(line).expect_err("invalid line");
-        parse_error_reply(line, &err)
-    }
-
-    #[test]
-    fn parse_errors_map_to_500_501_and_522() {
-        assert_eq!(reply_for(b"\x01\x02").code.0, 500);
-        assert_eq!(reply_for(b"RETR").code.0, 501);
-        assert_eq!(reply_for(b"PORT 1,2,3").code.0, 501);
-        assert_eq!(reply_for(b"EPRT |3|x|1025|").code.0, 522);
-        assert_eq!(reply_for(b"eprt |9|1.2.3.4|1025|").code.0, 522);
-        assert_eq!(reply_for(b"EPRT |1|not-an-ip|1025|").code.0, 501);
     }
 }

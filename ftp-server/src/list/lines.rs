@@ -21,8 +21,8 @@ pub struct Lines {
     format: Format,
     writable: bool,
     now: SystemTime,
-    /// The next name of the listing to render.
-    next: usize,
+    /// The name being rendered (a buffer kept from line to line).
+    name: Vec<u8>,
     /// Rendered bytes, read from `start` on.
     pending: Vec<u8>,
     start: usize,
@@ -45,7 +45,7 @@ impl Lines {
             format,
             writable,
             now,
-            next: 0,
+            name: Vec::new(),
             pending: Vec::new(),
             start: 0,
         }
@@ -70,15 +70,13 @@ impl Lines {
             self.render(&entry);
             return true;
         }
-        while let Some(name) = self.listing.name(self.next) {
-            let index = self.next;
-            self.next += 1;
+        while self.listing.next_name(&mut self.name) {
             if self.format == Format::Names {
                 // Names need no lookup.
-                name_line(&mut self.pending, &self.listing.prefix, name);
+                name_line(&mut self.pending, &self.listing.prefix, &self.name);
                 return true;
             }
-            if let Some(entry) = self.listing.lookup(&self.storage, index) {
+            if let Some(entry) = self.listing.lookup(&self.storage, &self.name) {
                 self.render(&entry);
                 return true;
             }

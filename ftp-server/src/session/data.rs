@@ -40,6 +40,15 @@ impl Session {
         if self.epsv_all {
             return Outcome::reply(503, format!("{verb} not allowed after EPSV ALL"));
         }
+        if !self.peer_known {
+            return Outcome::reply(
+                502,
+                format!(
+                    "{verb} refused: this session runs on a pipe, so the client's address \
+                     is unknown and no target can be checked; use PASV or EPSV"
+                ),
+            );
+        }
         match check_active_target(addr, self.peer) {
             Ok(addr) => {
                 self.data = Some(DataSetup::Active { addr, verb });
@@ -120,6 +129,14 @@ impl Session {
     pub fn passive_failed(&mut self, err: &ftp_core::Error) -> Reply {
         self.data = None;
         Reply::new(425, format!("Cannot open passive connection: {err}"))
+    }
+
+    /// The passive listener was given back unused after the data timeout:
+    /// the next transfer needs a new PASV or EPSV.
+    pub fn passive_expired(&mut self) {
+        if matches!(self.data, Some(DataSetup::Passive(_))) {
+            self.data = None;
+        }
     }
 
     /// The data setup for a transfer, used up; 425 when there is none.

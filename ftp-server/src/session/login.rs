@@ -57,6 +57,14 @@ impl Session {
                 self.cwd = VirtualPath::root();
                 Outcome::reply(230, text)
             }
+            // Out of descriptors: the server is full, not the home broken.
+            Err(err) if matches!(err.raw_os_error(), Some(23 | 24)) => {
+                log::warn!("{}: login refused: {err}", self.peer);
+                Outcome::then(
+                    Reply::new(421, "Server out of resources; try again later"),
+                    Action::Close,
+                )
+            }
             Err(err) => {
                 log::error!(
                     "home of {} ({}) unusable: {err}",
@@ -84,9 +92,10 @@ impl Session {
 
     pub(super) fn rein(&mut self) -> Outcome {
         let config = Arc::clone(&self.config);
-        let failures = self.failures;
+        let (failures, peer_known) = (self.failures, self.peer_known);
         *self = Session::new(config, self.peer, self.local);
         self.failures = failures;
+        self.peer_known = peer_known;
         Outcome::reply(220, "Session reset; log in again")
     }
 

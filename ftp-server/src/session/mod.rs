@@ -19,6 +19,7 @@
 //! whether a transfer is running (`conn` answers ABOR and STAT during one).
 
 mod data;
+mod events;
 mod files;
 mod info;
 mod login;
@@ -36,7 +37,9 @@ use ftp_core::{Command, Reply};
 use crate::auth::{Access, Account};
 use crate::config::Config;
 use crate::list::Lines;
+
 use crate::storage::{Storage, Upload, VirtualPath};
+pub use events::TransferEnd;
 
 /// What the session answers, and what the connection must do about it.
 #[derive(Debug)]
@@ -94,6 +97,20 @@ pub enum Action {
     },
     /// Open the data connection and move data (the reply is the 150).
     Transfer(Box<Transfer>),
+    /// Send a 213 listing on the control connection, a line at a time.
+    StatusListing(Box<StatusListing>),
+}
+
+/// A `213` multi-line reply whose middle lines are a listing, rendered as
+/// they are sent (STAT with a path).
+#[derive(Debug)]
+pub struct StatusListing {
+    /// The first line's text (`213-...`).
+    pub first: String,
+    /// The middle lines, CRLF-terminated.
+    pub lines: Lines,
+    /// The last line's text (`213 ...`).
+    pub last: String,
 }
 
 /// Which passive command asked for the listener.
@@ -198,6 +215,8 @@ pub struct Session {
     data: Option<DataSetup>,
     epsv_all: bool,
     facts: Facts,
+    /// False on a pipe: `peer` is a stand-in, and active mode is refused.
+    peer_known: bool,
 }
 
 impl Session {
@@ -218,7 +237,16 @@ impl Session {
             data: None,
             epsv_all: false,
             facts: Facts::default(),
+            peer_known: true,
         }
+    }
+
+    /// The same session for a client whose address cannot be known (a
+    /// pipe): PORT and EPRT are refused, since no target can be checked
+    /// against the client's address (no FTP bounce, even into localhost).
+    pub fn with_unknown_peer(mut self) -> Session {
+        self.peer_known = false;
+        self
     }
 
     /// The 220 greeting.

@@ -208,6 +208,30 @@ fn port_and_eprt_only_to_the_client_and_not_below_1024() {
 }
 
 #[test]
+fn a_session_on_a_pipe_refuses_active_mode_also_after_rein() {
+    let fixture = Fixture::new(&[]);
+    let mut session = fixture.session().with_unknown_peer();
+    for _ in 0..2 {
+        assert_eq!(code(&send(&mut session, "USER anonymous")), 331);
+        assert_eq!(code(&send(&mut session, "PASS x")), 230);
+        for line in ["PORT 127,0,0,1,156,64", "EPRT |1|127.0.0.1|40000|"] {
+            let refused = send(&mut session, line);
+            assert_eq!(code(&refused), 502, "{line}");
+            assert!(
+                text(&refused).contains("PASV or EPSV"),
+                "{}",
+                text(&refused)
+            );
+        }
+        assert!(matches!(
+            send(&mut session, "EPSV").action,
+            Action::OpenPassive { .. }
+        ));
+        assert_eq!(code(&send(&mut session, "REIN")), 220);
+    }
+}
+
+#[test]
 fn an_ipv4_client_on_a_dual_stack_socket_may_use_port() {
     let fixture = Fixture::new(&[]);
     let mut session = fixture.session_between("::ffff:127.0.0.1", "::ffff:127.0.0.1");
@@ -531,9 +555,14 @@ fn listings_go_over_the_data_connection_and_mlst_over_control() {
         "{wire}"
     );
     assert!(wire.ends_with(" /pub/hello.txt\r\n250 End\r\n"), "{wire}");
-    let stat = send(&mut session, "STAT pub");
-    assert_eq!(code(&stat), 213);
-    assert!(text(&stat).contains(" hello.txt"), "{}", text(&stat));
+    let Action::StatusListing(status) = send(&mut session, "STAT pub").action else {
+        panic!("STAT with a path sends a listing on the control connection");
+    };
+    assert_eq!(status.first, "Status of pub:");
+    let mut lines = String::new();
+    std::io::Read::read_to_string(&mut { status.lines }, &mut lines).expect("render");
+    assert!(lines.contains(" hello.txt\r\n"), "{lines}");
+    assert_eq!(status.last, "End of status");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use ftp_core::transfer::Representation;
 use ftp_core::Reply;
 
 use super::files::fs_error;
-use super::{Action, Ctx, Job, ListCommand, Outcome, Record, Session, Transfer};
+use super::{Action, Ctx, Job, ListCommand, Outcome, Record, Session, StatusListing, Transfer};
 use crate::list::{self, Format, Lines, ListArg};
 use crate::storage::{VirtualPath, WriteMode};
 
@@ -158,21 +158,28 @@ impl Session {
         }
     }
 
-    /// STAT with a path: an `ls -l` listing on the control connection.
+    /// STAT with a path: an `ls -l` listing on the control connection, sent
+    /// as it is rendered (a directory of any size costs its names, not its
+    /// lines; a client that does not read holds up only its own session).
     pub(super) fn stat_path(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let arg = ListArg::parse(arg);
         match list::list(ctx.storage, &self.cwd, &arg) {
             Ok(listing) => {
-                let now = SystemTime::now();
-                let bytes = list::render(listing, ctx.storage, Format::Long, ctx.writable, now);
-                let mut lines = vec![format!("Status of {}:", String::from_utf8_lossy(arg.path))];
-                lines.extend(
-                    String::from_utf8_lossy(&bytes)
-                        .split_terminator("\r\n")
-                        .map(str::to_string),
+                let lines = Lines::new(
+                    listing,
+                    ctx.storage.clone(),
+                    Format::Long,
+                    ctx.writable,
+                    SystemTime::now(),
                 );
-                lines.push("End of status".to_string());
-                Outcome::from(Reply::multiline(213, lines))
+                Outcome {
+                    reply: None,
+                    action: Action::StatusListing(Box::new(StatusListing {
+                        first: format!("Status of {}:", String::from_utf8_lossy(arg.path)),
+                        lines,
+                        last: "End of status".to_string(),
+                    })),
+                }
             }
             Err(err) => Outcome::from(fs_error(&err)),
         }

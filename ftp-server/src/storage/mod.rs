@@ -122,9 +122,8 @@ impl Storage {
     }
 
     /// The names in `dir`, unsorted, `.` and `..` left out.
-    pub fn names(&self, dir: &Dir) -> io::Result<impl Iterator<Item = io::Result<Vec<u8>>>> {
-        let entries = fs::read_dir(handle::itself(&dir.handle))?;
-        Ok(entries.map(|entry| entry.map(|entry| OsString::into_vec(entry.file_name()))))
+    pub fn names(&self, dir: &Dir) -> io::Result<DirNames> {
+        fs::read_dir(handle::itself(&dir.handle)).map(DirNames)
     }
 
     /// The metadata of `name` in `dir` for a listing: a symlink whose target
@@ -235,6 +234,19 @@ impl Storage {
             return Err(io::ErrorKind::PermissionDenied.into());
         }
         Ok(())
+    }
+}
+
+/// The names in a directory, as the file system gives them ([`Storage::names`]).
+#[derive(Debug)]
+pub struct DirNames(fs::ReadDir);
+
+impl Iterator for DirNames {
+    type Item = io::Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.0.next()?;
+        Some(entry.map(|entry| OsString::into_vec(entry.file_name())))
     }
 }
 

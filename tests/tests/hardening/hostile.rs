@@ -95,8 +95,8 @@ fn greeted(addr: SocketAddr) -> TcpStream {
     stream
 }
 
-/// With the default limits (200 sessions, 16 per address), 1,000
-/// connections from one address get 16 sessions and 984 `421` replies, and
+/// With the default limits (200 sessions, 50 per address), 1,000
+/// connections from one address get 50 sessions and 950 `421` replies, and
 /// a user from another address logs in within a second meanwhile.
 #[test]
 fn the_per_address_limit_keeps_one_address_from_filling_the_server() {
@@ -117,7 +117,7 @@ for _ in range(1000):
     else:
         assert sock.recv(1) == b'', 'a refused connection is closed'
         sock.close()
-assert codes == {'220': 16, '421': 984}, codes
+assert codes == {'220': 50, '421': 950}, codes
 started = time.time()
 ftp = connect()
 took = time.time() - started
@@ -935,6 +935,141 @@ fn secrets_and_control_characters_never_reach_the_log_raw() {
             .any(|line| line.contains("deleted /x\\x1b]0;owned\\x07")),
         "{log}"
     );
+}
+
+/// With the default limits, 50 sessions from one address (an office behind
+/// one NAT address running a parallel mirror) are all served; the 51st is
+/// refused with `421`.
+#[test]
+fn fifty_sessions_from_one_address_are_served_by_default() {
+    let server = Server::start(&[]);
+    let sessions: Vec<Raw> = (0..50).map(|_| Raw::login(server.addr())).collect();
+    let mut refused = Raw::connect(server.addr());
+    assert_eq!(refused.reply().code.0, 421, "the 51st");
+    assert!(refused.closed_within(Duration::from_secs(5)));
+    drop(sessions);
+    server.serves_a_user();
+}
+
+/// One address cannot hold the whole passive range: ten sessions from
+/// 127.0.0.1 sending EPSV and nothing else get at most half the ten ports,
+/// a client from 127.0.0.2 meanwhile logs in and lists, and the hoarded
+/// listeners are given back after the data timeout unused.
+#[test]
+fn one_address_cannot_hoard_the_passive_range() {
+    let server = Server::start(&["--pasv-ports", "47310-47319", "--data-timeout", "2"]);
+    let mut hoarders: Vec<Raw> = (0..10).map(|_| Raw::login(server.addr())).collect();
+    let codes: Vec<u16> = hoarders
+        .iter_mut()
+        .map(|raw| raw.command("EPSV").code.0)
+        .collect();
+    let held = codes.iter().filter(|&&code| code == 229).count();
+    assert_eq!(held, 5, "{codes:?}");
+    assert!(
+        codes.iter().all(|&code| code == 229 || code == 425),
+        "{codes:?}"
+    );
+    let printed =
+        server.python("ftp = connect(source='127.0.0.2')\nprint(ftp.nlst('pub'))\nftp.quit()\n");
+    assert!(
+        printed.contains("hello.txt"),
+        "another address lists: {printed}"
+    );
+    // The five that were refused get ports once the first five's listeners,
+    // unused, are given back.
+    thread::sleep(Duration::from_millis(2500));
+    let again: Vec<u16> = hoarders
+        .iter_mut()
+        .skip(5)
+        .map(|raw| raw.command("EPSV").code.0)
+        .collect();
+    assert_eq!(again, [229; 5], "after the data timeout");
+    println!("EPSV from one address: {codes:?}; after the data timeout: {again:?}");
+}
+
+/// Out of descriptors (`ulimit -n 40`): each connection the server cannot
+/// take is answered `421` at once instead of waiting in the queue, the
+/// condition is logged once (not once per attempt, ten times a second), the
+/// sessions it has go on, and once some end a new client is served.
+#[test]
+fn out_of_descriptors_new_clients_get_421_and_sessions_go_on() {
+    let server = Server::start_under("ulimit -n 40", &["--max-per-ip", "1000"]);
+    let mut users: Vec<Raw> = (0..3).map(|_| Raw::login(server.addr())).collect();
+    // Connections that log in to nothing hold a descriptor each.
+    let mut idle = Vec::new();
+    let mut refused = None;
+    for _ in 0..60 {
+        let mut raw = Raw::connect(server.addr());
+        let reply = raw.reply();
+        match reply.code.0 {
+            220 => idle.push(raw),
+            _ => {
+                refused = Some(reply);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("a refusal within 60 connections under ulimit -n 40");
+    assert_eq!(refused.code.0, 421, "{refused}");
+    println!(
+        "{} connections held, then: {refused}",
+        users.len() + idle.len()
+    );
+    // Each further client is told at once, not left in the queue.
+    for _ in 0..20 {
+        let mut raw = Raw::connect(server.addr());
+        assert_eq!(raw.reply().code.0, 421);
+    }
+    for raw in &mut users {
+        raw.expect("NOOP", 200);
+    }
+    // Once some connections end (their sessions notice within moments), a
+    // new client is served again.
+    idle.truncate(idle.len().saturating_sub(10));
+    let served = (0..50).any(|_| {
+        let mut raw = Raw::connect(server.addr());
+        if raw.reply().code.0 == 220 {
+            raw.expect("USER alice", 331);
+            return raw.command("PASS secret").code.0 == 230;
+        }
+        thread::sleep(Duration::from_millis(100));
+        false
+    });
+    assert!(served, "no login after ten connections ended");
+    let warnings = server.log().matches("accept failed").count();
+    assert_eq!(warnings, 1, "said once:\n{}", server.log_tail(20));
+}
+
+/// `STAT dir` of a 100,000-name directory from 40 sessions that never read
+/// their replies: each listing is sent as it is rendered, and a directory
+/// that large is read as it is sent rather than sorted, so the server holds
+/// a socket's worth of lines per session, not each listing whole (about
+/// 23 MB each before), and the other sessions are served meanwhile.
+#[test]
+fn stat_of_a_huge_directory_to_clients_that_do_not_read_holds_little() {
+    let _alone = exclusive();
+    let server = Server::start(&[]);
+    let big = server.root().join("big");
+    fs::create_dir(&big).expect("mkdir");
+    for n in 0..100_000 {
+        fs::File::create(big.join(format!("file-with-a-longish-name-{n:06}"))).expect("create");
+    }
+    let before = server.stats();
+    let sessions: Vec<Raw> = (0..40)
+        .map(|_| {
+            let mut raw = Raw::login(server.addr());
+            raw.send(b"STAT big\r\n");
+            raw
+        })
+        .collect();
+    // Let every session render and block on its full socket.
+    thread::sleep(Duration::from_secs(3));
+    let during = server.stats();
+    let grown_mib = during.rss_kib.saturating_sub(before.rss_kib) / 1024;
+    println!("STAT of 100,000 names from 40 sessions that do not read: {before} -> {during}");
+    assert!(grown_mib < 40, "the server grew by {grown_mib} MiB");
+    server.serves_a_user();
+    drop(sessions);
 }
 
 /// Uploads whose data connection never comes change nothing on disk: a

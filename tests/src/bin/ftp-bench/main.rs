@@ -45,11 +45,12 @@ use machine::Machine;
 use metrics::Metric;
 use options::{Mode, Options, USAGE};
 use report::{Results, Tables, OURS, SOLE};
-use servers::{Fixture, Kind, Programs, Server, BIG, MIDDLE, SMALL_DIR};
+use servers::{Fixture, Kind, Limits, Programs, Server, BIG, MIDDLE, SMALL_DIR};
 use targets::Verdict;
 use workloads::Source;
 
-/// Open files the run needs: hundreds of sessions, each a socket on both ends.
+/// Open files the run needs: hundreds of sessions, each a socket on both ends;
+/// (l) needs one more per session it holds.
 const OPEN_FILES: u64 = 4096;
 
 /// Set in the environment of the re-executed bench whose limit was raised.
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
 
 /// Prepares and runs the chosen mode; `false` when `--check-memory` failed.
 fn run(options: &Options) -> Result<bool, Failure> {
-    raise_open_files()?;
+    raise_open_files(open_files_needed(options))?;
     let programs = Programs {
         dir: programs(options.build)?,
         baseline: baseline(options)?,
@@ -125,18 +126,29 @@ fn run(options: &Options) -> Result<bool, Failure> {
     }
 }
 
-/// Makes sure the soft limit on open files is at least [`OPEN_FILES`]: if it
-/// is lower, runs this program again through `sh -c 'ulimit -n ...'` (std
-/// cannot call setrlimit without unsafe code). The servers inherit the limit.
-fn raise_open_files() -> Result<(), Failure> {
+/// The open files this run needs: [`OPEN_FILES`], and one more for each
+/// session (l) holds if it is measured.
+fn open_files_needed(options: &Options) -> u64 {
+    let holds = options.mode == Mode::Compare && options.wants(Metric::SessionsHeld.row());
+    OPEN_FILES + if holds { options.sizes.held as u64 } else { 0 }
+}
+
+/// Makes sure the soft limit on open files is at least `wanted`, or as near
+/// as the hard limit lets a user other than root come (but at least
+/// [`OPEN_FILES`]): if it is lower, runs this program again through
+/// `sh -c 'ulimit -n ...'` (std cannot call setrlimit without unsafe code).
+/// The servers inherit the limit.
+fn raise_open_files(wanted: u64) -> Result<(), Failure> {
     let limits = std::fs::read_to_string("/proc/self/limits")?;
-    let enough = open_files_limit(&limits).is_none_or(|limit| limit >= OPEN_FILES);
+    let hard = open_files_limit(&limits, Limit::Hard);
+    let needed = open_files_target(wanted, hard, ftp_tests::running_as_root());
+    let enough = open_files_limit(&limits, Limit::Soft).is_none_or(|limit| limit >= needed);
     if enough || std::env::var_os(RAISED_MARKER).is_some() {
         return Ok(());
     }
     let script = format!(
-        "ulimit -n {OPEN_FILES} 2>/dev/null || {{ echo \"ftp-bench: cannot raise the \
-         open-file limit to {OPEN_FILES} (hard limit $(ulimit -Hn))\" >&2; exit 1; }}; \
+        "ulimit -n {needed} 2>/dev/null || {{ echo \"ftp-bench: cannot raise the \
+         open-file limit to {needed} (hard limit $(ulimit -Hn))\" >&2; exit 1; }}; \
          exec \"$0\" \"$@\""
     );
     let err = Command::new("sh")
@@ -147,19 +159,44 @@ fn raise_open_files() -> Result<(), Failure> {
         .env(RAISED_MARKER, "1")
         .exec();
     Err(Failure(format!(
-        "cannot raise the open-file limit to {OPEN_FILES}: {err}"
+        "cannot raise the open-file limit to {needed}: {err}"
     )))
 }
 
-/// The soft limit on open files from `/proc/self/limits` (`None` if unlimited
-/// or unreadable).
-fn open_files_limit(limits: &str) -> Option<u64> {
+/// The open-file limit to ask for: `wanted`, or the `hard` limit when that
+/// is lower and this is not root, but never less than [`OPEN_FILES`] (the
+/// raise then fails and says why). (l) checks what it got.
+fn open_files_target(wanted: u64, hard: Option<u64>, root: bool) -> u64 {
+    match hard {
+        Some(hard) if !root && hard < wanted => hard.max(OPEN_FILES),
+        _ => wanted,
+    }
+}
+
+/// This process's soft limit on open files (`None` if unlimited).
+fn own_open_files() -> Result<Option<u64>, Failure> {
+    let limits = std::fs::read_to_string("/proc/self/limits")?;
+    Ok(open_files_limit(&limits, Limit::Soft))
+}
+
+/// Which of the two limits of a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// The one in force, which a process may raise up to the hard one.
+    Soft,
+    /// The most that the soft one may be raised to without root.
+    Hard,
+}
+
+/// A limit on open files from `/proc/self/limits` (`None` if unlimited or
+/// unreadable).
+fn open_files_limit(limits: &str, which: Limit) -> Option<u64> {
     let line = limits
         .lines()
         .find(|line| line.starts_with("Max open files"))?;
     line["Max open files".len()..]
         .split_whitespace()
-        .next()?
+        .nth(which as usize)?
         .parse()
         .ok()
 }
@@ -263,6 +300,13 @@ impl Bench<'_> {
         metrics.retain(|metric| self.options.wants(metric.row()));
         for server in rotated(servers, run) {
             for &metric in &metrics {
+                if metric.only_ftp_server() && !server.kind.is_ftp_server() {
+                    continue;
+                }
+                if metric == Metric::SessionsHeld {
+                    self.hold(server.kind);
+                    continue;
+                }
                 let sample = self.measure(metric, server);
                 self.record(metric, server.name(), sample);
             }
@@ -318,6 +362,44 @@ impl Bench<'_> {
         workloads::idle_memory(&server, count, download)
     }
 
+    /// (l): a fresh ftp-server of `kind` started with the descriptor limit,
+    /// as many of the idle sessions as log in, and logins timed beside
+    /// them; records how many logged in (and, as a failure, why no more did
+    /// or what else went wrong) and each login's time.
+    fn hold(&mut self, kind: Kind) {
+        let sizes = &self.options.sizes;
+        let needed = open_files_needed(self.options);
+        match own_open_files() {
+            Ok(Some(own)) if own < needed => {
+                let short = format!("the bench may open {own} files, (l) needs {needed}");
+                return self.record(Metric::SessionsHeld, kind.name(), Err(Failure(short)));
+            }
+            Err(err) => return self.record(Metric::SessionsHeld, kind.name(), Err(err)),
+            _ => {}
+        }
+        let limits = Limits {
+            sessions: sizes.held + 100,
+            open_files: Some(sizes.held_limit),
+        };
+        let started = Server::limited(kind, &self.programs, self.fixture.root(), limits);
+        let server = match started {
+            Ok(Some(server)) => server,
+            Ok(None) => return,
+            Err(err) => return self.record(Metric::SessionsHeld, kind.name(), Err(err)),
+        };
+        let small = &self.fixture.small()[0];
+        let held = workloads::hold(server, sizes.held, small, sizes.small_size as u64);
+        let column = kind.name();
+        self.record(Metric::SessionsHeld, column, Ok(held.sessions as f64));
+        if let Some(why) = held.stopped {
+            eprintln!("  {column:<10} stopped: {why}");
+            self.results.fail(Metric::SessionsHeld, column, why);
+        }
+        for login in held.logins {
+            self.record(Metric::LoginUnderLoad, column, login);
+        }
+    }
+
     /// Takes one sample of a per-server `metric` on `server`.
     fn measure(&self, metric: Metric, server: &Server) -> Result<f64, Failure> {
         let (sizes, fixture, login) = (&self.options.sizes, &self.fixture, &server.login);
@@ -343,9 +425,19 @@ impl Bench<'_> {
                 let (names, times) = (sizes.small_count, sizes.listings);
                 workloads::listings(login, command, SMALL_DIR, names, times)
             }
-            Metric::RawCopy(_) | Metric::BinarySize(_) | Metric::Download(_) => Err(Failure(
-                format!("{} is not measured per server", metric.label(sizes)),
-            )),
+            Metric::Descriptors(count) => {
+                let server = Server::start(server.kind, &self.programs, fixture.root())?
+                    .ok_or_else(|| Failure(format!("{} is no longer installed", server.name())))?;
+                workloads::idle_descriptors(&server, count)
+            }
+            Metric::RawCopy(_)
+            | Metric::BinarySize(_)
+            | Metric::Download(_)
+            | Metric::SessionsHeld
+            | Metric::LoginUnderLoad => Err(Failure(format!(
+                "{} is not measured per server",
+                metric.label(sizes)
+            ))),
         }
     }
 
@@ -431,16 +523,33 @@ mod tests {
     }
 
     #[test]
-    fn the_open_file_limit_is_the_soft_one() {
+    fn open_file_limits_are_read_soft_and_hard() {
         let limits = "\
 Limit                     Soft Limit           Hard Limit           Units
 Max processes             95884                95884                processes
 Max open files            1024                 524288               files
 ";
-        assert_eq!(open_files_limit(limits), Some(1024));
+        assert_eq!(open_files_limit(limits, Limit::Soft), Some(1024));
+        assert_eq!(open_files_limit(limits, Limit::Hard), Some(524_288));
         let unlimited =
             "Max open files            unlimited            unlimited            files\n";
-        assert_eq!(open_files_limit(unlimited), None);
+        assert_eq!(open_files_limit(unlimited, Limit::Soft), None);
+        assert_eq!(open_files_limit(unlimited, Limit::Hard), None);
+        assert_eq!(open_files_limit("Max processes 10 10\n", Limit::Soft), None);
+    }
+
+    #[test]
+    fn the_limit_asked_for_is_the_hard_one_at_most_unless_root() {
+        let wanted = OPEN_FILES + 10_000;
+        assert_eq!(open_files_target(wanted, Some(20_000), false), wanted);
+        assert_eq!(open_files_target(wanted, Some(8192), false), 8192);
+        assert_eq!(open_files_target(wanted, Some(1024), false), OPEN_FILES);
+        assert_eq!(open_files_target(wanted, Some(1024), true), wanted);
+        assert_eq!(open_files_target(wanted, None, false), wanted);
+        let options = Options::parse(["--only".to_string(), "k".to_string()]).expect("valid");
+        assert_eq!(open_files_needed(&options), OPEN_FILES);
+        let options = Options::parse(["--quick".to_string()]).expect("valid");
+        assert_eq!(open_files_needed(&options), OPEN_FILES + 1000);
     }
 
     #[test]

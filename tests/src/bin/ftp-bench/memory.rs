@@ -1,11 +1,11 @@
-//! What a server costs in memory, read from `/proc` (Linux).
+//! What a server costs in memory and descriptors, read from `/proc` (Linux).
 //!
 //! A server is a process and all its descendants: vsftpd forks one or two
 //! processes per session, ftp-server runs one thread per session, pyftpdlib
 //! serves every session from one thread. [`pss_kib`] sums the proportional
 //! set size (PSS, `/proc/PID/smaps_rollup`: each shared page split between the
-//! processes sharing it) over that whole tree, so the three are measured the
-//! same way.
+//! processes sharing it) over that whole tree, and [`descriptors`] the open
+//! descriptors (`/proc/PID/fd`), so the three are measured the same way.
 //!
 //! It does not open sessions (see `workloads`); it only reads `/proc`.
 
@@ -22,6 +22,34 @@ pub fn pss_kib(root: u32) -> io::Result<u64> {
         total += process_pss_kib(pid).unwrap_or(0);
     }
     Ok(total)
+}
+
+/// The open descriptors of process `root` and all its descendants, counted
+/// like [`pss_kib`]: a descendant that cannot be read is ending.
+pub fn descriptors(root: u32) -> io::Result<u64> {
+    let mut total = process_descriptors(root)?;
+    for pid in tree(root)?.into_iter().skip(1) {
+        total += process_descriptors(pid).unwrap_or(0);
+    }
+    Ok(total)
+}
+
+/// Whether process `pid` still runs: it exists and is not a zombie.
+pub fn running(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| state(&stat))
+        .is_some_and(|state| !matches!(state, 'Z' | 'X'))
+}
+
+/// The open descriptors of one process: the entries of `/proc/PID/fd`.
+fn process_descriptors(pid: u32) -> io::Result<u64> {
+    let mut count = 0;
+    for entry in fs::read_dir(format!("/proc/{pid}/fd"))? {
+        entry?;
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// The PSS of one process, in KiB.
@@ -68,6 +96,13 @@ fn parent_pid(stat: &str) -> Option<u32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The state from a `/proc/PID/stat` line (`R`, `S`, `Z`...): the first field
+/// after the command name.
+fn state(stat: &str) -> Option<char> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().next()?.chars().next()
+}
+
 /// The number after `name` on the line that starts with it, as in
 /// `Pss:                 1234 kB`.
 fn field_number(text: &str, name: &str) -> Option<u64> {
@@ -105,6 +140,45 @@ Shared_Clean:       1300 kB
         let odd = "77 (a) b (c) R 5 77 5 0";
         assert_eq!(parent_pid(odd), Some(5));
         assert_eq!(parent_pid("77 (truncated"), None);
+    }
+
+    #[test]
+    fn the_state_follows_the_command_name() {
+        let zombie = "1234 (ftp-server) Z 1200 1234 1200 0 -1";
+        assert_eq!(state(zombie), Some('Z'));
+        assert_eq!(state("77 (a) b (c) S 5 77"), Some('S'));
+        assert_eq!(state("77 (truncated"), None);
+        assert_eq!(state("77 (a)"), None);
+    }
+
+    #[test]
+    fn descriptors_count_what_a_process_and_its_children_hold() {
+        // Other tests open and close files meanwhile: hence the margins.
+        let own = std::process::id();
+        assert!(running(own));
+        let before = process_descriptors(own).expect("own /proc entry") as i64;
+        let files: Vec<std::fs::File> = (0..200)
+            .map(|_| std::fs::File::open("/proc/self/stat").expect("opened"))
+            .collect();
+        let during = process_descriptors(own).expect("again") as i64;
+        drop(files);
+        assert!(
+            (180..=220).contains(&(during - before)),
+            "{before} → {during}"
+        );
+        let mut child = std::process::Command::new("sleep")
+            .arg("10")
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("sleep runs");
+        let with_child = descriptors(own);
+        let child_alone = process_descriptors(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(!running(child.id()), "reaped");
+        let child_alone = child_alone.expect("child's /proc entry");
+        assert!(child_alone >= 3, "{child_alone}");
+        assert!(with_child.expect("tree") >= child_alone + 3);
     }
 
     #[test]

@@ -38,6 +38,13 @@ pub enum Metric {
     /// (j) Listings of the small files' directory, one after the other in
     /// one session, passive.
     Listing(Listing),
+    /// (k) Open descriptors per idle logged-in session, with this many open.
+    Descriptors(usize),
+    /// (l) Idle sessions that logged in on an ftp-server started with a
+    /// limit on open descriptors.
+    SessionsHeld,
+    /// (l) A new login and a small RETR while those sessions are held.
+    LoginUnderLoad,
 }
 
 impl Metric {
@@ -55,7 +62,16 @@ impl Metric {
         metrics.push(Metric::IdleAfterDownload(sizes.idle[0]));
         metrics.push(Metric::Parallel);
         metrics.extend([Listing::List, Listing::Nlst].map(Metric::Listing));
+        metrics.push(Metric::Descriptors(sizes.descriptors));
+        metrics.push(Metric::SessionsHeld);
         metrics
+    }
+
+    /// Whether it is measured on ftp-server builds only: the descriptor
+    /// limit is per process, and vsftpd runs a process per session, while
+    /// pyftpdlib refuses more than 512 sessions by default.
+    pub fn only_ftp_server(self) -> bool {
+        matches!(self, Metric::SessionsHeld | Metric::LoginUnderLoad)
     }
 
     /// The letter of its row, as in `docs/performance.md` (for `--only`).
@@ -71,6 +87,8 @@ impl Metric {
             Metric::BinarySize(_) => 'h',
             Metric::Download(_) => 'i',
             Metric::Listing(_) => 'j',
+            Metric::Descriptors(_) => 'k',
+            Metric::SessionsHeld | Metric::LoginUnderLoad => 'l',
         }
     }
 
@@ -92,7 +110,9 @@ impl Metric {
             | Metric::Download(_) => Unit::MibPerSec,
             Metric::SmallFiles(_) => Unit::FilesPerSec,
             Metric::Listing(_) => Unit::ListingsPerSec,
-            Metric::Logins => Unit::Millis,
+            Metric::Logins | Metric::LoginUnderLoad => Unit::Millis,
+            Metric::Descriptors(_) => Unit::DescriptorsPerSession,
+            Metric::SessionsHeld => Unit::Sessions,
             Metric::IdleSessions(_) | Metric::IdleAfterDownload(_) => Unit::KibPerSession,
             Metric::BinarySize(_) => Unit::Kib,
         }
@@ -130,6 +150,17 @@ impl Metric {
                 "(j) {command} of {} names in one session, passive",
                 sizes.small_count
             ),
+            Metric::Descriptors(count) => format!("(k) descriptors, {count} idle sessions"),
+            Metric::SessionsHeld => format!(
+                "(l) sessions logged in of {}, server limited to {} descriptors",
+                sizes.held, sizes.held_limit
+            ),
+            Metric::LoginUnderLoad => {
+                format!(
+                    "(l) login + RETR {} beside them",
+                    Bytes(sizes.small_size as u64)
+                )
+            }
         }
     }
 }
@@ -185,6 +216,24 @@ mod tests {
             Metric::Listing(Listing::Nlst).label(&sizes),
             "(j) NLST of 2000 names in one session, passive"
         );
+        assert_eq!(
+            Metric::SessionsHeld.label(&sizes),
+            "(l) sessions logged in of 10000, server limited to 20000 descriptors"
+        );
+        assert_eq!(
+            Metric::LoginUnderLoad.label(&sizes),
+            "(l) login + RETR 1 KiB beside them"
+        );
+    }
+
+    #[test]
+    fn only_the_held_sessions_rows_are_for_ftp_server_alone() {
+        let only: Vec<Metric> = Metric::per_server(&Sizes::FULL)
+            .into_iter()
+            .filter(|metric| metric.only_ftp_server())
+            .collect();
+        assert_eq!(only, [Metric::SessionsHeld]);
+        assert!(Metric::LoginUnderLoad.only_ftp_server());
     }
 
     #[test]
@@ -194,6 +243,12 @@ mod tests {
         assert!(metrics.contains(&Metric::IdleSessions(500)));
         assert!(metrics.contains(&Metric::IdleAfterDownload(50)));
         assert!(metrics.contains(&Metric::Listing(Listing::List)));
+        assert!(metrics.contains(&Metric::Descriptors(100)));
+        assert!(metrics.contains(&Metric::SessionsHeld));
+        assert!(
+            !metrics.contains(&Metric::LoginUnderLoad),
+            "measured with SessionsHeld"
+        );
         assert!(metrics.iter().all(|metric| metric.is_per_server()));
         assert!(!Metric::Download("curl").is_per_server());
     }
@@ -205,6 +260,7 @@ mod tests {
             Metric::RawCopy(Source::File),
             Metric::BinarySize("ftp-server"),
             Metric::Download("curl"),
+            Metric::LoginUnderLoad,
         ]);
         let letters: String = metrics.iter().map(|metric| metric.row()).collect();
         assert!(letters

@@ -36,6 +36,11 @@ const USER: (&str, &str) = ("bench", "bench-secret");
 /// default); ftp-server gets `--max-sessions` and `--max-per-ip`, and
 /// pyftpdlib's defaults (512 sessions, none per address) are enough.
 const VSFTPD_LIMITS: &str = "max_per_ip=0\nmax_clients=0\n";
+/// The session limits ftp-server gets for every measurement but (l).
+const USUAL: Limits = Limits {
+    sessions: 2000,
+    open_files: None,
+};
 /// Size of the pattern written over and over into the fixture files.
 const CHUNK: usize = 1 << 20;
 
@@ -146,6 +151,16 @@ impl Programs {
     }
 }
 
+/// How many sessions an ftp-server takes, and how many descriptors it may
+/// have open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Its `--max-sessions` and `--max-per-ip`.
+    pub sessions: usize,
+    /// Its `RLIMIT_NOFILE`, soft and hard (`None`: the bench's own).
+    pub open_files: Option<u64>,
+}
+
 /// Which server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -167,6 +182,11 @@ impl Kind {
     /// further on): the baseline half-way round from ours, so that each is
     /// measured right after the other equally often.
     pub const RUN_ORDER: [Kind; 4] = [Kind::Ours, Kind::Vsftpd, Kind::Baseline, Kind::Pyftpdlib];
+
+    /// Whether it is a build of ftp-server (ours or the baseline).
+    pub fn is_ftp_server(self) -> bool {
+        matches!(self, Kind::Ours | Kind::Baseline)
+    }
 
     /// Its name in the tables.
     pub fn name(self) -> &'static str {
@@ -218,10 +238,7 @@ impl Server {
     pub fn start(kind: Kind, programs: &Programs, root: &Path) -> Result<Option<Server>, Failure> {
         let ip = kind.address();
         match kind {
-            Kind::Ours | Kind::Baseline => programs
-                .ftp_server(kind)
-                .map(|program| Server::ours(kind, &program, root, ip))
-                .transpose(),
+            Kind::Ours | Kind::Baseline => Server::limited(kind, programs, root, USUAL),
             Kind::Vsftpd => {
                 let peer = peers::vsftpd_with(root, ip, VSFTPD_LIMITS);
                 Ok(Server::peer(kind, peer))
@@ -233,16 +250,40 @@ impl Server {
         }
     }
 
+    /// Starts an ftp-server of `kind` (ours or the baseline) with these
+    /// `limits`; `None` for the other kinds and a baseline not given.
+    pub fn limited(
+        kind: Kind,
+        programs: &Programs,
+        root: &Path,
+        limits: Limits,
+    ) -> Result<Option<Server>, Failure> {
+        let ip = kind.address();
+        programs
+            .ftp_server(kind)
+            .map(|program| Server::ours(kind, &program, root, ip, limits))
+            .transpose()
+    }
+
     /// Starts an `ftp-server` program (ours or the baseline, as `kind`)
-    /// serving `root` read-write to one user, with session limits high enough
-    /// for every measurement.
-    fn ours(kind: Kind, program: &Path, root: &Path, ip: IpAddr) -> Result<Server, Failure> {
-        let mut command = Command::new(program);
+    /// serving `root` read-write to one user, with these limits.
+    fn ours(
+        kind: Kind,
+        program: &Path,
+        root: &Path,
+        ip: IpAddr,
+        limits: Limits,
+    ) -> Result<Server, Failure> {
+        if let Some(open_files) = limits.open_files {
+            allowed(open_files)?;
+        }
+        let sessions = limits.sessions.to_string();
+        let mut command = limited(program, limits.open_files, have_prlimit());
         command
-            .args(run_as_this_user())
+            .args(run_as(program))
             .args(["--listen", &format!("{ip}:0"), "--no-anonymous"])
             .args(["--user", &format!("{}:{}:rw", USER.0, USER.1)])
-            .args(["--max-sessions", "2000", "--max-per-ip", "2000"])
+            .args(["--max-sessions", &sessions, "--max-per-ip", &sessions])
             .arg("--root")
             .arg(root)
             .stdin(Stdio::null())
@@ -289,6 +330,73 @@ impl Server {
     /// Its name in the tables.
     pub fn name(&self) -> &'static str {
         self.kind.name()
+    }
+}
+
+/// A command that runs `program` with `open_files` as its limit on open
+/// descriptors, soft and hard: through util-linux's `prlimit` if `prlimit`,
+/// or else `sh -c 'ulimit -n N'` (std cannot call setrlimit without unsafe
+/// code). Both exec the program, so the child's pid is the program's.
+fn limited(program: &Path, open_files: Option<u64>, prlimit: bool) -> Command {
+    match open_files {
+        None => Command::new(program),
+        Some(limit) if prlimit => {
+            let mut command = Command::new("prlimit");
+            command
+                .arg(format!("--nofile={limit}:{limit}"))
+                .arg("--")
+                .arg(program);
+            command
+        }
+        Some(limit) => {
+            let mut command = Command::new("sh");
+            let script = format!("ulimit -n {limit} && exec \"$0\" \"$@\"");
+            command.arg("-c").arg(script).arg(program);
+            command
+        }
+    }
+}
+
+/// The options that let `program` serve sessions as this user
+/// ([`run_as_this_user`]), when its `--help` has `--run-as`: a baseline
+/// built before that option has none, and serves as root without it.
+fn run_as(program: &Path) -> &'static [&'static str] {
+    let help = Command::new(program)
+        .arg("--help")
+        .stdin(Stdio::null())
+        .output();
+    match help {
+        Ok(help) if !mentions_run_as(&help.stdout) => &[],
+        _ => run_as_this_user(),
+    }
+}
+
+/// Whether a program's help text has the option `--run-as`.
+fn mentions_run_as(help: &[u8]) -> bool {
+    String::from_utf8_lossy(help)
+        .split_whitespace()
+        .any(|word| word == "--run-as")
+}
+
+/// Whether util-linux's `prlimit` is installed.
+fn have_prlimit() -> bool {
+    Command::new("prlimit")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// An error unless a server may be given `open_files` descriptors: only
+/// root may raise the hard limit.
+fn allowed(open_files: u64) -> Result<(), Failure> {
+    let limits = std::fs::read_to_string("/proc/self/limits")?;
+    match crate::open_files_limit(&limits, crate::Limit::Hard) {
+        Some(hard) if hard < open_files && !ftp_tests::running_as_root() => Err(Failure(format!(
+            "cannot give the server {open_files} descriptors: the hard limit is {hard}"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -350,6 +458,40 @@ mod tests {
             Some(dir.path().join("ftp-server"))
         );
         assert_eq!(programs.ftp_server(Kind::Vsftpd), None);
+    }
+
+    #[test]
+    fn run_as_is_found_as_an_option_in_the_help() {
+        let help = b"  --max-per-ip N  sessions per address\n  --run-as USER   serve as USER\n";
+        assert!(mentions_run_as(help));
+        assert!(!mentions_run_as(b"  --run-asap  no\n  see run-as\n"));
+        assert!(!mentions_run_as(b""));
+    }
+
+    #[test]
+    fn a_limited_program_runs_with_that_limit_either_way() {
+        for prlimit in [true, false] {
+            if prlimit && !have_prlimit() {
+                continue;
+            }
+            let mut command = limited(Path::new("cat"), Some(999), prlimit);
+            let output = command.arg("/proc/self/limits").output().expect("runs");
+            let limits = String::from_utf8_lossy(&output.stdout);
+            let (soft, hard) = (crate::Limit::Soft, crate::Limit::Hard);
+            assert_eq!(
+                crate::open_files_limit(&limits, soft),
+                Some(999),
+                "{limits}"
+            );
+            assert_eq!(
+                crate::open_files_limit(&limits, hard),
+                Some(999),
+                "{limits}"
+            );
+        }
+        let plain = limited(Path::new("cat"), None, true);
+        assert_eq!(plain.get_program(), "cat");
+        assert!(allowed(1).is_ok());
     }
 
     #[test]

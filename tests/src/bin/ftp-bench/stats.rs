@@ -20,6 +20,10 @@ pub enum Unit {
     KibPerSession,
     /// KiB of file size.
     Kib,
+    /// Open descriptors per session.
+    DescriptorsPerSession,
+    /// Sessions logged in at once.
+    Sessions,
 }
 
 impl Unit {
@@ -27,7 +31,7 @@ impl Unit {
     pub fn higher_is_better(self) -> bool {
         matches!(
             self,
-            Unit::MibPerSec | Unit::FilesPerSec | Unit::ListingsPerSec
+            Unit::MibPerSec | Unit::FilesPerSec | Unit::ListingsPerSec | Unit::Sessions
         )
     }
 }
@@ -41,6 +45,8 @@ impl fmt::Display for Unit {
             Unit::Millis => "ms ↓",
             Unit::KibPerSession => "KiB/session ↓",
             Unit::Kib => "KiB ↓",
+            Unit::DescriptorsPerSession => "descriptors/session ↓",
+            Unit::Sessions => "sessions ↑",
         })
     }
 }
@@ -152,5 +158,7 @@ mod tests {
         assert!(Unit::ListingsPerSec.higher_is_better());
         assert!(!Unit::Millis.higher_is_better());
         assert!(!Unit::KibPerSession.higher_is_better());
+        assert!(!Unit::DescriptorsPerSession.higher_is_better());
+        assert!(Unit::Sessions.higher_is_better());
     }
 }

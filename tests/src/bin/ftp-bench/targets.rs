@@ -235,6 +235,9 @@ fn short_name(metric: Metric) -> String {
         Metric::BinarySize(program) => format!("{program} stripped size"),
         Metric::Download(program) => format!("{program} download"),
         Metric::Listing(command) => format!("{command} listings"),
+        Metric::Descriptors(count) => format!("descriptors per idle session ({count} open)"),
+        Metric::SessionsHeld => "sessions under the descriptor limit".into(),
+        Metric::LoginUnderLoad => "login under load (time)".into(),
     }
 }
 
@@ -247,6 +250,8 @@ fn unit_name(unit: Unit) -> &'static str {
         Unit::Millis => "ms",
         Unit::KibPerSession => "KiB",
         Unit::Kib => "KiB",
+        Unit::DescriptorsPerSession => "descriptors",
+        Unit::Sessions => "sessions",
     }
 }
 

@@ -41,6 +41,14 @@ const SESSION_STARTUP: Duration = Duration::from_millis(300);
 /// How long sessions idle after a download before memory is read: longer
 /// than ftp-server keeps an idle transfer thread (2 s).
 const IDLE_AFTER_DOWNLOAD: Duration = Duration::from_secs(3);
+/// How long each login of (l) may take, the held ones and the timed ones: a
+/// server out of descriptors leaves new connections in its listen queue
+/// unanswered.
+const HELD_LOGIN_LIMIT: Duration = Duration::from_secs(2);
+/// How long (l) may spend opening its sessions.
+const HOLDING_LIMIT: Duration = Duration::from_secs(60);
+/// Logins timed while the sessions of (l) are held.
+const LOGINS_UNDER_LOAD: usize = 5;
 
 /// Where a raw TCP copy reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +218,108 @@ pub fn idle_memory(
     let during = memory::pss_kib(server.pid)?;
     drop(sessions);
     Ok((during as f64 - before as f64) / count as f64)
+}
+
+/// The server's open descriptors per idle, logged-in session: the count in
+/// `/proc/PID/fd` (whole process tree) with `count` such sessions open,
+/// minus the count before, divided by `count`.
+pub fn idle_descriptors(server: &Server, count: usize) -> Result<f64, Failure> {
+    // Let the server close what it used to say it was up (pyftpdlib).
+    thread::sleep(SESSION_STARTUP);
+    let before = memory::descriptors(server.pid)?;
+    let sessions = (0..count)
+        .map(|_| session(&server.login, DataMode::Passive))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Let forked session processes finish starting up.
+    thread::sleep(SESSION_STARTUP);
+    let during = memory::descriptors(server.pid)?;
+    drop(sessions);
+    Ok((during as f64 - before as f64) / count as f64)
+}
+
+/// What (l) found: how many sessions logged in, why no more did, and the
+/// logins timed beside them.
+#[derive(Debug)]
+pub struct Held {
+    /// Sessions logged in and held idle.
+    pub sessions: usize,
+    /// Why fewer than asked for logged in, if so.
+    pub stopped: Option<String>,
+    /// Each timed login with its download, in ms, or why it failed.
+    pub logins: Vec<Result<f64, Failure>>,
+}
+
+/// Opens up to `count` idle logged-in sessions on `server`, one after the
+/// other, stopping at the first that fails (each may take
+/// [`HELD_LOGIN_LIMIT`], all together [`HOLDING_LIMIT`]); then, with them
+/// held, times [`LOGINS_UNDER_LOAD`] new sessions that log in and download
+/// `path` (`size` bytes), stopping at the first failure, and checks that
+/// the server still runs and the first and last held sessions still
+/// answer a `NOOP`.
+///
+/// The server is stopped before the sessions are closed: the connections
+/// then wait out TIME_WAIT on its side, all on its one port, instead of
+/// taking thousands of the client's ephemeral ports for a minute.
+pub fn hold(server: Server, count: usize, path: &str, size: u64) -> Held {
+    let options = Options {
+        connect_timeout: HELD_LOGIN_LIMIT,
+        reply_timeout: HELD_LOGIN_LIMIT,
+        ..Options::default()
+    };
+    let deadline = Instant::now() + HOLDING_LIMIT;
+    let mut sessions = Vec::with_capacity(count);
+    let mut stopped = Vec::new();
+    while sessions.len() < count {
+        if Instant::now() > deadline {
+            stopped.push(format!("{HOLDING_LIMIT:?} were up"));
+            break;
+        }
+        match session_with(&server.login, options.clone()) {
+            Ok(client) => sessions.push(client),
+            Err(err) => {
+                stopped.push(format!("session {} failed: {err}", sessions.len() + 1));
+                break;
+            }
+        }
+    }
+    let mut logins = Vec::with_capacity(LOGINS_UNDER_LOAD);
+    for _ in 0..LOGINS_UNDER_LOAD {
+        let login = timed_login(&server.login, options.clone(), path, size);
+        let failed = login.is_err();
+        logins.push(login);
+        if failed {
+            break;
+        }
+    }
+    let held = sessions.len();
+    for number in [1, held] {
+        if let Some(Err(err)) = sessions.get_mut(number.wrapping_sub(1)).map(Client::noop) {
+            stopped.push(format!("held session {number} no longer answers: {err}"));
+        }
+    }
+    if !memory::running(server.pid) {
+        stopped.push("the server exited".into());
+    }
+    drop(server);
+    drop(sessions);
+    Held {
+        sessions: held,
+        stopped: (!stopped.is_empty()).then(|| stopped.join("; ")),
+        logins,
+    }
+}
+
+/// One new session that logs in and downloads `path` (`size` bytes); ms
+/// from the connection to the `226`.
+fn timed_login(login: &Login, options: Options, path: &str, size: u64) -> Result<f64, Failure> {
+    let start = Instant::now();
+    let mut client = session_with(login, options)?;
+    let mut contents = Vec::with_capacity(size as usize);
+    let received = client.retr(path, &mut contents, 0, None)?;
+    let elapsed = start.elapsed();
+    client.quit()?;
+    expect_bytes(path, received, size)?;
+    Ok(elapsed.as_secs_f64() * 1000.0)
 }
 
 /// Copies `size` bytes from `source` over a plain loopback TCP connection with
