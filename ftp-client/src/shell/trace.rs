@@ -32,8 +32,9 @@ pub struct Trace {
     pub explain: Cell<bool>,
     /// Print replies on stderr instead of stdout.
     replies_to_stderr: bool,
-    /// Replies held back while a listing runs.
-    held: RefCell<Option<Vec<String>>>,
+    /// Replies held back while a transfer shows its progress: the text as
+    /// it will be printed, and whether it goes to stderr.
+    held: RefCell<Option<Vec<(String, bool)>>>,
     /// Called with every reply, e.g. by a transfer watched for Ctrl-C.
     hook: RefCell<Option<ReplyHook>>,
 }
@@ -85,8 +86,8 @@ impl Trace {
     /// Prints the replies held so far and goes on holding the next ones.
     pub fn print_held(&self) {
         let held = self.held.borrow_mut().as_mut().map(std::mem::take);
-        for reply in held.unwrap_or_default() {
-            self.print_reply(&reply);
+        for (reply, to_stderr) in held.unwrap_or_default() {
+            print(&reply, to_stderr);
         }
     }
 
@@ -95,12 +96,12 @@ impl Trace {
     pub fn release_replies(&self, between: impl FnOnce()) {
         let mut held = self.held.take().unwrap_or_default();
         let last = held.pop();
-        for reply in held {
-            self.print_reply(&reply);
+        for (reply, to_stderr) in held {
+            print(&reply, to_stderr);
         }
         between();
-        if let Some(reply) = last {
-            self.print_reply(&reply);
+        if let Some((reply, to_stderr)) = last {
+            print(&reply, to_stderr);
         }
     }
 
@@ -108,7 +109,7 @@ impl Trace {
     /// replies go, when verbose.
     pub fn note(&self, text: &str) {
         if self.verbose.get() {
-            self.print_reply(text);
+            print(text, self.replies_to_stderr);
         }
     }
 
@@ -131,29 +132,62 @@ impl Trace {
     /// Shows a reply as if it had been received now; the shell uses it for
     /// the greeting, which arrives before the observer is installed.
     pub fn reply(&self, reply: &Reply) {
-        if self.debug.get() {
-            for line in reply.to_string().lines() {
-                eprintln!("<--- {}", terminal::escape(line.as_bytes()));
-            }
-        }
-        if !self.verbose.get() {
+        let Some((text, to_stderr)) = self.reply_text(reply) else {
             return;
-        }
-        let text = reply.to_string();
+        };
         match self.held.borrow_mut().as_mut() {
-            Some(held) => held.push(text),
-            None => self.print_reply(&text),
+            Some(held) => held.push((text, to_stderr)),
+            None => print(&text, to_stderr),
         }
     }
 
-    fn print_reply(&self, text: &str) {
-        let text = terminal::escape(text.as_bytes());
-        if self.replies_to_stderr {
-            eprintln!("{text}");
-        } else {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{text}");
-            let _ = out.flush();
+    /// How a reply is shown, once: with `-d` as `<--- ` lines on stderr
+    /// with the `---> ` commands (as tnftp shows the dialog in one place),
+    /// else in verbose mode as it came, where replies go; `None`: not shown.
+    fn reply_text(&self, reply: &Reply) -> Option<(String, bool)> {
+        if self.debug.get() {
+            let lines: Vec<String> = reply
+                .to_string()
+                .lines()
+                .map(|line| format!("<--- {line}"))
+                .collect();
+            return Some((lines.join("\n"), true));
         }
+        self.verbose
+            .get()
+            .then(|| (reply.to_string(), self.replies_to_stderr))
+    }
+}
+
+/// Prints `text` (the server's, so escaped) on stderr or stdout.
+fn print(text: &str, to_stderr: bool) {
+    let text = terminal::escape(text.as_bytes());
+    if to_stderr {
+        eprintln!("{text}");
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_debug_each_reply_is_shown_once_in_the_dialog() {
+        let trace = Trace::new(true, true, false, false);
+        let reply = Reply::multiline(211, vec!["Features:".into(), "End".into()]);
+        let shown: Vec<_> = [trace.reply_text(&reply)].into_iter().flatten().collect();
+        assert_eq!(
+            shown,
+            [("<--- 211-Features:\n<--- 211 End".to_string(), true)]
+        );
+        trace.debug.set(false);
+        let verbose = trace.reply_text(&Reply::new(226, "Done"));
+        assert_eq!(verbose, Some(("226 Done".to_string(), false)));
+        trace.verbose.set(false);
+        assert_eq!(trace.reply_text(&Reply::new(226, "Done")), None);
     }
 }
