@@ -703,6 +703,23 @@ impl<S: Read + Write> Client<S> {
         self.read_final_reply()
     }
 
+    /// Whether the server refused `EPSV` (or `set_extended(false)` said not
+    /// to try it), so that passive connections use `PASV`.
+    pub fn epsv_refused(&self) -> bool {
+        self.epsv_refused
+    }
+
+    /// Whether the server refused `EPRT` (or it is not tried), so that
+    /// active connections use `PORT`.
+    pub fn eprt_refused(&self) -> bool {
+        self.eprt_refused
+    }
+
+    /// The features of this login's `FEAT`, if it has been asked.
+    pub fn features_known(&self) -> Option<&Features> {
+        self.features.as_ref()
+    }
+
     /// Whether to try the extended commands (EPSV, EPRT) before PASV and
     /// PORT; off, the client goes straight to PASV and PORT (tnftp's
     /// `epsv4 off`). On again, they are tried again.

@@ -32,6 +32,7 @@ pub mod prompt;
 pub mod rate;
 mod remote;
 pub mod settings;
+pub mod status;
 mod tnftp;
 pub mod trace;
 pub mod transfer;
@@ -72,6 +73,13 @@ pub enum ShellError {
     Client(Error),
     /// A local problem: a file that cannot be opened, no match for a pattern.
     Local(String),
+    /// An error about the local file `name` (an upload's read that failed).
+    About {
+        /// The local file.
+        name: String,
+        /// What went wrong.
+        error: Box<ShellError>,
+    },
     /// The user interrupted a transfer with Ctrl-C (the message was shown then).
     Interrupted,
 }
@@ -84,8 +92,10 @@ impl ShellError {
 
     /// Whether the control connection is gone or unusable after this error.
     fn ends_session(&self) -> bool {
-        let ShellError::Client(err) = self else {
-            return false;
+        let err = match self {
+            ShellError::Client(err) => err,
+            ShellError::About { error, .. } => return error.ends_session(),
+            _ => return false,
         };
         match err {
             Error::Reply(reply) => reply.code.0 == 421,
@@ -115,6 +125,7 @@ impl fmt::Display for ShellError {
             }
             ShellError::Client(err) => write!(f, "{err}"),
             ShellError::Local(message) => f.write_str(message),
+            ShellError::About { name, error } => write!(f, "{name}: {error}"),
             ShellError::Interrupted => f.write_str("interrupted"),
         }
     }
@@ -250,13 +261,15 @@ impl Shell {
         self.failed
     }
 
-    /// The next command line: from the line editor on a terminal, else (or
-    /// when the terminal cannot be switched) a plain line of the input.
+    /// The next command line: from the line editor on a terminal, else (with
+    /// `-e`, or when the terminal cannot be switched) a plain line of the input.
     fn read_command(&mut self) -> io::Result<Edited> {
         const PROMPT: &str = "ftp> ";
         if self.config.interactive {
-            if let Some(edited) = self.editor.read_line(PROMPT)? {
-                return Ok(edited);
+            if self.config.settings.editing {
+                if let Some(edited) = self.editor.read_line(PROMPT)? {
+                    return Ok(edited);
+                }
             }
             print!("{PROMPT}");
             let _ = io::stdout().flush();
@@ -393,6 +406,14 @@ impl Shell {
             C::Debug(toggle) => {
                 flip(&self.trace.debug, toggle);
                 println!("Debugging {}.", on_off(self.trace.debug.get()));
+                Ok(())
+            }
+            C::Explain(toggle) => {
+                flip(&self.trace.explain, toggle);
+                println!(
+                    "Explaining data connections {}.",
+                    on_off(self.trace.explain.get())
+                );
                 Ok(())
             }
             C::Status => {
@@ -566,31 +587,36 @@ impl Shell {
         println!("Passive mode {}.", on_off(passive));
     }
 
-    /// `status`: the connection and every setting.
+    /// `status`: the connection, what was negotiated with the server, and
+    /// every setting.
     fn status(&self) {
         match &self.session {
-            Some(session) => println!(
-                "Connected to {} ({}).",
-                session.host,
-                session.client.peer_addr()
-            ),
+            Some(session) => {
+                let client = &session.client;
+                println!("Connected to {} ({}).", session.host, client.peer_addr());
+                println!("{}", status::negotiated(client));
+            }
             None => println!("Not connected."),
         }
+        let settings = &self.config.settings;
+        let toggles = [
+            ("Verbose", self.trace.verbose.get()),
+            ("Debug", self.trace.debug.get()),
+            ("Explain", self.trace.explain.get()),
+            ("Prompt", self.prompt),
+            ("Globbing", settings.glob),
+            ("Hash", self.hash),
+            ("Progress meter", self.config.meter),
+            ("Packet trace", settings.packet_trace),
+            ("EPSV/EPRT on IPv4", settings.epsv4),
+            ("EPSV/EPRT on IPv6", settings.epsv6),
+            ("Line editing", settings.editing && self.config.interactive),
+        ];
         println!(
-            "Mode: {}; Type: {}; Verbose: {}; Debug: {}; Explain: {}",
-            self.config.options.mode,
-            self.transfer_type,
-            on_off(self.trace.verbose.get()),
-            on_off(self.trace.debug.get()),
-            on_off(self.trace.explain.get()),
+            "Mode: {}; Type: {}; Hash mark size: {} bytes",
+            self.config.options.mode, self.transfer_type, self.hash_size
         );
-        println!(
-            "Prompt: {}; Hash: {} ({} bytes/mark); Progress meter: {}",
-            on_off(self.prompt),
-            on_off(self.hash),
-            self.hash_size,
-            on_off(self.config.meter),
-        );
+        println!("{}", status::toggles(&toggles));
     }
 
     /// `ls`, `dir`, `nlist`, `mlsd`: the listing on stdout (between the
@@ -624,9 +650,23 @@ impl Shell {
     /// Uploads `local` to `remote` as `store` says.
     fn upload(&mut self, local: &str, remote: &str, store: Store) -> Result<(), ShellError> {
         let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
-        self.interruptible("send", |client| {
+        if Path::new(local).is_dir() {
+            // Caught before STOR, so that no empty file appears on the server.
+            return Err(ShellError::Local(format!("{local}: not a plain file")));
+        }
+        let sent = self.interruptible("send", |client| {
             transfer::upload_file(client, Path::new(local), remote, store, feedback, &trace)
                 .map(drop)
+        });
+        sent.map_err(|err| match err {
+            // The server's refusal speaks for itself; a failed read of the
+            // local file (a directory, an I/O error) names it.
+            ShellError::Client(Error::Reply(_)) | ShellError::Local(_) => err,
+            ShellError::Client(_) => ShellError::About {
+                name: local.to_string(),
+                error: Box::new(err),
+            },
+            other => other,
         })
     }
 
@@ -927,6 +967,17 @@ mod tests {
         assert_eq!(base_name("a/b/c.txt"), "c.txt");
         assert_eq!(base_name("c.txt"), "c.txt");
         assert_eq!(base_name("dir/"), "");
+    }
+
+    #[test]
+    fn an_upload_error_names_the_local_file_and_still_ends_the_session() {
+        let closed = ShellError::Client(Error::Core(ftp_core::Error::ConnectionClosed));
+        let about = ShellError::About {
+            name: "report.pdf".into(),
+            error: Box::new(closed),
+        };
+        assert!(about.to_string().starts_with("report.pdf: "), "{about}");
+        assert!(about.ends_session());
     }
 
     #[test]
