@@ -1,5 +1,7 @@
 //! The `ftp-client` shell on a real terminal: Ctrl-C during a download, at
-//! the password prompt and at the `ftp> ` prompt, and the arrow keys.
+//! the password prompt and at the `ftp> ` prompt, the arrow keys, and no
+//! meter for a failed download; and what the shell shows in batch mode with
+//! `-d` (each reply once) and `status` (the negotiation, every toggle).
 //!
 //! Each test starts `ftp-server` on loopback serving a sparse file far larger
 //! than a test's time allows to download, runs the built `ftp-client` in a
@@ -13,12 +15,14 @@
 //! tmux missing: `SKIPPED: ...`, or a failure under `FTP_TESTS_REQUIRE_PEERS`.
 
 use std::fs;
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use ftp_tests::run::run_with_input;
 use ftp_tests::{peer_available, program, run_as_this_user, start_ftp_server, KillOnDrop, TempDir};
 
 /// How long to wait for something to appear on the screen.
@@ -27,23 +31,15 @@ const SCREEN_LIMIT: Duration = Duration::from_secs(20);
 /// A file no test downloads in its time: sparse, so it takes no disk space.
 const HUGE: u64 = 256 << 30;
 
-/// A server, a tmux server with the client in its one pane, and scratch space.
-struct Terminal {
-    /// The tmux server's socket (in `scratch`) and its one session's name.
-    socket: PathBuf,
-    tmux: String,
+/// `ftp-server` on loopback, anonymous and read-only, serving `pub/huge.bin`.
+struct Server {
     scratch: TempDir,
-    _server: KillOnDrop,
+    addr: SocketAddr,
+    _process: KillOnDrop,
 }
 
-impl Terminal {
-    /// `ftp-client 127.0.0.1 PORT` in a fresh tmux server, against a fresh
-    /// `ftp-server`; `None` (skipped) without tmux.
-    fn start() -> Option<Terminal> {
-        if !peer_available("tmux", Command::new("tmux").arg("-V")) {
-            return None;
-        }
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+impl Server {
+    fn start() -> Server {
         let scratch = TempDir::new("client-terminal");
         let root = scratch.path().join("root");
         fs::create_dir_all(root.join("pub")).expect("root");
@@ -63,23 +59,72 @@ impl Terminal {
             .arg(&root)
             .args(run_as_this_user())
             .stderr(fs::File::create(scratch.path().join("server.log")).expect("log"));
-        let (server, addr) = start_ftp_server(server);
+        let (process, addr) = start_ftp_server(server);
+        Server {
+            scratch,
+            addr,
+            _process: process,
+        }
+    }
+
+    fn log(&self) -> String {
+        fs::read_to_string(self.scratch.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Runs `ftp-client OPTIONS 127.0.0.1 PORT` with `script` on stdin (not
+    /// a terminal); returns its stdout and stderr.
+    fn batch(&self, options: &[&str], script: &str) -> (String, String) {
+        let mut client = Command::new(program("ftp-client"));
+        client
+            .args(options)
+            .arg(self.addr.ip().to_string())
+            .arg(self.addr.port().to_string())
+            .env("HOME", self.scratch.path());
+        let run = run_with_input(client, script, SCREEN_LIMIT).expect("ftp-client starts");
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+        assert!(
+            run.status.is_some_and(|status| status.success()),
+            "{:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            run.status
+        );
+        (stdout, stderr)
+    }
+}
+
+/// A server, and a tmux server with the client in its one pane.
+struct Terminal {
+    server: Server,
+    /// The tmux server's socket (in the server's scratch directory) and its
+    /// one session's name.
+    socket: PathBuf,
+    tmux: String,
+}
+
+impl Terminal {
+    /// `ftp-client 127.0.0.1 PORT` in a fresh tmux server, against a fresh
+    /// `ftp-server`; `None` (skipped) without tmux.
+    fn start() -> Option<Terminal> {
+        if !peer_available("tmux", Command::new("tmux").arg("-V")) {
+            return None;
+        }
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let server = Server::start();
         let terminal = Terminal {
-            socket: scratch.path().join("tmux.sock"),
+            socket: server.scratch.path().join("tmux.sock"),
             tmux: format!(
                 "ftp-client-test-{}-{}",
                 std::process::id(),
                 COUNTER.fetch_add(1, Ordering::Relaxed)
             ),
-            scratch,
-            _server: server,
+            server,
         };
         let script = format!(
             "cd {dir} && env HOME={dir} USER=tester {client} {ip} {port}; stty -a > {stty}; sleep 60",
-            dir = terminal.scratch.path().display(),
+            dir = terminal.server.scratch.path().display(),
             client = program("ftp-client").display(),
-            ip = addr.ip(),
-            port = addr.port(),
+            ip = terminal.server.addr.ip(),
+            port = terminal.server.addr.port(),
             stty = terminal.stty_path().display(),
         );
         let started = terminal.tmux(&[
@@ -100,7 +145,7 @@ impl Terminal {
     }
 
     fn stty_path(&self) -> PathBuf {
-        self.scratch.path().join("stty.txt")
+        self.server.scratch.path().join("stty.txt")
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
@@ -178,7 +223,7 @@ impl Terminal {
     }
 
     fn server_log(&self) -> String {
-        fs::read_to_string(self.scratch.path().join("server.log")).unwrap_or_default()
+        self.server.log()
     }
 }
 
@@ -291,4 +336,42 @@ fn the_up_arrow_recalls_the_last_line_and_sends_no_escape_sequence() {
     );
     assert_eq!(log.matches("PWD").count(), 2, "{log}");
     assert_terminal_restored(&terminal.quit());
+}
+
+#[test]
+fn a_failed_download_draws_no_meter() {
+    let Some(terminal) = Terminal::start() else {
+        return;
+    };
+    terminal.log_in();
+    terminal.line("get pub/no-such-file");
+    terminal.wait_for("550 ", 1);
+    let screen = terminal.wait_for("ftp>", 2);
+    assert!(!screen.contains("B/s"), "a meter for nothing:\n{screen}");
+    assert_terminal_restored(&terminal.quit());
+}
+
+#[test]
+fn debug_shows_each_reply_once() {
+    let server = Server::start();
+    let (stdout, stderr) = server.batch(&["-d"], "anonymous\nguest@\npwd\n");
+    let both = format!("{stdout}{stderr}");
+    assert_eq!(both.matches("257 \"/\"").count(), 1, "{both}");
+    assert!(stderr.contains("---> PWD\n<--- 257 \"/\""), "{stderr}");
+}
+
+#[test]
+fn status_shows_the_negotiation_and_explain_toggles() {
+    let server = Server::start();
+    let (stdout, _) = server.batch(&[], "anonymous\nguest@\nls pub\nexplain\nstatus\n");
+    assert!(
+        stdout.contains("Explaining data connections on."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Data connections: passive, EPSV"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Explain: on"), "{stdout}");
+    assert!(stdout.contains("Progress meter: "), "{stdout}");
 }
