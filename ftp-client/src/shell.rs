@@ -4,7 +4,8 @@
 //!
 //! Conventions kept from BSD ftp: commands may be abbreviated; `verbose` (on
 //! by default, in batch mode too) shows the server's replies on stdout as
-//! they come; `-d` adds the dialog (`---> `, `<--- `) on stderr; a failing
+//! they come; `-d` shows the dialog (`---> `, `<--- `) on stderr instead,
+//! each reply once; a failing
 //! command does not stop a script, but makes the exit status 1; `mget`,
 //! `mput` and `mdelete` ask before each file only on a terminal; after login
 //! the transfer type is binary. Downloads by `mget` are saved under the base
@@ -740,13 +741,15 @@ impl Shell {
     }
 
     /// Runs `action` on each name the user confirms (asking only on a
-    /// terminal with `prompt` on); each failure is reported and the rest go on.
+    /// terminal with `prompt` on); each failure is reported and the rest go
+    /// on, until a transfer is interrupted with Ctrl-C.
     fn for_each_confirmed(
         &mut self,
         verb: &str,
         names: &[String],
         mut action: impl FnMut(&mut Shell, &str) -> Result<(), ShellError>,
     ) {
+        self.interrupted = false;
         let mut ask = self.config.interactive && self.prompt;
         for name in names {
             if ask {
