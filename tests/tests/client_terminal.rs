@@ -178,15 +178,23 @@ impl Terminal {
 
     /// Waits until the screen holds `text` `count` times; returns it.
     fn wait_for(&self, text: &str, count: usize) -> String {
+        self.wait_until(&format!("{text:?} {count} time(s)"), |screen| {
+            screen.matches(text).count() >= count
+        })
+    }
+
+    /// Waits until `done` holds for the screen (`what` says what it waits
+    /// for); returns the screen.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + SCREEN_LIMIT;
         loop {
             let screen = self.screen();
-            if screen.matches(text).count() >= count {
+            if done(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "{text:?} not seen {count} time(s) within {SCREEN_LIMIT:?}; screen:\n{screen}\nserver log:\n{}",
+                "{what} not seen within {SCREEN_LIMIT:?}; screen:\n{screen}\nserver log:\n{}",
                 self.server_log()
             );
             std::thread::sleep(Duration::from_millis(50));
@@ -263,12 +271,12 @@ fn ctrl_c_during_a_download_aborts_it_and_the_session_goes_on() {
     terminal.wait_for("150 ", 1);
     std::thread::sleep(Duration::from_millis(500));
     terminal.keys(&["C-c"]);
-    let screen = terminal.wait_for("receive aborted", 1);
-    let screen = if screen.contains("426 ") {
-        terminal.wait_for("226 ", 1)
-    } else {
-        terminal.wait_for("225 ", 1)
-    };
+    terminal.wait_for("receive aborted", 1);
+    // 426 for the transfer and 226 for ABOR, or 226 and 225 when the
+    // transfer had just ended.
+    let screen = terminal.wait_until("the replies to ABOR", |screen| {
+        screen.contains("426 ") && screen.contains("226 ") || screen.contains("225 ")
+    });
     assert!(
         !screen.contains("Transfer complete"),
         "the transfer ran to its end:\n{screen}"
