@@ -913,7 +913,7 @@ fn expect_class(reply: Reply, class: u16) -> Result<Reply, Error> {
 
 /// The path in a `257` reply: the text between the first `"` and the next
 /// single `"`, with `""` inside standing for one `"` (RFC 959 Appendix II).
-fn quoted_path(text: &str) -> Option<String> {
+pub fn quoted_path(text: &str) -> Option<String> {
     let (_, rest) = text.split_once('"')?;
     let mut path = String::new();
     let mut chars = rest.chars().peekable();

@@ -17,6 +17,7 @@
 pub mod client;
 pub mod error;
 pub mod netrc;
+pub mod probe;
 pub mod progress;
 pub mod shell;
 pub mod terminal;

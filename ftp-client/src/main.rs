@@ -13,6 +13,9 @@
 //! only turns the command line into a [`Cli`] and runs the chosen form; the
 //! work is in the library's `shell` module.
 //!
+//! `ftp-client probe URL` reports what a server really does (see the
+//! library's `probe` module).
+//!
 //! Exit status: 0 success, 1 an operation failed, 2 a usage error.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -96,6 +99,9 @@ struct Cli {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|first| first == "probe") {
+        return ftp_client::probe::cli::main(&args[1..], || load_netrc(None));
+    }
     let options = option_table();
     match parse_args(&options, &args) {
         Ok(cli) => run(cli, &options),

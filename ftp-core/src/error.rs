@@ -23,6 +23,9 @@ pub enum Phase {
     Accept,
     /// Waiting for a reply from the server (client side).
     Reply,
+    /// Sending a command to the server (client side): the server is not
+    /// reading.
+    SendCommand,
     /// Waiting for a command from the client (server side: the idle timeout).
     Command,
     /// Moving file data over an open data connection.
@@ -35,6 +38,7 @@ impl fmt::Display for Phase {
             Phase::Connect => "connect",
             Phase::Accept => "accept",
             Phase::Reply => "read reply",
+            Phase::SendCommand => "send command",
             Phase::Command => "read command",
             Phase::Transfer => "data transfer",
         })

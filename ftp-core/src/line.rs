@@ -176,12 +176,6 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    /// Whether bytes have been received that have not been returned yet: undecoded
-    /// input, or the start of a line still waiting for its terminator.
-    pub fn has_buffered(&self) -> bool {
-        self.start < self.end || !self.line.is_empty()
-    }
-
     /// The underlying reader.
     pub fn get_ref(&self) -> &R {
         &self.inner
@@ -266,8 +260,7 @@ impl<R: fmt::Debug> fmt::Debug for LineReader<R> {
 ///
 /// Every `0xFF` byte is doubled (Telnet `IAC IAC`), and the whole line goes out
 /// in one `write_all`, then `out` is flushed. A write timeout is reported as
-/// [`Error::Timeout`] for [`Phase::Reply`]; use [`write_line_in`] to name
-/// another phase.
+/// [`Error::Timeout`] for [`Phase::SendCommand`].
 ///
 /// ```
 /// let mut wire = Vec::new();
@@ -281,24 +274,10 @@ impl<R: fmt::Debug> fmt::Debug for LineReader<R> {
 ///
 /// [`Error::LineBreakInLine`] (nothing is written) or the write error.
 pub fn write_line<W: Write + ?Sized>(out: &mut W, line: &[u8]) -> Result<(), Error> {
-    write_line_in(out, line, Phase::Reply)
-}
-
-/// [`write_line`], reporting an expired write timeout as [`Error::Timeout`] for
-/// `phase` (a server sending replies would name [`Phase::Command`]).
-///
-/// # Errors
-///
-/// [`Error::LineBreakInLine`] (nothing is written) or the write error.
-pub fn write_line_in<W: Write + ?Sized>(
-    out: &mut W,
-    line: &[u8],
-    phase: Phase,
-) -> Result<(), Error> {
     let wire = encode_line(line)?;
     out.write_all(&wire)
         .and_then(|()| out.flush())
-        .map_err(|err| Error::from_io(err, phase))
+        .map_err(|err| Error::from_io(err, Phase::SendCommand))
 }
 
 /// The bytes that carry `line` on the wire: IAC doubled, CRLF appended.
@@ -511,16 +490,6 @@ mod tests {
     }
 
     #[test]
-    fn has_buffered_sees_pipelined_and_partial_lines() {
-        let mut reader = LineReader::new(&b"NOOP\r\nPW"[..], 10, Phase::Command);
-        assert!(!reader.has_buffered());
-        assert_eq!(reader.read_line().unwrap(), Some(b"NOOP".to_vec()));
-        assert!(reader.has_buffered());
-        assert!(matches!(reader.read_line(), Err(Error::ConnectionClosed)));
-        assert!(reader.has_buffered());
-    }
-
-    #[test]
     fn write_line_appends_crlf_and_doubles_iac() {
         let mut wire = Vec::new();
         write_line(&mut wire, b"257 \"/\xff\" created").unwrap();
@@ -572,10 +541,9 @@ mod tests {
             fail: Some(io::ErrorKind::WouldBlock),
             ..Recorder::default()
         };
-        let err = write_line_in(&mut out, b"NOOP", Phase::Command).unwrap_err();
-        assert!(matches!(err, Error::Timeout(Phase::Command)));
         let err = write_line(&mut out, b"NOOP").unwrap_err();
-        assert!(matches!(err, Error::Timeout(Phase::Reply)));
+        assert!(matches!(err, Error::Timeout(Phase::SendCommand)));
+        assert_eq!(err.to_string(), "timed out during send command");
     }
 
     #[test]

@@ -43,11 +43,10 @@ use crate::privileges::{self, switched_to, Identity, Plan, SWITCHED};
 use crate::storage;
 use crate::xferlog::XferLog;
 
-/// Stack size of a session thread. Measured: the end-to-end tests pass with
-/// 40 KiB (debug build, `-v` logging) and overflow at 20 KiB, so 128 KiB
-/// leaves a wide margin (an overflow would abort every session). Only the
-/// pages touched count: an idle, logged-in session costs about 45 KiB of PSS
-/// in all (release build, 200 sessions).
+/// Stack size of a session thread: a wide margin over what the deepest
+/// session needs (an overflow would abort every session). Only the pages
+/// touched count; what an idle session costs in all is measured by
+/// `ftp-bench` and written up in docs/performance.md.
 pub const SESSION_STACK_SIZE: usize = 128 << 10;
 
 /// Serves on every configured address until the process is stopped, as

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod peers;
+pub mod probe_peers;
 pub mod run;
 
 use std::fs;

@@ -193,6 +193,49 @@ fn uploads_belong_to_the_user_and_the_xferlog_root_opened_gets_the_line() {
     );
 }
 
+/// Sessions no longer run as root, so the file system's own permissions
+/// hold: a 0444 file in a writable directory is not replaced by STOR
+/// (`550`, as APPE), and stays as it was; a file the user may write is
+/// replaced and keeps its permission bits.
+#[test]
+fn a_read_only_file_is_not_replaced() {
+    if !have_root() {
+        return;
+    }
+    let scratch = Scratch::new();
+    for (name, mode) in [("locked.txt", 0o444), ("open.txt", 0o640)] {
+        let path = scratch.root().join(name);
+        fs::write(&path, b"old").expect("write");
+        std::os::unix::fs::chown(&path, Some(scratch.user.uid), Some(scratch.user.gid))
+            .expect("chown");
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    let (_server, addr) = scratch.start(&["--run-as", RUN_AS]);
+    let mut client = login(addr);
+    client.set_type(TransferType::Binary).expect("TYPE I");
+    let refused = [
+        client.stor("locked.txt", &mut &b"new"[..], 0, None),
+        client.appe("locked.txt", &mut &b"new"[..], None),
+    ];
+    for refused in refused {
+        let code = match refused {
+            Err(ftp_client::client::Error::Reply(reply)) => reply.code.0,
+            other => panic!("a 0444 file was written: {other:?}"),
+        };
+        assert_eq!(code, 550);
+    }
+    client
+        .stor("open.txt", &mut &b"new"[..], 0, None)
+        .expect("a writable file is replaced");
+    client.quit().expect("quit");
+    let locked = scratch.root().join("locked.txt");
+    assert_eq!(fs::read(&locked).expect("read"), b"old");
+    assert_eq!(fs::metadata(&locked).expect("stat").mode() & 0o7777, 0o444);
+    let open = scratch.root().join("open.txt");
+    assert_eq!(fs::read(&open).expect("read"), b"new");
+    assert_eq!(fs::metadata(&open).expect("stat").mode() & 0o7777, 0o640);
+}
+
 #[test]
 fn root_without_run_as_is_refused_before_listening() {
     if !have_root() {

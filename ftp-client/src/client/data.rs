@@ -245,7 +245,8 @@ impl<S: Read + Write> Client<S> {
                 ),
             });
         };
-        self.expect(&Command::Port(addr), 2)?;
+        self.expect(&Command::Port(addr), 2)
+            .map_err(|err| refused_address(err, addr))?;
         Ok("PORT")
     }
 
@@ -294,6 +295,24 @@ impl<S: Read + Write> Client<S> {
         };
         self.emit(&Event::Data(&connection));
         Ok(stream)
+    }
+}
+
+/// A `501` to PORT: the server refused the address the client announced,
+/// which behind NAT is not the address the server sees; explained.
+fn refused_address(err: Error, addr: std::net::SocketAddrV4) -> Error {
+    match err {
+        Error::Reply(reply) if reply.code.0 == 501 => Error::DataChannel {
+            mode: DataMode::Active,
+            command: "PORT",
+            cause: format!(
+                "the server refused the address {addr} this client announced ({}) — behind NAT \
+                 the server sees another address, and a NAT without an FTP helper does not let \
+                 the server connect in; try passive mode (-p)",
+                reply.text()
+            ),
+        },
+        other => other,
     }
 }
 

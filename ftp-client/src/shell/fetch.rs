@@ -150,7 +150,7 @@ impl OneShot {
     }
 
     /// The user and password for `url`: its own, `.netrc`'s, or anonymous.
-    fn credentials(&self, url: &FtpUrl) -> Result<(String, String), ShellError> {
+    pub fn credentials(&self, url: &FtpUrl) -> Result<(String, String), ShellError> {
         let entry = self
             .netrc
             .as_ref()

@@ -159,7 +159,8 @@ pub(super) fn check_active_target(addr: SocketAddr, peer: IpAddr) -> Result<Sock
     let ip = if ip.is_unspecified() { peer } else { ip };
     if ip != peer {
         return Err(format!(
-            "{ip} is not the client's address {peer} (no FTP bounce)"
+            "{ip} is not the client's address {peer} (no FTP bounce; a client behind \
+             NAT announces an address the server does not see: use passive mode)"
         ));
     }
     if addr.port() < 1024 {

@@ -1,0 +1,129 @@
+//! Each data mode — `EPSV`, `PASV`, `EPRT`, `PORT` — tried for real with a
+//! `LIST` on the probed address's family, and whether the address in a `227`
+//! reply is the control connection's peer (the classic NAT mistake).
+//!
+//! A mode the server accepts but that then fails is a contradiction; a mode
+//! the server refuses is unsupported, unless `FEAT` lists it (`EPSV`,
+//! `EPRT`). `PASV` and `PORT` over IPv6 are not tried: they carry IPv4
+//! addresses only (RFC 2428 §1).
+
+use ftp_core::Error;
+
+use super::data::{self, Mode, Outcome, Pending};
+use super::report::Verdict;
+use super::{one_line, Probe};
+
+/// Every mode on the probed address; the first that works becomes the mode
+/// of the later checks.
+pub fn all_modes(probe: &mut Probe) -> Result<(), Error> {
+    for mode in Mode::ALL {
+        let id = format!("data.{}.{}", probe.family(), mode.id());
+        if !mode.carries(probe.addr.ip()) {
+            probe.add(
+                id,
+                Verdict::Info,
+                "n/a: IPv4 only",
+                "PASV and PORT carry IPv4 addresses only (RFC 2428)",
+            );
+            continue;
+        }
+        if let Err(err) = one_mode(probe, mode, &id) {
+            probe.add(
+                id,
+                Verdict::Failed,
+                "no answer in time",
+                format!("{err}; the probe reconnected and went on"),
+            );
+            probe.hang_up();
+        }
+    }
+    Ok(())
+}
+
+/// One mode: the setup command, where a `PASV` reply points, then `LIST`.
+fn one_mode(probe: &mut Probe, mode: Mode, id: &str) -> Result<(), Error> {
+    let advertised = match mode {
+        Mode::Epsv | Mode::Eprt => probe.features.has(&mode.to_string()),
+        Mode::Pasv | Mode::Port => true,
+    };
+    if mode == Mode::Pasv {
+        pasv_address(probe)?;
+    }
+    let wire = probe.wire()?;
+    let outcome = data::transfer(wire, mode, "LIST")?;
+    let (verdict, summary, detail) = match outcome {
+        Outcome::Refused(reply) if advertised && mode.carries(probe.addr.ip()) => (
+            refusal_verdict(mode, &reply),
+            format!("refused: {}", reply.code),
+            one_line(&reply),
+        ),
+        Outcome::Refused(reply) => (
+            Verdict::Unsupported,
+            format!("refused: {}", reply.code),
+            one_line(&reply),
+        ),
+        Outcome::Done(transfer) if transfer.code() / 100 == 2 => {
+            probe.time(id.to_string(), transfer.opened_in);
+            probe.mode.get_or_insert(mode);
+            let lines = transfer
+                .data
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count();
+            (
+                Verdict::Ok,
+                "LIST works".to_string(),
+                format!(
+                    "{lines} lines; {}",
+                    one_line(transfer.replies.last().expect("one or more"))
+                ),
+            )
+        }
+        Outcome::Done(transfer) => (
+            Verdict::Contradiction,
+            format!("accepted, LIST ended {}", transfer.code()),
+            one_line(transfer.replies.last().expect("one or more")),
+        ),
+    };
+    probe.add(id, verdict, summary, detail);
+    Ok(())
+}
+
+/// A refused mode the server claims: a contradiction for the extended
+/// commands `FEAT` lists; for `PASV`/`PORT`, which are not advertised,
+/// a policy (`500`/`502`) is only unsupported.
+fn refusal_verdict(mode: Mode, reply: &ftp_core::Reply) -> Verdict {
+    match (mode, reply.code.0) {
+        (Mode::Epsv | Mode::Eprt, _) => Verdict::Contradiction,
+        (_, 500 | 502) => Verdict::Unsupported,
+        _ => Verdict::Warning,
+    }
+}
+
+/// `PASV` alone: whether the `227` address is the control connection's peer.
+fn pasv_address(probe: &mut Probe) -> Result<(), Error> {
+    let id = format!("pasv-address.{}", probe.family());
+    let wire = probe.wire()?;
+    let peer = wire.peer_addr().ip();
+    let Ok(Pending::Connect {
+        advertised: Some(advertised),
+        ..
+    }) = data::setup(wire, Mode::Pasv)?
+    else {
+        return Ok(());
+    };
+    // The server now listens on that port; a new PASV or the next command
+    // makes it give up, so nothing is left open.
+    let (verdict, summary) = if advertised.ip() == peer {
+        (Verdict::Ok, "matches the control peer")
+    } else {
+        (Verdict::Warning, "differs from the control peer (NAT?)")
+    };
+    probe.add(
+        id,
+        verdict,
+        summary,
+        format!("227 names {advertised}, the control connection's peer is {peer}"),
+    );
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The expected table, derived from how FTP and the rules work — not copied
+//! from a run — and the check that our own programs' messages name the
+//! cause of each failure.
+//!
+//! The reasoning, per scenario:
+//! - `open`: nothing is dropped; every mode works.
+//! - `client-firewall`, `both-firewalled`: the client's side drops *new
+//!   incoming* connections. Passive mode opens both connections from the
+//!   client, so it works; in active mode the server connects in, and that
+//!   SYN is dropped.
+//! - `client-nat`: the client announces its private address in PORT/EPRT;
+//!   the server sees the NAT's address as the control peer and refuses the
+//!   other one (no FTP bounce, `501`); even if it tried, nothing enters the
+//!   private network unasked. Passive works.
+//! - `client-nat-helper`: the FTP helper rewrites PORT/EPRT to the NAT's
+//!   address and lets the server's connection in as *related*: all work.
+//! - `server-firewall`: only port 21 may be opened towards the server, so
+//!   the client's passive data connection is dropped; the server's own
+//!   outgoing active connection is not: active works, passive does not.
+//! - `server-firewall-range`: the passive range is open too: all work.
+//! - `server-nat`: the forwards of 21 and the range make EPSV work (it
+//!   carries only a port) and PASV for clients that, like today's, ignore
+//!   the 227 address; a client that trusts it connects to the private
+//!   203.0.113.10, which the router does not route to. Active mode works
+//!   (the server connects out through the NAT).
+//! - `server-nat-pasv-address`: the 227 carries the public address: all work.
+
+use crate::cells::{Client, Mode, Outcome};
+
+/// What a cell should show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The download works.
+    Pass,
+    /// The download fails, for this reason.
+    Fail(Cause),
+}
+
+/// Why a cell fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The server's connection to the client was dropped (active mode).
+    ClientBlocksIncoming,
+    /// The server refused the private address in PORT/EPRT.
+    PrivateAddressRefused,
+    /// The client's connection to the passive port was dropped.
+    ServerBlocksPassive,
+    /// The client trusted a 227 reply carrying the server's private address.
+    PrivateAddressAdvertised,
+}
+
+impl Cause {
+    /// The cause in a few words, for the report.
+    pub fn words(self) -> &'static str {
+        match self {
+            Cause::ClientBlocksIncoming => "the server's connection to the client is dropped",
+            Cause::PrivateAddressRefused => "the server refuses the client's private address",
+            Cause::ServerBlocksPassive => "the client's connection to the passive port is dropped",
+            Cause::PrivateAddressAdvertised => "the 227 reply names the server's private address",
+        }
+    }
+}
+
+/// The expected outcome of `client` in `mode` in scenario `scenario`.
+pub fn expected(scenario: &str, client: Client, mode: Mode) -> Expect {
+    let fail = Expect::Fail;
+    match scenario {
+        "client-firewall" | "both-firewalled" if mode.active() => fail(Cause::ClientBlocksIncoming),
+        "client-nat" if mode.active() => fail(Cause::PrivateAddressRefused),
+        "server-firewall" if !mode.active() => fail(Cause::ServerBlocksPassive),
+        "server-nat" if client == Client::FtplibTrust && mode == Mode::Pasv => {
+            fail(Cause::PrivateAddressAdvertised)
+        }
+        _ => Expect::Pass,
+    }
+}
+
+/// Whether our programs' messages in `outcome` name `cause`: `None` when
+/// they do (or have nothing to say in this cell), else what is missing.
+pub fn message_problem(cause: Cause, client: Client, outcome: &Outcome) -> Option<String> {
+    let server = outcome.server.join("\n");
+    let ours = &outcome.client_line;
+    let need = |text: &str, what: &str, needle: &str| {
+        (!text.contains(needle)).then(|| format!("{what} does not say \"{needle}\""))
+    };
+    match cause {
+        Cause::ClientBlocksIncoming => need(&server, "the server's 425", "in front of the client")
+            .or_else(|| {
+                (client == Client::Ours)
+                    .then(|| need(ours, "our client", "in front of this client"))
+                    .flatten()
+            }),
+        Cause::PrivateAddressRefused => {
+            need(&server, "the server's 501", "is not the client's address").or_else(|| {
+                (client == Client::Ours)
+                    .then(|| need(ours, "our client", "NAT"))
+                    .flatten()
+            })
+        }
+        Cause::ServerBlocksPassive => (client == Client::Ours)
+            .then(|| {
+                need(
+                    ours,
+                    "our client",
+                    "a firewall blocks the server's passive ports",
+                )
+            })
+            .flatten(),
+        // Only a client that trusts the 227 fails; the server's trace shows
+        // the private address it advertised.
+        Cause::PrivateAddressAdvertised => need(&server, "the server's trace", "-> 227"),
+    }
+}
