@@ -2,8 +2,9 @@
 //! the summary line after the transfer.
 //!
 //! The meter (percentage, bar, bytes, rate, time left) is redrawn on stderr
-//! with `\r` and cleared to the end of the line (`ESC [ K`), so a shorter
-//! line leaves nothing of the longer one before it, at most five times a
+//! with `\r` and padded with spaces to the width of the line before it, so a
+//! shorter line leaves nothing of a longer one (no escape sequence is
+//! needed, which keeps the terminal free of them), at most five times a
 //! second; the program shows it only when stderr is a terminal (and the
 //! shell's `progress` toggle is on). A transfer that fails before its first
 //! byte draws no meter at all. Hash marks are BSD ftp's `hash` command: one `#` on
@@ -33,6 +34,8 @@ pub struct Progress {
     meter: bool,
     /// When the meter was last drawn.
     last_draw: Option<Instant>,
+    /// The width of the meter's line as last drawn.
+    drawn_width: usize,
     /// Bytes per hash mark, when hash marks are on.
     hash_size: Option<u64>,
     /// The byte count at the last update.
@@ -48,6 +51,7 @@ impl Progress {
             total,
             meter,
             last_draw: None,
+            drawn_width: 0,
             hash_size: hash_size.filter(|&size| size > 0),
             bytes: 0,
         }
@@ -84,7 +88,7 @@ impl Progress {
     pub fn finish(&mut self) {
         if let Some(line) = self.last_meter() {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{}", redraw(&line));
+            let _ = writeln!(err, "{}", redraw(&line, self.drawn_width));
         }
         if self.hash_size.is_some() && self.bytes > 0 {
             println!();
@@ -102,22 +106,24 @@ impl Progress {
         drawn.then(|| meter_line(self.bytes, self.total, self.elapsed()))
     }
 
-    fn draw(&self) {
+    fn draw(&mut self) {
         let line = meter_line(self.bytes, self.total, self.elapsed());
         let mut err = std::io::stderr().lock();
-        let _ = err.write_all(redraw(&line).as_bytes());
+        let _ = err.write_all(redraw(&line, self.drawn_width).as_bytes());
         let _ = err.flush();
+        self.drawn_width = line.chars().count();
     }
 }
 
-/// What replaces the meter's line with `line`: back to its start, the new
-/// text, and the rest of the old one cleared.
+/// What replaces the meter's line, `previous` characters wide, with `line`:
+/// back to its start, the new text, and spaces over what is left of the old.
 ///
 /// ```
-/// assert_eq!(ftp_client::progress::redraw("1 B  1 B/s"), "\r1 B  1 B/s\x1b[K");
+/// assert_eq!(ftp_client::progress::redraw("1 B  1 B/s", 12), "\r1 B  1 B/s  ");
 /// ```
-pub fn redraw(line: &str) -> String {
-    format!("\r{line}\x1b[K")
+pub fn redraw(line: &str, previous: usize) -> String {
+    let pad = previous.saturating_sub(line.chars().count());
+    format!("\r{line}{:pad$}", "")
 }
 
 /// How many hash marks to print when the count goes from `before` to `now`
@@ -278,10 +284,13 @@ mod tests {
 
     #[test]
     fn a_redraw_clears_what_a_longer_line_left() {
-        let longer = redraw(&meter_line(1536, None, Duration::from_secs(1)));
-        let shorter = redraw(&meter_line(1023, None, Duration::from_secs(1)));
-        assert!(longer.starts_with('\r') && shorter.starts_with('\r'));
-        assert!(shorter.ends_with("1023 B  1023 B/s\x1b[K"), "{shorter:?}");
+        let longer = meter_line(1536, None, Duration::from_secs(1));
+        let shorter = meter_line(1023, None, Duration::from_secs(1));
+        assert_eq!(longer, "1.50 KiB  1.50 KiB/s");
+        let redrawn = redraw(&shorter, longer.len());
+        assert_eq!(redrawn, "\r1023 B  1023 B/s    ");
+        assert_eq!(redrawn.len(), 1 + longer.len());
+        assert_eq!(redraw(&longer, shorter.len()), format!("\r{longer}"));
     }
 
     #[test]

@@ -184,8 +184,6 @@ pub struct Shell {
     failed: bool,
     /// The last transfer was interrupted by Ctrl-C: `mget` and `mput` stop.
     interrupted: bool,
-    /// The line editor, on a terminal.
-    editor: editor::Editor,
 }
 
 impl fmt::Debug for Shell {
@@ -201,8 +199,15 @@ impl fmt::Debug for Shell {
 impl Shell {
     /// A shell reading commands (and answers to its questions) from `input`,
     /// showing the protocol as `trace` says.
+    /// On a terminal, with line editing on, every line of `input` is read
+    /// through the line editor ([`editor::TerminalInput`]).
     pub fn new(config: Config, trace: Rc<Trace>, input: Box<dyn BufRead>) -> Shell {
         let prompt = config.settings.prompt;
+        let input = if config.interactive && config.settings.editing {
+            Box::new(editor::TerminalInput::new(input))
+        } else {
+            input
+        };
         Shell {
             config,
             trace,
@@ -214,7 +219,6 @@ impl Shell {
             hash_size: DEFAULT_HASH_SIZE,
             failed: false,
             interrupted: false,
-            editor: editor::Editor::new(),
         }
     }
 
@@ -265,15 +269,14 @@ impl Shell {
     /// The next command line: from the line editor on a terminal, else (with
     /// `-e`, or when the terminal cannot be switched) a plain line of the input.
     fn read_command(&mut self) -> io::Result<Edited> {
-        const PROMPT: &str = "ftp> ";
         if self.config.interactive {
+            print!("ftp> ");
+            let _ = io::stdout().flush();
             if self.config.settings.editing {
-                if let Some(edited) = self.editor.read_line(PROMPT)? {
+                if let Some(edited) = editor::with(|editor| editor.read_line(true))? {
                     return Ok(edited);
                 }
             }
-            print!("{PROMPT}");
-            let _ = io::stdout().flush();
         }
         Ok(prompt::read_line(&mut self.input)?.map_or(Edited::End, Edited::Line))
     }

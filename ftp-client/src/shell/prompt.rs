@@ -55,7 +55,7 @@ pub fn ask_password(
     if !terminal {
         return ask(input, question);
     }
-    match super::editor::Editor::new().read_secret(question)? {
+    match super::editor::with(|editor| editor.read_secret(question))? {
         Some(answer) => Ok(answer),
         // The terminal cannot be switched: a plain line is all there is.
         None => ask(input, question),
