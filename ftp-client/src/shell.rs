@@ -4,8 +4,8 @@
 //!
 //! Conventions kept from BSD ftp: commands may be abbreviated; `verbose` (on
 //! by default, in batch mode too) shows the server's replies on stdout as
-//! they come; `-d` shows the dialog (`---> `, `<--- `) on stderr instead,
-//! each reply once; a failing
+//! they come; `-d` adds the commands sent (`---> `) on stderr, and shows
+//! the replies there (`<--- `) only when verbose is off; a failing
 //! command does not stop a script, but makes the exit status 1; `mget`,
 //! `mput` and `mdelete` ask before each file only on a terminal; after login
 //! the transfer type is binary. Downloads by `mget` are saved under the base

@@ -365,6 +365,12 @@ fn debug_shows_each_reply_once() {
     let (stdout, stderr) = server.batch(&["-d"], "anonymous\nguest@\npwd\n");
     let both = format!("{stdout}{stderr}");
     assert_eq!(both.matches("257 \"/\"").count(), 1, "{both}");
+    assert!(stderr.contains("---> PWD"), "{stderr}");
+    assert!(stdout.contains("257 \"/\""), "{stdout}");
+    // Without verbose, the dialog carries the replies.
+    let (stdout, stderr) = server.batch(&["-d", "-V"], "anonymous\nguest@\npwd\n");
+    let both = format!("{stdout}{stderr}");
+    assert_eq!(both.matches("257 \"/\"").count(), 1, "{both}");
     assert!(stderr.contains("---> PWD\n<--- 257 \"/\""), "{stderr}");
 }
 

@@ -141,21 +141,22 @@ impl Trace {
         }
     }
 
-    /// How a reply is shown, once: with `-d` as `<--- ` lines on stderr
-    /// with the `---> ` commands (as tnftp shows the dialog in one place),
-    /// else in verbose mode as it came, where replies go; `None`: not shown.
+    /// How a reply is shown, once, as tnftp does: in verbose mode as it
+    /// came, where replies go (with `-d` the `---> ` commands on stderr come
+    /// between them); with `-d` alone as `<--- ` lines on stderr; `None`:
+    /// not shown.
     fn reply_text(&self, reply: &Reply) -> Option<(String, bool)> {
-        if self.debug.get() {
+        if self.verbose.get() {
+            return Some((reply.to_string(), self.replies_to_stderr));
+        }
+        self.debug.get().then(|| {
             let lines: Vec<String> = reply
                 .to_string()
                 .lines()
                 .map(|line| format!("<--- {line}"))
                 .collect();
-            return Some((lines.join("\n"), true));
-        }
-        self.verbose
-            .get()
-            .then(|| (reply.to_string(), self.replies_to_stderr))
+            (lines.join("\n"), true)
+        })
     }
 }
 
@@ -176,18 +177,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn with_debug_each_reply_is_shown_once_in_the_dialog() {
+    fn with_debug_each_reply_is_shown_once() {
         let trace = Trace::new(true, true, false, false);
         let reply = Reply::multiline(211, vec!["Features:".into(), "End".into()]);
-        let shown: Vec<_> = [trace.reply_text(&reply)].into_iter().flatten().collect();
+        let shown = trace.reply_text(&reply);
+        assert_eq!(shown, Some(("211-Features:\n211 End".to_string(), false)));
+        trace.verbose.set(false);
+        let dialog = trace.reply_text(&reply);
         assert_eq!(
-            shown,
-            [("<--- 211-Features:\n<--- 211 End".to_string(), true)]
+            dialog,
+            Some(("<--- 211-Features:\n<--- 211 End".to_string(), true))
         );
         trace.debug.set(false);
-        let verbose = trace.reply_text(&Reply::new(226, "Done"));
-        assert_eq!(verbose, Some(("226 Done".to_string(), false)));
-        trace.verbose.set(false);
         assert_eq!(trace.reply_text(&Reply::new(226, "Done")), None);
     }
 }
