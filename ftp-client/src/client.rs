@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::io::{self, Cursor, Read, Write};
-//! use ftp_client::client::{Client, Options};
+//! use ftp_client::{Client, Options};
 //!
 //! /// A "server" that answers from a script and records what it was sent.
 //! struct Canned { replies: Cursor<&'static [u8]>, sent: Vec<u8> }
@@ -64,11 +64,11 @@ mod lines;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use ftp_core::command::PathArg;
 use ftp_core::line::{self, LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::reply::{ReplyParser, Status};
+use ftp_core::reply::{unquote_path, ReplyParser, Status};
 use ftp_core::transfer::{self, Direction, Representation};
 use ftp_core::{listing, Command, Phase, Reply};
 
@@ -77,6 +77,7 @@ use self::deadline::Deadline;
 pub use self::features::Features;
 use self::lines::Lines;
 pub use crate::error::Error;
+pub use crate::options::{DataMode, IpFamily, Options, TransferType};
 pub use ftp_core::listing::{Entry, EntryKind};
 
 /// The most a listing returned whole ([`Client::list`], [`Client::nlst`],
@@ -84,110 +85,6 @@ pub use ftp_core::listing::{Entry, EntryKind};
 /// the size of a `Vec` per line. [`Client::list_to`] and [`Client::nlst_to`]
 /// stream a listing of any size.
 pub const LISTING_LIMIT: usize = 8 << 20;
-
-/// Who opens the data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DataMode {
-    /// The server listens and the client connects (EPSV, PASV). The default:
-    /// it works from behind a client-side firewall or NAT.
-    #[default]
-    Passive,
-    /// The client listens and the server connects back (EPRT, PORT).
-    Active,
-}
-
-impl fmt::Display for DataMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DataMode::Passive => "passive",
-            DataMode::Active => "active",
-        })
-    }
-}
-
-/// The representation type of file transfers (`TYPE A` / `TYPE I`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransferType {
-    /// `TYPE A`: text, with line ends converted between CRLF and the local `\n`.
-    Ascii,
-    /// `TYPE I`: bytes exactly as they are.
-    Binary,
-}
-
-impl TransferType {
-    /// How [`ftp_core::transfer::copy`] moves data of this type.
-    fn representation(self) -> Representation {
-        match self {
-            TransferType::Ascii => Representation::Ascii,
-            TransferType::Binary => Representation::Binary,
-        }
-    }
-}
-
-impl fmt::Display for TransferType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TransferType::Ascii => "ascii",
-            TransferType::Binary => "binary",
-        })
-    }
-}
-
-/// Which address family [`Client::connect`] may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IpFamily {
-    /// IPv4 addresses only (`-4`).
-    V4,
-    /// IPv6 addresses only (`-6`).
-    V6,
-}
-
-impl IpFamily {
-    /// Whether `addr` belongs to this family.
-    fn contains(self, addr: &SocketAddr) -> bool {
-        match self {
-            IpFamily::V4 => addr.is_ipv4(),
-            IpFamily::V6 => addr.is_ipv6(),
-        }
-    }
-}
-
-/// How the client connects and opens data connections.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Options {
-    /// Passive (the default) or active data connections.
-    pub mode: DataMode,
-    /// Connect to the address in a `227` reply instead of the control
-    /// connection's peer address (with the `227` port). Off by default, as in
-    /// curl: a server behind NAT often advertises an address nobody can reach.
-    pub trust_pasv_address: bool,
-    /// Limit for opening the control connection, per address tried.
-    pub connect_timeout: Duration,
-    /// Limit for opening a data connection and for each read or write on it.
-    pub data_timeout: Duration,
-    /// Limit for each read while waiting for a reply on the control
-    /// connection (set by [`Client::connect`] on its socket).
-    pub reply_timeout: Duration,
-    /// Limit for a whole reply, however the server spreads its bytes (see
-    /// [`Error::ReplyDeadline`]). [`Client::connect`] shortens each read to
-    /// it; over a stream given to [`Client::from_stream`] no read starts
-    /// after it, so a reply may end up to one read timeout later.
-    pub reply_deadline: Duration,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        let timeout = Duration::from_secs(30);
-        Options {
-            mode: DataMode::Passive,
-            trust_pasv_address: false,
-            connect_timeout: timeout,
-            data_timeout: timeout,
-            reply_timeout: timeout,
-            reply_deadline: Duration::from_secs(120),
-        }
-    }
-}
 
 /// What an observer sees: the dialog on the control connection and each data
 /// connection.
@@ -205,6 +102,11 @@ pub enum Event<'a> {
 pub type Observer = Box<dyn FnMut(&Event)>;
 
 /// A blocking FTP client over the control stream `S`.
+///
+/// A new client transfers in ASCII (`TYPE A`), the FTP default (RFC 959
+/// §3.1.1.1), which rewrites line ends: call
+/// [`set_type(TransferType::Binary)`](Client::set_type) before moving files
+/// that must arrive unchanged. `examples/session.rs` shows a whole session.
 pub struct Client<S: Read + Write> {
     control: LineReader<Deadline<S>>,
     local: SocketAddr,
@@ -237,7 +139,7 @@ impl Client<TcpStream> {
     /// The socket's read and write timeouts are set to the reply timeout.
     ///
     /// ```no_run
-    /// use ftp_client::client::{Client, Options};
+    /// use ftp_client::{Client, Options};
     ///
     /// let mut client = Client::connect("ftp.example.org", 21, None, Options::default())?;
     /// client.login("anonymous", "guest@")?;
@@ -245,7 +147,7 @@ impl Client<TcpStream> {
     ///     println!("{line}");
     /// }
     /// client.quit()?;
-    /// # Ok::<(), ftp_client::error::Error>(())
+    /// # Ok::<(), ftp_client::Error>(())
     /// ```
     ///
     /// # Errors
@@ -453,7 +355,7 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Reply`] on a refusal, a syntax error if the reply has no quoted path.
     pub fn pwd(&mut self) -> Result<String, Error> {
         let reply = self.expect(&Command::Pwd, 2)?;
-        quoted_path(&reply.text())
+        unquote_path(&reply.text())
             .ok_or_else(|| ftp_core::Error::syntax("257 reply", reply.text()).into())
     }
 
@@ -481,9 +383,11 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] if the server refuses.
-    pub fn mkdir(&mut self, path: &str) -> Result<String, Error> {
+    pub fn mkdir(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<String, Error> {
+        let path = path.as_ref();
         let reply = self.expect(&Command::Mkd(PathArg::from(path)), 2)?;
-        Ok(quoted_path(&reply.text()).unwrap_or_else(|| path.to_string()))
+        Ok(unquote_path(&reply.text())
+            .unwrap_or_else(|| String::from_utf8_lossy(path).into_owned()))
     }
 
     /// Removes a directory (`RMD`).
@@ -491,8 +395,9 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] if the server refuses.
-    pub fn rmdir(&mut self, path: &str) -> Result<(), Error> {
-        self.expect(&Command::Rmd(PathArg::from(path)), 2).map(drop)
+    pub fn rmdir(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<(), Error> {
+        self.expect(&Command::Rmd(PathArg::from(path.as_ref())), 2)
+            .map(drop)
     }
 
     /// Deletes a file (`DELE`).
@@ -500,8 +405,8 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     ///
     /// [`Error::Reply`] if the server refuses.
-    pub fn delete(&mut self, path: &str) -> Result<(), Error> {
-        self.expect(&Command::Dele(PathArg::from(path)), 2)
+    pub fn delete(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<(), Error> {
+        self.expect(&Command::Dele(PathArg::from(path.as_ref())), 2)
             .map(drop)
     }
 
@@ -522,8 +427,10 @@ impl<S: Read + Write> Client<S> {
     ///
     /// [`Error::Reply`] if the server refuses, a syntax error for a reply that
     /// is not a number.
-    pub fn size(&mut self, path: &str) -> Result<u64, Error> {
-        let text = self.expect(&Command::Size(PathArg::from(path)), 2)?.text();
+    pub fn size(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<u64, Error> {
+        let text = self
+            .expect(&Command::Size(PathArg::from(path.as_ref())), 2)?
+            .text();
         text.trim()
             .parse()
             .map_err(|_| ftp_core::Error::syntax("SIZE reply", text).into())
@@ -535,8 +442,10 @@ impl<S: Read + Write> Client<S> {
     ///
     /// [`Error::Reply`] if the server refuses, a syntax error for a reply that
     /// is not a timestamp.
-    pub fn mdtm(&mut self, path: &str) -> Result<SystemTime, Error> {
-        let text = self.expect(&Command::Mdtm(PathArg::from(path)), 2)?.text();
+    pub fn mdtm(&mut self, path: &(impl AsRef<[u8]> + ?Sized)) -> Result<SystemTime, Error> {
+        let text = self
+            .expect(&Command::Mdtm(PathArg::from(path.as_ref())), 2)?
+            .text();
         Ok(listing::parse_timestamp(text.trim())?)
     }
 
@@ -602,11 +511,45 @@ impl<S: Read + Write> Client<S> {
     ///
     /// As [`Client::mlsd`] and [`Client::list`].
     pub fn entries(&mut self, path: Option<&str>) -> Result<Vec<Entry>, Error> {
-        if self.known_features()?.has("MLST") {
-            return self.mlsd(path);
-        }
-        let lines = self.listing(Command::List(path.map(PathArg::from)))?;
-        Ok(parse_entries(&lines))
+        self.entries_of(path.map(PathArg::from))
+    }
+
+    /// The entries of the directory `dir`, given as the bytes of its path (a
+    /// name from a listing need not be UTF-8), as [`Client::entries`] lists them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::entries`].
+    pub fn entries_in(&mut self, dir: &[u8]) -> Result<Vec<Entry>, Error> {
+        self.entries_of(Some(PathArg::from(dir)))
+    }
+
+    /// Whether the server's `FEAT` lists `feature` (asked once per login; a
+    /// server without FEAT has no features).
+    ///
+    /// # Errors
+    ///
+    /// Only I/O and protocol errors.
+    pub fn has_feature(&mut self, feature: &str) -> Result<bool, Error> {
+        Ok(self.known_features()?.has(feature))
+    }
+
+    /// Sets the modification time of a file (`MFMT`, a draft extension that
+    /// many servers have: check [`Client::has_feature`] first), to the second.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the server refuses.
+    pub fn mfmt(
+        &mut self,
+        path: &(impl AsRef<[u8]> + ?Sized),
+        time: SystemTime,
+    ) -> Result<(), Error> {
+        let command = Command::Mfmt {
+            time: listing::format_timestamp(time),
+            path: PathArg::from(path.as_ref()),
+        };
+        self.expect(&command, 2).map(drop)
     }
 
     /// Downloads `path` into `out` (`RETR`), starting at byte `offset` of the
@@ -620,15 +563,17 @@ impl<S: Read + Write> Client<S> {
     /// or the transfer's error (a write to `out` that failed, a timeout).
     pub fn retr(
         &mut self,
-        path: &str,
+        path: &(impl AsRef<[u8]> + ?Sized),
         out: &mut dyn Write,
         offset: u64,
         progress: Option<&mut dyn FnMut(u64)>,
     ) -> Result<u64, Error> {
         let repr = self.transfer_type.representation();
-        self.transfer(Command::Retr(PathArg::from(path)), offset, |data| {
-            transfer::copy(data, out, repr, Direction::Receive, progress)
-        })
+        self.transfer(
+            Command::Retr(PathArg::from(path.as_ref())),
+            offset,
+            |data| transfer::copy(data, out, repr, Direction::Receive, progress),
+        )
     }
 
     /// Uploads `input` to `path` (`STOR`); with an `offset` other than 0 the
@@ -642,12 +587,17 @@ impl<S: Read + Write> Client<S> {
     /// As [`Client::retr`].
     pub fn stor(
         &mut self,
-        path: &str,
+        path: &(impl AsRef<[u8]> + ?Sized),
         input: &mut dyn Read,
         offset: u64,
         progress: Option<&mut dyn FnMut(u64)>,
     ) -> Result<u64, Error> {
-        self.upload(Command::Stor(PathArg::from(path)), input, offset, progress)
+        self.upload(
+            Command::Stor(PathArg::from(path.as_ref())),
+            input,
+            offset,
+            progress,
+        )
     }
 
     /// Appends `input` to `path` (`APPE`). Returns the number of bytes sent,
@@ -790,6 +740,17 @@ impl<S: Read + Write> Client<S> {
         Ok(self.features.get_or_insert_with(Features::default))
     }
 
+    /// `MLSD` of `path` when the server has `MLST`, else parsed `LIST` lines.
+    fn entries_of(&mut self, path: Option<PathArg>) -> Result<Vec<Entry>, Error> {
+        let command = if self.known_features()?.has("MLST") {
+            Command::Mlsd(path)
+        } else {
+            Command::List(path)
+        };
+        let lines = self.listing(command)?;
+        Ok(parse_entries(&lines))
+    }
+
     /// Runs a listing command and copies its data to `out`, CRLF turned into
     /// LF whatever the transfer type.
     fn listing_to(&mut self, command: Command, out: &mut dyn Write) -> Result<u64, Error> {
@@ -911,24 +872,6 @@ fn expect_class(reply: Reply, class: u16) -> Result<Reply, Error> {
     }
 }
 
-/// The path in a `257` reply: the text between the first `"` and the next
-/// single `"`, with `""` inside standing for one `"` (RFC 959 Appendix II).
-pub fn quoted_path(text: &str) -> Option<String> {
-    let (_, rest) = text.split_once('"')?;
-    let mut path = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            path.push(c);
-        } else if chars.next_if_eq(&'"').is_some() {
-            path.push('"');
-        } else {
-            return Some(path);
-        }
-    }
-    None
-}
-
 /// Listing lines as text (invalid UTF-8 replaced).
 fn text_lines(lines: &[Vec<u8>]) -> Vec<String> {
     lines
@@ -937,13 +880,18 @@ fn text_lines(lines: &[Vec<u8>]) -> Vec<String> {
         .collect()
 }
 
-/// The entries of listing lines that parse, without `.` and `..` (and the
-/// `cdir` / `pdir` lines of MLSD, which name them).
+/// The entries of listing lines that parse, without the directories `.` and
+/// `..` (and the `cdir` / `pdir` lines of MLSD, which name them). A `.` or
+/// `..` listed as anything but a directory is kept: it is not the
+/// directory's own entry, and a caller that builds paths must see it to
+/// refuse it.
 fn parse_entries(lines: &[Vec<u8>]) -> Vec<Entry> {
     lines
         .iter()
         .filter_map(|line| listing::parse_line(line).ok())
-        .filter(|entry| !matches!(entry.name.as_slice(), b"." | b".."))
+        .filter(|entry| {
+            entry.kind != EntryKind::Dir || !matches!(entry.name.as_slice(), b"." | b"..")
+        })
         .collect()
 }
 
@@ -953,6 +901,7 @@ mod tests {
     use std::net::TcpListener;
     use std::rc::Rc;
     use std::thread;
+    use std::time::Duration;
 
     use super::canned::{self, session, session_with, End};
     use super::*;
@@ -1193,6 +1142,68 @@ mod tests {
     }
 
     #[test]
+    fn only_dot_directories_are_left_out_of_entries() {
+        let lines: Vec<Vec<u8>> = [
+            &b"type=cdir;perm=el; /pub"[..],
+            b"type=pdir;perm=el; /",
+            b"drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 .",
+            b"drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 ..",
+            b"type=file;size=1; ..",
+            b"-rw-r--r-- 1 ftp ftp 3 Jan 02 2024 .",
+            b"type=file;size=1; ../x",
+        ]
+        .iter()
+        .map(|line| line.to_vec())
+        .collect();
+        let names: Vec<Vec<u8>> = parse_entries(&lines).into_iter().map(|e| e.name).collect();
+        assert_eq!(names, [b"..".to_vec(), b".".to_vec(), b"../x".to_vec()]);
+    }
+
+    #[test]
+    fn mfmt_sends_the_time_and_the_name_as_bytes() {
+        let (mut client, sent) = session(b"213 Modify=19700102000000; a b\r\n550 No\r\n");
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(86_400);
+        client.mfmt("a b", time).expect("mfmt");
+        assert_eq!(
+            reply_code(client.mfmt(&b"caf\xe9"[..], time).expect_err("550")),
+            550
+        );
+        let sent = sent.bytes();
+        assert_eq!(
+            sent,
+            b"MFMT 19700102000000 a b\r\nMFMT 19700102000000 caf\xe9\r\n"
+        );
+    }
+
+    #[test]
+    fn file_commands_take_names_that_are_not_utf8() {
+        let script = b"213 19700102000000\r\n213 7\r\n250 Gone\r\n257 \"/d\" made\r\n250 Gone\r\n";
+        let (mut client, sent) = session(script);
+        let name = &b"caf\xe9"[..];
+        client.mdtm(name).expect("mdtm");
+        assert_eq!(client.size(name).expect("size"), 7);
+        client.delete(name).expect("dele");
+        assert_eq!(client.mkdir(name).expect("mkd"), "/d");
+        client.rmdir(name).expect("rmd");
+        let sent = sent.bytes();
+        let expected: Vec<u8> = ["MDTM", "SIZE", "DELE", "MKD", "RMD"]
+            .iter()
+            .flat_map(|verb| [verb.as_bytes(), b" caf\xe9\r\n"].concat())
+            .collect();
+        assert_eq!(sent, expected);
+    }
+
+    #[test]
+    fn features_are_asked_once() {
+        let (mut client, sent) = session(b"211-Features:\r\n MFMT\r\n MDTM\r\n211 End\r\n");
+        assert!(client.has_feature("MFMT").expect("feat"));
+        assert!(!client.has_feature("MLST").expect("known"));
+        assert_eq!(sent.text(), "FEAT\r\n");
+        let (mut client, _) = session(b"500 What?\r\n");
+        assert!(!client.has_feature("MFMT").expect("no FEAT, no features"));
+    }
+
+    #[test]
     fn set_type_sends_type_and_remembers_it() {
         let (mut client, sent) = session(b"200 Binary\r\n504 No\r\n");
         assert_eq!(client.transfer_type(), TransferType::Ascii);
@@ -1262,14 +1273,6 @@ mod tests {
         let (client, sent) = session(b"221 Bye\r\n");
         client.quit().expect("quit");
         assert_eq!(sent.text(), "QUIT\r\n");
-    }
-
-    #[test]
-    fn quoted_path_handles_odd_replies() {
-        assert_eq!(quoted_path("\"/\" is cwd").as_deref(), Some("/"));
-        assert_eq!(quoted_path("\"\"").as_deref(), Some(""));
-        assert_eq!(quoted_path("\"unterminated"), None);
-        assert_eq!(quoted_path("no quotes"), None);
     }
 
     /// A server that sends `first`, then `line` for ever, each read after `pause`.

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use ftp_core::Reply;
 
-use crate::client::DataMode;
+use crate::options::DataMode;
 
 /// Everything that can go wrong in the client.
 #[derive(Debug)]

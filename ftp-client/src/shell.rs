@@ -29,6 +29,7 @@ pub mod interrupt;
 pub mod keys;
 pub mod macros;
 mod matches;
+pub mod mirror;
 pub mod prompt;
 pub mod rate;
 mod remote;
@@ -371,6 +372,7 @@ impl Shell {
                 self.put(&local, &remote, append)
             }
             C::Mget(patterns) => self.mget(&patterns),
+            C::Mirror(words) => mirror::run(self.client()?, &words),
             C::Mput(patterns) => self.mput(&patterns),
             C::Size(file) => {
                 let size = self.client()?.size(&file)?;

@@ -11,6 +11,7 @@
 //! | [`line`](mod@line) | control-channel framing: a bounded line reader (Telnet-aware), a safe writer |
 //! | [`data`] | the one place data connections are opened: listen, accept, connect |
 //! | [`transfer`] | copying file data in TYPE I and TYPE A, with byte counts and progress |
+//! | [`glob`] | `*` and `?` in file names |
 //! | [`listing`] | `ls -l` and MLSx lines: formatting (server) and parsing (client) |
 //! | [`printable`] | the other side's text shown with its control characters escaped |
 //! | [`error`] | the crate's one [`Error`] type |
@@ -35,6 +36,7 @@ pub mod addr;
 pub mod command;
 pub mod data;
 pub mod error;
+pub mod glob;
 pub mod line;
 pub mod listing;
 pub mod printable;

@@ -288,6 +288,38 @@ fn excerpt(line: &str) -> String {
     }
 }
 
+/// A path as a `257` reply (and any reply naming a path) carries it: in
+/// double quotes, each `"` inside doubled (RFC 959 Appendix II).
+///
+/// ```
+/// use ftp_core::reply::{quote_path, unquote_path};
+///
+/// assert_eq!(quote_path("/a \"b\""), "\"/a \"\"b\"\"\"");
+/// assert_eq!(unquote_path("257 \"/a \"\"b\"\"\" created").as_deref(), Some("/a \"b\""));
+/// ```
+pub fn quote_path(path: &str) -> String {
+    format!("\"{}\"", path.replace('"', "\"\""))
+}
+
+/// The path in a `257` reply's text: what stands between the first `"` and
+/// the next single `"`, with `""` inside read as one `"`; `None` when there
+/// is no such pair.
+pub fn unquote_path(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once('"')?;
+    let mut path = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            path.push(c);
+        } else if chars.next_if_eq(&'"').is_some() {
+            path.push('"');
+        } else {
+            return Some(path);
+        }
+    }
+    None
+}
+
 /// A middle line of a multi-line reply as it goes on the wire: one that
 /// begins with a digit gets one space in front, so that no client can take
 /// it for the last line (RFC 959 §4.2). For a reply sent a line at a time
@@ -417,6 +449,17 @@ impl fmt::Display for Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_paths_round_trip_and_odd_replies_are_read() {
+        for path in ["/", "/a b", "/say \"hi\"", "\"\"", ""] {
+            assert_eq!(unquote_path(&quote_path(path)).as_deref(), Some(path));
+        }
+        assert_eq!(unquote_path("\"/\" is cwd").as_deref(), Some("/"));
+        assert_eq!(unquote_path("\"\"").as_deref(), Some(""));
+        assert_eq!(unquote_path("\"unterminated"), None);
+        assert_eq!(unquote_path("no quotes"), None);
+    }
     use crate::test_support::XorShift;
 
     const RFC959_EXAMPLE: &[&[u8]] = &[

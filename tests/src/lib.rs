@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod hostile;
 pub mod peers;
 pub mod probe_peers;
 pub mod run;

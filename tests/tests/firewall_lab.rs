@@ -34,6 +34,8 @@ fn missing() -> Option<String> {
     None
 }
 
+/// The lab's namespaces (`ftplab-PID-...`) of runs that have ended: what
+/// a run left behind. (Another run going on at the same time has its own.)
 fn lab_namespaces() -> Vec<String> {
     let path = std::env::var("PATH").unwrap_or_default() + PATH_EXTRA;
     let out = Command::new("ip")
@@ -44,8 +46,9 @@ fn lab_namespaces() -> Vec<String> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| name.starts_with("ftplab-"))
-        .map(str::to_string)
+        .filter_map(|name| Some((name, name.strip_prefix("ftplab-")?.split('-').next()?)))
+        .filter(|(_, pid)| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+        .map(|(name, _)| name.to_string())
         .collect()
 }
 

@@ -32,6 +32,11 @@ pub enum End {
 pub struct Sent(Arc<Mutex<Vec<u8>>>);
 
 impl Sent {
+    /// Everything written so far, as bytes (for names that are not UTF-8).
+    pub fn bytes(&self) -> Vec<u8> {
+        self.lock().clone()
+    }
+
     /// Everything written so far, as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.lock()).into_owned()

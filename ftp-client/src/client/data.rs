@@ -25,7 +25,7 @@ use super::{expect_class, Client, DataMode, Error, Event};
 /// One data connection, described for a learner: who listened and who connected.
 ///
 /// ```
-/// use ftp_client::client::{DataConnection, DataMode};
+/// use ftp_client::{DataConnection, DataMode};
 ///
 /// let connection = DataConnection {
 ///     mode: DataMode::Active,
@@ -155,11 +155,11 @@ impl<S: Read + Write> Client<S> {
 
     /// Reads the server's reply to a data connection that was never made (a
     /// `425`), so the next command gets its own reply, and returns `err`,
-    /// which says more than that reply.
+    /// which says more than that reply. An error reading that reply is
+    /// dropped for `err`; a control connection that is broken fails the next
+    /// command with its own error.
     fn after_failed_data(&mut self, err: Error) -> Error {
-        if let Err(read_err) = self.read_reply() {
-            log_unread_reply(&read_err);
-        }
+        let _ = self.read_reply();
         err
     }
 
@@ -324,12 +324,6 @@ fn unsupported(reply: Reply) -> Result<(), Error> {
         500 | 501 | 502 | 522 => Ok(()),
         _ => Err(Error::Reply(reply)),
     }
-}
-
-/// A reply that could not be read after a failed data connection; the data
-/// error is reported instead, so this one is only logged.
-fn log_unread_reply(err: &Error) {
-    log::debug!("no reply after the failed data connection: {err}");
 }
 
 /// A duration for messages: `30 s`, `0.2 s`.
@@ -854,6 +848,22 @@ mod tests {
         assert_eq!(entries[0].name, b"notes.txt");
         assert_eq!(entries[0].size, Some(12));
         assert_eq!(sent.text(), "FEAT\r\nEPSV\r\nMLSD /pub\r\n");
+        peer.join().expect("peer");
+    }
+
+    #[test]
+    fn entries_in_lists_a_directory_named_by_bytes() {
+        let listing = b"type=file;size=1;modify=20240102030405; x\r\n";
+        let (port, peer) = passive_peer(listing);
+        let script = format!(
+            "211-Features:\r\n MLST type*;\r\n211 End\r\n{}150 Here\r\n226 Done\r\n",
+            epsv(port)
+        );
+        let (mut client, sent) = session(script.as_bytes());
+        let entries = client.entries_in(b"/caf\xe9 d").expect("entries");
+        assert_eq!(entries[0].name, b"x");
+        let sent = sent.bytes();
+        assert_eq!(sent, b"FEAT\r\nEPSV\r\nMLSD /caf\xe9 d\r\n");
         peer.join().expect("peer");
     }
 

@@ -10,7 +10,7 @@ use ftp_core::Reply;
 /// The features a server listed in its `FEAT` reply.
 ///
 /// ```
-/// use ftp_client::client::Features;
+/// use ftp_client::Features;
 /// use ftp_core::Reply;
 ///
 /// let lines = ["Extensions supported:", " MLST type*;size*;", " UTF8", "End"];

@@ -14,7 +14,7 @@ use super::data::{self, Outcome};
 use super::facts::download;
 use super::report::Verdict;
 use super::{one_line, Probe};
-use crate::client::quoted_path;
+use ftp_core::reply::unquote_path;
 
 /// The text file uploaded: LF line ends, as a Unix server stores text.
 const TEXT: &[u8] = b"one\ntwo\nthree\n";
@@ -207,7 +207,7 @@ fn rest_stor(probe: &mut Probe, scratch: &str) -> Result<(), Error> {
 fn stou(probe: &mut Probe, scratch: &str) -> Result<(), Error> {
     let wire = probe.wire()?;
     let pwd = wire.command("PWD")?;
-    let Some(back) = quoted_path(&pwd.text()) else {
+    let Some(back) = unquote_path(&pwd.text()) else {
         probe.add(
             "write.stou",
             Verdict::Unknown,
@@ -268,7 +268,7 @@ fn mkd_quote(probe: &mut Probe, scratch: &str) -> Result<(), Error> {
     let wire = probe.wire()?;
     let reply = wire.command(&format!("MKD {path}"))?;
     let rmd = wire.command(&format!("RMD {path}"))?;
-    let quoted = quoted_path(&reply.text());
+    let quoted = unquote_path(&reply.text());
     let (verdict, summary) = match reply.code.0 {
         257 if quoted.is_some_and(|path| path.ends_with("a\"b")) => {
             (Verdict::Ok, "257 doubles the quote")

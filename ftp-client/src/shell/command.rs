@@ -112,6 +112,11 @@ pub const COMMANDS: &[Spec] = &[
         "local-files...",
         "upload files (wildcards)",
     ),
+    spec(
+        &["mirror"],
+        "[-R] [--delete] [--only-newer] [--dry-run] source [target]",
+        "copy a directory tree down (up with -R)",
+    ),
     spec(&["size"], "remote-file", "show the size of a remote file"),
     spec(
         &["modtime"],
@@ -394,6 +399,8 @@ pub enum ShellCommand {
     Mget(Vec<String>),
     /// `mput patterns...`.
     Mput(Vec<String>),
+    /// `mirror [options] source [target]`: the words, parsed by [`crate::shell::mirror`].
+    Mirror(Vec<String>),
     /// `size file`.
     Size(String),
     /// `modtime file`.
@@ -727,6 +734,7 @@ fn build(spec: &'static Spec, words: Vec<String>) -> Result<ShellCommand, ParseE
         },
         "mget" => C::Mget(args.some()?),
         "mput" => C::Mput(args.some()?),
+        "mirror" => C::Mirror(args.some()?),
         "size" => C::Size(args.required()?),
         "modtime" => C::Modtime(args.required()?),
         "ascii" => C::Type(Some(TransferType::Ascii)),

@@ -1,5 +1,6 @@
 //! Wildcards for `mget`, `mput` and `mdelete`: `*` (any run of characters)
-//! and `?` (any one character), in the last component of a path only.
+//! and `?` (any one character), in the last component of a path only; the
+//! matching itself is `ftp_core::glob`'s, shared with the server.
 //!
 //! Local patterns are expanded against the directory's entries (regular files
 //! only; names starting with `.` only when the pattern does too, as in a Unix
@@ -10,48 +11,11 @@
 use std::io;
 use std::path::Path;
 
+use ftp_core::glob::matches;
+
 /// Whether `text` contains `*` or `?`.
 pub fn has_wildcards(text: &str) -> bool {
     text.contains(['*', '?'])
-}
-
-/// Whether `name` matches `pattern` (`*` any run, `?` any one character).
-///
-/// ```
-/// use ftp_client::shell::glob::matches;
-///
-/// assert!(matches("*.tar.gz", "src.tar.gz"));
-/// assert!(matches("file?.txt", "file1.txt"));
-/// assert!(!matches("file?.txt", "file10.txt"));
-/// ```
-pub fn matches(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    let (mut p, mut n) = (0, 0);
-    // Where the last `*` was and the name position it is currently matched up to.
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == name[n] => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                // Let the last `*` take one more character and retry.
-                Some((star_p, star_n)) => {
-                    star = Some((star_p, star_n + 1));
-                    p = star_p + 1;
-                    n = star_n + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
 }
 
 /// Splits a pattern into its directory (if any) and its last component:
@@ -131,45 +95,6 @@ fn visible(pattern: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn literal_characters_must_match_exactly() {
-        assert!(matches("a.txt", "a.txt"));
-        assert!(!matches("a.txt", "a.txT"));
-        assert!(!matches("a.txt", "a.txt2"));
-        assert!(!matches("a.txt2", "a.txt"));
-        assert!(matches("", ""));
-        assert!(!matches("", "a"));
-    }
-
-    #[test]
-    fn star_matches_any_run_including_none() {
-        assert!(matches("*", ""));
-        assert!(matches("*", "anything"));
-        assert!(matches("a*", "a"));
-        assert!(matches("*.txt", ".txt"));
-        assert!(matches("a*b*c", "aXXbYYc"));
-        assert!(matches("a*b*c", "abc"));
-        assert!(!matches("a*b*c", "aXXbYY"));
-        assert!(matches("**x", "x"));
-    }
-
-    #[test]
-    fn star_backtracks() {
-        assert!(matches("*ab", "aab"));
-        assert!(matches("*aab", "aaab"));
-        assert!(matches("a*a*a", "aaaa"));
-        assert!(!matches("a*a*a", "aa"));
-        assert!(matches("*.tar.gz", "x.tar.tar.gz"));
-    }
-
-    #[test]
-    fn question_mark_matches_exactly_one_character() {
-        assert!(matches("?", "é"));
-        assert!(!matches("?", ""));
-        assert!(!matches("??", "a"));
-        assert!(matches("?*", "a"));
-    }
 
     #[test]
     fn wildcards_are_detected() {

@@ -398,7 +398,7 @@ fn optional(arg: &Option<PathArg>) -> &[u8] {
 
 /// A path in double quotes, with any `"` in it doubled (RFC 959 appendix II).
 fn quoted(path: &VirtualPath) -> String {
-    format!("\"{}\"", path.to_string().replace('"', "\"\""))
+    ftp_core::reply::quote_path(&path.to_string())
 }
 
 #[cfg(test)]

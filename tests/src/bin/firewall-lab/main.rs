@@ -138,7 +138,7 @@ pub fn ready() -> Result<(), String> {
 
 fn run(args: &Args) -> Result<bool, String> {
     let started = Instant::now();
-    let left = topology::remove_all();
+    let left = topology::remove_leftovers();
     if !left.is_empty() {
         println!("removed leftovers of an earlier run: {}", left.join(", "));
     }

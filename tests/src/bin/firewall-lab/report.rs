@@ -168,8 +168,8 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
     md.push_str("## The topology\n\n");
     md.push_str(TOPOLOGY);
     md.push_str(
-        "\n\nEach scenario gets its own three namespaces (`ftplab-N-client`, `ftplab-N-router`, \
-         `ftplab-N-server`), so the scenarios run in parallel. The server runs \
+        "\n\nEach scenario gets its own three namespaces (`ftplab-PID-N-client`, `ftplab-PID-N-router`, \
+         `ftplab-PID-N-server`), so the scenarios run in parallel. The server runs \
          `ftp-server ",
     );
     md.push_str(&server::args(Path::new("ROOT"), &[]).join(" "));
@@ -405,7 +405,7 @@ pub fn keep_help(kept: &[Option<Topology>], program: &Path, scratch: &Scratch) -
     let _ = writeln!(
         out,
         "remove them: for ns in $(ip netns list | cut -d' ' -f1 | grep '^{}'); do sudo ip netns del $ns; done",
-        crate::topology::PREFIX
+        crate::topology::run_prefix()
     );
     out
 }

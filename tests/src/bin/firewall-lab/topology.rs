@@ -53,20 +53,44 @@ pub fn path() -> String {
     format!("{old}:/usr/local/sbin:/usr/sbin:/sbin")
 }
 
-/// The lab's namespaces that exist now (left over, or in use).
+/// The prefix of this run's namespaces, `ftplab-PID-`: runs at the same
+/// time (two test suites on one machine) never touch each other's.
+pub fn run_prefix() -> String {
+    format!("{PREFIX}{}-", std::process::id())
+}
+
+/// This run's namespaces that exist now.
 pub fn lab_namespaces() -> Vec<String> {
+    let mine = run_prefix();
+    namespaces(|name| name.starts_with(&mine))
+}
+
+/// The lab's namespaces whose run has ended (killed before it cleaned up).
+fn leftovers() -> Vec<String> {
+    namespaces(|name| {
+        let pid = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .unwrap_or_default();
+        pid.is_empty() || !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    })
+}
+
+/// The names of the lab's namespaces (`ftplab-...`) that `keep` keeps.
+fn namespaces(keep: impl Fn(&str) -> bool) -> Vec<String> {
     sh(None, &["ip", "netns", "list"])
         .unwrap_or_default()
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| name.starts_with(PREFIX))
+        .filter(|name| name.starts_with(PREFIX) && keep(name))
         .map(str::to_string)
         .collect()
 }
 
-/// Removes every namespace of the lab (their veths and rules go with them).
-pub fn remove_all() -> Vec<String> {
-    let names = lab_namespaces();
+/// Removes the namespaces of runs that have ended (their veths and rules go
+/// with them).
+pub fn remove_leftovers() -> Vec<String> {
+    let names = leftovers();
     for name in &names {
         // Processes still inside (a server of a killed run) go first.
         if let Ok(pids) = sh(None, &["ip", "netns", "pids", name]) {
@@ -96,9 +120,9 @@ impl Topology {
     /// Builds scenario `index`'s namespaces, links and addresses.
     pub fn build(index: usize) -> Result<Topology, String> {
         let topology = Topology {
-            client: format!("{PREFIX}{index}-client"),
-            router: format!("{PREFIX}{index}-router"),
-            server: format!("{PREFIX}{index}-server"),
+            client: format!("{}{index}-client", run_prefix()),
+            router: format!("{}{index}-router", run_prefix()),
+            server: format!("{}{index}-server", run_prefix()),
             keep: false,
         };
         for ns in [&topology.client, &topology.router, &topology.server] {
@@ -235,7 +259,8 @@ impl Sweeper {
     pub fn start() -> std::io::Result<Sweeper> {
         let script = format!(
             "trap '' INT TERM HUP; read line; [ \"$line\" = keep ] && exit 0; \
-             for ns in $(ip netns list | cut -d' ' -f1 | grep '^{PREFIX}'); do ip netns pids \"$ns\" | xargs -r kill; ip netns del \"$ns\"; done"
+             for ns in $(ip netns list | cut -d' ' -f1 | grep '^{}'); do ip netns pids \"$ns\" | xargs -r kill; ip netns del \"$ns\"; done",
+            run_prefix()
         );
         let mut child = Command::new("sh")
             .args(["-c", &script])

@@ -1,0 +1,129 @@
+//! How a session is set up: who opens data connections ([`DataMode`]),
+//! the transfer type ([`TransferType`]), the address family
+//! ([`IpFamily`]) and the timeouts ([`Options`]).
+//!
+//! These are plain values, shared by [`crate::client`] and
+//! [`crate::error`]; this module sends nothing.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ftp_core::transfer::Representation;
+
+/// Who opens the data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataMode {
+    /// The server listens and the client connects (EPSV, PASV). The default:
+    /// it works from behind a client-side firewall or NAT.
+    #[default]
+    Passive,
+    /// The client listens and the server connects back (EPRT, PORT).
+    Active,
+}
+
+impl fmt::Display for DataMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DataMode::Passive => "passive",
+            DataMode::Active => "active",
+        })
+    }
+}
+
+/// The representation type of file transfers (`TYPE A` / `TYPE I`).
+///
+/// A new session is in [`TransferType::Ascii`], the FTP default (RFC 959
+/// §3.1.1.1); [`Client::set_type`] switches it.
+///
+/// [`Client::set_type`]: crate::Client::set_type
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferType {
+    /// `TYPE A`: text, with line ends converted between CRLF and the local `\n`.
+    Ascii,
+    /// `TYPE I`: bytes exactly as they are.
+    Binary,
+}
+
+impl TransferType {
+    /// How [`ftp_core::transfer::copy`] moves data of this type.
+    pub(crate) fn representation(self) -> Representation {
+        match self {
+            TransferType::Ascii => Representation::Ascii,
+            TransferType::Binary => Representation::Binary,
+        }
+    }
+}
+
+impl fmt::Display for TransferType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransferType::Ascii => "ascii",
+            TransferType::Binary => "binary",
+        })
+    }
+}
+
+/// Which address family [`Client::connect`] may use.
+///
+/// [`Client::connect`]: crate::Client::connect
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    /// IPv4 addresses only (`-4`).
+    V4,
+    /// IPv6 addresses only (`-6`).
+    V6,
+}
+
+impl IpFamily {
+    /// Whether `addr` belongs to this family.
+    pub(crate) fn contains(self, addr: &SocketAddr) -> bool {
+        match self {
+            IpFamily::V4 => addr.is_ipv4(),
+            IpFamily::V6 => addr.is_ipv6(),
+        }
+    }
+}
+
+/// How the client connects and opens data connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Passive (the default) or active data connections.
+    pub mode: DataMode,
+    /// Connect to the address in a `227` reply instead of the control
+    /// connection's peer address (with the `227` port). Off by default, as in
+    /// curl: a server behind NAT often advertises an address nobody can reach.
+    pub trust_pasv_address: bool,
+    /// Limit for opening the control connection, per address tried.
+    pub connect_timeout: Duration,
+    /// Limit for opening a data connection and for each read or write on it.
+    pub data_timeout: Duration,
+    /// Limit for each read while waiting for a reply on the control
+    /// connection (set by [`Client::connect`] on its socket).
+    ///
+    /// [`Client::connect`]: crate::Client::connect
+    pub reply_timeout: Duration,
+    /// Limit for a whole reply, however the server spreads its bytes (see
+    /// [`Error::ReplyDeadline`]). [`Client::connect`] shortens each read to
+    /// it; over a stream given to [`Client::from_stream`] no read starts
+    /// after it, so a reply may end up to one read timeout later.
+    ///
+    /// [`Error::ReplyDeadline`]: crate::Error::ReplyDeadline
+    /// [`Client::connect`]: crate::Client::connect
+    /// [`Client::from_stream`]: crate::Client::from_stream
+    pub reply_deadline: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        let timeout = Duration::from_secs(30);
+        Options {
+            mode: DataMode::Passive,
+            trust_pasv_address: false,
+            connect_timeout: timeout,
+            data_timeout: timeout,
+            reply_timeout: timeout,
+            reply_deadline: Duration::from_secs(120),
+        }
+    }
+}
