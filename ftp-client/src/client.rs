@@ -653,6 +653,23 @@ impl<S: Read + Write> Client<S> {
         self.read_final_reply()
     }
 
+    /// Whether the server refused `EPSV` (or `set_extended(false)` said not
+    /// to try it), so that passive connections use `PASV`.
+    pub fn epsv_refused(&self) -> bool {
+        self.epsv_refused
+    }
+
+    /// Whether the server refused `EPRT` (or it is not tried), so that
+    /// active connections use `PORT`.
+    pub fn eprt_refused(&self) -> bool {
+        self.eprt_refused
+    }
+
+    /// The features of this login's `FEAT`, if it has been asked.
+    pub fn features_known(&self) -> Option<&Features> {
+        self.features.as_ref()
+    }
+
     /// Whether to try the extended commands (EPSV, EPRT) before PASV and
     /// PORT; off, the client goes straight to PASV and PORT (tnftp's
     /// `epsv4 off`). On again, they are tried again.
@@ -685,6 +702,20 @@ impl<S: Read + Write> Client<S> {
             reply = self.read_reply()?;
         }
         expect_class(reply, 2).map(drop)
+    }
+
+    /// Reads the reply to an `ABOR` that another thread wrote on a clone of
+    /// the control stream ([`Client::get_ref`]) while a transfer ran, e.g.
+    /// when the user pressed Ctrl-C. Call it once, after the transfer
+    /// returned (having read its own final reply, `426` or `226`); the
+    /// observer sees the `ABOR` now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] if the final reply is not `2xx`.
+    pub fn finish_abort(&mut self) -> Result<(), Error> {
+        self.emit(&Event::Sent(&Command::Abor.log_form()));
+        expect_class(self.read_final_reply()?, 2).map(drop)
     }
 
     /// Ends the session (`QUIT`, `221`) and closes the control connection.
@@ -1219,6 +1250,22 @@ mod tests {
         client.abort().expect("abort during a transfer");
         client.abort().expect("abort without one");
         assert_eq!(sent.text(), "ABOR\r\nABOR\r\n");
+    }
+
+    #[test]
+    fn an_abor_sent_elsewhere_has_its_reply_read_and_nothing_sent() {
+        let (mut client, sent) = session(b"226 ABOR successful\r\n257 \"/\"\r\n");
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = Rc::clone(&seen);
+        client.set_observer(Box::new(move |event: &Event| {
+            if let Event::Sent(line) = event {
+                log.borrow_mut().push(line.to_string());
+            }
+        }));
+        client.finish_abort().expect("the abort's reply");
+        assert_eq!(client.pwd().expect("in step"), "/");
+        assert_eq!(sent.text(), "PWD\r\n");
+        assert_eq!(*seen.borrow(), ["ABOR", "PWD"]);
     }
 
     #[test]

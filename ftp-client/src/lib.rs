@@ -31,7 +31,9 @@
 //! (`getopts`, `log`, `env_logger`) and the modules only the program uses:
 //! `shell`, its command interpreter (BSD ftp commands) and its one-shot
 //! download and upload; `probe`, the checks of `ftp-client probe`;
-//! `progress`, the progress meter; `netrc`, credentials from `~/.netrc`.
+//! `progress`, the progress meter; `netrc`, credentials from `~/.netrc`;
+//! `tty`, changing the terminal's modes (no echo, Ctrl-C as a byte) and
+//! restoring them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -49,6 +51,8 @@ pub mod probe;
 pub mod progress;
 #[cfg(feature = "cli")]
 pub mod shell;
+#[cfg(feature = "cli")]
+pub mod tty;
 
 pub use client::{Client, DataConnection, Event, Features, Observer, LISTING_LIMIT};
 pub use error::Error;

@@ -291,7 +291,7 @@ fn check_private(_path: &Path) -> Result<(), Private> {
 /// The process's real user id: from `/proc/self/status` (Linux), else the
 /// owner of a file the process creates for the purpose (its effective user).
 #[cfg(unix)]
-fn own_uid() -> std::io::Result<u32> {
+pub(crate) fn own_uid() -> std::io::Result<u32> {
     if let Some(uid) = std::fs::read_to_string("/proc/self/status")
         .ok()
         .as_deref()

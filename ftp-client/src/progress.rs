@@ -2,8 +2,12 @@
 //! the summary line after the transfer.
 //!
 //! The meter (percentage, bar, bytes, rate, time left) is redrawn on stderr
-//! with `\r`, at most five times a second; the program shows it only when
-//! stderr is a terminal. Hash marks are BSD ftp's `hash` command: one `#` on
+//! with `\r` and padded with spaces to the width of the line before it, so a
+//! shorter line leaves nothing of a longer one (no escape sequence is
+//! needed, which keeps the terminal free of them), at most five times a
+//! second; the program shows it only when stderr is a terminal (and the
+//! shell's `progress` toggle is on). A transfer that fails before its first
+//! byte draws no meter at all. Hash marks are BSD ftp's `hash` command: one `#` on
 //! stdout per block of bytes (1024 unless the user chose another size).
 //!
 //! The texts are made by pure functions ([`meter_line`], [`summary`],
@@ -30,6 +34,8 @@ pub struct Progress {
     meter: bool,
     /// When the meter was last drawn.
     last_draw: Option<Instant>,
+    /// The width of the meter's line as last drawn.
+    drawn_width: usize,
     /// Bytes per hash mark, when hash marks are on.
     hash_size: Option<u64>,
     /// The byte count at the last update.
@@ -45,6 +51,7 @@ impl Progress {
             total,
             meter,
             last_draw: None,
+            drawn_width: 0,
             hash_size: hash_size.filter(|&size| size > 0),
             bytes: 0,
         }
@@ -76,12 +83,12 @@ impl Progress {
         }
     }
 
-    /// Ends the feedback: the meter is drawn a last time and the line ended;
-    /// hash marks are ended with a newline.
+    /// Ends the feedback: the meter, if it was drawn, is drawn a last time
+    /// and the line ended; hash marks are ended with a newline.
     pub fn finish(&mut self) {
-        if self.meter {
-            self.draw();
-            eprintln!();
+        if let Some(line) = self.last_meter() {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{}", redraw(&line, self.drawn_width));
         }
         if self.hash_size.is_some() && self.bytes > 0 {
             println!();
@@ -93,12 +100,30 @@ impl Progress {
         self.start.elapsed()
     }
 
-    fn draw(&self) {
+    /// The meter's last line, if the meter was drawn at all.
+    fn last_meter(&self) -> Option<String> {
+        let drawn = self.meter && self.last_draw.is_some();
+        drawn.then(|| meter_line(self.bytes, self.total, self.elapsed()))
+    }
+
+    fn draw(&mut self) {
         let line = meter_line(self.bytes, self.total, self.elapsed());
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r{line}");
+        let _ = err.write_all(redraw(&line, self.drawn_width).as_bytes());
         let _ = err.flush();
+        self.drawn_width = line.chars().count();
     }
+}
+
+/// What replaces the meter's line, `previous` characters wide, with `line`:
+/// back to its start, the new text, and spaces over what is left of the old.
+///
+/// ```
+/// assert_eq!(ftp_client::progress::redraw("1 B  1 B/s", 12), "\r1 B  1 B/s  ");
+/// ```
+pub fn redraw(line: &str, previous: usize) -> String {
+    let pad = previous.saturating_sub(line.chars().count());
+    format!("\r{line}{:pad$}", "")
 }
 
 /// How many hash marks to print when the count goes from `before` to `now`
@@ -255,6 +280,28 @@ mod tests {
             summary(10, "sent", Duration::ZERO),
             "10 bytes sent in 0.00 s (10 B/s)"
         );
+    }
+
+    #[test]
+    fn a_redraw_clears_what_a_longer_line_left() {
+        let longer = meter_line(1536, None, Duration::from_secs(1));
+        let shorter = meter_line(1023, None, Duration::from_secs(1));
+        assert_eq!(longer, "1.50 KiB  1.50 KiB/s");
+        let redrawn = redraw(&shorter, longer.len());
+        assert_eq!(redrawn, "\r1023 B  1023 B/s    ");
+        assert_eq!(redrawn.len(), 1 + longer.len());
+        assert_eq!(redraw(&longer, shorter.len()), format!("\r{longer}"));
+    }
+
+    #[test]
+    fn a_transfer_that_moved_nothing_draws_no_meter() {
+        let mut progress = Progress::new(Some(100), true, None);
+        assert_eq!(progress.last_meter(), None);
+        progress.update(10);
+        assert!(progress
+            .last_meter()
+            .is_some_and(|line| line.starts_with(" 10% ")));
+        assert_eq!(Progress::new(None, false, Some(1024)).last_meter(), None);
     }
 
     #[test]

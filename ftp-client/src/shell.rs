@@ -4,7 +4,8 @@
 //!
 //! Conventions kept from BSD ftp: commands may be abbreviated; `verbose` (on
 //! by default, in batch mode too) shows the server's replies on stdout as
-//! they come; `-d` adds the dialog (`---> `, `<--- `) on stderr; a failing
+//! they come; `-d` adds the commands sent (`---> `) on stderr, and shows
+//! the replies there (`<--- `) only when verbose is off; a failing
 //! command does not stop a script, but makes the exit status 1; `mget`,
 //! `mput` and `mdelete` ask before each file only on a terminal; after login
 //! the transfer type is binary. Downloads by `mget` are saved under the base
@@ -12,12 +13,20 @@
 //! the current directory.
 //!
 //! The commands tnftp has beyond the classic ones (`mls`, `reput`, `macdef`,
-//! `$`, `!`, ...) run in the `tnftp` and `remote` submodules. Not supported:
-//! proxy connections.
+//! `$`, `!`, ...) run in the `tnftp` and `remote` submodules.
+//!
+//! On a terminal, lines are read with a small editor and history
+//! ([`editor`]), and Ctrl-C aborts a transfer ([`interrupt`]) or the line
+//! being typed instead of ending the program.
+//!
+//! Not supported: proxy connections and completion.
 
 pub mod command;
+pub mod editor;
 pub mod fetch;
 pub mod glob;
+pub mod interrupt;
+pub mod keys;
 pub mod macros;
 mod matches;
 pub mod mirror;
@@ -25,6 +34,7 @@ pub mod prompt;
 pub mod rate;
 mod remote;
 pub mod settings;
+pub mod status;
 mod tnftp;
 pub mod trace;
 pub mod transfer;
@@ -39,6 +49,7 @@ use std::time::SystemTime;
 use ftp_core::listing;
 
 use self::command::{ListKind, ShellCommand, Toggle, COMMANDS};
+use self::editor::Edited;
 use self::prompt::Confirm;
 use self::trace::Trace;
 use self::transfer::{Destination, Feedback, Store};
@@ -64,6 +75,15 @@ pub enum ShellError {
     Client(Error),
     /// A local problem: a file that cannot be opened, no match for a pattern.
     Local(String),
+    /// An error about the local file `name` (an upload's read that failed).
+    About {
+        /// The local file.
+        name: String,
+        /// What went wrong.
+        error: Box<ShellError>,
+    },
+    /// The user interrupted a transfer with Ctrl-C (the message was shown then).
+    Interrupted,
 }
 
 impl ShellError {
@@ -74,8 +94,10 @@ impl ShellError {
 
     /// Whether the control connection is gone or unusable after this error.
     fn ends_session(&self) -> bool {
-        let ShellError::Client(err) = self else {
-            return false;
+        let err = match self {
+            ShellError::Client(err) => err,
+            ShellError::About { error, .. } => return error.ends_session(),
+            _ => return false,
         };
         match err {
             Error::Reply(reply) => reply.code.0 == 421,
@@ -105,6 +127,8 @@ impl fmt::Display for ShellError {
             }
             ShellError::Client(err) => write!(f, "{err}"),
             ShellError::Local(message) => f.write_str(message),
+            ShellError::About { name, error } => write!(f, "{name}: {error}"),
+            ShellError::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -159,6 +183,8 @@ pub struct Shell {
     hash: bool,
     hash_size: u64,
     failed: bool,
+    /// The last transfer was interrupted by Ctrl-C: `mget` and `mput` stop.
+    interrupted: bool,
 }
 
 impl fmt::Debug for Shell {
@@ -174,8 +200,15 @@ impl fmt::Debug for Shell {
 impl Shell {
     /// A shell reading commands (and answers to its questions) from `input`,
     /// showing the protocol as `trace` says.
+    /// On a terminal, with line editing on, every line of `input` is read
+    /// through the line editor ([`editor::TerminalInput`]).
     pub fn new(config: Config, trace: Rc<Trace>, input: Box<dyn BufRead>) -> Shell {
         let prompt = config.settings.prompt;
+        let input = if config.interactive && config.settings.editing {
+            Box::new(editor::TerminalInput::new(input))
+        } else {
+            input
+        };
         Shell {
             config,
             trace,
@@ -186,6 +219,7 @@ impl Shell {
             hash: false,
             hash_size: DEFAULT_HASH_SIZE,
             failed: false,
+            interrupted: false,
         }
     }
 
@@ -197,18 +231,24 @@ impl Shell {
         }
         let mut idle_since = SystemTime::now();
         loop {
-            if self.config.interactive {
-                print!("ftp> ");
-                let _ = io::stdout().flush();
-            }
-            let line = match prompt::read_line(&mut self.input) {
-                Ok(Some(line)) => line,
-                Ok(None) => break,
+            let line = match self.read_command() {
+                Ok(Edited::Line(line)) => line,
+                Ok(Edited::Interrupted) => continue,
+                Ok(Edited::End) => break,
                 Err(err) => {
                     self.report(&ShellError::local("stdin", err));
                     break;
                 }
             };
+            if line.contains('\x1b') {
+                // Arrow keys typed where the editor could not run.
+                self.report(&ShellError::Local(
+                    "that line holds terminal escape sequences (arrow keys?); \
+                     line editing is not available here, type the command again"
+                        .into(),
+                ));
+                continue;
+            }
             self.keep_alive(idle_since);
             match ShellCommand::parse(&line) {
                 Ok(None) => {}
@@ -227,6 +267,21 @@ impl Shell {
         self.failed
     }
 
+    /// The next command line: from the line editor on a terminal, else (with
+    /// `-e`, or when the terminal cannot be switched) a plain line of the input.
+    fn read_command(&mut self) -> io::Result<Edited> {
+        if self.config.interactive {
+            print!("ftp> ");
+            let _ = io::stdout().flush();
+            if self.config.settings.editing {
+                if let Some(edited) = editor::with(|editor| editor.read_line(true))? {
+                    return Ok(edited);
+                }
+            }
+        }
+        Ok(prompt::read_line(&mut self.input)?.map_or(Edited::End, Edited::Line))
+    }
+
     /// Runs one command and reports its failure.
     fn attempt(&mut self, command: ShellCommand) {
         if let Err(err) = self.execute(command) {
@@ -239,7 +294,8 @@ impl Shell {
     /// connection the failure ended.
     fn report(&mut self, err: &ShellError) {
         self.failed = true;
-        let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get();
+        let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get()
+            || matches!(err, ShellError::Interrupted);
         if !shown {
             eprintln!(
                 "ftp-client: {}",
@@ -358,6 +414,14 @@ impl Shell {
                 println!("Debugging {}.", on_off(self.trace.debug.get()));
                 Ok(())
             }
+            C::Explain(toggle) => {
+                flip(&self.trace.explain, toggle);
+                println!(
+                    "Explaining data connections {}.",
+                    on_off(self.trace.explain.get())
+                );
+                Ok(())
+            }
             C::Status => {
                 self.status();
                 Ok(())
@@ -471,7 +535,18 @@ impl Shell {
             Some(password) => Ok(password),
             None => Ok(prompt::ask_password(input, "Password:", interactive)?.unwrap_or_default()),
         };
-        session.client.login_with(name, ask_password)?;
+        match session.client.login_with(name, ask_password) {
+            Err(Error::Core(ftp_core::Error::Io(err)))
+                if err.kind() == io::ErrorKind::Interrupted =>
+            {
+                // Ctrl-C at the password prompt ends the session, as in tnftp.
+                let _ = self.close();
+                return Err(ShellError::Local(format!(
+                    "login to {host} interrupted; connection closed"
+                )));
+            }
+            other => other?,
+        }
         session.client.set_type(self.transfer_type)?;
         Ok(())
     }
@@ -518,31 +593,36 @@ impl Shell {
         println!("Passive mode {}.", on_off(passive));
     }
 
-    /// `status`: the connection and every setting.
+    /// `status`: the connection, what was negotiated with the server, and
+    /// every setting.
     fn status(&self) {
         match &self.session {
-            Some(session) => println!(
-                "Connected to {} ({}).",
-                session.host,
-                session.client.peer_addr()
-            ),
+            Some(session) => {
+                let client = &session.client;
+                println!("Connected to {} ({}).", session.host, client.peer_addr());
+                println!("{}", status::negotiated(client));
+            }
             None => println!("Not connected."),
         }
+        let settings = &self.config.settings;
+        let toggles = [
+            ("Verbose", self.trace.verbose.get()),
+            ("Debug", self.trace.debug.get()),
+            ("Explain", self.trace.explain.get()),
+            ("Prompt", self.prompt),
+            ("Globbing", settings.glob),
+            ("Hash", self.hash),
+            ("Progress meter", self.config.meter),
+            ("Packet trace", settings.packet_trace),
+            ("EPSV/EPRT on IPv4", settings.epsv4),
+            ("EPSV/EPRT on IPv6", settings.epsv6),
+            ("Line editing", settings.editing && self.config.interactive),
+        ];
         println!(
-            "Mode: {}; Type: {}; Verbose: {}; Debug: {}; Explain: {}",
-            self.config.options.mode,
-            self.transfer_type,
-            on_off(self.trace.verbose.get()),
-            on_off(self.trace.debug.get()),
-            on_off(self.trace.explain.get()),
+            "Mode: {}; Type: {}; Hash mark size: {} bytes",
+            self.config.options.mode, self.transfer_type, self.hash_size
         );
-        println!(
-            "Prompt: {}; Hash: {} ({} bytes/mark); Progress meter: {}",
-            on_off(self.prompt),
-            on_off(self.hash),
-            self.hash_size,
-            on_off(self.config.meter),
-        );
+        println!("{}", status::toggles(&toggles));
     }
 
     /// `ls`, `dir`, `nlist`, `mlsd`: the listing on stdout (between the
@@ -553,14 +633,18 @@ impl Shell {
         path: Option<&str>,
         output: Option<&str>,
     ) -> Result<(), ShellError> {
-        write_listing(self.client()?, kind, path, output)
+        self.interruptible("receive", |client| {
+            write_listing(client, kind, path, output)
+        })
     }
 
     /// `get` and `reget`, from the `restart` point if one is set.
     fn get(&mut self, remote: &str, destination: &Destination) -> Result<(), ShellError> {
         let destination = self.restarted(destination);
         let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
-        transfer::download(self.client()?, remote, &destination, feedback, &trace).map(drop)
+        self.interruptible("receive", |client| {
+            transfer::download(client, remote, &destination, feedback, &trace).map(drop)
+        })
     }
 
     /// `put` and `append`, from the `restart` point if one is set.
@@ -572,8 +656,55 @@ impl Shell {
     /// Uploads `local` to `remote` as `store` says.
     fn upload(&mut self, local: &str, remote: &str, store: Store) -> Result<(), ShellError> {
         let (feedback, trace) = (self.feedback(), Rc::clone(&self.trace));
-        let client = self.client()?;
-        transfer::upload_file(client, Path::new(local), remote, store, feedback, &trace).map(drop)
+        if Path::new(local).is_dir() {
+            // Caught before STOR, so that no empty file appears on the server.
+            return Err(ShellError::Local(format!("{local}: not a plain file")));
+        }
+        let sent = self.interruptible("send", |client| {
+            transfer::upload_file(client, Path::new(local), remote, store, feedback, &trace)
+                .map(drop)
+        });
+        sent.map_err(|err| match err {
+            // The server's refusal speaks for itself; a failed read of the
+            // local file (a directory, an I/O error) names it.
+            ShellError::Client(Error::Reply(_)) | ShellError::Local(_) => err,
+            ShellError::Client(_) => ShellError::About {
+                name: local.to_string(),
+                error: Box::new(err),
+            },
+            other => other,
+        })
+    }
+
+    /// Runs `transfer` with Ctrl-C watched when the shell reads a terminal
+    /// (see [`interrupt`]): Ctrl-C aborts the transfer with `ABOR`, whose
+    /// reply is read here, and the shell goes on.
+    fn interruptible(
+        &mut self,
+        verb: &'static str,
+        transfer: impl FnOnce(&mut Client<TcpStream>) -> Result<(), ShellError>,
+    ) -> Result<(), ShellError> {
+        let watch = match &self.session {
+            Some(session) if self.config.interactive => {
+                interrupt::Watch::start(session.client.get_ref(), verb)
+            }
+            _ => None,
+        };
+        if let Some(watch) = &watch {
+            self.trace.set_reply_hook(Some(watch.reply_hook()));
+        }
+        let result = transfer(self.client()?);
+        self.trace.set_reply_hook(None);
+        let outcome = watch.map(interrupt::Watch::finish).unwrap_or_default();
+        self.interrupted = outcome.interrupted;
+        if outcome.abor_sent {
+            self.client()?.finish_abort()?;
+        }
+        match result {
+            // The 426 (or broken data connection) is what the user asked for.
+            Err(_) if outcome.interrupted => Err(ShellError::Interrupted),
+            other => other,
+        }
     }
 
     /// `mget`: each remote file matching the patterns, saved under its base name.
@@ -615,13 +746,15 @@ impl Shell {
     }
 
     /// Runs `action` on each name the user confirms (asking only on a
-    /// terminal with `prompt` on); each failure is reported and the rest go on.
+    /// terminal with `prompt` on); each failure is reported and the rest go
+    /// on, until a transfer is interrupted with Ctrl-C.
     fn for_each_confirmed(
         &mut self,
         verb: &str,
         names: &[String],
         mut action: impl FnMut(&mut Shell, &str) -> Result<(), ShellError>,
     ) {
+        self.interrupted = false;
         let mut ask = self.config.interactive && self.prompt;
         for name in names {
             if ask {
@@ -639,7 +772,7 @@ impl Shell {
             if let Err(err) = action(self, name) {
                 self.report(&err);
             }
-            if self.session.is_none() {
+            if self.session.is_none() || std::mem::take(&mut self.interrupted) {
                 break;
             }
         }
@@ -702,12 +835,28 @@ fn save_as(remote: &str) -> Result<&str, ShellError> {
     }
 }
 
-/// The local user's name, the default for the `Name` question.
+/// The local user's name, the default for the `Name` question: `$USER`,
+/// `$LOGNAME`, or the name of the process's user in `/etc/passwd`, as tnftp
+/// offers; `anonymous` only when none is known.
 fn local_user() -> String {
     ["USER", "LOGNAME"]
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty()))
+        .or_else(|| {
+            let uid = crate::netrc::own_uid().ok()?;
+            passwd_name(&std::fs::read_to_string("/etc/passwd").ok()?, uid)
+        })
         .unwrap_or_else(|| "anonymous".to_string())
+}
+
+/// The name of user `uid` in `/etc/passwd` text (`name:x:uid:...`).
+fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let found = fields.nth(1)?.parse::<u32>().ok()? == uid;
+        (found && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 fn on_off(value: bool) -> &'static str {
@@ -813,10 +962,30 @@ mod tests {
     }
 
     #[test]
+    fn the_default_name_comes_from_the_passwd_line_of_the_uid() {
+        let passwd =
+            "root:x:0:0::/root:/bin/sh\n# comment\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+        assert_eq!(passwd_name(passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(passwd_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(passwd, 7), None);
+    }
+
+    #[test]
     fn base_names() {
         assert_eq!(base_name("a/b/c.txt"), "c.txt");
         assert_eq!(base_name("c.txt"), "c.txt");
         assert_eq!(base_name("dir/"), "");
+    }
+
+    #[test]
+    fn an_upload_error_names_the_local_file_and_still_ends_the_session() {
+        let closed = ShellError::Client(Error::Core(ftp_core::Error::ConnectionClosed));
+        let about = ShellError::About {
+            name: "report.pdf".into(),
+            error: Box::new(closed),
+        };
+        assert!(about.to_string().starts_with("report.pdf: "), "{about}");
+        assert!(about.ends_session());
     }
 
     #[test]

@@ -383,8 +383,9 @@ fn mirror_up(served: &Served) {
     file.set_modified(SystemTime::UNIX_EPOCH + OLD)
         .expect("mtime");
     drop(file);
+    // `-V`: with verbose off, `-d` shows the replies in the dialog (`<---`).
     let run = served
-        .run(local.path(), &["-d"], "mirror -R up pushed\n")
+        .run(local.path(), &["-d", "-V"], "mirror -R up pushed\n")
         .expect_code(0);
     let resumed = "---> REST 100000\n<--- 350";
     assert!(

@@ -224,6 +224,11 @@ pub const COMMANDS: &[Spec] = &[
     spec(&["glob"], "[on|off]", "toggle wildcard expansion"),
     spec(&["progress"], "[on|off]", "toggle the progress meter"),
     spec(
+        &["explain"],
+        "[on|off]",
+        "toggle describing each data connection",
+    ),
+    spec(
         &["rate", "throttle"],
         "[all|get|put [max-bytes-per-second]]",
         "show or set the transfer rate limit (0: none)",
@@ -469,6 +474,8 @@ pub enum ShellCommand {
     Glob(Toggle),
     /// `progress [on|off]`.
     Progress(Toggle),
+    /// `explain [on|off]`: describe each data connection (`--explain`).
+    Explain(Toggle),
     /// `rate [direction [limit]]`: the limit in bytes per second.
     Rate(Option<(Direction, Option<u64>)>),
     /// `trace [on|off]`.
@@ -569,6 +576,7 @@ impl ShellCommand {
                 | C::Epsv(..)
                 | C::Glob(_)
                 | C::Progress(_)
+                | C::Explain(_)
                 | C::Rate(_)
                 | C::Trace(_)
                 | C::Set(_)
@@ -766,6 +774,7 @@ fn build(spec: &'static Spec, words: Vec<String>) -> Result<ShellCommand, ParseE
         "epsv6" => C::Epsv(EpsvFamily::V6, args.toggle()?),
         "glob" => C::Glob(args.toggle()?),
         "progress" => C::Progress(args.toggle()?),
+        "explain" => C::Explain(args.toggle()?),
         "rate" => rate(&mut args)?,
         "trace" => C::Trace(args.toggle()?),
         "set" => C::Set(args.optional().map(|name| (name, args.optional()))),

@@ -2,18 +2,16 @@
 //!
 //! Questions for credentials (`Name (host:user): `, `Password:`) go to
 //! stderr, so that stdout carries only what the user asked for (a listing, a
-//! file with `-o -`). On a terminal the password is read with echo turned
-//! off by running `stty -echo` on `/dev/tty` (std alone cannot change the
-//! terminal without unsafe code); echo is turned back on when the read ends,
-//! on every path, including an error. A signal that kills the program while
-//! it waits for the password leaves echo off (`stty echo` restores it).
+//! file with `-o -`). On a terminal the password is read key by key without
+//! echo (see [`super::editor::Editor::read_secret`]); the terminal's settings
+//! are restored when the read ends, on every path, and Ctrl-C there is an
+//! [`io::ErrorKind::Interrupted`] error rather than a signal that would leave
+//! echo off.
 //!
 //! When stdin is not a terminal, answers are read from it as lines, like
 //! every other command of a batch script.
 
-use std::fs::File;
 use std::io::{self, BufRead, Write};
-use std::process::{Command, Stdio};
 
 /// Reads one line without its line end (`\n` or `\r\n`); `None` at the end of
 /// input. Bytes that are not UTF-8 are replaced.
@@ -57,12 +55,11 @@ pub fn ask_password(
     if !terminal {
         return ask(input, question);
     }
-    let echo_off = EchoOff::start();
-    let answer = ask(input, question);
-    drop(echo_off);
-    // The user's Enter was not echoed either.
-    eprintln!();
-    answer
+    match super::editor::with(|editor| editor.read_secret(question))? {
+        Some(answer) => Ok(answer),
+        // The terminal cannot be switched: a plain line is all there is.
+        None => ask(input, question),
+    }
 }
 
 /// The answer to "mget file?".
@@ -110,42 +107,6 @@ pub fn confirm(input: &mut dyn BufRead, verb: &str, name: &str) -> io::Result<Co
     let _ = out.flush();
     drop(out);
     Ok(read_line(input)?.map_or(Confirm::Quit, |answer| Confirm::from_answer(&answer)))
-}
-
-/// Terminal echo turned off until dropped.
-struct EchoOff {
-    /// Whether `stty -echo` worked (and so `stty echo` is due).
-    active: bool,
-}
-
-impl EchoOff {
-    fn start() -> EchoOff {
-        EchoOff {
-            active: stty("-echo"),
-        }
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        if self.active {
-            stty("echo");
-        }
-    }
-}
-
-/// Runs `stty setting` on the controlling terminal; whether it worked.
-fn stty(setting: &str) -> bool {
-    let Ok(tty) = File::open("/dev/tty") else {
-        return false;
-    };
-    Command::new("stty")
-        .arg(setting)
-        .stdin(tty)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
 }
 
 #[cfg(test)]

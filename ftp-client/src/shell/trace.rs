@@ -22,7 +22,7 @@ use crate::client::{Event, Observer};
 use crate::terminal;
 
 /// The switches for what is shown, shared by the shell and the observer.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Trace {
     /// Show the server's replies.
     pub verbose: Cell<bool>,
@@ -32,8 +32,24 @@ pub struct Trace {
     pub explain: Cell<bool>,
     /// Print replies on stderr instead of stdout.
     replies_to_stderr: bool,
-    /// Replies held back while a listing runs.
-    held: RefCell<Option<Vec<String>>>,
+    /// Replies held back while a transfer shows its progress: the text as
+    /// it will be printed, and whether it goes to stderr.
+    held: RefCell<Option<Vec<(String, bool)>>>,
+    /// Called with every reply, e.g. by a transfer watched for Ctrl-C.
+    hook: RefCell<Option<ReplyHook>>,
+}
+
+/// A function that sees every reply: see [`Trace::set_reply_hook`].
+pub type ReplyHook = Box<dyn Fn(&Reply)>;
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("verbose", &self.verbose)
+            .field("debug", &self.debug)
+            .field("explain", &self.explain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Trace {
@@ -46,6 +62,7 @@ impl Trace {
             explain: Cell::new(explain),
             replies_to_stderr,
             held: RefCell::new(None),
+            hook: RefCell::new(None),
         })
     }
 
@@ -56,6 +73,11 @@ impl Trace {
         Box::new(move |event: &Event| trace.show(event))
     }
 
+    /// Calls `hook` with every reply received from now on (`None`: no more).
+    pub fn set_reply_hook(&self, hook: Option<ReplyHook>) {
+        self.hook.replace(hook);
+    }
+
     /// From now on, keep replies instead of printing them.
     pub fn hold_replies(&self) {
         self.held.replace(Some(Vec::new()));
@@ -64,8 +86,8 @@ impl Trace {
     /// Prints the replies held so far and goes on holding the next ones.
     pub fn print_held(&self) {
         let held = self.held.borrow_mut().as_mut().map(std::mem::take);
-        for reply in held.unwrap_or_default() {
-            self.print_reply(&reply);
+        for (reply, to_stderr) in held.unwrap_or_default() {
+            print(&reply, to_stderr);
         }
     }
 
@@ -74,12 +96,12 @@ impl Trace {
     pub fn release_replies(&self, between: impl FnOnce()) {
         let mut held = self.held.take().unwrap_or_default();
         let last = held.pop();
-        for reply in held {
-            self.print_reply(&reply);
+        for (reply, to_stderr) in held {
+            print(&reply, to_stderr);
         }
         between();
-        if let Some(reply) = last {
-            self.print_reply(&reply);
+        if let Some((reply, to_stderr)) = last {
+            print(&reply, to_stderr);
         }
     }
 
@@ -87,7 +109,7 @@ impl Trace {
     /// replies go, when verbose.
     pub fn note(&self, text: &str) {
         if self.verbose.get() {
-            self.print_reply(text);
+            print(text, self.replies_to_stderr);
         }
     }
 
@@ -96,7 +118,12 @@ impl Trace {
             Event::Sent(line) if self.debug.get() => {
                 eprintln!("---> {}", terminal::escape(line.as_bytes()));
             }
-            Event::Received(reply) => self.reply(reply),
+            Event::Received(reply) => {
+                self.reply(reply);
+                if let Some(hook) = self.hook.borrow().as_ref() {
+                    hook(reply);
+                }
+            }
             Event::Data(connection) if self.explain.get() => eprintln!("{connection}"),
             _ => {}
         }
@@ -105,29 +132,63 @@ impl Trace {
     /// Shows a reply as if it had been received now; the shell uses it for
     /// the greeting, which arrives before the observer is installed.
     pub fn reply(&self, reply: &Reply) {
-        if self.debug.get() {
-            for line in reply.to_string().lines() {
-                eprintln!("<--- {}", terminal::escape(line.as_bytes()));
-            }
-        }
-        if !self.verbose.get() {
+        let Some((text, to_stderr)) = self.reply_text(reply) else {
             return;
-        }
-        let text = reply.to_string();
+        };
         match self.held.borrow_mut().as_mut() {
-            Some(held) => held.push(text),
-            None => self.print_reply(&text),
+            Some(held) => held.push((text, to_stderr)),
+            None => print(&text, to_stderr),
         }
     }
 
-    fn print_reply(&self, text: &str) {
-        let text = terminal::escape(text.as_bytes());
-        if self.replies_to_stderr {
-            eprintln!("{text}");
-        } else {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{text}");
-            let _ = out.flush();
+    /// How a reply is shown, once, as tnftp does: in verbose mode as it
+    /// came, where replies go (with `-d` the `---> ` commands on stderr come
+    /// between them); with `-d` alone as `<--- ` lines on stderr; `None`:
+    /// not shown.
+    fn reply_text(&self, reply: &Reply) -> Option<(String, bool)> {
+        if self.verbose.get() {
+            return Some((reply.to_string(), self.replies_to_stderr));
         }
+        self.debug.get().then(|| {
+            let lines: Vec<String> = reply
+                .to_string()
+                .lines()
+                .map(|line| format!("<--- {line}"))
+                .collect();
+            (lines.join("\n"), true)
+        })
+    }
+}
+
+/// Prints `text` (the server's, so escaped) on stderr or stdout.
+fn print(text: &str, to_stderr: bool) {
+    let text = terminal::escape(text.as_bytes());
+    if to_stderr {
+        eprintln!("{text}");
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_debug_each_reply_is_shown_once() {
+        let trace = Trace::new(true, true, false, false);
+        let reply = Reply::multiline(211, vec!["Features:".into(), "End".into()]);
+        let shown = trace.reply_text(&reply);
+        assert_eq!(shown, Some(("211-Features:\n211 End".to_string(), false)));
+        trace.verbose.set(false);
+        let dialog = trace.reply_text(&reply);
+        assert_eq!(
+            dialog,
+            Some(("<--- 211-Features:\n<--- 211 End".to_string(), true))
+        );
+        trace.debug.set(false);
+        assert_eq!(trace.reply_text(&Reply::new(226, "Done")), None);
     }
 }
