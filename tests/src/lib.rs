@@ -32,18 +32,20 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// The path of one of the workspace's programs (`ftp-server`, `ftp-client`),
-/// built by `cargo test --workspace` into the same target directory as the test.
+/// built by `cargo test --workspace` (or `cargo build --workspace`) into the
+/// same target directory as the test or program asking.
 pub fn program(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    // target/<profile>/deps/<test> -> target/<profile>/<name>
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test executables live in target/<profile>/deps");
+    let exe = std::env::current_exe().expect("a program knows its own path");
+    // A test runs from target/<profile>/deps/, a program of this crate
+    // (interop-report, ftp-bench) from target/<profile>/.
+    let mut dir = exe.parent().expect("an executable lives in a directory");
+    if dir.file_name().is_some_and(|name| name == "deps") {
+        dir = dir.parent().expect("deps lives in target/<profile>");
+    }
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is not built; run the tests with `cargo test --workspace`",
+        "{} is not built; run `cargo build --workspace` (or the tests with `cargo test --workspace`)",
         path.display()
     );
     path

@@ -237,8 +237,8 @@ fn not_covered() -> String {
      - EPSV/EPRT over IPv4 for lftp (EPRT) and wget (both): they have no setting for it.\n\
      - Our client's PASV and PORT against the servers go through the RFC 959 relay described \
      above, not a native server setting.\n\
-     - Uploads with wget (it only downloads); resumed uploads with our client (it has \
-     `append`, not `reput`).\n\
+     - Uploads with wget (it only downloads); resumed uploads with our client (its `reput` \
+     is tested against our server and vsftpd in `tests/tests/client_tnftp.rs`).\n\
      - TLS (AUTH TLS): neither of our programs implements it; clients that try it get `500` \
      and go on in the clear.\n"
         .to_string()
