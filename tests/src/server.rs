@@ -128,6 +128,16 @@ impl Server {
         }
     }
 
+    /// Waits (up to ten seconds) until `count` sessions have ended in all:
+    /// a session gives its place in the limits back only once its thread
+    /// has seen the client close, a moment after the client did.
+    pub fn wait_for_sessions_to_end(&self, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.log().matches("session end").count() < count && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The server's last `lines` log lines, for failure messages.
     pub fn log_tail(&self, lines: usize) -> String {
         let log = self.log();

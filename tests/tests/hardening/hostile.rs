@@ -800,12 +800,7 @@ fn session_limits_answer_421_and_give_slots_back() {
     drop((a2, b1, b2));
     let log = server.log();
     assert!(log.contains("refused, too many sessions"), "{log}");
-    // The sessions just closed give their slots back as soon as their
-    // threads see the end of the connection: wait for that, then log in.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while server.log().matches("session end").count() < 5 && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(50));
-    }
+    server.wait_for_sessions_to_end(5);
     server.serves_a_user();
 }
 
@@ -1017,6 +1012,7 @@ fn fifty_sessions_from_one_address_are_served_by_default() {
     assert_eq!(refused.reply().code.0, 421, "the 51st");
     assert!(refused.closed_within(Duration::from_secs(5)));
     drop(sessions);
+    server.wait_for_sessions_to_end(50);
     server.serves_a_user();
 }
 
