@@ -3,7 +3,7 @@
 //! A [`Client`] owns the control connection and speaks FTP over it: one method
 //! per operation (login, cwd, retr, stor, ...), each sending one or a few
 //! commands and checking the replies. Every reply is read through
-//! [`ftp_core::reply::ReplyParser`] over a bounded [`LineReader`]; a reply the
+//! [`ftp_core::protocol::reply::ReplyParser`] over a bounded [`LineReader`]; a reply the
 //! operation did not expect becomes [`Error::Reply`] with the server's code and
 //! text.
 //!
@@ -37,7 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Data connections are opened by [`ftp_core::data`], in the mode the options
+//! Data connections are opened by [`ftp_core::io::data`], in the mode the options
 //! choose: passive (EPSV, falling back to PASV) or active (EPRT, falling back to
 //! PORT); see the `data` submodule. An observer ([`Client::set_observer`]) sees
 //! every command sent (the password masked), every reply, and every data
@@ -47,7 +47,7 @@
 //! operations; those belong to the program.
 //!
 //! A hostile server cannot make the client wait or grow without bound: a
-//! reply is held up to [`ftp_core::reply::DEFAULT_REPLY_LIMIT`] bytes and must
+//! reply is held up to [`ftp_core::protocol::reply::DEFAULT_REPLY_LIMIT`] bytes and must
 //! be complete within [`Options::reply_deadline`]; listings can be streamed to
 //! a writer ([`Client::list_to`]) and the methods that return them whole stop
 //! at [`LISTING_LIMIT`]. Per-read timeouts on the control connection are the
@@ -66,11 +66,12 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Instant, SystemTime};
 
-use ftp_core::command::PathArg;
-use ftp_core::line::{self, LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::reply::{unquote_path, ReplyParser, Status};
-use ftp_core::transfer::{self, Direction, Representation};
-use ftp_core::{listing, Command, Phase, Reply};
+use ftp_core::io::line::{self, LineReader, DEFAULT_LINE_LIMIT};
+use ftp_core::io::transfer::{self, Direction, Representation};
+use ftp_core::protocol::command::PathArg;
+use ftp_core::protocol::listing;
+use ftp_core::protocol::reply::{unquote_path, ReplyParser, Status};
+use ftp_core::{Command, Phase, Reply};
 
 pub use self::data::DataConnection;
 use self::deadline::Deadline;
@@ -78,7 +79,7 @@ pub use self::features::Features;
 use self::lines::Lines;
 pub use crate::error::Error;
 pub use crate::options::{DataMode, IpFamily, Options, TransferType};
-pub use ftp_core::listing::{Entry, EntryKind};
+pub use ftp_core::protocol::listing::{Entry, EntryKind};
 
 /// The most a listing returned whole ([`Client::list`], [`Client::nlst`],
 /// [`Client::mlsd`], [`Client::entries`]) may hold, in bytes: its lines plus
@@ -163,7 +164,7 @@ impl Client<TcpStream> {
     ) -> Result<Self, Error> {
         let mut attempts = Vec::new();
         for addr in resolve(host, port, family)? {
-            match ftp_core::data::connect(addr, options.connect_timeout) {
+            match ftp_core::io::data::connect(addr, options.connect_timeout) {
                 Ok(stream) => return Self::from_tcp(stream, options),
                 Err(err) => attempts.push((addr, err)),
             }
@@ -335,8 +336,8 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Reply`] if the server refuses the type.
     pub fn set_type(&mut self, transfer_type: TransferType) -> Result<(), Error> {
         let wire = match transfer_type {
-            TransferType::Ascii => ftp_core::command::TransferType::Ascii(None),
-            TransferType::Binary => ftp_core::command::TransferType::Image,
+            TransferType::Ascii => ftp_core::protocol::command::TransferType::Ascii(None),
+            TransferType::Binary => ftp_core::protocol::command::TransferType::Image,
         };
         self.expect(&Command::Type(wire), 2)?;
         self.transfer_type = transfer_type;
@@ -816,7 +817,7 @@ impl<S: Read + Write> Client<S> {
     }
 
     /// Reads one complete reply (one or more lines, at most
-    /// [`ftp_core::reply::DEFAULT_REPLY_LIMIT`] bytes) within the reply deadline.
+    /// [`ftp_core::protocol::reply::DEFAULT_REPLY_LIMIT`] bytes) within the reply deadline.
     fn read_reply(&mut self) -> Result<Reply, Error> {
         let limit = self.options.reply_deadline;
         self.control.get_mut().until = Some(Instant::now() + limit);

@@ -56,7 +56,7 @@ pub mod tty;
 
 pub use client::{Client, DataConnection, Event, Features, Observer, LISTING_LIMIT};
 pub use error::Error;
-pub use ftp_core::listing::{Entry, EntryKind};
+pub use ftp_core::protocol::listing::{Entry, EntryKind};
 pub use ftp_core::Reply;
 pub use options::{DataMode, IpFamily, Options, TransferType};
 

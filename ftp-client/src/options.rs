@@ -9,7 +9,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ftp_core::transfer::Representation;
+use ftp_core::io::transfer::Representation;
 
 /// Who opens the data connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,7 +46,7 @@ pub enum TransferType {
 }
 
 impl TransferType {
-    /// How [`ftp_core::transfer::copy`] moves data of this type.
+    /// How [`ftp_core::io::transfer::copy`] moves data of this type.
     pub(crate) fn representation(self) -> Representation {
         match self {
             TransferType::Ascii => Representation::Ascii,

@@ -46,7 +46,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::SystemTime;
 
-use ftp_core::listing;
+use ftp_core::protocol::listing;
 
 use self::command::{ListKind, ShellCommand, Toggle, COMMANDS};
 use self::editor::Edited;

@@ -6,7 +6,7 @@
 //! clipboard, `ESC [ 2 J` clears the screen. Before such text reaches a
 //! terminal, [`escape`] (and [`Escaped`], its streaming form) shows every
 //! control character visibly as `\xNN`, one per byte (the rules are
-//! `ftp_core::printable`'s, shared with the server's logs):
+//! `ftp_core::protocol::printable`'s, shared with the server's logs):
 //!
 //! - C0 controls (`0x00`–`0x1f`) except tab and line feed, so `ESC` is
 //!   `\x1b` and a bare CR is `\x0d`;
@@ -25,8 +25,8 @@
 
 use std::io::{self, Write};
 
-pub use ftp_core::printable::escape;
-use ftp_core::printable::escape_into;
+pub use ftp_core::protocol::printable::escape;
+use ftp_core::protocol::printable::escape_into;
 
 /// A writer that passes what it is given through [`escape`] to `inner`,
 /// for a listing streamed to a terminal. UTF-8 sequences split between two

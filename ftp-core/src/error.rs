@@ -11,7 +11,7 @@
 use std::fmt;
 use std::io;
 
-use crate::command::CommandError;
+use crate::protocol::command::CommandError;
 
 /// What was being waited for when a timeout ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub enum Error {
         limit: usize,
     },
     /// A multi-line reply grew past the reply parser's limit; the parser
-    /// stopped collecting it (see [`crate::reply::ReplyParser`]).
+    /// stopped collecting it (see [`crate::protocol::reply::ReplyParser`]).
     ReplyTooLong {
         /// The limit in bytes.
         limit: usize,

@@ -24,13 +24,13 @@
 //!
 //! What it does not do: touch files itself (the storage does), open data
 //! connections or decide who may list (the session does), or format a single
-//! line (that is `ftp_core::listing`).
+//! line (that is `ftp_core::protocol::listing`).
 
 use std::io;
 use std::ops::Range;
 
-use ftp_core::glob::matches_bytes;
-use ftp_core::listing::{Entry, Facts};
+use ftp_core::protocol::glob::matches_bytes;
+use ftp_core::protocol::listing::{Entry, Facts};
 
 use crate::storage::{Dir, DirNames, Found, Storage, VirtualPath};
 
@@ -153,7 +153,7 @@ impl Filter {
     fn keeps(&self, name: &[u8]) -> bool {
         if name.contains(&b'\r') || name.contains(&b'\n') {
             // A line break in a name would add lines to the listing.
-            let shown = ftp_core::printable::escape_field(name);
+            let shown = ftp_core::protocol::printable::escape_field(name);
             log::warn!("left out of a listing: the name {shown} holds a line break");
             return false;
         }
@@ -301,7 +301,7 @@ fn parent_prefix(prefix: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::storage::tests::Scratch;
-    use ftp_core::listing::EntryKind;
+    use ftp_core::protocol::listing::EntryKind;
     use std::fs;
     use std::time::SystemTime;
 

@@ -28,8 +28,8 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use ftp_core::data::SendTimeout;
-use ftp_core::transfer::{copy_with_buffer, Direction, Representation};
+use ftp_core::io::data::SendTimeout;
+use ftp_core::io::transfer::{copy_with_buffer, Direction, Representation};
 use ftp_core::Error;
 
 use crate::session::{DataSetup, Job, Transfer, TransferEnd};

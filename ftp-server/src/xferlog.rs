@@ -24,7 +24,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftp_core::listing::format_timestamp;
+use ftp_core::protocol::listing::format_timestamp;
 
 use crate::session::Record;
 

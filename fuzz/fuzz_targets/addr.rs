@@ -1,4 +1,4 @@
-//! Fuzzes the address forms of `ftp_core::addr`: PORT's `h1,...,p2`, the 227
+//! Fuzzes the address forms of `ftp_core::protocol::addr`: PORT's `h1,...,p2`, the 227
 //! reply, EPRT's `|af|address|port|` and the 229 reply.
 //!
 //! Properties: no parser panics; whatever a parser accepts, the matching
@@ -9,7 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use ftp_core::addr::{
+use ftp_core::protocol::addr::{
     format_eprt, format_epsv_reply, format_host_port, format_pasv_reply, parse_eprt,
     parse_epsv_reply, parse_host_port, parse_pasv_reply,
 };

@@ -1,4 +1,4 @@
-//! Fuzzes the control-line reader, `ftp_core::line::LineReader`.
+//! Fuzzes the control-line reader, `ftp_core::io::line::LineReader`.
 //!
 //! The first input byte picks the line limit (1 to 64, small so that
 //! over-long lines are common), the second seeds the sizes of the reads: the
@@ -13,7 +13,7 @@
 
 use std::io::{self, Read};
 
-use ftp_core::line::LineReader;
+use ftp_core::io::line::LineReader;
 use ftp_core::Phase;
 use libfuzzer_sys::fuzz_target;
 

@@ -1,4 +1,4 @@
-//! Fuzzes the client's listing parsers: `ftp_core::listing::parse_line_at`
+//! Fuzzes the client's listing parsers: `ftp_core::protocol::listing::parse_line_at`
 //! (MLSx, DOS and Unix `ls -l` lines) and `parse_timestamp`.
 //!
 //! Properties: nothing panics; a parsed mode is at most `0o7777`; an entry
@@ -10,7 +10,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftp_core::listing::{
+use ftp_core::protocol::listing::{
     format_list_line, format_mlsx_line, format_timestamp, parse_line_at, parse_timestamp, Entry,
     EntryKind, Facts,
 };

@@ -8,8 +8,8 @@
 //! text (what a server sends) is exactly one reply on the wire as well.
 #![no_main]
 
-use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::reply::{ReplyParser, Status};
+use ftp_core::io::line::{LineReader, DEFAULT_LINE_LIMIT};
+use ftp_core::protocol::reply::{ReplyParser, Status};
 use ftp_core::{Phase, Reply};
 use ftp_fuzz::assert_one_reply_on_the_wire;
 use libfuzzer_sys::fuzz_target;

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_core::reply::{Reply, ReplyParser, Status};
+use ftp_core::protocol::reply::{Reply, ReplyParser, Status};
 
 use crate::lines_on_a_thread;
 use crate::server::{PASSWORD, USER};
@@ -166,7 +166,7 @@ impl Raw {
     /// EPSV, and a data connection to the announced port.
     pub fn epsv(&mut self) -> TcpStream {
         let reply = self.expect("EPSV", 229);
-        let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
+        let port = ftp_core::protocol::addr::parse_epsv_reply(&reply.text()).expect("229 port");
         data_connection((self.data_host, port).into())
     }
 
@@ -178,7 +178,7 @@ impl Raw {
     /// PASV, and the address it announces (nothing connected).
     pub fn pasv_address(&mut self) -> SocketAddr {
         let reply = self.expect("PASV", 227);
-        ftp_core::addr::parse_pasv_reply(&reply.text())
+        ftp_core::protocol::addr::parse_pasv_reply(&reply.text())
             .expect("227 address")
             .into()
     }

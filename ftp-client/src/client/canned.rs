@@ -137,11 +137,11 @@ pub fn passive_peer(payload: &[u8]) -> (u16, JoinHandle<Vec<u8>>) {
 
 /// [`passive_peer`] listening on `ip`.
 pub fn passive_peer_on(ip: IpAddr, payload: &[u8]) -> (u16, JoinHandle<Vec<u8>>) {
-    let listener = ftp_core::data::listen(ip, None).expect("listen");
+    let listener = ftp_core::io::data::listen(ip, None).expect("listen");
     let port = listener.local_addr().expect("local address").port();
     let payload = payload.to_vec();
     let peer = thread::spawn(move || {
-        let stream = ftp_core::data::accept(&listener, None, PEER_TIMEOUT).expect("accept");
+        let stream = ftp_core::io::data::accept(&listener, None, PEER_TIMEOUT).expect("accept");
         exchange(stream, &payload)
     });
     (port, peer)
@@ -174,10 +174,10 @@ pub fn wait_for_address(sent: &Sent, nth: usize) -> SocketAddr {
 /// The address an `EPRT` or `PORT` line announces.
 fn announced(line: &str) -> Option<SocketAddr> {
     if let Some(arg) = line.strip_prefix("EPRT ") {
-        return ftp_core::addr::parse_eprt(arg).ok();
+        return ftp_core::protocol::addr::parse_eprt(arg).ok();
     }
     let arg = line.strip_prefix("PORT ")?;
-    ftp_core::addr::parse_host_port(arg)
+    ftp_core::protocol::addr::parse_host_port(arg)
         .ok()
         .map(SocketAddr::V4)
 }

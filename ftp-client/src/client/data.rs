@@ -10,15 +10,16 @@
 //! the control connection's local address (OS-chosen port), sends `EPRT`, or
 //! `PORT` once `EPRT` has been refused, and accepts only the server's address.
 //!
-//! Opening sockets is [`ftp_core::data`]'s job, moving bytes
-//! [`ftp_core::transfer`]'s; this module only decides who does what, when.
+//! Opening sockets is [`ftp_core::io::data`]'s job, moving bytes
+//! [`ftp_core::io::transfer`]'s; this module only decides who does what, when.
 
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use ftp_core::{addr, Command, Reply};
+use ftp_core::protocol::addr;
+use ftp_core::{Command, Reply};
 
 use super::{expect_class, Client, DataMode, Error, Event};
 
@@ -175,7 +176,7 @@ impl<S: Read + Write> Client<S> {
     fn connect_passive(&mut self) -> Result<TcpStream, Error> {
         let target = self.passive_target()?;
         let timeout = self.options.data_timeout;
-        let stream = ftp_core::data::connect(target.addr, timeout)
+        let stream = ftp_core::io::data::connect(target.addr, timeout)
             .map_err(|err| target.failure(&err, timeout))?;
         let connection = DataConnection {
             mode: DataMode::Passive,
@@ -219,7 +220,7 @@ impl<S: Read + Write> Client<S> {
     /// Active mode: listens on the control connection's local address and
     /// tells the server where.
     fn listen_active(&mut self) -> Result<Pending, Error> {
-        let listener = ftp_core::data::listen(self.local.ip(), None)?;
+        let listener = ftp_core::io::data::listen(self.local.ip(), None)?;
         let command = self.announce(listener.local_addr()?)?;
         Ok(Pending::Listening { listener, command })
     }
@@ -272,21 +273,22 @@ impl<S: Read + Write> Client<S> {
     ) -> Result<TcpStream, Error> {
         let timeout = self.options.data_timeout;
         let local = listener.local_addr()?;
-        let stream = ftp_core::data::accept(listener, Some(self.peer.ip()), timeout).map_err(
-            |err| match err {
-                ftp_core::Error::Timeout(_) => Error::DataChannel {
-                    mode: DataMode::Active,
-                    command,
-                    cause: format!(
-                        "the server did not connect back to {local} within {} — a firewall or \
+        let stream =
+            ftp_core::io::data::accept(listener, Some(self.peer.ip()), timeout).map_err(|err| {
+                match err {
+                    ftp_core::Error::Timeout(_) => Error::DataChannel {
+                        mode: DataMode::Active,
+                        command,
+                        cause: format!(
+                            "the server did not connect back to {local} within {} — a firewall or \
                          NAT in front of this client blocks incoming connections; \
                          try passive mode (-p)",
-                        seconds(timeout)
-                    ),
-                },
-                other => Error::Core(other),
-            },
-        )?;
+                            seconds(timeout)
+                        ),
+                    },
+                    other => Error::Core(other),
+                }
+            })?;
         let connection = DataConnection {
             mode: DataMode::Active,
             command,
@@ -471,11 +473,11 @@ mod tests {
     #[test]
     fn a_stalled_transfer_times_out_and_the_session_goes_on() {
         // A data peer that connects but never sends and never closes.
-        let listener = ftp_core::data::listen([127, 0, 0, 1].into(), None).expect("listen");
+        let listener = ftp_core::io::data::listen([127, 0, 0, 1].into(), None).expect("listen");
         let port = listener.local_addr().expect("address").port();
         let peer = std::thread::spawn(move || {
-            let mut stream =
-                ftp_core::data::accept(&listener, None, Duration::from_secs(5)).expect("accept");
+            let mut stream = ftp_core::io::data::accept(&listener, None, Duration::from_secs(5))
+                .expect("accept");
             stream
                 .set_read_timeout(Some(Duration::from_secs(5)))
                 .expect("timeout");

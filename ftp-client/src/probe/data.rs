@@ -12,7 +12,8 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use ftp_core::{addr, Error, Phase, Reply};
+use ftp_core::protocol::addr;
+use ftp_core::{Error, Phase, Reply};
 
 use super::wire::Wire;
 
@@ -82,8 +83,10 @@ impl Pending {
     /// A connect or accept error, or a timeout.
     pub fn open(self, peer: IpAddr, timeout: Duration) -> Result<TcpStream, Error> {
         let stream = match self {
-            Pending::Connect { addr, .. } => ftp_core::data::connect(addr, timeout)?,
-            Pending::Listen(listener) => ftp_core::data::accept(&listener, Some(peer), timeout)?,
+            Pending::Connect { addr, .. } => ftp_core::io::data::connect(addr, timeout)?,
+            Pending::Listen(listener) => {
+                ftp_core::io::data::accept(&listener, Some(peer), timeout)?
+            }
         };
         stream.set_read_timeout(Some(timeout))?;
         stream.set_write_timeout(Some(timeout))?;
@@ -115,7 +118,7 @@ pub fn setup(wire: &mut Wire, mode: Mode) -> Result<Result<Pending, Reply>, Erro
             Ok(Ok(Pending::Connect { addr, advertised }))
         }
         Mode::Port | Mode::Eprt => {
-            let listener = ftp_core::data::listen(wire.local_addr().ip(), None)?;
+            let listener = ftp_core::io::data::listen(wire.local_addr().ip(), None)?;
             let local = listener.local_addr()?;
             let line = match (mode, local) {
                 (Mode::Port, SocketAddr::V4(v4)) => format!("PORT {}", addr::format_host_port(v4)),

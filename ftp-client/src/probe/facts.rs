@@ -7,7 +7,7 @@
 //! first subdirectories (the write tests upload one of their own instead).
 //! When there is none, the checks say they could not tell.
 
-use ftp_core::listing::{parse_line, EntryKind};
+use ftp_core::protocol::listing::{parse_line, EntryKind};
 use ftp_core::Error;
 
 use super::data::{self, Outcome};
@@ -314,8 +314,8 @@ pub fn mdtm(probe: &mut Probe) -> Result<(), Error> {
         return Ok(());
     };
     let reply = probe.wire()?.command(&format!("MDTM {path}"))?;
-    let parsed =
-        reply.code.0 == 213 && ftp_core::listing::parse_timestamp(reply.text().trim()).is_ok();
+    let parsed = reply.code.0 == 213
+        && ftp_core::protocol::listing::parse_timestamp(reply.text().trim()).is_ok();
     let (verdict, summary) = match (advertised, parsed) {
         (_, true) => (Verdict::Ok, "a timestamp".to_string()),
         (true, false) => (

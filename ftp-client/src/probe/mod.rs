@@ -197,7 +197,7 @@ fn expect(reply: &Reply, code: u16, what: &'static str) -> Result<(), Error> {
 /// A reply on one line: `550 No such file` (lines joined with ` | `).
 pub fn one_line(reply: &Reply) -> String {
     let text = format!("{} {}", reply.code, reply.lines.join(" | "));
-    ftp_core::printable::escape(text.as_bytes())
+    ftp_core::protocol::printable::escape(text.as_bytes())
 }
 
 /// `ipv4` or `ipv6`.

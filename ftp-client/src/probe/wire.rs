@@ -12,8 +12,8 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::reply::{ReplyParser, Status};
+use ftp_core::io::line::{LineReader, DEFAULT_LINE_LIMIT};
+use ftp_core::protocol::reply::{ReplyParser, Status};
 use ftp_core::{Error, Phase, Reply};
 
 /// One control connection to the server being probed.
@@ -35,7 +35,7 @@ impl Wire {
     ///
     /// A connect or read error, or a timeout.
     pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<(Wire, Reply), Error> {
-        let stream = ftp_core::data::connect(addr, timeout)?;
+        let stream = ftp_core::io::data::connect(addr, timeout)?;
         stream.set_nodelay(true)?;
         stream.set_write_timeout(Some(timeout))?;
         let (local, peer) = (stream.local_addr()?, stream.peer_addr()?);
@@ -74,7 +74,7 @@ impl Wire {
     ///
     /// A write error, or a line with CR or LF in it.
     pub fn send(&mut self, line: &str) -> Result<(), Error> {
-        ftp_core::line::write_line(self.reader.get_mut(), line.as_bytes())
+        ftp_core::io::line::write_line(self.reader.get_mut(), line.as_bytes())
     }
 
     /// Sends bytes exactly as given, in one write.

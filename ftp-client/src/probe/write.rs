@@ -14,7 +14,7 @@ use super::data::{self, Outcome};
 use super::facts::download;
 use super::report::Verdict;
 use super::{one_line, Probe};
-use ftp_core::reply::unquote_path;
+use ftp_core::protocol::reply::unquote_path;
 
 /// The text file uploaded: LF line ends, as a Unix server stores text.
 const TEXT: &[u8] = b"one\ntwo\nthree\n";

@@ -1,6 +1,6 @@
 //! Wildcards for `mget`, `mput` and `mdelete`: `*` (any run of characters)
 //! and `?` (any one character), in the last component of a path only; the
-//! matching itself is `ftp_core::glob`'s, shared with the server.
+//! matching itself is `ftp_core::protocol::glob`'s, shared with the server.
 //!
 //! Local patterns are expanded against the directory's entries (regular files
 //! only; names starting with `.` only when the pattern does too, as in a Unix
@@ -11,7 +11,7 @@
 use std::io;
 use std::path::Path;
 
-use ftp_core::glob::matches;
+use ftp_core::protocol::glob::matches;
 
 /// Whether `text` contains `*` or `?`.
 pub fn has_wildcards(text: &str) -> bool {

@@ -176,6 +176,6 @@ fn send_abor(state: &mut State) {
         return;
     }
     let line = Command::Abor.to_bytes();
-    let sent = ftp_core::line::write_line(&mut state.control, &line);
+    let sent = ftp_core::io::line::write_line(&mut state.control, &line);
     state.outcome.abor_sent = sent.is_ok();
 }

@@ -11,7 +11,7 @@
 
 use std::net::TcpStream;
 
-use ftp_core::listing::EntryKind;
+use ftp_core::protocol::listing::EntryKind;
 
 use super::{glob, Shell, ShellError};
 use crate::client::{Client, Entry, Error};

@@ -9,7 +9,8 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::Duration;
 use std::time::Instant;
 
-use ftp_core::{data, Error, Reply};
+use ftp_core::io::data;
+use ftp_core::{Error, Reply};
 
 use super::{Conn, ControlRead, Flow, PassiveListener};
 use crate::limits::Limits;

@@ -25,7 +25,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
+use ftp_core::io::line::{LineReader, DEFAULT_LINE_LIMIT};
 use ftp_core::{Command, Error, Phase, Reply};
 
 use crate::config::Config;
@@ -200,7 +200,7 @@ impl ControlWriter {
         while lines.read_until(b'\n', &mut line)? > 0 {
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches(['\r', '\n']);
-            write!(wire, "{}\r\n", ftp_core::reply::middle_line(text))?;
+            write!(wire, "{}\r\n", ftp_core::protocol::reply::middle_line(text))?;
             line.clear();
         }
         write!(wire, "213 {last}\r\n")?;
@@ -473,7 +473,7 @@ impl<R: ControlRead> Conn<R> {
                 log::debug!(
                     "{} <- (unparsable) {}",
                     self.peer,
-                    ftp_core::command::loggable_line(line)
+                    ftp_core::protocol::command::loggable_line(line)
                 );
                 self.reply(&self.session.unparsable(&err))
             }

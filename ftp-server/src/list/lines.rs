@@ -3,12 +3,12 @@
 //! of thousands of names needs its names and a buffer, not all its lines.
 //!
 //! What it does not do: read the directory (that is the listing's job) or
-//! format a line (`ftp_core::listing`).
+//! format a line (`ftp_core::protocol::listing`).
 
 use std::io::{self, Read};
 use std::time::SystemTime;
 
-use ftp_core::listing::{format_list_line, format_mlsx_line, Entry};
+use ftp_core::protocol::listing::{format_list_line, format_mlsx_line, Entry};
 
 use super::{Format, Listing};
 use crate::storage::Storage;

@@ -4,16 +4,16 @@
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 
-use ftp_core::addr::{format_epsv_reply, format_pasv_reply};
-use ftp_core::command::{EpsvArg, TransferType};
-use ftp_core::transfer::Representation;
+use ftp_core::io::transfer::Representation;
+use ftp_core::protocol::addr::{format_epsv_reply, format_pasv_reply};
+use ftp_core::protocol::command::{EpsvArg, TransferType};
 use ftp_core::Reply;
 
 use super::{Action, DataSetup, Outcome, PassiveKind, Session};
 
 impl Session {
     pub(super) fn set_type(&mut self, kind: TransferType) -> Outcome {
-        use ftp_core::command::TextFormat::NonPrint;
+        use ftp_core::protocol::command::TextFormat::NonPrint;
         self.repr = match kind {
             TransferType::Ascii(None | Some(NonPrint)) => Representation::Ascii,
             TransferType::Image | TransferType::Local(8) => Representation::Binary,

@@ -5,7 +5,7 @@
 
 use std::io;
 
-use ftp_core::listing::{format_timestamp, parse_timestamp};
+use ftp_core::protocol::listing::{format_timestamp, parse_timestamp};
 use ftp_core::Reply;
 
 use super::{quoted, Ctx, Outcome, Session};

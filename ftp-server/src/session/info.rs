@@ -1,8 +1,8 @@
 //! The session's informational replies: FEAT, OPTS, STAT (session status)
 //! and HELP.
 
-use ftp_core::listing::Facts;
-use ftp_core::transfer::Representation;
+use ftp_core::io::transfer::Representation;
+use ftp_core::protocol::listing::Facts;
 use ftp_core::Reply;
 
 use super::{DataSetup, Login, Outcome, Session};

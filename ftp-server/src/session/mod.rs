@@ -29,9 +29,9 @@ use std::fs::File;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use ftp_core::command::{PathArg, Structure, TransferMode};
-use ftp_core::listing::Facts;
-use ftp_core::transfer::Representation;
+use ftp_core::io::transfer::Representation;
+use ftp_core::protocol::command::{PathArg, Structure, TransferMode};
+use ftp_core::protocol::listing::Facts;
 use ftp_core::{Command, Reply};
 
 use crate::auth::{Access, Account};
@@ -398,7 +398,7 @@ fn optional(arg: &Option<PathArg>) -> &[u8] {
 
 /// A path in double quotes, with any `"` in it doubled (RFC 959 appendix II).
 fn quoted(path: &VirtualPath) -> String {
-    ftp_core::reply::quote_path(&path.to_string())
+    ftp_core::protocol::reply::quote_path(&path.to_string())
 }
 
 #[cfg(test)]

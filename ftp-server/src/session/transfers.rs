@@ -9,8 +9,8 @@
 use std::io::{Seek, SeekFrom};
 use std::time::SystemTime;
 
-use ftp_core::listing::{format_mlsx_line, Entry};
-use ftp_core::transfer::Representation;
+use ftp_core::io::transfer::Representation;
+use ftp_core::protocol::listing::{format_mlsx_line, Entry};
 use ftp_core::Reply;
 
 use super::files::fs_error;

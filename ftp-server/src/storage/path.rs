@@ -79,7 +79,7 @@ impl VirtualPath {
     /// sequence from a file name) shown as `\xNN`, so a name cannot forge a
     /// log line or drive the terminal the log is read in.
     pub fn logged(&self) -> String {
-        ftp_core::printable::escape_field(&self.0)
+        ftp_core::protocol::printable::escape_field(&self.0)
     }
 }
 

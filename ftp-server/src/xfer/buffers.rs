@@ -8,7 +8,7 @@
 //! per core): measured with 10 sessions, each idle after a 4 MiB download,
 //! 205 KiB per session, against 24 KiB for sessions that never transferred.
 //!
-//! What it does not do: size the buffers (`ftp_core::transfer` grows them
+//! What it does not do: size the buffers (`ftp_core::io::transfer` grows them
 //! while reads fill them).
 
 use std::sync::{Mutex, PoisonError};
@@ -62,7 +62,7 @@ impl Borrowed<'static> {
 }
 
 impl Borrowed<'_> {
-    /// The buffer, for `ftp_core::transfer::copy_with_buffer`.
+    /// The buffer, for `ftp_core::io::transfer::copy_with_buffer`.
     pub fn bytes(&mut self) -> &mut Vec<u8> {
         &mut self.bytes
     }

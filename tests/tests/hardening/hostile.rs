@@ -465,7 +465,7 @@ fn passive_connections_from_another_address_are_refused() {
 /// The port of an `EPSV` reply.
 fn epsv_port(raw: &mut Raw) -> u16 {
     let reply = raw.expect("EPSV", 229);
-    ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port")
+    ftp_core::protocol::addr::parse_epsv_reply(&reply.text()).expect("229 port")
 }
 
 /// Every path trick is answered with an error and leaves the outside
@@ -909,7 +909,7 @@ fn the_150_comes_at_once_when_the_client_waits_for_it() {
     let mut raw = Raw::login(server.addr());
     for foreign_first in [false, true] {
         let reply = raw.expect("EPSV", 229);
-        let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
+        let port = ftp_core::protocol::addr::parse_epsv_reply(&reply.text()).expect("229 port");
         let target = SocketAddr::from(([127, 0, 0, 1], port));
         let foreign = foreign_first.then(|| {
             let mut relay = Relay::start(OTHER_ADDRESS, target).expect("python3");

@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ftp_client::client::{Client, DataMode, IpFamily, Options, TransferType};
-use ftp_core::reply::Reply;
+use ftp_core::protocol::reply::Reply;
 use ftp_tests::sockets::Resetting;
 use ftp_tests::{have_python, pattern, program, KillOnDrop, TempDir};
 
@@ -206,7 +206,7 @@ fn reset_stor(server: &Server) -> Reply {
     let mut raw = Raw::login(server.addr());
     raw.expect("TYPE I", 200);
     let reply = raw.expect("EPSV", 229);
-    let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
+    let port = ftp_core::protocol::addr::parse_epsv_reply(&reply.text()).expect("229 port");
     let data = Resetting::connect(port).expect("python3");
     raw.expect("STOR target.bin", 150);
     data.send_then_reset(&[b'y'; 300_000]);

@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::time::Instant;
 
-use ftp_core::reply::Reply;
+use ftp_core::protocol::reply::Reply;
 
 use crate::harness::{Raw, PASSWORD, USER};
 

@@ -110,7 +110,7 @@ fn a_passive_connection_from_another_address_is_refused() {
     let mut raw = Raw::login(server.addr());
     raw.expect("TYPE I", 200);
     let reply = raw.expect("EPSV", 229);
-    let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
+    let port = ftp_core::protocol::addr::parse_epsv_reply(&reply.text()).expect("229 port");
     let target = SocketAddr::from(([127, 0, 0, 1], port));
     let mut thieves =
         Relay::start(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), target).expect("python3");

@@ -191,7 +191,7 @@ fn failed_uploads_leave_the_old_file_and_no_temporary() {
     // Broken by a reset data connection.
     if have_python() {
         let reply = raw.expect("EPSV", 229);
-        let port = ftp_core::addr::parse_epsv_reply(&reply.text()).expect("229 port");
+        let port = ftp_core::protocol::addr::parse_epsv_reply(&reply.text()).expect("229 port");
         let data = Resetting::connect(port).expect("python3");
         raw.expect("STOR keep.bin", 150);
         data.send_then_reset(&b"partial".repeat(10_000));

@@ -4,7 +4,7 @@
 //! the same 256 KiB buffer as the server and writes downloads to
 //! [`io::sink`], so the client is not what is measured. Every transfer's
 //! byte count is checked; a short transfer is an error, not a fast sample.
-//! The raw TCP copy runs the same copy routine (`ftp_core::transfer::copy`)
+//! The raw TCP copy runs the same copy routine (`ftp_core::io::transfer::copy`)
 //! on both ends of a plain loopback connection: FTP's ceiling on this machine.
 //!
 //! It does not start servers (see `servers`) or summarise samples (see `stats`).
@@ -20,7 +20,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ftp_client::client::{Client, DataMode, Options, TransferType};
-use ftp_core::transfer::{copy, Direction, Representation};
+use ftp_core::io::transfer::{copy, Direction, Representation};
 
 use crate::memory;
 use crate::servers::{Login, Server};

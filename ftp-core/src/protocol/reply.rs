@@ -10,7 +10,7 @@
 //! begin with digits, and ends with a line `ddd text`:
 //!
 //! ```
-//! use ftp_core::reply::{Reply, ReplyCode};
+//! use ftp_core::protocol::reply::{Reply, ReplyCode};
 //!
 //! let wire = b"123-First line\r\nSecond line\r\n  234 A line beginning with numbers\r\n\
 //!              123 The last line\r\n";
@@ -31,7 +31,7 @@
 //! that never ends is an error, not a growing buffer.
 //!
 //! This module does not read sockets, strip CRLF or handle Telnet commands
-//! (that is [`crate::line`]'s job), and it gives no meaning to a code beyond its
+//! (that is [`crate::io::line`]'s job), and it gives no meaning to a code beyond its
 //! class (the first digit).
 
 use std::fmt;
@@ -124,7 +124,7 @@ pub enum Status {
 /// ([`DEFAULT_REPLY_LIMIT`] unless made by [`ReplyParser::with_limit`]).
 ///
 /// ```
-/// use ftp_core::reply::{ReplyParser, Status};
+/// use ftp_core::protocol::reply::{ReplyParser, Status};
 ///
 /// let mut parser = ReplyParser::new();
 /// assert_eq!(parser.feed(b"211-Features:")?, Status::Partial);
@@ -170,7 +170,7 @@ impl ReplyParser {
     /// text of its lines plus the size of a `String` per line.
     ///
     /// ```
-    /// use ftp_core::reply::{ReplyParser, Status};
+    /// use ftp_core::protocol::reply::{ReplyParser, Status};
     /// use ftp_core::Error;
     ///
     /// let mut parser = ReplyParser::with_limit(100);
@@ -292,7 +292,7 @@ fn excerpt(line: &str) -> String {
 /// double quotes, each `"` inside doubled (RFC 959 Appendix II).
 ///
 /// ```
-/// use ftp_core::reply::{quote_path, unquote_path};
+/// use ftp_core::protocol::reply::{quote_path, unquote_path};
 ///
 /// assert_eq!(quote_path("/a \"b\""), "\"/a \"\"b\"\"\"");
 /// assert_eq!(unquote_path("257 \"/a \"\"b\"\"\" created").as_deref(), Some("/a \"b\""));
@@ -327,7 +327,7 @@ pub fn unquote_path(text: &str) -> Option<String> {
 /// lines written as `NNN-text` and `NNN text`.
 ///
 /// ```
-/// use ftp_core::reply::middle_line;
+/// use ftp_core::protocol::reply::middle_line;
 ///
 /// assert_eq!(middle_line("213 bytes"), " 213 bytes");
 /// assert_eq!(middle_line("drwxr-xr-x 2 ftp ftp 4096 pub"), "drwxr-xr-x 2 ftp ftp 4096 pub");

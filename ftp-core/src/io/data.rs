@@ -26,7 +26,7 @@
 //! the timeout, however the kernel splits the waiting into short writes.
 //!
 //! This module neither sends the `PORT`/`PASV` commands nor formats addresses
-//! ([`crate::addr`] does that), and it does not move any data ([`crate::transfer`]).
+//! ([`crate::protocol::addr`] does that), and it does not move any data ([`crate::io::transfer`]).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};

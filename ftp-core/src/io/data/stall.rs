@@ -15,7 +15,7 @@
 //!
 //! What it does not do: receive (a read returns as soon as any byte
 //! arrives, so a read timeout already measures from the last byte), or
-//! convert or count data ([`crate::transfer`] does).
+//! convert or count data ([`crate::io::transfer`] does).
 
 use std::io::{self, Write};
 use std::net::TcpStream;

@@ -23,7 +23,7 @@
 /// `text` with every control character and non-UTF-8 byte escaped as `\xNN`.
 ///
 /// ```
-/// use ftp_core::printable::escape;
+/// use ftp_core::protocol::printable::escape;
 ///
 /// assert_eq!(escape(b"220 \x1b]0;pwned\x07 ready"), "220 \\x1b]0;pwned\\x07 ready");
 /// assert_eq!(escape("caf\u{e9}\tok\n".as_bytes()), "caf\u{e9}\tok\n");
@@ -37,7 +37,7 @@ pub fn escape(text: &[u8]) -> String {
 /// a line feed is escaped too (`\x0a`), so the field cannot start a line.
 ///
 /// ```
-/// use ftp_core::printable::escape_field;
+/// use ftp_core::protocol::printable::escape_field;
 ///
 /// assert_eq!(escape_field(b"a\nfake log line"), "a\\x0afake log line");
 /// ```

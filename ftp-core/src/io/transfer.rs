@@ -12,7 +12,7 @@
 //! Binary data goes through one large buffer (256 KiB), not through
 //! `std::io::copy`: see [`copy`] for why.
 //!
-//! This module does not open connections ([`crate::data`]), send replies, or
+//! This module does not open connections ([`crate::io::data`]), send replies, or
 //! handle restart offsets (the caller seeks the file before copying).
 
 use std::io::{self, Read, Write};
@@ -75,7 +75,7 @@ pub enum Direction {
 ///   LF, also when the stream ends with it.
 ///
 /// ```
-/// use ftp_core::transfer::{copy, Direction, Representation};
+/// use ftp_core::io::transfer::{copy, Direction, Representation};
 ///
 /// let ascii = Representation::Ascii;
 /// let mut wire = Vec::new();
@@ -535,11 +535,11 @@ mod tests {
         fs::write(&source.0, &data).unwrap();
 
         let timeout = Duration::from_secs(10);
-        let listener = crate::data::listen(IpAddr::V4(Ipv4Addr::LOCALHOST), None).unwrap();
+        let listener = crate::io::data::listen(IpAddr::V4(Ipv4Addr::LOCALHOST), None).unwrap();
         let addr = listener.local_addr().unwrap();
         let mut file = File::create(&target.0).unwrap();
         let receiver = thread::spawn(move || {
-            let mut stream = crate::data::accept(&listener, None, timeout)?;
+            let mut stream = crate::io::data::accept(&listener, None, timeout)?;
             stream
                 .set_read_timeout(Some(timeout))
                 .map_err(Error::from)?;
@@ -553,7 +553,7 @@ mod tests {
         });
 
         let mut file = File::open(&source.0).unwrap();
-        let mut stream = crate::data::connect(addr, timeout).unwrap();
+        let mut stream = crate::io::data::connect(addr, timeout).unwrap();
         let mut reports = Vec::new();
         let progress: &mut dyn FnMut(u64) = &mut |n| reports.push(n);
         let (binary, send) = (Representation::Binary, Direction::Send);

@@ -9,7 +9,7 @@
 //! RFC 3659 time-val `YYYYMMDDHHMMSS[.sss]` used by `MDTM` and the `modify` fact.
 //!
 //! ```
-//! use ftp_core::listing::{format_mlsx_line, parse_line, Entry, EntryKind, Facts};
+//! use ftp_core::protocol::listing::{format_mlsx_line, parse_line, Entry, EntryKind, Facts};
 //!
 //! let entry = parse_line(b"-rw-r--r--   1 ftp  ftp  1234 Jan 02  2024 my notes.txt")?;
 //! assert_eq!(entry.name, b"my notes.txt");

@@ -14,7 +14,7 @@
 /// Whether `name` matches `pattern`, byte by byte.
 ///
 /// ```
-/// use ftp_core::glob::matches_bytes;
+/// use ftp_core::protocol::glob::matches_bytes;
 ///
 /// assert!(matches_bytes(b"*.txt", b"a.txt"));
 /// assert!(matches_bytes(b"\xff?", b"\xff\xfe"));
@@ -26,7 +26,7 @@ pub fn matches_bytes(pattern: &[u8], name: &[u8]) -> bool {
 /// Whether `name` matches `pattern`, character by character.
 ///
 /// ```
-/// use ftp_core::glob::matches;
+/// use ftp_core::protocol::glob::matches;
 ///
 /// assert!(matches("file?.txt", "file1.txt"));
 /// assert!(matches("caf?", "café"));

@@ -2,7 +2,7 @@
 //!
 //! [`LineReader`] turns the bytes of a control connection into lines, and
 //! [`write_line`] sends one. Neither looks at what a line means: parsing commands
-//! and replies is the job of [`crate::command`] and [`crate::reply`].
+//! and replies is the job of [`crate::protocol::command`] and [`crate::protocol::reply`].
 //!
 //! # Reading
 //!
@@ -106,7 +106,7 @@ impl Telnet {
 /// See the [module documentation](self) for the exact rules.
 ///
 /// ```
-/// use ftp_core::line::{LineReader, DEFAULT_LINE_LIMIT};
+/// use ftp_core::io::line::{LineReader, DEFAULT_LINE_LIMIT};
 /// use ftp_core::Phase;
 ///
 /// let wire: &[u8] = b"USER anonymous\r\nPASS \xff\xff\r\n";
@@ -264,9 +264,9 @@ impl<R: fmt::Debug> fmt::Debug for LineReader<R> {
 ///
 /// ```
 /// let mut wire = Vec::new();
-/// ftp_core::line::write_line(&mut wire, b"RETR caf\xe9\xff")?;
+/// ftp_core::io::line::write_line(&mut wire, b"RETR caf\xe9\xff")?;
 /// assert_eq!(wire, b"RETR caf\xe9\xff\xff\r\n");
-/// assert!(ftp_core::line::write_line(&mut wire, b"DELE a\r\nDELE b").is_err());
+/// assert!(ftp_core::io::line::write_line(&mut wire, b"DELE a\r\nDELE b").is_err());
 /// # Ok::<(), ftp_core::Error>(())
 /// ```
 ///

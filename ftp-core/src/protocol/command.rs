@@ -6,7 +6,7 @@
 //! form, so the server and the client share one definition of every verb:
 //!
 //! ```
-//! use ftp_core::command::{Command, PathArg, TransferType};
+//! use ftp_core::protocol::command::{Command, PathArg, TransferType};
 //!
 //! assert_eq!(Command::parse(b"type i")?, Command::Type(TransferType::Image));
 //! let retr = Command::parse(b"RETR my file.txt")?;
@@ -39,7 +39,7 @@
 //! upper-case letters that do not name a known command.
 //!
 //! This module does not read lines (CRLF and Telnet bytes are the job of
-//! [`crate::line`](mod@crate::line)), does not refuse CR or LF inside an
+//! [`crate::io::line`](mod@crate::io::line)), does not refuse CR or LF inside an
 //! argument (the line writer does), and decides nothing about what a server
 //! supports: `EPSV 7`, `TYPE L 36` and `MODE B` parse fine, and the server
 //! answers `504` if it cannot do them.
@@ -49,8 +49,8 @@ use std::fmt;
 use std::net::{Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::str::FromStr;
 
-use crate::addr;
-use crate::printable::escape_field;
+use crate::protocol::addr;
+use crate::protocol::printable::escape_field;
 
 /// A file name or path argument. FTP names are bytes on the wire; a name that is
 /// not valid UTF-8 must survive unchanged, so paths are kept as bytes.
@@ -345,7 +345,7 @@ fn needed_argument(verb: &str) -> &'static str {
     }
 }
 
-/// Text with control characters escaped ([`crate::printable`]), so that an
+/// Text with control characters escaped ([`crate::protocol::printable`]), so that an
 /// error message built from client input stays one printable reply line.
 struct Printable<'a>(&'a str);
 

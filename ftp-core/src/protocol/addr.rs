@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use std::net::SocketAddrV4;
-//! use ftp_core::addr::{format_host_port, parse_pasv_reply};
+//! use ftp_core::protocol::addr::{format_host_port, parse_pasv_reply};
 //!
 //! let addr = parse_pasv_reply("Entering Passive Mode (127,0,0,1,4,1).")?;
 //! assert_eq!(addr, "127.0.0.1:1025".parse::<SocketAddrV4>().unwrap());
@@ -24,7 +24,7 @@
 //! This module only converts text. Whether an address is acceptable (the
 //! server refuses PORT to a third host and ports below 1024, and decides what
 //! an unspecified EPRT address means) is the caller's decision; opening the
-//! connection is [`crate::data`]'s job.
+//! connection is [`crate::io::data`]'s job.
 
 use std::fmt::Display;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};

@@ -1,0 +1,21 @@
+//! The pure protocol: what FTP's lines and listings mean, with no I/O.
+//!
+//! Every function here works on `&str`, `&[u8]` or plain values and never
+//! touches a socket or a file, so each can be tested with byte strings and
+//! fuzzed on its own. What moves bytes is in [`crate::io`].
+//!
+//! | module | job |
+//! |---|---|
+//! | [`command`] | the typed [`Command`](command::Command): parse a control line, format it back |
+//! | [`reply`] | the typed [`Reply`](reply::Reply): incremental multi-line parsing, formatting |
+//! | [`addr`] | `h1,h2,h3,h4,p1,p2`, EPRT `\|1\|ip\|port\|` and EPSV `(\|\|\|port\|)` |
+//! | [`glob`] | `*` and `?` in file names |
+//! | [`listing`] | `ls -l` and MLSx lines: formatting (server) and parsing (client) |
+//! | [`printable`] | the other side's text shown with its control characters escaped |
+
+pub mod addr;
+pub mod command;
+pub mod glob;
+pub mod listing;
+pub mod printable;
+pub mod reply;
