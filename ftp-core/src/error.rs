@@ -11,7 +11,7 @@
 use std::fmt;
 use std::io;
 
-use crate::protocol::command::CommandError;
+use crate::protocol::command_error::CommandError;
 
 /// What was being waited for when a timeout ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,5 +33,6 @@ pub mod protocol;
 pub(crate) mod test_support;
 
 pub use error::{Error, Phase};
-pub use protocol::command::{Command, CommandError};
+pub use protocol::command::Command;
+pub use protocol::command_error::CommandError;
 pub use protocol::reply::{Reply, ReplyCode};

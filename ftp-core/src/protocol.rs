@@ -7,6 +7,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`command`] | the typed [`Command`](command::Command): parse a control line, format it back |
+//! | [`command_error`] | why a line is not a command, and the reply code for it |
 //! | [`reply`] | the typed [`Reply`](reply::Reply): incremental multi-line parsing, formatting |
 //! | [`addr`] | `h1,h2,h3,h4,p1,p2`, EPRT `\|1\|ip\|port\|` and EPSV `(\|\|\|port\|)` |
 //! | [`glob`] | `*` and `?` in file names |
@@ -15,6 +16,7 @@
 
 pub mod addr;
 pub mod command;
+pub mod command_error;
 pub mod glob;
 pub mod listing;
 pub mod printable;

@@ -34,7 +34,7 @@ use std::ops::RangeInclusive;
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::{Error, Phase};
+use crate::error::{Error, Phase};
 
 mod stall;
 

@@ -37,7 +37,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use crate::{Error, Phase};
+use crate::error::{Error, Phase};
 
 /// Default limit for one control line, in bytes (without its terminator).
 pub const DEFAULT_LINE_LIMIT: usize = 4096;

@@ -17,7 +17,7 @@
 
 use std::io::{self, Read, Write};
 
-use crate::{Error, Phase};
+use crate::error::{Error, Phase};
 
 /// Largest buffer for TYPE I, in either direction.
 const BINARY_BUFFER_SIZE: usize = 256 << 10;

@@ -30,7 +30,7 @@ use std::fmt::Display;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::str::FromStr;
 
-use crate::Error;
+use crate::error::Error;
 
 /// What a PORT argument is called in error messages.
 const PORT_ARGUMENT: &str = "PORT address";

@@ -35,7 +35,7 @@ use std::fmt;
 use std::fs::Metadata;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::Error;
+use crate::error::Error;
 
 mod parse;
 

@@ -37,7 +37,7 @@
 use std::fmt;
 use std::mem;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The default limit for one reply, in bytes: the text of its lines plus, for
 /// each line, the size of a `String` (so that many empty lines count too).

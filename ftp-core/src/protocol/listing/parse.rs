@@ -22,7 +22,7 @@ use super::{
     decimal, parse_timestamp, unix_seconds, CivilTime, Entry, EntryKind, MONTHS, NEAR_FUTURE,
     TRIPLETS,
 };
-use crate::Error;
+use crate::error::Error;
 
 /// What [`Error::Syntax`] names for every failure here.
 const WHAT: &str = "listing line";
