@@ -2,10 +2,10 @@
 //!
 //! ftplib chooses the data command by the control connection's family:
 //! `set_pasv(True)` sends PASV on IPv4 and EPSV on IPv6, `set_pasv(False)`
-//! sends PORT on IPv4 and EPRT on IPv6. EPSV and EPRT over IPv4 need a
-//! small subclass that overrides `makepasv`/`makeport` with ftplib's own
-//! `parse229` and `sendcmd('EPRT ...')`; the transfers themselves stay
-//! ftplib's (`retrbinary`, `storbinary`, `retrlines`). Resumed transfers use
+//! sends PORT on IPv4 and EPRT on IPv6. EPSV and EPRT over IPv4 come from
+//! the subclass in `ftp_tests::ftplib` (shared with the firewall lab),
+//! which uses ftplib's own `parse229` and `sendcmd('EPRT ...')`; the
+//! transfers themselves stay ftplib's (`retrbinary`, `storbinary`, `retrlines`). Resumed transfers use
 //! the `rest=` argument of `retrbinary` and `storbinary`.
 
 use std::process::Command;
@@ -16,28 +16,10 @@ use crate::clients::{files, Client, Target};
 use crate::exec::{run, Run};
 use crate::matrix::Op;
 
-/// The script: `argv` is host, port, user, password, mode, operation, remote
-/// file, local file.
+/// The script after [`ftp_tests::ftplib::script`]'s class: `argv` is host,
+/// port, user, password, mode, operation, remote file, local file.
 const SCRIPT: &str = r#"
-import ftplib, os, socket, sys
 host, port, user, password, mode, op, remote, local = sys.argv[1:]
-
-class Client(ftplib.FTP):
-    """ftplib, with EPSV and EPRT on IPv4 too when the test asks for them."""
-
-    def makepasv(self):
-        if mode == 'EPSV' and self.af == socket.AF_INET:
-            return ftplib.parse229(self.sendcmd('EPSV'), self.sock.getpeername())
-        return super().makepasv()
-
-    def makeport(self):
-        if mode == 'EPRT' and self.af == socket.AF_INET:
-            ip = self.sock.getsockname()[0]
-            sock = socket.create_server((ip, 0), family=self.af, backlog=1)
-            sock.settimeout(self.timeout)
-            self.sendcmd('EPRT |1|%s|%d|' % (ip, sock.getsockname()[1]))
-            return sock
-        return super().makeport()
 
 ftp = Client(timeout=20)
 ftp.connect(host, int(port))
@@ -103,7 +85,8 @@ impl Client for Ftplib {
         };
         let mut command = Command::new("python3");
         command
-            .args(["-c", SCRIPT, &target.host(), &target.port()])
+            .args(["-c", &ftp_tests::ftplib::script(SCRIPT)])
+            .args([&target.host(), &target.port()])
             .args([target.user, target.password, target.mode.verb()])
             .args([op_name, remote, local]);
         run(command, target.dir, target.home, "")

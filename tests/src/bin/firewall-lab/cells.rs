@@ -114,25 +114,10 @@ pub struct Outcome {
     pub seconds: f64,
 }
 
-/// The ftplib script: host, mode, trust (0/1), file, size.
+/// The ftplib script after [`ftp_tests::ftplib::script`]'s class: host,
+/// mode, trust (0/1), file, size.
 const FTPLIB: &str = r#"
-import ftplib, socket, sys
 host, mode, trust, name, size = sys.argv[1:]
-
-class Client(ftplib.FTP):
-    def makepasv(self):
-        if mode == 'EPSV' and self.af == socket.AF_INET:
-            return ftplib.parse229(self.sendcmd('EPSV'), self.sock.getpeername())
-        return super().makepasv()
-
-    def makeport(self):
-        if mode == 'EPRT' and self.af == socket.AF_INET:
-            ip = self.sock.getsockname()[0]
-            sock = socket.create_server((ip, 0), family=self.af, backlog=1)
-            sock.settimeout(self.timeout)
-            self.sendcmd('EPRT |1|%s|%d|' % (ip, sock.getsockname()[1]))
-            return sock
-        return super().makeport()
 
 ftp = Client(timeout=4)
 ftp.trust_server_pasv_ipv4_address = trust == '1'
@@ -187,7 +172,7 @@ fn command(ns: &str, client: Client, mode: Mode, host: &str) -> Command {
             command.args([
                 "python3",
                 "-c",
-                FTPLIB,
+                &ftp_tests::ftplib::script(FTPLIB),
                 host,
                 mode.verb(),
                 trust,
