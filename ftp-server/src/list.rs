@@ -1,11 +1,14 @@
 //! Directory listings for LIST, NLST, MLSD and STAT: reading entries
 //! through the storage and rendering them.
 //!
-//! A listing holds the sorted names of a directory's entries, packed in one
-//! buffer; each entry is looked up when its line is rendered (NLST needs no
-//! lookup), and [`Lines`] renders them as they are read (in `lines.rs`). So
-//! a directory of thousands of names costs its names while it is listed, not
-//! its whole listing. A directory of more than [`SORTED_LIMIT`] names is
+//! A listing holds a directory's entries as the file system gave them
+//! (`storage::DirEntry`: a name and the directory's handle), sorted by name,
+//! with their names packed in one buffer;
+//! each entry is looked up when its line is rendered, with one `statx` of
+//! the name relative to the open directory (NLST needs no lookup), and
+//! [`Lines`] renders them as they are read (in `lines.rs`). So a directory
+//! of thousands of names costs its entries while it is listed, not its
+//! whole listing. A directory of more than [`SORTED_LIMIT`] names is
 //! listed in the file system's order instead, read as it is sent, so that a
 //! listing's memory is bounded however large the directory (see
 //! docs/performance.md for what glibc does with larger blocks). An entry
@@ -20,7 +23,7 @@
 //! hidden without it). The last component of the path may be a pattern with
 //! `*` and `?` (BSD `mget *.txt` sends `NLST *.txt`). Symlinks whose target is
 //! inside the root are listed as their target, so clients can fetch them;
-//! others are listed as links ([`Storage::metadata_in`]).
+//! others are listed as links ([`Storage::metadata_of`]).
 //!
 //! What it does not do: touch files itself (the storage does), open data
 //! connections or decide who may list (the session does), or format a single
@@ -28,11 +31,12 @@
 
 use std::io;
 use std::ops::Range;
+use std::vec;
 
 use ftp_core::protocol::glob::matches_bytes;
 use ftp_core::protocol::listing::{Entry, Facts};
 
-use crate::storage::{Dir, DirNames, Found, Storage, VirtualPath};
+use crate::storage::{Dir, DirEntries, DirEntry, Found, Storage, VirtualPath};
 
 mod lines;
 
@@ -47,6 +51,13 @@ pub enum Format {
     Names,
     /// MLSx fact lines (MLSD).
     Facts(Facts),
+}
+
+impl Format {
+    /// Whether a line needs its entry's metadata (all but NLST's).
+    fn needs_lookup(self) -> bool {
+        self != Format::Names
+    }
 }
 
 /// A LIST or NLST argument split into `ls` flags and a path.
@@ -83,6 +94,8 @@ impl ListArg<'_> {
 pub struct Listing {
     /// The directory the names are in (`None` for a single file).
     dir: Option<Dir>,
+    /// How its lines are rendered.
+    format: Format,
     /// Where the names come from.
     source: Source,
     /// A single file, listed under the name the client gave.
@@ -97,45 +110,57 @@ pub struct Listing {
 /// holds more than this many names, however large the directory.
 pub const SORTED_LIMIT: usize = 10_000;
 
-/// Where a listing's names come from.
+/// Where a listing's entries come from.
 #[derive(Debug)]
 enum Source {
-    /// Up to [`SORTED_LIMIT`] names, sorted, and the next one to give.
-    Sorted { names: Names, next: usize },
+    /// Up to [`SORTED_LIMIT`] entries: their names packed in one buffer,
+    /// each a span of it, the entries themselves when the format looks
+    /// them up ([`Format::needs_lookup`]; NLST keeps names only), and the
+    /// order in which they are listed (sorted by name).
+    Sorted {
+        names: Vec<u8>,
+        spans: Vec<Range<usize>>,
+        entries: Vec<Option<DirEntry>>,
+        order: vec::IntoIter<usize>,
+    },
     /// A larger directory, read as it is listed.
-    Streamed { names: DirNames, filter: Filter },
+    Streamed { entries: DirEntries, filter: Filter },
 }
 
 impl Listing {
-    /// Puts the next name in `name`; false when there is none left.
-    fn next_name(&mut self, name: &mut Vec<u8>) -> bool {
+    /// Puts the next name in `name`, with its entry when the format looks
+    /// entries up; false when none is left.
+    fn next_entry(&mut self, name: &mut Vec<u8>, entry: &mut Option<DirEntry>) -> bool {
         name.clear();
         match &mut self.source {
-            Source::Sorted { names, next } => {
-                let Some(span) = names.spans.get(*next) else {
+            Source::Sorted {
+                names,
+                spans,
+                entries,
+                order,
+            } => {
+                let Some(next) = order.next() else {
                     return false;
                 };
-                *next += 1;
-                name.extend_from_slice(&names.bytes[span.clone()]);
+                name.extend_from_slice(&names[spans[next].clone()]);
+                *entry = entries.get_mut(next).and_then(Option::take);
                 true
             }
-            Source::Streamed { names, filter } => {
-                // A name that cannot be read is left out, as one gone.
-                for read in names.by_ref().flatten() {
-                    if filter.keeps(&read) {
-                        *name = read;
-                        return true;
-                    }
-                }
-                false
+            // An entry that cannot be read is left out, as one gone.
+            Source::Streamed { entries, filter } => {
+                *entry = entries.by_ref().flatten().find(|read| {
+                    *name = read.name();
+                    filter.keeps(name)
+                });
+                entry.is_some()
             }
         }
     }
 
-    /// The entry for `name`, looked up now; `None` if it is gone or cannot
-    /// be read.
-    fn lookup(&self, storage: &Storage, name: &[u8]) -> Option<Entry> {
-        let meta = storage.metadata_in(self.dir.as_ref()?, name).ok()?;
+    /// The listing entry for `entry`, looked up now; `None` if it is gone or
+    /// cannot be read.
+    fn lookup(&self, storage: &Storage, entry: &DirEntry, name: &[u8]) -> Option<Entry> {
+        let meta = storage.metadata_of(self.dir.as_ref()?, entry).ok()?;
         Some(Entry::from_metadata(name.to_vec(), &meta))
     }
 }
@@ -165,30 +190,15 @@ impl Filter {
     }
 }
 
-/// Names packed in one buffer, each a span of it.
-#[derive(Debug, Default)]
-struct Names {
-    bytes: Vec<u8>,
-    spans: Vec<Range<usize>>,
-}
-
-impl Names {
-    fn push(&mut self, name: &[u8]) {
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(name);
-        self.spans.push(start..self.bytes.len());
-    }
-
-    fn sort(&mut self) {
-        let bytes = &self.bytes;
-        self.spans
-            .sort_by(|a, b| bytes[a.clone()].cmp(&bytes[b.clone()]));
-    }
-}
-
-/// Lists `arg` relative to `cwd`: a directory's entries, a single file, or
-/// the entries of a directory matching a pattern in the last component.
-pub fn list(storage: &Storage, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Result<Listing> {
+/// Lists `arg` relative to `cwd`, to be rendered in `format`: a directory's
+/// entries, a single file, or the entries of a directory matching a pattern
+/// in the last component.
+pub fn list(
+    storage: &Storage,
+    cwd: &VirtualPath,
+    arg: &ListArg<'_>,
+    format: Format,
+) -> io::Result<Listing> {
     let target = cwd.join(arg.path);
     let prefix = if target == *cwd {
         None
@@ -217,9 +227,12 @@ pub fn list(storage: &Storage, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Resu
             Found::Other(meta) => {
                 return Ok(Listing {
                     dir: None,
+                    format,
                     source: Source::Sorted {
-                        names: Names::default(),
-                        next: 0,
+                        names: Vec::new(),
+                        spans: Vec::new(),
+                        entries: Vec::new(),
+                        order: Vec::new().into_iter(),
                     },
                     single: Some(Entry::from_metadata(arg.path.to_vec(), &meta)),
                     prefix: Vec::new(),
@@ -228,7 +241,8 @@ pub fn list(storage: &Storage, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Resu
         },
     };
     Ok(Listing {
-        source: read_names(storage, &dir, filter)?,
+        source: read_entries(storage, &dir, filter, format)?,
+        format,
         dir: Some(dir),
         single: None,
         prefix,
@@ -241,12 +255,11 @@ pub fn list(storage: &Storage, cwd: &VirtualPath, arg: &ListArg<'_>) -> io::Resu
 pub(crate) fn render(
     listing: Listing,
     storage: &Storage,
-    format: Format,
     writable: bool,
     now: std::time::SystemTime,
 ) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut lines = Lines::new(listing, storage.clone(), format, writable, now);
+    let mut lines = Lines::new(listing, storage.clone(), writable, now);
     // Rendering into memory cannot fail.
     let _ = std::io::Read::read_to_end(&mut lines, &mut out);
     out
@@ -256,22 +269,41 @@ fn is_pattern(name: &[u8]) -> bool {
     name.iter().any(|&b| b == b'*' || b == b'?')
 }
 
-/// The names in `dir` that `filter` keeps: sorted when there are at most
+/// The entries of `dir` that `filter` keeps: sorted when there are at most
 /// [`SORTED_LIMIT`], else to be read again as the listing is sent.
-fn read_names(storage: &Storage, dir: &Dir, filter: Filter) -> io::Result<Source> {
-    let mut names = Names::default();
-    for name in storage.names(dir)? {
-        let name = name?;
+fn read_entries(
+    storage: &Storage,
+    dir: &Dir,
+    filter: Filter,
+    format: Format,
+) -> io::Result<Source> {
+    let mut names = Vec::new();
+    let mut spans = Vec::new();
+    let mut entries = Vec::new();
+    for entry in storage.entries(dir)? {
+        let entry = entry?;
+        let name = entry.name();
         if filter.keeps(&name) {
-            if names.spans.len() == SORTED_LIMIT {
-                let names = storage.names(dir)?;
-                return Ok(Source::Streamed { names, filter });
+            if spans.len() == SORTED_LIMIT {
+                let entries = storage.entries(dir)?;
+                return Ok(Source::Streamed { entries, filter });
             }
-            names.push(&name);
+            let start = names.len();
+            names.extend_from_slice(&name);
+            spans.push(start..names.len());
+            if format.needs_lookup() {
+                entries.push(Some(entry));
+            }
         }
     }
-    names.sort();
-    Ok(Source::Sorted { names, next: 0 })
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by(|&a, &b| names[spans[a].clone()].cmp(&names[spans[b].clone()]));
+    Ok(Source::Sorted {
+        names,
+        spans,
+        entries,
+        order: order.into_iter(),
+    })
 }
 
 /// `path/` for a path the client named (without trailing slashes), if any.
@@ -309,16 +341,29 @@ mod tests {
     fn names(mut listing: Listing) -> Vec<Vec<u8>> {
         let mut names: Vec<Vec<u8>> = listing.single.iter().map(|e| e.name.clone()).collect();
         let mut name = Vec::new();
-        while listing.next_name(&mut name) {
+        while listing.next_entry(&mut name, &mut None) {
             names.push(name.clone());
         }
         names
     }
 
+    /// The entries a directory listing gives, each looked up.
+    fn entries(jail: &Storage, mut listing: Listing) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        let mut name = Vec::new();
+        let mut found = None;
+        while listing.next_entry(&mut name, &mut found) {
+            let found = found.as_ref().expect("a long listing keeps its entries");
+            entries.extend(listing.lookup(jail, found, &name));
+        }
+        entries
+    }
+
     /// `arg` listed from the root and rendered in `format`.
     fn rendered(jail: &Storage, arg: &[u8], format: Format) -> Vec<u8> {
-        let listing = list(jail, &VirtualPath::root(), &ListArg::parse(arg)).expect("list");
-        render(listing, jail, format, false, SystemTime::now())
+        let root = VirtualPath::root();
+        let listing = list(jail, &root, &ListArg::parse(arg), format).expect("list");
+        render(listing, jail, false, SystemTime::now())
     }
 
     #[test]
@@ -382,14 +427,15 @@ mod tests {
     fn directories_are_listed_sorted_without_hidden_names_unless_asked() {
         let (_dir, jail) = tree();
         let root = VirtualPath::root();
-        let listing = list(&jail, &root, &ListArg::parse(b"")).expect("list");
+        let listing = list(&jail, &root, &ListArg::parse(b""), Format::Long).expect("list");
         assert_eq!(listing.prefix, b"");
         assert_eq!(names(listing), [&b"a.txt"[..], b"b.txt", b"sub"]);
-        let listing = list(&jail, &root, &ListArg::parse(b"-a")).expect("list");
+        let listing = list(&jail, &root, &ListArg::parse(b"-a"), Format::Long).expect("list");
         assert_eq!(names(listing)[0], b".hidden");
-        let listing = list(&jail, &root, &ListArg::parse(b"sub/")).expect("list");
+        let listing = list(&jail, &root, &ListArg::parse(b"sub/"), Format::Long).expect("list");
         assert_eq!(listing.prefix, b"sub/");
-        let first = listing.lookup(&jail, b"c.bin").expect("an entry");
+        let first = &entries(&jail, listing)[0];
+        assert_eq!(first.name, b"c.bin");
         assert_eq!((first.kind, first.size), (EntryKind::File, Some(3)));
     }
 
@@ -397,16 +443,16 @@ mod tests {
     fn a_file_is_listed_under_the_name_given_and_patterns_filter() {
         let (_dir, jail) = tree();
         let sub = VirtualPath::root().join(b"sub");
-        let listing = list(&jail, &sub, &ListArg::parse(b"../a.txt")).expect("list");
+        let listing = list(&jail, &sub, &ListArg::parse(b"../a.txt"), Format::Long).expect("list");
         assert_eq!(names(listing), [&b"../a.txt"[..]]);
         let root = VirtualPath::root();
-        let listing = list(&jail, &root, &ListArg::parse(b"*.txt")).expect("list");
+        let listing = list(&jail, &root, &ListArg::parse(b"*.txt"), Format::Long).expect("list");
         assert_eq!(names(listing), [&b"a.txt"[..], b"b.txt"]);
         assert_eq!(
             rendered(&jail, b"sub/*.bin", Format::Names),
             b"sub/c.bin\r\n"
         );
-        assert!(list(&jail, &root, &ListArg::parse(b"missing")).is_err());
+        assert!(list(&jail, &root, &ListArg::parse(b"missing"), Format::Long).is_err());
     }
 
     #[test]
@@ -446,7 +492,13 @@ mod tests {
         for n in 0..SORTED_LIMIT + 5 {
             fs::File::create(dir.0.join(format!("sub/n{n:05}"))).expect("create");
         }
-        let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"sub")).expect("list");
+        let listing = list(
+            &jail,
+            &VirtualPath::root(),
+            &ListArg::parse(b"sub"),
+            Format::Long,
+        )
+        .expect("list");
         assert!(matches!(listing.source, Source::Streamed { .. }));
         let mut got = names(listing);
         assert_eq!(got.len(), SORTED_LIMIT + 6, "every name, once");
@@ -454,8 +506,13 @@ mod tests {
         got.dedup();
         assert_eq!(got.len(), SORTED_LIMIT + 6);
         // A pattern that keeps few of them sorts them as before.
-        let listing =
-            list(&jail, &VirtualPath::root(), &ListArg::parse(b"sub/n0000?")).expect("list");
+        let listing = list(
+            &jail,
+            &VirtualPath::root(),
+            &ListArg::parse(b"sub/n0000?"),
+            Format::Long,
+        )
+        .expect("list");
         assert!(matches!(listing.source, Source::Sorted { .. }));
         assert_eq!(names(listing).len(), 10);
     }
@@ -467,8 +524,15 @@ mod tests {
         let (dir, jail) = tree();
         std::os::unix::fs::symlink(outside.0.join("secret"), dir.0.join("out")).expect("link");
         std::os::unix::fs::symlink("a.txt", dir.0.join("in")).expect("link");
-        let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"")).expect("list");
-        let find = |name: &[u8]| listing.lookup(&jail, name);
+        let listing = list(
+            &jail,
+            &VirtualPath::root(),
+            &ListArg::parse(b""),
+            Format::Long,
+        )
+        .expect("list");
+        let entries = entries(&jail, listing);
+        let find = |name: &[u8]| entries.iter().find(|entry| entry.name == name);
         assert_eq!(
             find(b"in").map(|e| (e.kind, e.size)),
             Some((EntryKind::File, Some(1)))

@@ -18,7 +18,6 @@ use crate::storage::Storage;
 pub struct Lines {
     listing: Listing,
     storage: Storage,
-    format: Format,
     writable: bool,
     now: SystemTime,
     /// The name being rendered (a buffer kept from line to line).
@@ -29,20 +28,13 @@ pub struct Lines {
 }
 
 impl Lines {
-    /// The lines of `listing` in `format`; entries are looked up through
+    /// The lines of `listing` in its format; entries are looked up through
     /// `storage`, ages shown relative to `now`, and MLSx `perm` facts follow
     /// `writable`.
-    pub fn new(
-        listing: Listing,
-        storage: Storage,
-        format: Format,
-        writable: bool,
-        now: SystemTime,
-    ) -> Lines {
+    pub fn new(listing: Listing, storage: Storage, writable: bool, now: SystemTime) -> Lines {
         Lines {
             listing,
             storage,
-            format,
             writable,
             now,
             name: Vec::new(),
@@ -70,13 +62,16 @@ impl Lines {
             self.render(&entry);
             return true;
         }
-        while self.listing.next_name(&mut self.name) {
-            if self.format == Format::Names {
-                // Names need no lookup.
+        let mut found = None;
+        while self.listing.next_entry(&mut self.name, &mut found) {
+            if !self.listing.format.needs_lookup() {
                 name_line(&mut self.pending, &self.listing.prefix, &self.name);
                 return true;
             }
-            if let Some(entry) = self.listing.lookup(&self.storage, &self.name) {
+            let looked_up = found
+                .as_ref()
+                .and_then(|found| self.listing.lookup(&self.storage, found, &self.name));
+            if let Some(entry) = looked_up {
                 self.render(&entry);
                 return true;
             }
@@ -86,7 +81,7 @@ impl Lines {
 
     /// Appends `entry`'s line to `pending`.
     fn render(&mut self, entry: &Entry) {
-        let line = match self.format {
+        let line = match self.listing.format {
             Format::Long => format_list_line(entry, self.now),
             Format::Names => {
                 return name_line(&mut self.pending, &self.listing.prefix, &entry.name)
@@ -146,8 +141,9 @@ mod tests {
     }
 
     fn lines(jail: &Storage, format: Format) -> Lines {
-        let listing = list(jail, &VirtualPath::root(), &ListArg::parse(b"")).expect("list");
-        Lines::new(listing, jail.clone(), format, false, SystemTime::now())
+        let root = VirtualPath::root();
+        let listing = list(jail, &root, &ListArg::parse(b""), format).expect("list");
+        Lines::new(listing, jail.clone(), false, SystemTime::now())
     }
 
     /// Reads everything, `chunk` bytes at a time.
@@ -195,9 +191,10 @@ mod tests {
     fn an_entry_gone_since_the_listing_is_left_out_of_long_lines_only() {
         let (dir, jail) = directory(3);
         let listed = |format| {
-            let listing = list(&jail, &VirtualPath::root(), &ListArg::parse(b"")).expect("list");
+            let root = VirtualPath::root();
+            let listing = list(&jail, &root, &ListArg::parse(b""), format).expect("list");
             fs::remove_file(dir.0.join("file-0001")).ok();
-            render(listing, &jail, format, false, SystemTime::now())
+            render(listing, &jail, false, SystemTime::now())
         };
         let long = listed(Format::Long);
         assert_eq!(long.split(|&b| b == b'\n').count(), 3, "two lines");

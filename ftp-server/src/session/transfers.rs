@@ -124,14 +124,13 @@ impl Session {
                 Err(err) => return Outcome::from(fs_error(&err)),
             }
         }
-        let listing = match list::list(ctx.storage, &self.cwd, &arg) {
+        let listing = match list::list(ctx.storage, &self.cwd, &arg, format) {
             Ok(listing) => listing,
             Err(err) => return Outcome::from(fs_error(&err)),
         };
         let lines = Lines::new(
             listing,
             ctx.storage.clone(),
-            format,
             ctx.writable,
             SystemTime::now(),
         );
@@ -163,12 +162,11 @@ impl Session {
     /// lines; a client that does not read holds up only its own session).
     pub(super) fn stat_path(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let arg = ListArg::parse(arg);
-        match list::list(ctx.storage, &self.cwd, &arg) {
+        match list::list(ctx.storage, &self.cwd, &arg, Format::Long) {
             Ok(listing) => {
                 let lines = Lines::new(
                     listing,
                     ctx.storage.clone(),
-                    Format::Long,
                     ctx.writable,
                     SystemTime::now(),
                 );

@@ -121,19 +121,25 @@ impl Storage {
         }
     }
 
-    /// The names in `dir`, unsorted, `.` and `..` left out.
-    pub fn names(&self, dir: &Dir) -> io::Result<DirNames> {
-        fs::read_dir(handle::itself(&dir.handle)).map(DirNames)
+    /// The entries of `dir`, unsorted, `.` and `..` left out.
+    pub fn entries(&self, dir: &Dir) -> io::Result<DirEntries> {
+        fs::read_dir(handle::itself(&dir.handle)).map(DirEntries)
     }
 
-    /// The metadata of `name` in `dir` for a listing: a symlink whose target
-    /// is inside the root is described by its target, any other by itself.
-    pub fn metadata_in(&self, dir: &Dir, name: &[u8]) -> io::Result<Metadata> {
-        let link = fs::symlink_metadata(handle::at(&dir.handle, name))?;
+    /// The metadata of `entry` of `dir` for a listing, read relative to the
+    /// open directory (one `statx` of the name alone, no path walked): a
+    /// symlink whose target is inside the root is described by its target,
+    /// any other by itself.
+    pub fn metadata_of(&self, dir: &Dir, entry: &DirEntry) -> io::Result<Metadata> {
+        // std reads a directory entry's metadata with the directory's own
+        // descriptor and without following a link (fstatat/statx with
+        // AT_SYMLINK_NOFOLLOW): the name is one component of the directory
+        // the walk reached, so nothing outside can be reached through it.
+        let link = entry.0.metadata()?;
         if !link.file_type().is_symlink() {
             return Ok(link);
         }
-        match self.root.object(&dir.location.join(name)) {
+        match self.root.object(&dir.location.join(&entry.name())) {
             Ok(target) => Ok(target.meta),
             Err(_) => Ok(link),
         }
@@ -237,16 +243,27 @@ impl Storage {
     }
 }
 
-/// The names in a directory, as the file system gives them ([`Storage::names`]).
+/// The entries of a directory, as the file system gives them ([`Storage::entries`]).
 #[derive(Debug)]
-pub struct DirNames(fs::ReadDir);
+pub struct DirEntries(fs::ReadDir);
 
-impl Iterator for DirNames {
-    type Item = io::Result<Vec<u8>>;
+impl Iterator for DirEntries {
+    type Item = io::Result<DirEntry>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let entry = self.0.next()?;
-        Some(entry.map(|entry| OsString::into_vec(entry.file_name())))
+        Some(self.0.next()?.map(DirEntry))
+    }
+}
+
+/// One entry of a directory: its name, and what [`Storage::metadata_of`]
+/// needs to describe it without walking a path again.
+#[derive(Debug)]
+pub struct DirEntry(fs::DirEntry);
+
+impl DirEntry {
+    /// The entry's name, as the file system gives it.
+    pub fn name(&self) -> Vec<u8> {
+        OsString::into_vec(self.0.file_name())
     }
 }
 
