@@ -327,7 +327,7 @@ mod tests {
         let log = Rc::clone(&seen);
         client.set_observer(Box::new(move |event: &Event| {
             if let Event::Data(connection) = event {
-                log.borrow_mut().push((*connection).clone());
+                log.borrow_mut().push(**connection);
             }
         }));
         seen
