@@ -73,12 +73,12 @@ use ftp_core::protocol::listing;
 use ftp_core::protocol::reply::{unquote_path, ReplyParser, Status};
 use ftp_core::{Command, Phase, Reply};
 
-pub use self::data::DataConnection;
 use self::deadline::Deadline;
 pub use self::features::Features;
 use self::lines::Lines;
 pub use crate::error::Error;
 pub use crate::options::{DataMode, IpFamily, Options, TransferType};
+pub use ftp_core::protocol::data_setup::DataConnection;
 pub use ftp_core::protocol::listing::{Entry, EntryKind};
 
 /// The most a listing returned whole ([`Client::list`], [`Client::nlst`],

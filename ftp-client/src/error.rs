@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use ftp_core::Reply;
 
-use crate::options::DataMode;
+use ftp_core::protocol::data_setup::{Cause, DataCommand};
 
 /// Everything that can go wrong in the client.
 #[derive(Debug)]
@@ -29,15 +29,16 @@ pub enum Error {
     Reply(Reply),
     /// A protocol, I/O or timeout error from `ftp-core` (a timeout names its phase).
     Core(ftp_core::Error),
-    /// A data connection could not be made; `cause` explains the likely reason
-    /// in this mode and what to try instead.
+    /// A data connection could not be made; `detail` explains the likely
+    /// reason in this mode and what to try instead.
     DataChannel {
-        /// The data mode in use.
-        mode: DataMode,
-        /// The command that set the data connection up: `EPSV`, `PASV`, `EPRT` or `PORT`.
-        command: &'static str,
+        /// The command that set the data connection up: `EPSV`, `PASV`,
+        /// `EPRT` or `PORT` (its mode is the mode in use).
+        command: DataCommand,
+        /// The likely cause (a firewall, NAT), when one is known.
+        likely: Option<Cause>,
         /// One sentence: what failed, the likely cause, and the remedy.
-        cause: String,
+        detail: String,
     },
     /// A reply was not complete within the overall reply deadline, although
     /// the server kept sending (slower than any per-read timeout catches).
@@ -72,7 +73,9 @@ impl fmt::Display for Error {
         match self {
             Error::Reply(reply) => write!(f, "server replied: {}", one_line(reply)),
             Error::Core(err) => write!(f, "{err}"),
-            Error::DataChannel { mode, cause, .. } => write!(f, "{mode} mode: {cause}"),
+            Error::DataChannel {
+                command, detail, ..
+            } => write!(f, "{} mode: {detail}", command.mode()),
             Error::ReplyDeadline { limit } => write!(
                 f,
                 "timed out during read reply: no complete reply within the overall \
@@ -140,9 +143,9 @@ mod tests {
     #[test]
     fn a_data_channel_error_names_the_mode() {
         let err = Error::DataChannel {
-            mode: DataMode::Active,
-            command: "EPRT",
-            cause: "the server did not connect back".into(),
+            command: DataCommand::Eprt,
+            likely: None,
+            detail: "the server did not connect back".into(),
         };
         assert_eq!(
             err.to_string(),

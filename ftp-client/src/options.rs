@@ -11,25 +11,10 @@ use std::time::Duration;
 
 use ftp_core::io::transfer::Representation;
 
-/// Who opens the data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DataMode {
-    /// The server listens and the client connects (EPSV, PASV). The default:
-    /// it works from behind a client-side firewall or NAT.
-    #[default]
-    Passive,
-    /// The client listens and the server connects back (EPRT, PORT).
-    Active,
-}
-
-impl fmt::Display for DataMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DataMode::Passive => "passive",
-            DataMode::Active => "active",
-        })
-    }
-}
+/// Who opens the data connection: ftp-core's, so that both programs name
+/// the modes alike. [`DataMode::Passive`] (the default) works from behind a
+/// client-side firewall or NAT.
+pub use ftp_core::protocol::data_setup::DataMode;
 
 /// The representation type of file transfers (`TYPE A` / `TYPE I`).
 ///

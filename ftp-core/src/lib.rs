@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | job |
 //! |---|---|---|
-//! | [`protocol`] | `command`, `reply`, `addr`, `glob`, `listing`, `printable` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
+//! | [`protocol`] | `command`, `reply`, `addr`, `data_setup`, `glob`, `listing`, `printable` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
 //! | [`io`] | `line`, `data`, `transfer` | moving bytes: control-line framing, opening data connections, copying file data |
 //! | [`error`] | | the crate's one [`Error`] type |
 //!
@@ -21,7 +21,9 @@
 //! | passive | `PASV` / `EPSV` | server | client |
 //!
 //! Both sides therefore need the same two operations, *listen and accept* and
-//! *connect*; [`io::data`] provides them once for both programs.
+//! *connect*; [`io::data`] provides them once for both programs, and
+//! [`protocol::data_setup`] the words for them: the modes, the trace line
+//! and the likely cause of a failure.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

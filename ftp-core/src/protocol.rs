@@ -10,6 +10,7 @@
 //! | [`command_error`] | why a line is not a command, and the reply code for it |
 //! | [`reply`] | the typed [`Reply`](reply::Reply): incremental multi-line parsing, formatting |
 //! | [`addr`] | `h1,h2,h3,h4,p1,p2`, EPRT `\|1\|ip\|port\|` and EPSV `(\|\|\|port\|)` |
+//! | [`data_setup`] | who listens and who connects (PASV, EPSV, PORT, EPRT), the trace line, the likely cause of a failure |
 //! | [`glob`] | `*` and `?` in file names |
 //! | [`listing`] | `ls -l` and MLSx lines: formatting (server) and parsing (client) |
 //! | [`printable`] | the other side's text shown with its control characters escaped |
@@ -17,6 +18,7 @@
 pub mod addr;
 pub mod command;
 pub mod command_error;
+pub mod data_setup;
 pub mod glob;
 pub mod listing;
 pub mod printable;

@@ -263,10 +263,8 @@ fn repr_name(repr: Representation) -> &'static str {
 
 /// `passive EPSV` or `active PORT`, for logs.
 fn data_mode(data: DataSetup) -> String {
-    match data {
-        DataSetup::Active { verb, .. } => format!("active {verb}"),
-        DataSetup::Passive(kind) => format!("passive {}", kind.verb()),
-    }
+    let command = data.command();
+    format!("{} {command}", command.mode())
 }
 
 #[cfg(test)]
@@ -322,7 +320,7 @@ mod tests {
         let (server, client) = control_pair();
         let peer = client.local_addr().expect("addr");
         let transfer = Transfer {
-            data: DataSetup::Passive(crate::session::PassiveKind::Epsv),
+            data: DataSetup::Passive(ftp_core::protocol::data_setup::DataCommand::Epsv),
             job: Job::SendFile {
                 file,
                 len: content.len() as u64,

@@ -12,59 +12,19 @@
 //!
 //! Opening sockets is [`ftp_core::io::data`]'s job, moving bytes
 //! [`ftp_core::io::transfer`]'s; this module only decides who does what, when.
+//! The words are ftp-core's too ([`ftp_core::protocol::data_setup`]): the
+//! `--explain` line ([`DataConnection`]) and the likely cause of a failure
+//! ([`Cause`], as this client tells it); the remedy (`-p`, `-A`) is added here.
 
-use std::fmt;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use ftp_core::protocol::addr;
+use ftp_core::protocol::data_setup::{Cause, DataCommand, DataConnection, Side};
 use ftp_core::{Command, Reply};
 
 use super::{expect_class, Client, DataMode, Error, Event};
-
-/// One data connection, described for a learner: who listened and who connected.
-///
-/// ```
-/// use ftp_client::{DataConnection, DataMode};
-///
-/// let connection = DataConnection {
-///     mode: DataMode::Active,
-///     command: "EPRT",
-///     listener: "127.0.0.1:40123".parse()?,
-///     connector: "127.0.0.1:20".parse()?,
-/// };
-/// assert_eq!(
-///     connection.to_string(),
-///     "data: active (EPRT) — client listens on 127.0.0.1:40123; server connects from 127.0.0.1:20"
-/// );
-/// # Ok::<(), std::net::AddrParseError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataConnection {
-    /// The mode it was opened in.
-    pub mode: DataMode,
-    /// The command that set it up: `EPSV`, `PASV`, `EPRT` or `PORT`.
-    pub command: &'static str,
-    /// The listening side's address: the server's in passive mode, the client's in active mode.
-    pub listener: SocketAddr,
-    /// The connecting side's address: the client's in passive mode, the server's in active mode.
-    pub connector: SocketAddr,
-}
-
-impl fmt::Display for DataConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (listens, connects) = match self.mode {
-            DataMode::Passive => ("server", "client"),
-            DataMode::Active => ("client", "server"),
-        };
-        write!(
-            f,
-            "data: {} ({}) — {listens} listens on {}; {connects} connects from {}",
-            self.mode, self.command, self.listener, self.connector
-        )
-    }
-}
 
 /// A data connection set up before the transfer command: already connected
 /// (passive), or waiting for the server to connect (active).
@@ -74,13 +34,13 @@ enum Pending {
     /// Active mode: listening, announced to the server with `command`.
     Listening {
         listener: TcpListener,
-        command: &'static str,
+        command: DataCommand,
     },
 }
 
 /// Where passive mode connects, and how that address was found.
 struct PassiveTarget {
-    command: &'static str,
+    command: DataCommand,
     addr: SocketAddr,
     /// True when the address is the one from a 227 reply, taken on trust.
     advertised: bool,
@@ -90,7 +50,7 @@ impl PassiveTarget {
     /// A data-channel error for a failed connect, naming the likely cause.
     fn failure(&self, err: &ftp_core::Error, timeout: Duration) -> Error {
         let origin = match (self.command, self.advertised) {
-            ("EPSV", _) => "the server's address with the port from its 229 reply",
+            (DataCommand::Epsv, _) => "the server's address with the port from its 229 reply",
             (_, true) => "the address from the server's 227 reply",
             (_, false) => "the server's address with the port from its 227 reply",
         };
@@ -102,18 +62,12 @@ impl PassiveTarget {
             ),
             other => format!("could not connect to {} ({origin}): {other}", self.addr),
         };
-        let cause = if self.advertised {
-            "the server may be behind NAT and advertising a private address, \
-             or a firewall blocks its passive ports"
+        let likely = if self.advertised {
+            Cause::PrivateAddressAdvertised
         } else {
-            "a firewall blocks the server's passive ports, \
-             or the server's NAT does not forward them"
+            Cause::ServerBlocksPassive
         };
-        Error::DataChannel {
-            mode: DataMode::Passive,
-            command: self.command,
-            cause: format!("{what} — {cause}; try active mode (-A)"),
-        }
+        data_channel(self.command, Some(likely), what, "try active mode (-A)")
     }
 }
 
@@ -179,7 +133,6 @@ impl<S: Read + Write> Client<S> {
         let stream = ftp_core::io::data::connect(target.addr, timeout)
             .map_err(|err| target.failure(&err, timeout))?;
         let connection = DataConnection {
-            mode: DataMode::Passive,
             command: target.command,
             listener: target.addr,
             connector: stream.local_addr()?,
@@ -195,7 +148,7 @@ impl<S: Read + Write> Client<S> {
             if reply.code.is_completion() {
                 let port = addr::parse_epsv_reply(&reply.text())?;
                 return Ok(PassiveTarget {
-                    command: "EPSV",
+                    command: DataCommand::Epsv,
                     addr: SocketAddr::new(self.peer.ip(), port),
                     advertised: false,
                 });
@@ -207,7 +160,7 @@ impl<S: Read + Write> Client<S> {
         let advertised = addr::parse_pasv_reply(&reply.text())?;
         let trust = self.options.trust_pasv_address;
         Ok(PassiveTarget {
-            command: "PASV",
+            command: DataCommand::Pasv,
             addr: if trust {
                 SocketAddr::V4(advertised)
             } else {
@@ -227,28 +180,23 @@ impl<S: Read + Write> Client<S> {
 
     /// `EPRT addr`, or `PORT addr` if the server does not support EPRT
     /// (remembered); PORT can only carry an IPv4 address.
-    fn announce(&mut self, addr: SocketAddr) -> Result<&'static str, Error> {
+    fn announce(&mut self, addr: SocketAddr) -> Result<DataCommand, Error> {
         if !self.eprt_refused {
             let reply = self.command(&Command::Eprt(addr))?;
             if reply.code.is_completion() {
-                return Ok("EPRT");
+                return Ok(DataCommand::Eprt);
             }
             unsupported(reply)?;
             self.eprt_refused = true;
         }
         let SocketAddr::V4(addr) = addr else {
-            return Err(Error::DataChannel {
-                mode: DataMode::Active,
-                command: "PORT",
-                cause: format!(
-                    "the server refused EPRT, and PORT cannot carry the IPv6 address {addr}; \
-                     try passive mode (-p)"
-                ),
-            });
+            let what =
+                format!("the server refused EPRT, and PORT cannot carry the IPv6 address {addr}");
+            return Err(data_channel(DataCommand::Port, None, what, TRY_PASSIVE));
         };
         self.expect(&Command::Port(addr), 2)
             .map_err(|err| refused_address(err, addr))?;
-        Ok("PORT")
+        Ok(DataCommand::Port)
     }
 
     /// The open data connection, after the server's preliminary reply: in
@@ -269,28 +217,25 @@ impl<S: Read + Write> Client<S> {
     fn accept_active(
         &mut self,
         listener: &TcpListener,
-        command: &'static str,
+        command: DataCommand,
     ) -> Result<TcpStream, Error> {
         let timeout = self.options.data_timeout;
         let local = listener.local_addr()?;
         let stream =
             ftp_core::io::data::accept(listener, Some(self.peer.ip()), timeout).map_err(|err| {
                 match err {
-                    ftp_core::Error::Timeout(_) => Error::DataChannel {
-                        mode: DataMode::Active,
-                        command,
-                        cause: format!(
-                            "the server did not connect back to {local} within {} — a firewall or \
-                         NAT in front of this client blocks incoming connections; \
-                         try passive mode (-p)",
+                    ftp_core::Error::Timeout(_) => {
+                        let what = format!(
+                            "the server did not connect back to {local} within {}",
                             seconds(timeout)
-                        ),
-                    },
+                        );
+                        let likely = Some(Cause::ClientBlocksIncoming);
+                        data_channel(command, likely, what, TRY_PASSIVE)
+                    }
                     other => Error::Core(other),
                 }
             })?;
         let connection = DataConnection {
-            mode: DataMode::Active,
             command,
             listener: local,
             connector: stream.peer_addr()?,
@@ -304,17 +249,36 @@ impl<S: Read + Write> Client<S> {
 /// which behind NAT is not the address the server sees; explained.
 fn refused_address(err: Error, addr: std::net::SocketAddrV4) -> Error {
     match err {
-        Error::Reply(reply) if reply.code.0 == 501 => Error::DataChannel {
-            mode: DataMode::Active,
-            command: "PORT",
-            cause: format!(
-                "the server refused the address {addr} this client announced ({}) — behind NAT \
-                 the server sees another address, and a NAT without an FTP helper does not let \
-                 the server connect in; try passive mode (-p)",
+        Error::Reply(reply) if reply.code.0 == 501 => {
+            let what = format!(
+                "the server refused the address {addr} this client announced ({})",
                 reply.text()
-            ),
-        },
+            );
+            data_channel(
+                DataCommand::Port,
+                Some(Cause::ClientBehindNat),
+                what,
+                TRY_PASSIVE,
+            )
+        }
         other => other,
+    }
+}
+
+/// The remedy for a failure in active mode.
+const TRY_PASSIVE: &str = "try passive mode (-p)";
+
+/// A data-channel error: `what` failed, the likely cause as this client
+/// tells it (ftp-core's words), then the `remedy`.
+fn data_channel(command: DataCommand, likely: Option<Cause>, what: String, remedy: &str) -> Error {
+    let detail = match likely {
+        Some(cause) => format!("{what} — {}; {remedy}", cause.explanation(Side::Client)),
+        None => format!("{what}; {remedy}"),
+    };
+    Error::DataChannel {
+        command,
+        likely,
+        detail,
     }
 }
 
@@ -363,7 +327,7 @@ mod tests {
         let log = Rc::clone(&seen);
         client.set_observer(Box::new(move |event: &Event| {
             if let Event::Data(connection) = event {
-                log.borrow_mut().push((*connection).clone());
+                log.borrow_mut().push(**connection);
             }
         }));
         seen
@@ -395,7 +359,10 @@ mod tests {
         assert_eq!(peer.join().expect("peer"), b"");
         let seen = seen.borrow();
         assert_eq!(seen.len(), 1);
-        assert_eq!((seen[0].mode, seen[0].command), (DataMode::Passive, "EPSV"));
+        assert_eq!(
+            (seen[0].mode(), seen[0].command),
+            (DataMode::Passive, DataCommand::Epsv)
+        );
         assert_eq!(seen[0].listener, SocketAddr::from(([127, 0, 0, 1], port)));
         assert_eq!(
             seen[0].to_string(),
@@ -559,7 +526,10 @@ mod tests {
         assert_eq!(sent.text(), "EPSV\r\nPASV\r\nRETR f\r\nPASV\r\nNLST\r\n");
         let seen = seen.borrow();
         assert_eq!(seen[0].listener, SocketAddr::from(([127, 0, 0, 1], first)));
-        assert_eq!((seen[1].command, seen[1].listener.port()), ("PASV", second));
+        assert_eq!(
+            (seen[1].command, seen[1].listener.port()),
+            (DataCommand::Pasv, second)
+        );
         peer1.join().expect("peer");
         peer2.join().expect("peer");
     }
@@ -641,7 +611,8 @@ mod tests {
         assert!(matches!(
             err,
             Error::DataChannel {
-                command: "PASV",
+                command: DataCommand::Pasv,
+                likely: Some(Cause::PrivateAddressAdvertised),
                 ..
             }
         ));
@@ -667,7 +638,7 @@ mod tests {
     #[test]
     fn a_passive_connect_timeout_names_the_wait() {
         let target = PassiveTarget {
-            command: "PASV",
+            command: DataCommand::Pasv,
             addr: SocketAddr::from(([10, 0, 0, 5], 50001)),
             advertised: true,
         };
@@ -740,6 +711,31 @@ mod tests {
             .map(|line| line.split(' ').next().unwrap_or_default().to_string())
             .collect();
         assert_eq!(verbs, ["EPRT", "PORT", "STOR", "PORT", "STOR"]);
+    }
+
+    #[test]
+    fn a_port_refused_for_its_address_explains_nat() {
+        let script = b"500 EPRT?\r\n501 PORT refused: not the client's address\r\n";
+        let (mut client, sent) = session_opts(script, active());
+        let err = download(&mut client, "f").expect_err("refused");
+        let announced = wait_for_address(&sent, 1);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "active mode: the server refused the address {announced} this client announced \
+                 (PORT refused: not the client's address) — behind NAT the server sees another \
+                 address, and a NAT without an FTP helper does not let the server connect in; \
+                 try passive mode (-p)"
+            )
+        );
+        assert!(matches!(
+            err,
+            Error::DataChannel {
+                command: DataCommand::Port,
+                likely: Some(Cause::ClientBehindNat),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -7,12 +7,12 @@
 //! command in between and watch when the `150` comes. [`transfer`] is the
 //! usual sequence for downloads and listings, [`upload`] for uploads.
 
-use std::fmt;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use ftp_core::protocol::addr;
+use ftp_core::protocol::data_setup::DataCommand;
 use ftp_core::{Error, Phase, Reply};
 
 use super::wire::Wire;
@@ -20,44 +20,13 @@ use super::wire::Wire;
 /// The most a probe download keeps in memory; the rest is read and dropped.
 pub const KEEP_LIMIT: usize = 4 << 20;
 
-/// One of the four ways of setting up a data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `PASV` (RFC 959): the server listens, IPv4 only.
-    Pasv,
-    /// `EPSV` (RFC 2428): the server listens, any family.
-    Epsv,
-    /// `PORT` (RFC 959): the client listens, IPv4 only.
-    Port,
-    /// `EPRT` (RFC 2428): the client listens, any family.
-    Eprt,
-}
-
-impl Mode {
-    /// All four, passive first.
-    pub const ALL: [Mode; 4] = [Mode::Epsv, Mode::Pasv, Mode::Eprt, Mode::Port];
-
-    /// The command's name in lower case, for finding identifiers.
-    pub fn id(self) -> &'static str {
-        match self {
-            Mode::Pasv => "pasv",
-            Mode::Epsv => "epsv",
-            Mode::Port => "port",
-            Mode::Eprt => "eprt",
-        }
-    }
-
-    /// Whether the mode can carry an address of this family.
-    pub fn carries(self, ip: IpAddr) -> bool {
-        ip.is_ipv4() || matches!(self, Mode::Epsv | Mode::Eprt)
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.id().to_ascii_uppercase())
-    }
-}
+/// The four ways of setting up a data connection, passive first.
+pub const ALL_MODES: [DataCommand; 4] = [
+    DataCommand::Epsv,
+    DataCommand::Pasv,
+    DataCommand::Eprt,
+    DataCommand::Port,
+];
 
 /// A data connection set up but not yet made.
 #[derive(Debug)]
@@ -100,15 +69,15 @@ impl Pending {
 ///
 /// A control-connection error, a reply that does not parse, or a listener
 /// that could not be opened.
-pub fn setup(wire: &mut Wire, mode: Mode) -> Result<Result<Pending, Reply>, Error> {
+pub fn setup(wire: &mut Wire, mode: DataCommand) -> Result<Result<Pending, Reply>, Error> {
     let peer = wire.peer_addr();
     match mode {
-        Mode::Pasv | Mode::Epsv => {
+        DataCommand::Pasv | DataCommand::Epsv => {
             let reply = wire.command(&mode.to_string())?;
             if !reply.code.is_completion() {
                 return Ok(Err(reply));
             }
-            let (port, advertised) = if mode == Mode::Pasv {
+            let (port, advertised) = if mode == DataCommand::Pasv {
                 let advertised = addr::parse_pasv_reply(&reply.text())?;
                 (advertised.port(), Some(SocketAddr::V4(advertised)))
             } else {
@@ -117,11 +86,13 @@ pub fn setup(wire: &mut Wire, mode: Mode) -> Result<Result<Pending, Reply>, Erro
             let addr = SocketAddr::new(peer.ip(), port);
             Ok(Ok(Pending::Connect { addr, advertised }))
         }
-        Mode::Port | Mode::Eprt => {
+        DataCommand::Port | DataCommand::Eprt => {
             let listener = ftp_core::io::data::listen(wire.local_addr().ip(), None)?;
             let local = listener.local_addr()?;
             let line = match (mode, local) {
-                (Mode::Port, SocketAddr::V4(v4)) => format!("PORT {}", addr::format_host_port(v4)),
+                (DataCommand::Port, SocketAddr::V4(v4)) => {
+                    format!("PORT {}", addr::format_host_port(v4))
+                }
                 _ => format!("EPRT {}", addr::format_eprt(local)),
             };
             let reply = wire.command(&line)?;
@@ -168,7 +139,7 @@ pub enum Outcome {
 /// # Errors
 ///
 /// A control or data connection error, or a timeout.
-pub fn transfer(wire: &mut Wire, mode: Mode, command: &str) -> Result<Outcome, Error> {
+pub fn transfer(wire: &mut Wire, mode: DataCommand, command: &str) -> Result<Outcome, Error> {
     run(wire, mode, &[], command, receive)
 }
 
@@ -201,7 +172,12 @@ pub fn receive(stream: &mut TcpStream) -> Result<(Vec<u8>, u64), Error> {
 /// # Errors
 ///
 /// As [`transfer`].
-pub fn upload(wire: &mut Wire, mode: Mode, command: &str, bytes: &[u8]) -> Result<Outcome, Error> {
+pub fn upload(
+    wire: &mut Wire,
+    mode: DataCommand,
+    command: &str,
+    bytes: &[u8],
+) -> Result<Outcome, Error> {
     run(wire, mode, &[], command, |stream| {
         stream
             .write_all(bytes)
@@ -220,7 +196,7 @@ pub fn upload(wire: &mut Wire, mode: Mode, command: &str, bytes: &[u8]) -> Resul
 /// As [`transfer`].
 pub fn run(
     wire: &mut Wire,
-    mode: Mode,
+    mode: DataCommand,
     preface: &[&str],
     command: &str,
     body: impl FnOnce(&mut TcpStream) -> Result<(Vec<u8>, u64), Error>,

@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use ftp_core::{Error, Reply};
 
-use super::data::{self, Mode, Pending};
+use super::data::{self, Pending};
 use super::report::Verdict;
 use super::wire::Wire;
 use super::{one_line, Probe};
+use ftp_core::protocol::data_setup::DataCommand;
 
 /// The smallest file the `ABOR` check can interrupt: one bigger than what the
 /// sockets between the two ends can hold.
@@ -113,7 +114,7 @@ fn describe(replies: &[Reply]) -> String {
 /// `150`; connects after it, or after the wait.
 pub fn preliminary(probe: &mut Probe) -> Result<(), Error> {
     let mode = match probe.mode {
-        Some(mode @ (Mode::Epsv | Mode::Pasv)) => mode,
+        Some(mode @ (DataCommand::Epsv | DataCommand::Pasv)) => mode,
         _ => {
             probe.add("preliminary", Verdict::Unknown, "no passive mode works", "");
             return Ok(());

@@ -30,10 +30,10 @@ use std::time::{Duration, Instant};
 
 use ftp_core::{Error, Reply};
 
-use self::data::Mode;
 use self::report::{Finding, Report, Verdict};
 use self::wire::Wire;
 use crate::client::Features;
+use ftp_core::protocol::data_setup::DataCommand;
 
 /// Who to probe and how.
 #[derive(Debug, Clone)]
@@ -74,7 +74,7 @@ pub struct Probe {
     /// The `FEAT` reply's features (empty until [`basics::feat`] ran).
     pub features: Features,
     /// A data mode that worked, for the checks that need a data connection.
-    pub mode: Option<Mode>,
+    pub mode: Option<DataCommand>,
     /// Files found or made to test on.
     pub files: facts::Files,
 }

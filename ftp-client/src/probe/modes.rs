@@ -9,15 +9,20 @@
 
 use ftp_core::Error;
 
-use super::data::{self, Mode, Outcome, Pending};
+use super::data::{self, Outcome, Pending};
 use super::report::Verdict;
 use super::{one_line, Probe};
+use ftp_core::protocol::data_setup::DataCommand;
 
 /// Every mode on the probed address; the first that works becomes the mode
 /// of the later checks.
 pub fn all_modes(probe: &mut Probe) -> Result<(), Error> {
-    for mode in Mode::ALL {
-        let id = format!("data.{}.{}", probe.family(), mode.id());
+    for mode in data::ALL_MODES {
+        let id = format!(
+            "data.{}.{}",
+            probe.family(),
+            mode.verb().to_ascii_lowercase()
+        );
         if !mode.carries(probe.addr.ip()) {
             probe.add(
                 id,
@@ -41,12 +46,12 @@ pub fn all_modes(probe: &mut Probe) -> Result<(), Error> {
 }
 
 /// One mode: the setup command, where a `PASV` reply points, then `LIST`.
-fn one_mode(probe: &mut Probe, mode: Mode, id: &str) -> Result<(), Error> {
+fn one_mode(probe: &mut Probe, mode: DataCommand, id: &str) -> Result<(), Error> {
     let advertised = match mode {
-        Mode::Epsv | Mode::Eprt => probe.features.has(&mode.to_string()),
-        Mode::Pasv | Mode::Port => true,
+        DataCommand::Epsv | DataCommand::Eprt => probe.features.has(&mode.to_string()),
+        DataCommand::Pasv | DataCommand::Port => true,
     };
-    if mode == Mode::Pasv {
+    if mode == DataCommand::Pasv {
         pasv_address(probe)?;
     }
     let wire = probe.wire()?;
@@ -92,9 +97,9 @@ fn one_mode(probe: &mut Probe, mode: Mode, id: &str) -> Result<(), Error> {
 /// A refused mode the server claims: a contradiction for the extended
 /// commands `FEAT` lists; for `PASV`/`PORT`, which are not advertised,
 /// a policy (`500`/`502`) is only unsupported.
-fn refusal_verdict(mode: Mode, reply: &ftp_core::Reply) -> Verdict {
+fn refusal_verdict(mode: DataCommand, reply: &ftp_core::Reply) -> Verdict {
     match (mode, reply.code.0) {
-        (Mode::Epsv | Mode::Eprt, _) => Verdict::Contradiction,
+        (DataCommand::Epsv | DataCommand::Eprt, _) => Verdict::Contradiction,
         (_, 500 | 502) => Verdict::Unsupported,
         _ => Verdict::Warning,
     }
@@ -108,7 +113,7 @@ fn pasv_address(probe: &mut Probe) -> Result<(), Error> {
     let Ok(Pending::Connect {
         advertised: Some(advertised),
         ..
-    }) = data::setup(wire, Mode::Pasv)?
+    }) = data::setup(wire, DataCommand::Pasv)?
     else {
         return Ok(());
     };

@@ -1,37 +1,36 @@
 //! Opening data connections for a session: the passive listener (PASV,
 //! EPSV), connecting out (PORT, EPRT) or accepting the client, the teaching
-//! trace of who listens and who connects, the 425 texts that name the likely
-//! cause of a failure, and handing the open connection to the session's
-//! transfer thread.
+//! trace of who listens and who connects (in ftp-core's one wording,
+//! [`ftp_core::protocol::data_setup`]), and handing the open connection to
+//! the session's transfer thread.
+//!
+//! What it does not do: decide a reply. When a connection cannot be made it
+//! reports what happened ([`DataFailure`]) and sends the 425 the session
+//! decides ([`Session::data_failed`]), which names the likely cause.
 
-use std::io;
-use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::Instant;
 
 use ftp_core::io::data;
-use ftp_core::{Error, Reply};
+use ftp_core::protocol::data_setup::{DataCommand, DataConnection, Listening};
+use ftp_core::Reply;
 
 use super::{Conn, ControlRead, Flow, PassiveListener};
 use crate::limits::Limits;
-use crate::session::{DataSetup, PassiveKind, Session, Transfer, TransferEnd};
+use crate::session::{DataFailure, DataSetup, Session, Transfer, TransferEnd};
 use crate::xfer::{self, XferContext};
 
 impl<R: ControlRead> Conn<R> {
     /// PASV/EPSV: listens on `ip` and answers 227/229, or 425.
-    pub(super) fn open_passive(&mut self, ip: IpAddr, kind: PassiveKind) -> Flow {
+    pub(super) fn open_passive(&mut self, ip: IpAddr, command: DataCommand) -> Flow {
         // The session's earlier listener, if any, is given back first.
         self.listener = None;
         let slot = match &self.shared.passive_limits {
             Some(limits) => match Limits::acquire(limits, self.peer.ip()) {
                 Some(slot) => Some(slot),
                 None => {
-                    let err = Error::Io(io::Error::other(format!(
-                        "{} already holds its share of the passive ports; try again later",
-                        self.peer.ip()
-                    )));
-                    log::warn!("{}: {} refused: {err}", self.peer, kind.verb());
-                    let reply = self.session.passive_failed(&err);
+                    let reply = self.session.data_failed(&DataFailure::PassiveShareUsed);
+                    log::warn!("{}: {command} refused: {}", self.peer, reply.text());
                     return self.reply(&reply);
                 }
             },
@@ -41,21 +40,17 @@ impl<R: ControlRead> Conn<R> {
             .and_then(|listener| Ok((listener.local_addr()?, listener)));
         let reply = match listened {
             Ok((addr, socket)) => {
-                log::debug!("data: passive ({}) — server listens on {addr}", kind.verb());
+                log::debug!("{}", Listening { command, addr });
                 self.listener = Some(PassiveListener {
                     socket,
                     opened: Instant::now(),
                     _slot: slot,
                 });
-                self.session.passive_opened(kind, addr)
+                self.session.passive_opened(command, addr)
             }
             Err(err) => {
-                log::warn!(
-                    "{}: cannot listen on {ip} for {}: {err}",
-                    self.peer,
-                    kind.verb()
-                );
-                self.session.passive_failed(&err)
+                log::warn!("{}: cannot listen on {ip} for {command}: {err}", self.peer);
+                self.session.data_failed(&DataFailure::Listen(err))
             }
         };
         self.reply(&reply)
@@ -82,32 +77,50 @@ impl<R: ControlRead> Conn<R> {
         transfer: Transfer,
         preliminary: Option<&Reply>,
     ) -> Flow {
-        let kind = match transfer.data {
-            DataSetup::Active { addr, verb } => {
-                let opened = self.connect_active(addr, verb);
+        let command = match transfer.data {
+            DataSetup::Active { command, addr } => {
+                let opened = self.connect_active(command, addr);
                 return self.run_transfer(transfer, opened, preliminary);
             }
-            DataSetup::Passive(kind) => kind,
+            DataSetup::Passive(command) => command,
         };
-        if let Some(opened) = self.accept_passive(kind, false) {
-            return self.run_transfer(transfer, opened, preliminary);
-        }
-        // Nobody there yet: say so, then wait for the client.
-        if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
-            return Flow::Stop(reason);
-        }
-        let opened = self
-            .accept_passive(kind, true)
-            .unwrap_or_else(|| Err("No data connection".to_string()));
-        self.run_transfer(transfer, opened, None)
+        let Some(held) = self.listener.take() else {
+            return self.run_transfer(transfer, Err(DataFailure::NoListener), preliminary);
+        };
+        // The listener (and its place among the address's) is given back
+        // before the transfer runs.
+        let (opened, preliminary) = {
+            let listener = &held.socket;
+            let peer = self.peer.ip();
+            let mut refused = |from: SocketAddr| {
+                log::warn!(
+                    "data: refused a connection to {} from {from}: not the client {peer}",
+                    shown(listener.local_addr())
+                );
+            };
+            match data::accept_ready(listener, Some(peer), &mut refused).transpose() {
+                Some(ready) => (accepted(command, listener, ready), preliminary),
+                None => {
+                    // Nobody there yet: say so, then wait for the client.
+                    if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
+                        return Flow::Stop(reason);
+                    }
+                    let timeout = self.shared.config.data_timeout;
+                    let waited = data::accept_with(listener, Some(peer), timeout, &mut refused);
+                    (accepted(command, listener, waited), None)
+                }
+            }
+        };
+        drop(held);
+        self.run_transfer(transfer, opened, preliminary)
     }
 
     /// Sends `preliminary` if not yet sent, then the transfer on `opened`,
-    /// or the 425.
+    /// or the session's 425.
     fn run_transfer(
         &mut self,
         transfer: Transfer,
-        opened: Result<TcpStream, String>,
+        opened: Result<TcpStream, DataFailure>,
         preliminary: Option<&Reply>,
     ) -> Flow {
         let opened = opened.and_then(|stream| {
@@ -115,7 +128,7 @@ impl<R: ControlRead> Conn<R> {
             stream
                 .set_read_timeout(timeout)
                 .and(stream.set_write_timeout(timeout))
-                .map_err(|err| format!("Cannot set up the data connection: {err}"))?;
+                .map_err(DataFailure::Setup)?;
             Ok(stream)
         });
         if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
@@ -123,10 +136,11 @@ impl<R: ControlRead> Conn<R> {
         }
         let stream = match opened {
             Ok(stream) => stream,
-            Err(text) => {
+            Err(failure) => {
+                let command = transfer.data.command();
                 // An upload's file is cleaned up before the client hears.
                 drop(transfer);
-                return self.reply(&Reply::new(425, text));
+                return self.data_failed(failure, command);
             }
         };
         let context = XferContext {
@@ -153,126 +167,73 @@ impl<R: ControlRead> Conn<R> {
         }
     }
 
-    /// PORT/EPRT: connects to the client; on failure, the 425 text.
-    fn connect_active(&mut self, addr: SocketAddr, verb: &str) -> Result<TcpStream, String> {
-        let timeout = self.shared.config.data_timeout;
-        match data::connect(addr, timeout) {
-            Ok(stream) => {
-                log::debug!(
-                    "data: active ({verb}) — client listens on {addr}; server connects from {}",
-                    shown(stream.local_addr())
-                );
-                Ok(stream)
-            }
-            Err(err) => Err(active_failure(verb, addr, timeout, &err)),
+    /// Sends the session's 425 for `failure` of a data connection set up
+    /// by `command`.
+    fn data_failed(&mut self, failure: DataFailure, command: DataCommand) -> Flow {
+        let reply = self.session.data_failed(&failure);
+        if let DataFailure::Connect { .. } | DataFailure::Accept { .. } = failure {
+            log::warn!("data: {} failed: {}", command.label(), reply.text());
         }
+        self.reply(&reply)
     }
 
-    /// PASV/EPSV: the client's connection to our listener. With `wait`, up
-    /// to the data timeout (never `None`); without, only one already there
-    /// (`None` if none is, and the listener is kept for the wait). On
-    /// failure, the 425 text.
-    fn accept_passive(
+    /// PORT/EPRT: connects to the client at `addr`.
+    fn connect_active(
         &mut self,
-        kind: PassiveKind,
-        wait: bool,
-    ) -> Option<Result<TcpStream, String>> {
-        let Some(held) = self.listener.take() else {
-            return Some(Err("Use PASV or EPSV first".to_string()));
-        };
-        let listener = &held.socket;
-        let timeout = self.shared.config.data_timeout;
-        // Addresses only for logs are looked up only when logged.
-        let addr = || shown(listener.local_addr());
-        let peer = self.peer.ip();
-        let mut refused = |from: SocketAddr| {
-            log::warn!(
-                "data: refused a connection to {} from {from}: not the client {peer}",
-                addr()
-            );
-        };
-        let accepted = if wait {
-            data::accept_with(listener, Some(peer), timeout, &mut refused).map(Some)
-        } else {
-            data::accept_ready(listener, Some(peer), &mut refused)
-        };
-        match accepted {
-            Ok(Some(stream)) => {
-                log::debug!(
-                    "data: passive ({}) — server listens on {}; client {} connected",
-                    kind.verb(),
-                    addr(),
-                    shown(stream.peer_addr())
-                );
-                Some(Ok(stream))
+        command: DataCommand,
+        addr: SocketAddr,
+    ) -> Result<TcpStream, DataFailure> {
+        match data::connect(addr, self.shared.config.data_timeout) {
+            Ok(stream) => {
+                trace(command, || Ok((addr, stream.local_addr()?)));
+                Ok(stream)
             }
-            Ok(None) => {
-                self.listener = Some(held);
-                None
-            }
-            Err(err) => Some(Err(passive_failure(kind, &addr(), timeout, &err))),
+            Err(error) => Err(DataFailure::Connect { to: addr, error }),
         }
+    }
+}
+
+/// PASV/EPSV: what became of waiting for the client's connection to
+/// `listener`.
+fn accepted(
+    command: DataCommand,
+    listener: &TcpListener,
+    result: Result<TcpStream, ftp_core::Error>,
+) -> Result<TcpStream, DataFailure> {
+    match result {
+        Ok(stream) => {
+            trace(command, || {
+                Ok((listener.local_addr()?, stream.peer_addr()?))
+            });
+            Ok(stream)
+        }
+        Err(error) => Err(DataFailure::Accept {
+            listening: listener.local_addr().ok(),
+            error,
+        }),
+    }
+}
+
+/// The trace line of an open data connection, at debug level; `addrs` (the
+/// listener's and the connector's) are looked up only when it is shown.
+fn trace(command: DataCommand, addrs: impl FnOnce() -> std::io::Result<(SocketAddr, SocketAddr)>) {
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
+    match addrs() {
+        Ok((listener, connector)) => log::debug!(
+            "{}",
+            DataConnection {
+                command,
+                listener,
+                connector
+            }
+        ),
+        Err(err) => log::debug!("data: {} — addresses unknown: {err}", command.label()),
     }
 }
 
 /// A socket address for a log line, `?` if the socket cannot tell.
 fn shown(addr: std::io::Result<SocketAddr>) -> String {
     addr.map_or("?".to_string(), |addr| addr.to_string())
-}
-
-/// The 425 text for an active connection that failed; a timeout names the
-/// likely cause.
-fn active_failure(verb: &str, addr: SocketAddr, timeout: Duration, err: &Error) -> String {
-    let text = match err {
-        Error::Timeout(_) => format!(
-            "Cannot open data connection to {addr}: no answer within {} s \
-             (a firewall or NAT in front of the client blocks active mode; try passive)",
-            timeout.as_secs()
-        ),
-        other => format!("Cannot open data connection to {addr}: {other}"),
-    };
-    log::warn!("data: active ({verb}) failed: {text}");
-    text
-}
-
-/// The 425 text for a passive connection that never came.
-fn passive_failure(kind: PassiveKind, addr: &str, timeout: Duration, err: &Error) -> String {
-    let text = match err {
-        Error::Timeout(_) => format!(
-            "Cannot open data connection: nobody connected to {addr} within {} s \
-             (a firewall or NAT in front of the server blocks passive mode; \
-             see --pasv-address and --pasv-ports)",
-            timeout.as_secs()
-        ),
-        other => format!("Cannot open data connection: {other}"),
-    };
-    log::warn!("data: passive ({}) failed: {text}", kind.verb());
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ftp_core::Phase;
-
-    #[test]
-    fn data_failures_name_the_likely_cause() {
-        let addr: SocketAddr = "127.0.0.1:40000".parse().expect("addr");
-        let timeout = Duration::from_secs(5);
-        let text = active_failure("PORT", addr, timeout, &Error::Timeout(Phase::Connect));
-        assert!(
-            text.contains("firewall or NAT in front of the client"),
-            "{text}"
-        );
-        let text = passive_failure(
-            PassiveKind::Epsv,
-            "[::1]:3000",
-            timeout,
-            &Error::Timeout(Phase::Accept),
-        );
-        assert!(
-            text.contains("in front of the server") && text.contains("--pasv-address"),
-            "{text}"
-        );
-    }
 }

@@ -4,7 +4,7 @@
 //! sends the replies and carries out the session's actions: it opens passive
 //! listeners, opens data connections (in `data_connection.rs`, the one place
 //! with the teaching trace `data: passive (EPSV) — server listens on ...;
-//! client ... connected`), and starts transfers on the session's transfer
+//! client connects from ...`), and starts transfers on the session's transfer
 //! thread ([`crate::xfer`]) so that the control connection stays responsive:
 //! ABOR aborts the transfer (426, then 226), STAT reports its progress, and
 //! any other command waits for it to end, so replies stay in order.
@@ -514,7 +514,7 @@ impl<R: ControlRead> Conn<R> {
             Action::Close => Flow::Stop("QUIT"),
             Action::FailedLogin { close: true } => Flow::Stop("too many failed logins"),
             Action::FailedLogin { close: false } => Flow::Continue,
-            Action::OpenPassive { ip, kind } => self.open_passive(ip, kind),
+            Action::OpenPassive { ip, command } => self.open_passive(ip, command),
             Action::Transfer(transfer) => self.start_transfer(*transfer, reply.as_ref()),
             Action::StatusListing(status) => match self.writer.send_listing(*status) {
                 Ok(()) => Flow::Continue,

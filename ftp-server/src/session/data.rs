@@ -7,9 +7,10 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use ftp_core::io::transfer::Representation;
 use ftp_core::protocol::addr::{format_epsv_reply, format_pasv_reply};
 use ftp_core::protocol::command::{EpsvArg, TransferType};
+use ftp_core::protocol::data_setup::{Cause, DataCommand, Side};
 use ftp_core::Reply;
 
-use super::{Action, DataSetup, Outcome, PassiveKind, Session};
+use super::{Action, DataSetup, Outcome, Session};
 
 impl Session {
     pub(super) fn set_type(&mut self, kind: TransferType) -> Outcome {
@@ -30,7 +31,8 @@ impl Session {
         )
     }
 
-    pub(super) fn active(&mut self, addr: SocketAddr, verb: &'static str) -> Outcome {
+    /// PORT and EPRT.
+    pub(super) fn active(&mut self, addr: SocketAddr, command: DataCommand) -> Outcome {
         if !self.config.active {
             return Outcome::reply(
                 502,
@@ -38,41 +40,42 @@ impl Session {
             );
         }
         if self.epsv_all {
-            return Outcome::reply(503, format!("{verb} not allowed after EPSV ALL"));
+            return Outcome::reply(503, format!("{command} not allowed after EPSV ALL"));
         }
         if !self.peer_known {
             return Outcome::reply(
                 502,
                 format!(
-                    "{verb} refused: this session runs on a pipe, so the client's address \
+                    "{command} refused: this session runs on a pipe, so the client's address \
                      is unknown and no target can be checked; use PASV or EPSV"
                 ),
             );
         }
         match check_active_target(addr, self.peer) {
             Ok(addr) => {
-                self.data = Some(DataSetup::Active { addr, verb });
-                Outcome::reply(200, format!("{verb} command successful"))
+                self.data = Some(DataSetup::Active { command, addr });
+                Outcome::reply(200, format!("{command} command successful"))
             }
             Err(reason) => {
-                log::warn!("{}: {verb} refused: {reason}", self.peer);
+                log::warn!("{}: {command} refused: {reason}", self.peer);
                 self.data = None;
-                Outcome::reply(501, format!("{verb} refused: {reason}"))
+                Outcome::reply(501, format!("{command} refused: {reason}"))
             }
         }
     }
 
-    pub(super) fn passive(&mut self, kind: PassiveKind) -> Outcome {
+    /// PASV and EPSV.
+    pub(super) fn passive(&mut self, command: DataCommand) -> Outcome {
         if !self.config.passive {
             return Outcome::reply(
                 502,
                 "Passive mode is turned off on this server; use PORT or EPRT",
             );
         }
-        if kind == PassiveKind::Pasv && self.epsv_all {
+        if command == DataCommand::Pasv && self.epsv_all {
             return Outcome::reply(503, "PASV not allowed after EPSV ALL");
         }
-        if kind == PassiveKind::Pasv && self.local.is_ipv6() {
+        if !command.carries(self.local) {
             return Outcome::reply(
                 425,
                 "PASV is IPv4 only; use EPSV on an IPv6 connection (RFC 2428)",
@@ -83,7 +86,7 @@ impl Session {
             reply: None,
             action: Action::OpenPassive {
                 ip: self.local,
-                kind,
+                command,
             },
         }
     }
@@ -99,16 +102,16 @@ impl Session {
                 522,
                 format!("Network protocol not supported, use ({family})"),
             ),
-            _ => self.passive(PassiveKind::Epsv),
+            _ => self.passive(DataCommand::Epsv),
         }
     }
 
-    /// The reply once the connection listens on `listening` for `kind`.
-    pub fn passive_opened(&mut self, kind: PassiveKind, listening: SocketAddr) -> Reply {
-        self.data = Some(DataSetup::Passive(kind));
-        match kind {
-            PassiveKind::Epsv => Reply::new(229, format_epsv_reply(listening.port())),
-            PassiveKind::Pasv => {
+    /// The reply once the connection listens on `listening` for `command`
+    /// (PASV or EPSV).
+    pub fn passive_opened(&mut self, command: DataCommand, listening: SocketAddr) -> Reply {
+        self.data = Some(DataSetup::Passive(command));
+        match command {
+            DataCommand::Pasv => {
                 let ip = match (self.config.pasv_address, listening) {
                     (Some(ip), _) => ip,
                     (None, SocketAddr::V4(addr)) => *addr.ip(),
@@ -122,13 +125,8 @@ impl Session {
                     format_pasv_reply(SocketAddrV4::new(ip, listening.port())),
                 )
             }
+            _ => Reply::new(229, format_epsv_reply(listening.port())),
         }
-    }
-
-    /// The reply when listening failed.
-    pub fn passive_failed(&mut self, err: &ftp_core::Error) -> Reply {
-        self.data = None;
-        Reply::new(425, format!("Cannot open passive connection: {err}"))
     }
 
     /// The passive listener was given back unused after the data timeout:
@@ -159,8 +157,8 @@ pub(super) fn check_active_target(addr: SocketAddr, peer: IpAddr) -> Result<Sock
     let ip = if ip.is_unspecified() { peer } else { ip };
     if ip != peer {
         return Err(format!(
-            "{ip} is not the client's address {peer} (no FTP bounce; a client behind \
-             NAT announces an address the server does not see: use passive mode)"
+            "{ip} is not the client's address {peer} (no FTP bounce; {}: use passive mode)",
+            Cause::ClientBehindNat.explanation(Side::Server)
         ));
     }
     if addr.port() < 1024 {

@@ -1,6 +1,7 @@
 //! The replies to what the connection reports besides commands: a line
 //! that is no command, a line too long, a timeout, STAT and ABOR while a
-//! transfer runs, and a transfer's end.
+//! transfer runs, a data connection that could not be made (the 425s, with
+//! the likely firewall or NAT cause), and a transfer's end.
 //!
 //! The connection ([`crate::conn`]) reads lines, runs timers and transfers;
 //! it asks here what to answer and sends exactly that.
@@ -8,10 +9,43 @@
 //! What it does not do: touch a socket or a file.
 
 use std::io;
+use std::net::SocketAddr;
 
+use ftp_core::protocol::data_setup::{Cause, Side};
 use ftp_core::{CommandError, Error, Reply};
 
 use super::Session;
+
+/// Why a data connection could not be made, as the connection reports it.
+#[derive(Debug)]
+pub enum DataFailure {
+    /// PASV/EPSV: the client's address already holds its share of the
+    /// passive ports.
+    PassiveShareUsed,
+    /// PASV/EPSV: no listener could be opened.
+    Listen(Error),
+    /// A passive transfer found no listener (PASV or EPSV not given, or
+    /// its listener given back).
+    NoListener,
+    /// PORT/EPRT: connecting to the client failed; a timeout means no
+    /// answer within the data timeout.
+    Connect {
+        /// The client's address.
+        to: SocketAddr,
+        /// Why.
+        error: Error,
+    },
+    /// PASV/EPSV: accepting the client's connection failed; a timeout means
+    /// nobody connected from the client's address within the data timeout.
+    Accept {
+        /// Where the server listened, if the socket could tell.
+        listening: Option<SocketAddr>,
+        /// Why.
+        error: Error,
+    },
+    /// The data connection was made but its timeouts could not be set.
+    Setup(io::Error),
+}
 
 /// How a transfer ended, as the thread that ran it reports it.
 #[derive(Debug)]
@@ -54,6 +88,51 @@ impl Session {
         } else {
             Reply::new(225, "Transfer already complete; nothing to abort")
         }
+    }
+
+    /// The 425 for a data connection that could not be made, naming the
+    /// likely cause when a wait timed out. A passive listener that could not
+    /// be opened also forgets the data setup (the next transfer needs a new
+    /// PASV or EPSV).
+    pub fn data_failed(&mut self, failure: &DataFailure) -> Reply {
+        let seconds = self.config.data_timeout.as_secs();
+        let text = match failure {
+            DataFailure::PassiveShareUsed => {
+                self.data = None;
+                format!(
+                    "Cannot open passive connection: {} already holds its share of the \
+                     passive ports; try again later",
+                    self.peer
+                )
+            }
+            DataFailure::Listen(err) => {
+                self.data = None;
+                format!("Cannot open passive connection: {err}")
+            }
+            DataFailure::NoListener => "Use PASV or EPSV first".to_string(),
+            DataFailure::Connect {
+                to,
+                error: Error::Timeout(_),
+            } => format!(
+                "Cannot open data connection to {to}: no answer within {seconds} s ({}; try passive)",
+                Cause::ClientBlocksIncoming.explanation(Side::Server)
+            ),
+            DataFailure::Connect { to, error } => {
+                format!("Cannot open data connection to {to}: {error}")
+            }
+            DataFailure::Accept {
+                listening,
+                error: Error::Timeout(_),
+            } => format!(
+                "Cannot open data connection: nobody connected to {} within {seconds} s \
+                 ({}; see --pasv-address and --pasv-ports)",
+                listening.map_or("?".to_string(), |addr| addr.to_string()),
+                Cause::ServerBlocksPassive.explanation(Side::Server)
+            ),
+            DataFailure::Accept { error, .. } => format!("Cannot open data connection: {error}"),
+            DataFailure::Setup(err) => format!("Cannot set up the data connection: {err}"),
+        };
+        Reply::new(425, text)
     }
 
     /// The reply when the transfer thread cannot be started.

@@ -55,10 +55,10 @@ impl Session {
         };
         let data = match self.data {
             None => "No data connection set up".to_string(),
-            Some(DataSetup::Active { addr, verb }) => {
-                format!("Active ({verb}): will connect to {addr}")
+            Some(DataSetup::Active { command, addr }) => {
+                format!("Active ({command}): will connect to {addr}")
             }
-            Some(DataSetup::Passive(kind)) => format!("Passive ({}): listening", kind.verb()),
+            Some(DataSetup::Passive(command)) => format!("Passive ({command}): listening"),
         };
         let host = self
             .host

@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use ftp_core::io::transfer::Representation;
 use ftp_core::protocol::command::{PathArg, Structure, TransferMode};
+use ftp_core::protocol::data_setup::DataCommand;
 use ftp_core::protocol::listing::Facts;
 use ftp_core::{Command, Reply};
 
@@ -39,7 +40,7 @@ use crate::config::Config;
 use crate::list::Lines;
 
 use crate::storage::{Storage, Upload, VirtualPath};
-pub use events::TransferEnd;
+pub use events::{DataFailure, TransferEnd};
 
 /// What the session answers, and what the connection must do about it.
 #[derive(Debug)]
@@ -88,12 +89,12 @@ pub enum Action {
         close: bool,
     },
     /// Listen for a passive data connection on `ip`, then report back with
-    /// [`Session::passive_opened`] or [`Session::passive_failed`].
+    /// [`Session::passive_opened`] or [`Session::data_failed`].
     OpenPassive {
         /// The local address to listen on (the control connection's).
         ip: IpAddr,
         /// PASV or EPSV.
-        kind: PassiveKind,
+        command: DataCommand,
     },
     /// Open the data connection and move data (the reply is the 150).
     Transfer(Box<Transfer>),
@@ -113,37 +114,28 @@ pub struct StatusListing {
     pub last: String,
 }
 
-/// Which passive command asked for the listener.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PassiveKind {
-    /// PASV: IPv4 address and port in a 227 reply.
-    Pasv,
-    /// EPSV: the port only, in a 229 reply.
-    Epsv,
-}
-
-impl PassiveKind {
-    /// The command's name.
-    pub fn verb(self) -> &'static str {
-        match self {
-            PassiveKind::Pasv => "PASV",
-            PassiveKind::Epsv => "EPSV",
-        }
-    }
-}
-
 /// How the next data connection will be opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataSetup {
-    /// The server connects to the client (PORT or EPRT).
+    /// The server connects to the client.
     Active {
+        /// `PORT` or `EPRT`.
+        command: DataCommand,
         /// The checked address to connect to.
         addr: SocketAddr,
-        /// `PORT` or `EPRT`.
-        verb: &'static str,
     },
-    /// The client connects to the listener the connection holds.
-    Passive(PassiveKind),
+    /// The client connects to the listener the connection holds (`PASV` or
+    /// `EPSV`).
+    Passive(DataCommand),
+}
+
+impl DataSetup {
+    /// The command that set it up.
+    pub fn command(self) -> DataCommand {
+        match self {
+            DataSetup::Active { command, .. } | DataSetup::Passive(command) => command,
+        }
+    }
 }
 
 /// A transfer for the connection to run.
@@ -290,9 +282,9 @@ impl Session {
             Command::Mode(_) => Outcome::reply(504, "Only MODE S is supported"),
             Command::Stru(Structure::File) => Outcome::reply(200, "Structure set to F"),
             Command::Stru(_) => Outcome::reply(504, "Only STRU F is supported"),
-            Command::Port(addr) => self.active(SocketAddr::V4(addr), "PORT"),
-            Command::Eprt(addr) => self.active(addr, "EPRT"),
-            Command::Pasv => self.passive(PassiveKind::Pasv),
+            Command::Port(addr) => self.active(SocketAddr::V4(addr), DataCommand::Port),
+            Command::Eprt(addr) => self.active(addr, DataCommand::Eprt),
+            Command::Pasv => self.passive(DataCommand::Pasv),
             Command::Epsv(arg) => self.epsv(arg),
             Command::Rest(offset) => self.rest(offset),
             Command::Allo { .. } => Outcome::reply(202, "No storage allocation necessary"),

@@ -5,9 +5,10 @@ use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use ftp_core::Command;
+use ftp_core::protocol::data_setup::DataCommand;
+use ftp_core::{Command, Error, Phase};
 
-use super::{Action, DataSetup, Job, Outcome, PassiveKind, Session};
+use super::{Action, DataFailure, DataSetup, Job, Outcome, Session};
 use crate::config::{parse_args, Config, Parsed};
 use crate::storage::tests::Scratch;
 
@@ -181,8 +182,8 @@ fn port_and_eprt_only_to_the_client_and_not_below_1024() {
     assert_eq!(
         session.data,
         Some(DataSetup::Active {
+            command: DataCommand::Port,
             addr: expected,
-            verb: "PORT"
         })
     );
     for line in [
@@ -201,8 +202,8 @@ fn port_and_eprt_only_to_the_client_and_not_below_1024() {
     assert_eq!(
         session.data,
         Some(DataSetup::Active {
+            command: DataCommand::Eprt,
             addr: expected,
-            verb: "EPRT"
         })
     );
 }
@@ -248,17 +249,17 @@ fn passive_replies_have_the_exact_formats() {
     let mut session = fixture.logged_in("ftp", "");
     let outcome = send(&mut session, "PASV");
     assert!(outcome.reply.is_none());
-    let Action::OpenPassive { ip, kind } = outcome.action else {
+    let Action::OpenPassive { ip, command } = outcome.action else {
         panic!("no OpenPassive")
     };
-    assert_eq!((ip, kind), (self::ip("127.0.0.1"), PassiveKind::Pasv));
-    let reply = session.passive_opened(kind, "127.0.0.1:30017".parse().expect("addr"));
+    assert_eq!((ip, command), (self::ip("127.0.0.1"), DataCommand::Pasv));
+    let reply = session.passive_opened(command, "127.0.0.1:30017".parse().expect("addr"));
     assert_eq!(
         reply.to_wire(),
         b"227 Entering Passive Mode (127,0,0,1,117,65).\r\n"
     );
     assert!(session.passive_pending());
-    let reply = session.passive_opened(PassiveKind::Epsv, "127.0.0.1:30017".parse().expect("addr"));
+    let reply = session.passive_opened(DataCommand::Epsv, "127.0.0.1:30017".parse().expect("addr"));
     assert_eq!(
         reply.to_wire(),
         b"229 Entering Extended Passive Mode (|||30017|)\r\n"
@@ -269,8 +270,74 @@ fn passive_replies_have_the_exact_formats() {
 fn pasv_advertises_the_nat_address() {
     let fixture = Fixture::new(&["--pasv-address", "203.0.113.7"]);
     let mut session = fixture.logged_in("ftp", "");
-    let reply = session.passive_opened(PassiveKind::Pasv, "127.0.0.1:30017".parse().expect("addr"));
+    let reply = session.passive_opened(DataCommand::Pasv, "127.0.0.1:30017".parse().expect("addr"));
     assert_eq!(reply.text(), "Entering Passive Mode (203,0,113,7,117,65).");
+}
+
+#[test]
+fn a_data_connection_that_cannot_be_made_gets_a_425_naming_the_likely_cause() {
+    let fixture = Fixture::new(&["--data-timeout", "5"]);
+    let mut session = fixture.logged_in("ftp", "");
+    let to: SocketAddr = "127.0.0.1:40000".parse().expect("addr");
+    let mut reply = |failure| {
+        let reply = session.data_failed(&failure);
+        assert_eq!(reply.code.0, 425, "{failure:?}");
+        reply.text()
+    };
+    assert_eq!(
+        reply(DataFailure::Connect {
+            to,
+            error: Error::Timeout(Phase::Connect)
+        }),
+        "Cannot open data connection to 127.0.0.1:40000: no answer within 5 s \
+         (a firewall or NAT in front of the client blocks active mode; try passive)"
+    );
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let text = reply(DataFailure::Connect {
+        to,
+        error: Error::Io(refused),
+    });
+    assert!(
+        text.starts_with("Cannot open data connection to 127.0.0.1:40000: ")
+            && !text.contains("firewall"),
+        "a refusal is no firewall's silence: {text}"
+    );
+    assert_eq!(
+        reply(DataFailure::Accept {
+            listening: Some("[::1]:30000".parse().expect("addr")),
+            error: Error::Timeout(Phase::Accept)
+        }),
+        "Cannot open data connection: nobody connected to [::1]:30000 within 5 s \
+         (a firewall or NAT in front of the server blocks passive mode; \
+         see --pasv-address and --pasv-ports)"
+    );
+    assert_eq!(reply(DataFailure::NoListener), "Use PASV or EPSV first");
+}
+
+#[test]
+fn a_passive_listener_that_cannot_be_opened_forgets_the_data_setup() {
+    let fixture = Fixture::new(&[]);
+    let mut session = fixture.logged_in("ftp", "");
+    let listening = "127.0.0.1:30017".parse().expect("addr");
+    for failure in [
+        DataFailure::PassiveShareUsed,
+        DataFailure::Listen(Error::Io(std::io::ErrorKind::AddrInUse.into())),
+    ] {
+        session.passive_opened(DataCommand::Epsv, listening);
+        assert!(session.passive_pending());
+        let reply = session.data_failed(&failure);
+        assert_eq!(reply.code.0, 425);
+        assert!(
+            reply.text().starts_with("Cannot open passive connection: "),
+            "{}",
+            reply.text()
+        );
+        assert!(!session.passive_pending(), "{failure:?}");
+    }
+    assert!(session
+        .data_failed(&DataFailure::PassiveShareUsed)
+        .text()
+        .contains("127.0.0.1 already holds its share of the passive ports"));
 }
 
 #[test]

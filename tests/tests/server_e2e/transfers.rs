@@ -59,7 +59,9 @@ fn transfers_in_passive_and_active_mode_with_rest_and_appe() {
     let log = server.wait_for_log("anonymous STOR /up.bin: 300000 bytes");
     for line in [
         "data: passive (PASV) — server listens on 127.0.0.1:",
+        "; client connects from 127.0.0.1:",
         "data: active (PORT) — client listens on 127.0.0.1:",
+        "; server connects from 127.0.0.1:",
         "anonymous STOR /up.bin: 300000 bytes",
     ] {
         assert!(log.contains(line), "{line}\n{log}");

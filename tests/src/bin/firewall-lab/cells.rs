@@ -13,6 +13,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ftp_core::protocol::data_setup::DataCommand;
 use ftp_tests::run::run_with_input;
 
 use crate::topology::{self, path};
@@ -22,43 +23,13 @@ pub const FILE: &str = "lab.bin";
 /// The file's size in bytes.
 pub const SIZE: usize = 100_000;
 
-/// A data-connection mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Passive, RFC 959.
-    Pasv,
-    /// Passive, RFC 2428.
-    Epsv,
-    /// Active, RFC 959.
-    Port,
-    /// Active, RFC 2428.
-    Eprt,
-}
-
 /// The modes, in the table's order.
-pub const MODES: [Mode; 4] = [Mode::Pasv, Mode::Epsv, Mode::Port, Mode::Eprt];
-
-impl Mode {
-    /// The command's name.
-    pub fn verb(self) -> &'static str {
-        match self {
-            Mode::Pasv => "PASV",
-            Mode::Epsv => "EPSV",
-            Mode::Port => "PORT",
-            Mode::Eprt => "EPRT",
-        }
-    }
-
-    /// Active mode: the server connects to the client.
-    pub fn active(self) -> bool {
-        matches!(self, Mode::Port | Mode::Eprt)
-    }
-
-    /// Whether the mode exists over IPv6 (PORT and PASV carry IPv4 only).
-    pub fn on_ipv6(self) -> bool {
-        matches!(self, Mode::Epsv | Mode::Eprt)
-    }
-}
+pub const MODES: [DataCommand; 4] = [
+    DataCommand::Pasv,
+    DataCommand::Epsv,
+    DataCommand::Port,
+    DataCommand::Eprt,
+];
 
 /// The clients the lab drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +65,9 @@ impl Client {
 
     /// Whether the client is run in `mode` over `v6`: the trusting ftplib
     /// differs from ftplib only where a 227 address is used (PASV, IPv4).
-    pub fn runs(self, mode: Mode, v6: bool) -> bool {
-        (!v6 || mode.on_ipv6()) && (self != Client::FtplibTrust || (mode == Mode::Pasv && !v6))
+    pub fn runs(self, mode: DataCommand, v6: bool) -> bool {
+        (!v6 || mode.is_extended())
+            && (self != Client::FtplibTrust || (mode == DataCommand::Pasv && !v6))
     }
 }
 
@@ -137,7 +109,7 @@ if len(got) != int(size):
 "#;
 
 /// The command that runs `client` in the client namespace `ns`.
-fn command(ns: &str, client: Client, mode: Mode, host: &str) -> Command {
+fn command(ns: &str, client: Client, mode: DataCommand, host: &str) -> Command {
     let mut command = Command::new("ip");
     command.env("PATH", path()).args(["netns", "exec", ns]);
     let size = SIZE.to_string();
@@ -156,10 +128,10 @@ fn command(ns: &str, client: Client, mode: Mode, host: &str) -> Command {
             };
             command.args(["curl", "-sS", "-g", "--connect-timeout", "3", "-m", "20"]);
             command.args(match mode {
-                Mode::Pasv => &["--ftp-pasv", "--disable-epsv"][..],
-                Mode::Epsv => &["--ftp-pasv"][..],
-                Mode::Port => &["--ftp-port", "-", "--disable-eprt"][..],
-                Mode::Eprt => &["--ftp-port", "-"][..],
+                DataCommand::Pasv => &["--ftp-pasv", "--disable-epsv"][..],
+                DataCommand::Epsv => &["--ftp-pasv"][..],
+                DataCommand::Port => &["--ftp-port", "-", "--disable-eprt"][..],
+                DataCommand::Eprt => &["--ftp-port", "-"][..],
             });
             command.args(["-o", "/dev/null", "-w", "%{size_download}", &url]);
         }
@@ -226,7 +198,7 @@ pub fn run(
     rules: &[&str],
     log: &Arc<Mutex<Vec<String>>>,
     client: Client,
-    mode: Mode,
+    mode: DataCommand,
     host: &str,
 ) -> Outcome {
     let started = Instant::now();

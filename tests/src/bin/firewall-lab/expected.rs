@@ -25,7 +25,8 @@
 //!   (the server connects out through the NAT).
 //! - `server-nat-pasv-address`: the 227 carries the public address: all work.
 
-use crate::cells::{Client, Mode, Outcome};
+use crate::cells::{Client, Outcome};
+use ftp_core::protocol::data_setup::{DataCommand, DataMode};
 
 /// What a cell should show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +63,15 @@ impl Cause {
 }
 
 /// The expected outcome of `client` in `mode` in scenario `scenario`.
-pub fn expected(scenario: &str, client: Client, mode: Mode) -> Expect {
+pub fn expected(scenario: &str, client: Client, mode: DataCommand) -> Expect {
     let fail = Expect::Fail;
     match scenario {
-        "client-firewall" | "both-firewalled" if mode.active() => fail(Cause::ClientBlocksIncoming),
-        "client-nat" if mode.active() => fail(Cause::PrivateAddressRefused),
-        "server-firewall" if !mode.active() => fail(Cause::ServerBlocksPassive),
-        "server-nat" if client == Client::FtplibTrust && mode == Mode::Pasv => {
+        "client-firewall" | "both-firewalled" if (mode.mode() == DataMode::Active) => {
+            fail(Cause::ClientBlocksIncoming)
+        }
+        "client-nat" if (mode.mode() == DataMode::Active) => fail(Cause::PrivateAddressRefused),
+        "server-firewall" if !(mode.mode() == DataMode::Active) => fail(Cause::ServerBlocksPassive),
+        "server-nat" if client == Client::FtplibTrust && mode == DataCommand::Pasv => {
             fail(Cause::PrivateAddressAdvertised)
         }
         _ => Expect::Pass,

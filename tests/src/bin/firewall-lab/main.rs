@@ -34,7 +34,8 @@ mod topology;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cells::{Client, Mode, Outcome, CLIENTS, MODES};
+use cells::{Client, Outcome, CLIENTS, MODES};
+use ftp_core::protocol::data_setup::DataCommand;
 use scenarios::{Scenario, SCENARIOS};
 use topology::{sh, Sweeper, Topology};
 
@@ -46,7 +47,7 @@ pub struct Cell {
     /// The client.
     pub client: Client,
     /// The mode.
-    pub mode: Mode,
+    pub mode: DataCommand,
     /// What happened.
     pub outcome: Outcome,
 }

@@ -6,12 +6,13 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cells::{Client, Mode, CLIENTS, MODES};
+use crate::cells::{Client, CLIENTS, MODES};
 use crate::expected::{expected, message_problem, Cause, Expect};
 use crate::scenarios::SCENARIOS;
 use crate::server::{self, Scratch};
 use crate::topology::Topology;
 use crate::{Cell, Result_};
+use ftp_core::protocol::data_setup::DataCommand;
 
 /// Where the report goes.
 pub fn path() -> PathBuf {
@@ -277,7 +278,12 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
 }
 
 /// "N of M" cells of `scenario` in `modes` that worked.
-fn worked(results: &[Result_], scenario: &str, modes: &[Mode], client: Option<Client>) -> String {
+fn worked(
+    results: &[Result_],
+    scenario: &str,
+    modes: &[DataCommand],
+    client: Option<Client>,
+) -> String {
     let cells: Vec<&Cell> = results
         .iter()
         .filter(|r| r.scenario.name == scenario)
@@ -292,9 +298,9 @@ fn worked(results: &[Result_], scenario: &str, modes: &[Mode], client: Option<Cl
 }
 
 fn claims(results: &[Result_]) -> String {
-    let active = [Mode::Port, Mode::Eprt];
-    let passive = [Mode::Pasv, Mode::Epsv];
-    let w = |s, m: &[Mode]| worked(results, s, m, None);
+    let active = [DataCommand::Port, DataCommand::Eprt];
+    let passive = [DataCommand::Pasv, DataCommand::Epsv];
+    let w = |s, m: &[DataCommand]| worked(results, s, m, None);
     let mut md = String::from("\n## The common claims, tested\n\n");
     let _ = writeln!(
         md,
@@ -324,8 +330,8 @@ fn claims(results: &[Result_]) -> String {
         w("client-nat", &passive),
         w("server-firewall", &passive),
         w("server-firewall-range", &passive),
-        worked(results, "server-nat", &[Mode::Pasv], Some(Client::FtplibTrust)),
-        worked(results, "server-nat-pasv-address", &[Mode::Pasv], Some(Client::FtplibTrust)),
+        worked(results, "server-nat", &[DataCommand::Pasv], Some(Client::FtplibTrust)),
+        worked(results, "server-nat-pasv-address", &[DataCommand::Pasv], Some(Client::FtplibTrust)),
     );
     let _ = writeln!(
         md,
@@ -349,8 +355,8 @@ fn claims(results: &[Result_]) -> String {
          against {} for the trusting one.\n",
         w("client-firewall", &passive),
         w("client-nat", &passive),
-        worked(results, "server-nat", &[Mode::Pasv], Some(Client::Ftplib)),
-        worked(results, "server-nat", &[Mode::Pasv], Some(Client::FtplibTrust)),
+        worked(results, "server-nat", &[DataCommand::Pasv], Some(Client::Ftplib)),
+        worked(results, "server-nat", &[DataCommand::Pasv], Some(Client::FtplibTrust)),
     );
     let _ = writeln!(
         md,
