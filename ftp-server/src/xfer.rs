@@ -318,7 +318,10 @@ mod tests {
         let scratch = crate::storage::tests::Scratch::new("xfer");
         let path = scratch.0.join("sent.bin");
         std::fs::write(&path, &content).expect("write");
-        let file = std::fs::File::open(&path).expect("open");
+        let storage = crate::storage::Storage::open(&scratch.0, false).expect("storage");
+        let (file, _) = storage
+            .open_file(&crate::storage::VirtualPath::root().join(b"sent.bin"))
+            .expect("open");
         let (server, client) = control_pair();
         let peer = client.local_addr().expect("addr");
         let transfer = Transfer {
