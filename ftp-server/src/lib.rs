@@ -14,7 +14,7 @@
 //! | [`privileges`] | no session as root: `--run-as USER` |
 //! | [`conn`] | one control connection's I/O loop, data connections |
 //! | [`session`] | the state machine: command in, reply and action out |
-//! | [`xfer`] | a transfer on its own thread: abort, progress, final reply |
+//! | [`xfer`] | one transfer: copy, end, log ([`xfer::run`]); where it runs and its buffer, for speed ([`xfer::fast`]) |
 //! | [`storage`] | the only code that touches files: the jail, safe uploads |
 //! | [`list`] | directory listings for LIST, NLST, MLSD, MLST, STAT |
 //! | [`auth`] | users, anonymous access, permissions |

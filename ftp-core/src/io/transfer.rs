@@ -69,7 +69,8 @@ pub enum Direction {
 ///   on Linux, `io::copy` from a `File` to a `TcpStream` is a loop of 8 KiB
 ///   `read` and `sendto` calls, with no `sendfile`, even for the concrete
 ///   types; a 256 KiB buffer moves the same data in 32 times fewer system
-///   calls and, measured on loopback, about 1.5 times faster.
+///   calls, and faster (see docs/performance.md, section "What limits each
+///   figure", (b) RETR).
 /// * **ASCII send** writes every LF that is not already preceded by CR as CRLF.
 /// * **ASCII receive** turns CRLF into LF and keeps a CR that is not followed by
 ///   LF, also when the stream ends with it.

@@ -25,7 +25,6 @@ mod info;
 mod login;
 mod transfers;
 
-use std::fs::File;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -39,7 +38,7 @@ use crate::auth::{Access, Account};
 use crate::config::Config;
 use crate::list::Lines;
 
-use crate::storage::{Storage, Upload, VirtualPath};
+use crate::storage::{OpenFile, Storage, Upload, VirtualPath};
 pub use events::{DataFailure, TransferEnd};
 
 /// What the session answers, and what the connection must do about it.
@@ -157,7 +156,7 @@ pub enum Job {
     /// A file, already opened and positioned at the restart offset.
     SendFile {
         /// The open file.
-        file: File,
+        file: OpenFile,
         /// How many bytes are left to send from the offset (as of opening).
         len: u64,
     },

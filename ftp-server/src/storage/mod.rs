@@ -47,6 +47,24 @@ pub use walk::Dir;
 
 use walk::{Object, Root};
 
+/// A file [`Storage::open_file`] opened for reading: read it, or seek to a
+/// restart offset. The session and the transfer hold it without touching
+/// the file system themselves.
+#[derive(Debug)]
+pub struct OpenFile(File);
+
+impl io::Read for OpenFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl io::Seek for OpenFile {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos)
+    }
+}
+
 /// One session's view of the file system: its root, and the rules above.
 #[derive(Debug, Clone)]
 pub struct Storage {
@@ -85,12 +103,12 @@ impl Storage {
     }
 
     /// Opens the plain file `path` for reading, with its metadata (RETR).
-    pub fn open_file(&self, path: &VirtualPath) -> io::Result<(File, Metadata)> {
+    pub fn open_file(&self, path: &VirtualPath) -> io::Result<(OpenFile, Metadata)> {
         let object = self.root.object(path)?;
         plain_file(&object.meta)?;
         self.may_read(&object.meta)?;
         let file = handle::reopen(&object.handle, OpenOptions::new().read(true))?;
-        Ok((file, object.meta))
+        Ok((OpenFile(file), object.meta))
     }
 
     /// Opens the directory `path` for listing.

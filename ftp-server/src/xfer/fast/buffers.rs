@@ -5,8 +5,9 @@
 //! transfers, for whichever session transfers next. Allocating a buffer
 //! per transfer would leave each freed one (up to 256 KiB) in the malloc
 //! arena of the thread that freed it, where glibc keeps it (up to 8 arenas
-//! per core): measured with 10 sessions, each idle after a 4 MiB download,
-//! 205 KiB per session, against 24 KiB for sessions that never transferred.
+//! per core), so sessions idle after a transfer would hold far more memory
+//! than sessions that never transferred: see `docs/performance.md`, section
+//! "Transfers: what each optimisation saves".
 //!
 //! What it does not do: size the buffers (`ftp_core::io::transfer` grows them
 //! while reads fill them).
@@ -61,9 +62,9 @@ impl Borrowed<'static> {
     }
 }
 
-impl Borrowed<'_> {
-    /// The buffer, for `ftp_core::io::transfer::copy_with_buffer`.
-    pub fn bytes(&mut self) -> &mut Vec<u8> {
+/// The buffer, for `ftp_core::io::transfer::copy_with_buffer`.
+impl AsMut<Vec<u8>> for Borrowed<'_> {
+    fn as_mut(&mut self) -> &mut Vec<u8> {
         &mut self.bytes
     }
 }
@@ -88,13 +89,13 @@ mod tests {
     fn a_buffer_given_back_is_the_next_one_taken() {
         let pool = Pool::new(2);
         let mut first = pool.take();
-        assert!(first.bytes().is_empty(), "a new pool has none waiting");
-        first.bytes().resize(1 << 10, 7);
-        let address = first.bytes().as_ptr();
+        assert!(first.as_mut().is_empty(), "a new pool has none waiting");
+        first.as_mut().resize(1 << 10, 7);
+        let address = first.as_mut().as_ptr();
         drop(first);
         let mut again = pool.take();
-        assert_eq!(again.bytes().as_ptr(), address, "the same allocation");
-        assert_eq!(again.bytes().len(), 1 << 10, "still grown");
+        assert_eq!(again.as_mut().as_ptr(), address, "the same allocation");
+        assert_eq!(again.as_mut().len(), 1 << 10, "still grown");
     }
 
     #[test]
@@ -102,7 +103,7 @@ mod tests {
         let pool = Pool::new(2);
         let mut borrowed: Vec<Borrowed<'_>> = (0..3).map(|_| pool.take()).collect();
         for buffer in &mut borrowed {
-            buffer.bytes().resize(64, 0);
+            buffer.as_mut().resize(64, 0);
         }
         drop(borrowed);
         assert_eq!(pool.waiting().len(), 2);

@@ -4,16 +4,16 @@
 //!
 //! Reuse spares a session of many transfers a new thread (clone, stack
 //! mapping, exit) per file; ending an idle thread gives its memory back
-//! (measured: about 30 KiB per session, more than an idle session's own),
-//! so a client that fetched one file and stays connected costs no more
-//! than one that never transferred.
+//! (more than an idle session's own: see `docs/performance.md`, section
+//! "Transfers: what each optimisation saves"), so a client that fetched one
+//! file and stays connected costs no more than one that never transferred.
 //!
 //! The job is handed over in a one-place mailbox under a mutex. The thread
 //! decides to end under the same lock, only when the mailbox is empty, and
 //! [`Worker::run`] starts a new thread under that lock when the last one has
 //! ended: a job can never be left in the mailbox of a thread that is gone.
 //!
-//! What it does not do: know what a job is (the transfer is `xfer`'s).
+//! What it does not do: know what a job is (the transfer is [`crate::xfer::run`]).
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
