@@ -107,6 +107,19 @@ enum Source {
 }
 
 impl Listing {
+    /// A listing with nothing in it.
+    pub fn empty() -> Listing {
+        Listing {
+            dir: None,
+            source: Source::Sorted {
+                names: Names::default(),
+                next: 0,
+            },
+            single: None,
+            prefix: Vec::new(),
+        }
+    }
+
     /// Puts the next name in `name`; false when there is none left.
     fn next_name(&mut self, name: &mut Vec<u8>) -> bool {
         name.clear();

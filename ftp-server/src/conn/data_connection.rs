@@ -6,6 +6,7 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -136,9 +137,12 @@ impl<R: ControlRead> Conn<R> {
             xferlog: self.shared.xferlog.clone(),
         };
         let writer = self.writer.clone();
+        let config = Arc::clone(&self.shared.config);
         // The transfer's thread sends the reply the session decides for its end.
         let report: xfer::Report = Box::new(move |end: &TransferEnd| {
-            let _ = writer.send(&Session::transfer_reply(end));
+            if let Some(reply) = Session::quirky_transfer_reply(end, &config.quirks) {
+                let _ = writer.send(&reply);
+            }
         });
         match xfer::start(&mut self.worker, transfer, stream, report, context) {
             Ok(running) => {
