@@ -32,6 +32,7 @@ use ftp_core::io::data::SendTimeout;
 use ftp_core::io::transfer::{copy_with_buffer, Direction, Representation};
 use ftp_core::Error;
 
+use crate::quirks::{Quirk, Quirks};
 use crate::session::{DataSetup, Job, Transfer, TransferEnd};
 use crate::xferlog::{XferEntry, XferLog};
 
@@ -53,6 +54,10 @@ pub use worker::Worker;
 /// second than through the transfer thread.
 pub const INLINE_LIMIT: u64 = 16 << 10;
 
+/// With the `226-before-close` quirk, how long the data connection stays
+/// open after the final reply.
+const CLOSE_LATE: Duration = Duration::from_millis(300);
+
 /// What the transfer thread needs to know besides the transfer itself.
 pub struct XferContext {
     /// The client's address, for logs.
@@ -63,6 +68,8 @@ pub struct XferContext {
     pub data_timeout: Duration,
     /// Where to write the xferlog line, if anywhere.
     pub xferlog: Option<Arc<XferLog>>,
+    /// The transfer quirks: `226-before-close`, `drop-data`.
+    pub quirks: Arc<Quirks>,
 }
 
 /// What the control thread and the transfer thread share about a transfer.
@@ -169,13 +176,21 @@ impl Run {
     /// transfer was ended by an abort.
     fn finish(mut self, transfer: Transfer, report: Report, context: &XferContext) -> bool {
         let started = Instant::now();
-        let result = self.copy(transfer.job, transfer.repr, context.data_timeout);
+        let limit = context.quirks.drop_data().unwrap_or(u64::MAX);
+        let result = self.copy(transfer.job, transfer.repr, context.data_timeout, limit);
         // The client reads to the end of the data before it reads the reply.
-        let _ = self.stream.shutdown(Shutdown::Both);
+        let close_first = !context.quirks.has(Quirk::FinalBeforeClose);
+        if close_first {
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
         // An abort that came after the transfer completed aborted nothing.
         let aborted = self.progress.aborted.load(Ordering::SeqCst) && result.is_err();
         let end = TransferEnd { result, aborted };
         report(&end);
+        if !close_first {
+            std::thread::sleep(CLOSE_LATE);
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
         let elapsed = started.elapsed();
         let moved = self.progress.bytes.load(Ordering::Relaxed);
         if let Some(record) = &transfer.record {
@@ -208,13 +223,19 @@ impl Run {
 
     /// Moves the data; an upload is committed only if all went well. A
     /// download ends once the client has taken nothing for `timeout`.
-    fn copy(&mut self, job: Job, repr: Representation, timeout: Duration) -> Result<u64, Error> {
+    fn copy(
+        &mut self,
+        job: Job,
+        repr: Representation,
+        timeout: Duration,
+        limit: u64,
+    ) -> Result<u64, Error> {
         let shared = Arc::clone(&self.progress);
         let mut progress = |n: u64| shared.bytes.store(n, Ordering::Relaxed);
         let mut buffer = Borrowed::take();
         match job {
-            Job::SendFile { mut file, .. } => copy_with_buffer(
-                &mut file,
+            Job::SendFile { file, .. } => copy_with_buffer(
+                &mut io::Read::take(file, limit),
                 &mut SendTimeout::new(&self.stream, timeout),
                 repr,
                 Direction::Send,
@@ -335,6 +356,7 @@ mod tests {
             data: transfer.data,
             data_timeout: Duration::from_secs(5),
             xferlog: None,
+            quirks: Arc::default(),
         };
         let mut out = recorder.clone();
         let report: Report = Box::new(move |end: &TransferEnd| {

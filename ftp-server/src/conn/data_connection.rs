@@ -15,6 +15,7 @@ use ftp_core::{Error, Reply};
 
 use super::{Conn, ControlRead, Flow, PassiveListener};
 use crate::limits::Limits;
+use crate::quirks::Quirk;
 use crate::session::{DataSetup, PassiveKind, Session, Transfer, TransferEnd};
 use crate::xfer::{self, XferContext};
 
@@ -93,14 +94,18 @@ impl<R: ControlRead> Conn<R> {
         if let Some(opened) = self.accept_passive(kind, false) {
             return self.run_transfer(transfer, opened, preliminary);
         }
-        // Nobody there yet: say so, then wait for the client.
-        if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
-            return Flow::Stop(reason);
+        // Nobody there yet: say so, then wait for the client (with the
+        // 150-after-data quirk, say so only once it is there).
+        let late = self.shared.config.quirks.has(Quirk::PreliminaryAfterData);
+        if !late {
+            if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
+                return Flow::Stop(reason);
+            }
         }
         let opened = self
             .accept_passive(kind, true)
             .unwrap_or_else(|| Err("No data connection".to_string()));
-        self.run_transfer(transfer, opened, None)
+        self.run_transfer(transfer, opened, preliminary.filter(|_| late))
     }
 
     /// Sends `preliminary` if not yet sent, then the transfer on `opened`,
@@ -135,6 +140,7 @@ impl<R: ControlRead> Conn<R> {
             data: transfer.data,
             data_timeout: self.shared.config.data_timeout,
             xferlog: self.shared.xferlog.clone(),
+            quirks: Arc::new(self.shared.config.quirks.clone()),
         };
         let writer = self.writer.clone();
         let config = Arc::clone(&self.shared.config);
