@@ -7,9 +7,12 @@
 //! `EPRT`). `PASV` and `PORT` over IPv6 are not tried: they carry IPv4
 //! addresses only (RFC 2428 §1).
 
+use std::net::IpAddr;
+
+use ftp_core::protocol::addr;
 use ftp_core::Error;
 
-use super::data::{self, Mode, Outcome, Pending};
+use super::data::{self, Mode, Outcome};
 use super::report::Verdict;
 use super::{one_line, Probe};
 
@@ -100,30 +103,53 @@ fn refusal_verdict(mode: Mode, reply: &ftp_core::Reply) -> Verdict {
     }
 }
 
-/// `PASV` alone: whether the `227` address is the control connection's peer.
+/// `PASV` alone: whether the `227` address is the control connection's
+/// peer, and the form of the reply (RFC 1123 §4.1.2.6: a client cannot count
+/// on the parentheses, nor on the words).
 fn pasv_address(probe: &mut Probe) -> Result<(), Error> {
-    let id = format!("pasv-address.{}", probe.family());
+    let family = probe.family();
     let wire = probe.wire()?;
     let peer = wire.peer_addr().ip();
-    let Ok(Pending::Connect {
-        advertised: Some(advertised),
-        ..
-    }) = data::setup(wire, Mode::Pasv)?
-    else {
+    let reply = wire.command("PASV")?;
+    if reply.code.0 != 227 {
         return Ok(());
-    };
+    }
+    let advertised = addr::parse_pasv_reply(&reply.text())?;
     // The server now listens on that port; a new PASV or the next command
     // makes it give up, so nothing is left open.
-    let (verdict, summary) = if advertised.ip() == peer {
+    let (verdict, summary) = if IpAddr::V4(*advertised.ip()) == peer {
         (Verdict::Ok, "matches the control peer")
     } else {
         (Verdict::Warning, "differs from the control peer (NAT?)")
     };
     probe.add(
-        id,
+        format!("pasv-address.{family}"),
         verdict,
         summary,
         format!("227 names {advertised}, the control connection's peer is {peer}"),
     );
+    let (verdict, summary) = pasv_form(&reply.text());
+    probe.add(
+        format!("pasv-reply.{family}"),
+        verdict,
+        summary,
+        one_line(&reply),
+    );
     Ok(())
+}
+
+/// How a `227` text differs from the usual `Entering Passive Mode (h1,h2,h3,h4,p1,p2).`
+pub fn pasv_form(text: &str) -> (Verdict, String) {
+    let mut odd = Vec::new();
+    if !text.contains('(') {
+        odd.push("no parentheses");
+    }
+    if !text.contains(|c: char| c.is_ascii_uppercase()) {
+        odd.push("all lower case");
+    }
+    if odd.is_empty() {
+        (Verdict::Ok, "the usual form, in parentheses".to_string())
+    } else {
+        (Verdict::Warning, odd.join(", "))
+    }
 }
