@@ -119,3 +119,92 @@ pub fn judge(seen: &[Seen]) -> Vec<Finding> {
     );
     vec![last, middle, pieces, speed]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::scripted::{Scripted, PIECE};
+
+    /// Connects to a server sending `greeting`, then `replies` to FEAT, HELP
+    /// and three NOOPs: the findings.
+    fn judged(greeting: &str, answers: [&str; 5]) -> Vec<(String, &'static str, String)> {
+        let mut script = vec![greeting];
+        script.extend(answers);
+        let server = Scripted::start(&script);
+        let mut probe = crate::probe::scripted::probe_of(&server);
+        replies(&mut probe).expect("the check runs");
+        assert_eq!(server.received(), ["FEAT", "HELP", "NOOP", "NOOP", "NOOP"]);
+        probe
+            .report
+            .findings
+            .iter()
+            .map(|f| (f.id.clone(), f.verdict.as_str(), f.summary.clone()))
+            .collect()
+    }
+
+    const FEAT: &str = "211-Features:\r\n EPSV\r\n211 End\r\n";
+    const HELP: &str = "214-Commands:\r\n USER PASS\r\n214 OK\r\n";
+    const NOOP: &str = "200 OK\r\n";
+
+    #[test]
+    fn well_formed_replies_are_ok() {
+        let found = judged("220 Hello\r\n", [FEAT, HELP, NOOP, NOOP, NOOP]);
+        assert!(
+            found.iter().all(|(_, verdict, _)| *verdict == "ok"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_last_line_with_another_code_is_flagged() {
+        let found = judged("220-Hello\r\n221 there\r\n", [FEAT, HELP, NOOP, NOOP, NOOP]);
+        assert_eq!(
+            found[0],
+            (
+                "replies.last-code".to_string(),
+                "warning",
+                "the last line's code differs from the first's".to_string()
+            )
+        );
+        assert_eq!(found[1].1, "ok", "{found:?}");
+    }
+
+    #[test]
+    fn middle_lines_with_digits_are_flagged() {
+        let feat = "211-Features:\r\n211-more\r\n EPSV\r\n211 End\r\n";
+        let found = judged("220 Hello\r\n", [feat, HELP, NOOP, NOOP, NOOP]);
+        assert_eq!(found[0].1, "ok", "{found:?}");
+        assert_eq!(found[1].1, "warning", "{found:?}");
+    }
+
+    #[test]
+    fn replies_in_pieces_are_flagged() {
+        // A byte at a time.
+        let split: String = "200 OK\r\n".chars().flat_map(|c| [c, PIECE]).collect();
+        let found = judged("220 Hello\r\n", [FEAT, HELP, &split, &split, &split]);
+        assert_eq!(found[2].1, "warning", "{found:?}");
+        assert_eq!(found[2].2, "replies come in pieces");
+    }
+
+    #[test]
+    fn a_slow_noop_is_flagged() {
+        let reply = |took_ms: u64| {
+            let form = Form {
+                first_code: 200,
+                lines: 1,
+                reads: 1,
+                took: Duration::from_millis(took_ms),
+            };
+            ("NOOP".to_string(), Reply::new(200, "OK"), form)
+        };
+        let speed = |seen: &[Seen]| judge(seen)[3].summary.clone();
+        assert_eq!(
+            speed(&[reply(5), reply(300)]),
+            "NOOP answered within 100 ms"
+        );
+        assert_eq!(
+            speed(&[reply(150), reply(300)]),
+            "NOOP answered in over 100 ms"
+        );
+    }
+}

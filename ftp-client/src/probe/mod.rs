@@ -24,6 +24,8 @@ pub mod facts;
 pub mod form;
 pub mod modes;
 pub mod report;
+#[cfg(test)]
+mod scripted;
 pub mod wire;
 pub mod write;
 

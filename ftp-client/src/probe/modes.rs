@@ -153,3 +153,64 @@ pub fn pasv_form(text: &str) -> (Verdict, String) {
         (Verdict::Warning, odd.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Features;
+    use crate::probe::scripted::{finding, probe_of, Scripted, LOGIN};
+    use ftp_core::Reply;
+
+    fn pasv(reply: &str) -> Probe {
+        let server = Scripted::start(&[LOGIN[0], LOGIN[1], LOGIN[2], reply]);
+        let mut probe = probe_of(&server);
+        pasv_address(&mut probe).expect("the check runs");
+        probe.hang_up();
+        assert_eq!(server.received(), ["USER u", "PASS p", "PASV"]);
+        probe
+    }
+
+    #[test]
+    fn a_227_with_a_foreign_address_is_flagged() {
+        let probe = pasv("227 Entering Passive Mode (10,0,0,7,4,1).\r\n");
+        let (verdict, summary) = finding(&probe, "pasv-address.ipv4");
+        assert_eq!(
+            (verdict, summary.as_str()),
+            ("warning", "differs from the control peer (NAT?)")
+        );
+        assert_eq!(finding(&probe, "pasv-reply.ipv4").0, "ok");
+        let probe = pasv("227 Entering Passive Mode (127,0,0,1,4,1).\r\n");
+        assert_eq!(finding(&probe, "pasv-address.ipv4").0, "ok");
+    }
+
+    #[test]
+    fn an_odd_227_text_is_flagged_and_still_understood() {
+        let probe = pasv("227 entering passive mode 127,0,0,1,4,1\r\n");
+        assert_eq!(finding(&probe, "pasv-address.ipv4").0, "ok");
+        let (verdict, summary) = finding(&probe, "pasv-reply.ipv4");
+        assert_eq!(
+            (verdict, summary.as_str()),
+            ("warning", "no parentheses, all lower case")
+        );
+    }
+
+    fn epsv_refused(feat: &[&str]) -> (&'static str, String) {
+        let server = Scripted::start(&[LOGIN[0], LOGIN[1], LOGIN[2], "500 Unknown command.\r\n"]);
+        let mut probe = probe_of(&server);
+        let lines = feat.iter().map(|line| line.to_string()).collect();
+        probe.features = Features::from_reply(&Reply::multiline(211, lines));
+        one_mode(&mut probe, Mode::Epsv, "data.ipv4.epsv").expect("the check runs");
+        probe.hang_up();
+        assert_eq!(server.received(), ["USER u", "PASS p", "EPSV"]);
+        let (verdict, summary) = finding(&probe, "data.ipv4.epsv");
+        (verdict, summary)
+    }
+
+    #[test]
+    fn epsv_advertised_but_refused_is_a_contradiction() {
+        let advertised = epsv_refused(&["Features:", " EPSV", "End"]);
+        assert_eq!(advertised, ("CONTRADICTION", "refused: 500".to_string()));
+        let not_advertised = epsv_refused(&["Features:", " PASV", "End"]);
+        assert_eq!(not_advertised, ("unsupported", "refused: 500".to_string()));
+    }
+}
