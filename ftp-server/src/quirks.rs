@@ -10,8 +10,9 @@
 //! `drop-data`). The server announces the set at start-up (a warning) and in
 //! its greeting ([`Quirks::greeting_lines`]).
 //!
-//! What it does not do: decide anything about a session itself, or read
-//! any other option. `ftp-server/README.md` has the table of quirks with
+//! What it does not do: decide anything about a session itself, read any
+//! other option, or change the one reply written as it is rendered (the
+//! listing of `STAT` with a path). `ftp-server/README.md` has the table of quirks with
 //! the real servers each imitates.
 
 use std::fmt;
@@ -291,8 +292,8 @@ impl Quirks {
         }
         let code = reply.code.0;
         if self.has(Quirk::MultilineDigits) {
-            // After the first line: `211-...`, as old servers repeat the
-            // code on every line of a banner (RFC 959 §4.2 allows it).
+            // After the first line: `211-...`, as Pure-FTPd repeats the
+            // code on every line of its greeting (RFC 959 §4.2 allows it).
             let first_end = wire
                 .windows(2)
                 .position(|pair| pair == b"\r\n")

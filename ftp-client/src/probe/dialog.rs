@@ -180,13 +180,15 @@ pub fn close_order(probe: &mut Probe) -> Result<(), Error> {
     }
     // The data is not read: a small listing is all sent by now.
     let Some(last) = wire.reply_within(short)? else {
+        // Some servers (ProFTPD) wait for the client to close its end too.
         data::receive(&mut stream)?;
+        drop(stream);
         let last = wire.final_reply()?;
         let detail = last.iter().map(one_line).collect::<Vec<_>>().join("; ");
         probe.add(
             "close-order",
             Verdict::Info,
-            "final reply only once the data is read",
+            "final reply only once the client has read and closed",
             detail,
         );
         return Ok(());
