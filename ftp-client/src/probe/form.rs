@@ -26,7 +26,7 @@ const COMMANDS: &[&str] = &["FEAT", "HELP", "NOOP", "NOOP", "NOOP"];
 /// A reply as it came: what was sent for it, the reply, its form.
 pub type Seen = (String, Reply, Form);
 
-/// The greeting and the replies to [`COMMANDS`], judged.
+/// The greeting and the replies to `FEAT`, `HELP` and three `NOOP`s, judged.
 pub fn replies(probe: &mut Probe) -> Result<(), Error> {
     let (mut wire, greeting) = Wire::connect(probe.addr, probe.settings.timeout)?;
     let mut seen = vec![("greeting".to_string(), greeting, wire.form())];
