@@ -72,3 +72,27 @@ fn the_client_lists_and_downloads_through_every_quirk_it_can_cope_with() {
         println!("{quirk}: ok");
     }
 }
+
+/// A greeting that is not 220 ends `open`: the client shows it and why,
+/// instead of failing in silence (it did, in verbose mode, before: the
+/// refusal counted as shown, but the greeting never was).
+#[test]
+fn a_greeting_other_than_220_is_shown() {
+    // Its greeting ends with `221 ftp-server ready`.
+    let server = Server::start(&["--quirk", "multiline-mismatch"]);
+    let local = TempDir::new("client-quirks-greeting");
+    let addr = server.addr();
+    let mut command = Command::new(program("ftp-client"));
+    command
+        .args(["-n", &addr.ip().to_string(), &addr.port().to_string()])
+        .current_dir(local.path())
+        .env("HOME", local.path());
+    let run = run_with_input(command, "", Duration::from_secs(30)).expect("ftp-client starts");
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.status.and_then(|s| s.code()), Some(1), "{output}");
+    assert!(output.contains("221 ftp-server ready"), "{output:?}");
+}
