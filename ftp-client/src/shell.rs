@@ -462,8 +462,18 @@ impl Shell {
         if let Some(session) = &self.session {
             return Err(ShellError::AlreadyConnected(session.host.clone()));
         }
-        let mut client =
-            Client::connect(host, port, self.config.family, self.config.options.clone())?;
+        let connected =
+            Client::connect(host, port, self.config.family, self.config.options.clone());
+        let mut client = match connected {
+            Ok(client) => client,
+            // A refusing greeting (421, or anything but 220) is shown as a
+            // reply is, before the failure is reported.
+            Err(Error::Reply(reply)) => {
+                self.trace.reply(&reply);
+                return Err(Error::Reply(reply).into());
+            }
+            Err(err) => return Err(err.into()),
+        };
         self.trace
             .note(&format!("Connected to {host} ({}).", client.peer_addr()));
         self.trace.reply(client.greeting());

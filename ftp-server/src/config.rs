@@ -19,6 +19,7 @@ use getopts::{Matches, Options};
 
 use crate::auth::{self, Access, Users};
 use crate::privileges::Identity;
+use crate::quirks::Quirks;
 
 /// The address served when no `--listen` is given.
 pub const DEFAULT_LISTEN: SocketAddr =
@@ -66,6 +67,8 @@ pub struct Config {
     pub run_as: Option<Identity>,
     /// Log level: 0 normal, negative quieter, positive more verbose.
     pub verbosity: i32,
+    /// Misbehaviour on purpose (`--quirk`), for testing clients; none by default.
+    pub quirks: Quirks,
 }
 
 /// What the command line asks for.
@@ -198,6 +201,17 @@ fn options() -> Options {
          (--run-as root to insist)",
         "USER",
     )
+    .optmulti(
+        "",
+        "quirk",
+        "misbehave on purpose, for testing clients (repeatable): pasv-bad-ip, \
+         no-epsv, no-eprt, no-mlsd, no-feat, lowercase-227, 227-no-parens, \
+         multiline-mismatch, multiline-digits, slow-replies=MS, split-replies, \
+         150-after-data, 226-before-close, no-226, drop-data=BYTES, \
+         size-in-ascii, empty-list-missing, abor-226-only, 125-always \
+         (see README)",
+        "NAME[,NAME...]",
+    )
     .optflagmulti(
         "v",
         "verbose",
@@ -273,6 +287,7 @@ fn build(m: &Matches) -> Result<Config, ConfigError> {
             .map(|spec| Identity::resolve(&spec))
             .transpose()?,
         verbosity: m.opt_count("verbose") as i32 - m.opt_count("quiet") as i32,
+        quirks: Quirks::parse(&m.opt_strs("quirk"))?,
     })
 }
 
@@ -497,6 +512,16 @@ mod tests {
         assert!(!warnings.concat().contains("hunter2") && !warnings.concat().contains("pw2"));
         let err = run(&["--users", file, "--user", "alice:other"]).expect_err("twice");
         assert!(err.0.contains("user alice is given twice"), "{err}");
+    }
+
+    #[test]
+    fn quirks_are_off_by_default_and_checked() {
+        assert!(run(&[]).expect("defaults").quirks.is_empty());
+        let config =
+            run(&["--quirk", "no-epsv,drop-data=10", "--quirk", "no-feat"]).expect("valid");
+        assert_eq!(config.quirks.to_string(), "no-epsv,drop-data=10,no-feat");
+        let err = run(&["--quirk", "no-ftp"]).expect_err("unknown");
+        assert!(err.0.contains("valid quirks: pasv-bad-ip"), "{err}");
     }
 
     #[test]

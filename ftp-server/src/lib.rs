@@ -12,6 +12,7 @@
 //! | [`server`] | accept loops, inetd mode |
 //! | [`limits`] | bounded counts per client address: sessions, passive listeners |
 //! | [`privileges`] | no session as root: `--run-as USER` |
+//! | [`quirks`] | `--quirk`: misbehaving on purpose, for testing clients |
 //! | [`conn`] | one control connection's I/O loop, data connections |
 //! | [`session`] | the state machine: command in, reply and action out |
 //! | [`xfer`] | one transfer: copy, end, log ([`xfer::run`]); where it runs and its buffer, for speed ([`xfer::fast`]) |
@@ -31,6 +32,7 @@ pub mod conn;
 pub mod limits;
 pub mod list;
 pub mod privileges;
+pub mod quirks;
 pub mod server;
 pub mod session;
 pub mod storage;

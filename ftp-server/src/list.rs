@@ -128,6 +128,22 @@ enum Source {
 }
 
 impl Listing {
+    /// A listing with nothing in it, in `format`.
+    pub fn empty(format: Format) -> Listing {
+        Listing {
+            dir: None,
+            format,
+            source: Source::Sorted {
+                names: Vec::new(),
+                spans: Vec::new(),
+                entries: Vec::new(),
+                order: Vec::new().into_iter(),
+            },
+            single: None,
+            prefix: Vec::new(),
+        }
+    }
+
     /// Puts the next name in `name`, with its entry when the format looks
     /// entries up; false when none is left.
     fn next_entry(&mut self, name: &mut Vec<u8>, entry: &mut Option<DirEntry>) -> bool {
@@ -226,16 +242,8 @@ pub fn list(
             // A single file is listed under the name the client gave.
             Found::Other(meta) => {
                 return Ok(Listing {
-                    dir: None,
-                    format,
-                    source: Source::Sorted {
-                        names: Vec::new(),
-                        spans: Vec::new(),
-                        entries: Vec::new(),
-                        order: Vec::new().into_iter(),
-                    },
                     single: Some(Entry::from_metadata(arg.path.to_vec(), &meta)),
-                    prefix: Vec::new(),
+                    ..Listing::empty(format)
                 })
             }
         },

@@ -61,6 +61,12 @@ fn run(config: Config) -> ExitCode {
         for warning in config.users.warnings() {
             log::warn!("{warning}");
         }
+        if !config.quirks.is_empty() {
+            log::warn!(
+                "quirks on: {} (this server misbehaves on purpose, for testing clients)",
+                config.quirks
+            );
+        }
     }
     let result = if config.inetd {
         server::run_inetd(config, plan)

@@ -38,6 +38,7 @@
 //! what to transfer or what to answer ([`crate::session`]), or write to the
 //! control connection itself.
 
+use std::io::Read;
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -47,12 +48,17 @@ use ftp_core::io::data::SendTimeout;
 use ftp_core::io::transfer::{copy_with_buffer, Direction, Representation};
 use ftp_core::Error;
 
+use crate::quirks::{Quirk, Quirks};
 use crate::session::{DataSetup, Job, Record, Transfer, TransferEnd};
 use crate::xferlog::{XferEntry, XferLog};
 
 pub mod fast;
 
 pub use fast::{start, Report, Running, Worker};
+
+/// With the `226-before-close` quirk, how long the data connection stays
+/// open after the final reply.
+const CLOSE_LATE: Duration = Duration::from_millis(300);
 
 /// What a transfer needs to know besides the transfer itself.
 pub struct XferContext {
@@ -64,6 +70,8 @@ pub struct XferContext {
     pub data_timeout: Duration,
     /// Where to write the xferlog line, if anywhere.
     pub xferlog: Option<Arc<XferLog>>,
+    /// The transfer quirks: `226-before-close`, `drop-data`.
+    pub quirks: Arc<Quirks>,
 }
 
 /// What the control thread and the thread that runs a transfer share about
@@ -109,13 +117,30 @@ pub fn run(
     let Transfer {
         job, repr, record, ..
     } = transfer;
-    let result = copy(job, repr, &stream, context.data_timeout, progress, buffer);
-    // The client reads to the end of the data before it reads the reply.
-    let _ = stream.shutdown(Shutdown::Both);
+    let limit = context.quirks.drop_data().unwrap_or(u64::MAX);
+    let result = copy(
+        job,
+        repr,
+        &stream,
+        context.data_timeout,
+        progress,
+        buffer,
+        limit,
+    );
+    // The client reads to the end of the data before it reads the reply
+    // (the 226-before-close quirk sends the reply first).
+    let close_first = !context.quirks.has(Quirk::FinalBeforeClose);
+    if close_first {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
     // An abort that came after the transfer completed aborted nothing.
     let aborted = progress.aborted() && result.is_err();
     let end = TransferEnd { result, aborted };
     report(&end);
+    if !close_first {
+        std::thread::sleep(CLOSE_LATE);
+        let _ = stream.shutdown(Shutdown::Both);
+    }
     if let Some(record) = &record {
         log_end(
             record,
@@ -131,7 +156,8 @@ pub fn run(
 
 /// Moves the data; an upload is committed only if all of it came. A
 /// download ends once the client has taken nothing for `timeout`. The
-/// buffer is taken by value: an upload gives it back before its sync.
+/// buffer is taken by value: an upload gives it back before its sync. A
+/// download sends at most `limit` bytes (the drop-data quirk).
 fn copy(
     job: Job,
     repr: Representation,
@@ -139,11 +165,12 @@ fn copy(
     timeout: Duration,
     progress: &Progress,
     mut buffer: impl AsMut<Vec<u8>>,
+    limit: u64,
 ) -> Result<u64, Error> {
     let mut count = |n: u64| progress.bytes.store(n, Ordering::Relaxed);
     match job {
-        Job::SendFile { mut file, .. } => copy_with_buffer(
-            &mut file,
+        Job::SendFile { file, .. } => copy_with_buffer(
+            &mut file.take(limit),
             &mut SendTimeout::new(stream, timeout),
             repr,
             Direction::Send,
@@ -236,9 +263,9 @@ mod tests {
     use std::io::{Read, Write};
     use std::net::TcpListener;
 
-    use ftp_core::protocol::data_setup::DataCommand;
     use crate::storage::tests::Scratch;
     use crate::storage::{Storage, VirtualPath, WriteMode};
+    use ftp_core::protocol::data_setup::DataCommand;
 
     /// A connected pair: (the server's end, the client's end).
     pub(in crate::xfer) fn pair() -> (TcpStream, TcpStream) {
@@ -273,6 +300,7 @@ mod tests {
             data: DataSetup::Passive(DataCommand::Epsv),
             data_timeout: Duration::from_secs(5),
             xferlog: None,
+            quirks: Arc::default(),
         }
     }
 

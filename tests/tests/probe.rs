@@ -57,6 +57,12 @@ fn specific(name: &str) -> &'static [Fact] {
                 "warning",
                 "257 does not double the quote",
             ),
+            // Its greeting: `220-` at the start of every line.
+            (
+                "replies.middle-lines",
+                "warning",
+                "middle lines start with digits",
+            ),
         ],
         // Ours: what its tests and the design's behaviour contract say.
         "ftp-server" => &[
@@ -69,6 +75,11 @@ fn specific(name: &str) -> &'static [Fact] {
             ("rest", "ok", "resumes at the offset"),
             ("pipelining", "ok", "three replies in order"),
             ("write.mkd-quote", "ok", ""),
+            ("retr", "ok", "all the bytes listed"),
+            ("close-order", "ok", "226 after the data connection closed"),
+            ("replies.last-code", "ok", ""),
+            ("replies.middle-lines", "ok", ""),
+            ("replies.pieces", "ok", ""),
         ],
         other => panic!("no facts for {other}"),
     }

@@ -1,6 +1,7 @@
 //! The dialog's timing rules: `ABOR` with and without a transfer, whether
-//! the `150` comes before the passive data connection is made, and whether
-//! the server takes several commands sent at once (pipelining).
+//! the `150` comes before the passive data connection is made, whether the
+//! final reply comes after the data connection is closed, and whether the
+//! server takes several commands sent at once (pipelining).
 //!
 //! `ABOR` is sent in-band, without the Telnet "Synch" (urgent data), which
 //! the standard library cannot send; a server that looks for `ABOR` only
@@ -19,6 +20,10 @@ use ftp_core::protocol::data_setup::DataCommand;
 /// The smallest file the `ABOR` check can interrupt: one bigger than what the
 /// sockets between the two ends can hold.
 const ABORTABLE: u64 = 16 << 20;
+
+/// How soon after the final reply the end of the data connection must be
+/// there for it to count as closed before the reply.
+const CLOSED_WITHIN: Duration = Duration::from_millis(100);
 
 /// `ABOR` with no transfer: `225` or `226`.
 pub fn abort_idle(probe: &mut Probe) -> Result<(), Error> {
@@ -129,8 +134,11 @@ pub fn preliminary(probe: &mut Probe) -> Result<(), Error> {
     let early = wire.reply_within(short)?;
     let stream = pending.open(wire.peer_addr().ip(), wire.timeout())?;
     let (summary, first) = match early {
-        Some(reply) => ("150 before the connection", reply),
-        None => ("150 only after the connection", wire.reply()?),
+        Some(reply) => (format!("{} before the connection", reply.code), reply),
+        None => {
+            let reply = wire.reply()?;
+            (format!("{} only after the connection", reply.code), reply)
+        }
     };
     let mut stream = stream;
     data::receive(&mut stream)?;
@@ -142,6 +150,65 @@ pub fn preliminary(probe: &mut Probe) -> Result<(), Error> {
         last.iter().map(one_line).collect::<Vec<_>>().join("; ")
     );
     probe.add("preliminary", Verdict::Info, summary, detail);
+    Ok(())
+}
+
+/// Passive mode: whether the final reply to a `LIST` comes once the data
+/// connection is closed (RFC 959 §3.2 has the server close it, then reply)
+/// or while it is still open, so that a client that stops at the reply may
+/// miss data.
+pub fn close_order(probe: &mut Probe) -> Result<(), Error> {
+    let Some(mode @ (DataCommand::Epsv | DataCommand::Pasv)) = probe.mode else {
+        probe.add("close-order", Verdict::Unknown, "no passive mode works", "");
+        return Ok(());
+    };
+    let short = probe.settings.short_wait;
+    let wire = probe.wire()?;
+    let Ok(pending @ Pending::Connect { .. }) = data::setup(wire, mode)? else {
+        return Ok(());
+    };
+    wire.send("LIST")?;
+    let mut stream = pending.open(wire.peer_addr().ip(), wire.timeout())?;
+    let first = wire.reply()?;
+    if !first.code.is_preliminary() {
+        probe.add(
+            "close-order",
+            Verdict::Unknown,
+            format!("LIST answered {}", first.code),
+            one_line(&first),
+        );
+        return Ok(());
+    }
+    // The data is not read: a small listing is all sent by now.
+    let Some(last) = wire.reply_within(short)? else {
+        // Some servers (ProFTPD) wait for the client to close its end too.
+        data::receive(&mut stream)?;
+        drop(stream);
+        let last = wire.final_reply()?;
+        let detail = last.iter().map(one_line).collect::<Vec<_>>().join("; ");
+        probe.add(
+            "close-order",
+            Verdict::Info,
+            "final reply only once the client has read and closed",
+            detail,
+        );
+        return Ok(());
+    };
+    // Closed before the reply: its end is here already.
+    stream.set_read_timeout(Some(CLOSED_WITHIN))?;
+    let closed = data::receive(&mut stream).is_ok();
+    let (verdict, summary) = if closed {
+        (
+            Verdict::Ok,
+            format!("{} after the data connection closed", last.code),
+        )
+    } else {
+        (
+            Verdict::Warning,
+            format!("{} before the data connection closed", last.code),
+        )
+    };
+    probe.add("close-order", verdict, summary, one_line(&last));
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! Listings and file facts: `MLSD`/`MLST` and their facts, `SIZE` (in
+//! Listings and file facts: a whole download (`RETR`), `MLSD`/`MLST` and their facts, `SIZE` (in
 //! `TYPE I` and `TYPE A`), `MDTM`, `REST STREAM`, `TYPE A` conversion, a
 //! `LIST` of a missing path, and `STAT` over the control connection.
 //!
@@ -145,6 +145,46 @@ fn looks_like_text(path: &str) -> bool {
         || [".txt", ".md", ".text", ".csv", ".conf", ".log", ".html"]
             .iter()
             .any(|ext| name.ends_with(ext))
+}
+
+/// `RETR` of the largest file in `TYPE I`: as many bytes as its listing
+/// says, and a `2xx` only then.
+pub fn retr(probe: &mut Probe) -> Result<(), Error> {
+    let Some((path, size)) = probe.files.largest.clone() else {
+        probe.add("retr", Verdict::Unknown, "no file to download", "");
+        return Ok(());
+    };
+    probe.wire()?.command("TYPE I")?;
+    let (verdict, summary, detail) = match fetch(probe, &format!("RETR {path}"))? {
+        None => (
+            Verdict::Unknown,
+            "no data mode works".to_string(),
+            String::new(),
+        ),
+        Some(Outcome::Refused(reply)) => (
+            Verdict::Warning,
+            format!("refused: {}", reply.code),
+            one_line(&reply),
+        ),
+        Some(Outcome::Done(transfer)) => {
+            let last = one_line(transfer.replies.last().expect("one or more"));
+            let detail = format!(
+                "{path}: {size} bytes listed, {} received; {last}",
+                transfer.count
+            );
+            let (verdict, summary) = match (transfer.code() / 100, transfer.count == size) {
+                (2, true) => (Verdict::Ok, "all the bytes listed".to_string()),
+                (2, false) => (
+                    Verdict::Contradiction,
+                    format!("{} after a short download", transfer.code()),
+                ),
+                _ => (Verdict::Warning, format!("ended {}", transfer.code())),
+            };
+            (verdict, summary, detail)
+        }
+    };
+    probe.add("retr", verdict, summary, detail);
+    Ok(())
 }
 
 /// `MLSD`: works or not, against `MLST` in `FEAT`; the facts offered.

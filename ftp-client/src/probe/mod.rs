@@ -2,7 +2,8 @@
 //!
 //! The probe logs in and runs a list of small checks, each a named function
 //! that sends a few commands and adds one or more [`report::Finding`]s: the
-//! greeting and `FEAT` ([`basics`]), each data mode tried with a real `LIST`
+//! greeting and `FEAT` ([`basics`]), how replies come over the wire
+//! ([`form`]), each data mode tried with a real `LIST`
 //! on each address family ([`modes`]), listings and file facts ([`facts`]),
 //! the dialog's timing rules — `ABOR`, when the `150` comes, pipelining
 //! ([`dialog`]) — and, only when asked, uploads and renames inside one
@@ -20,8 +21,11 @@ pub mod cli;
 pub mod data;
 pub mod dialog;
 pub mod facts;
+pub mod form;
 pub mod modes;
 pub mod report;
+#[cfg(test)]
+mod scripted;
 pub mod wire;
 pub mod write;
 
@@ -215,9 +219,11 @@ const CHECKS: &[(&str, Check)] = &[
     ("feat", basics::feat),
     ("help", basics::help),
     ("commands", basics::commands),
+    ("replies", form::replies),
     ("data", modes::all_modes),
     ("write.prepare", write::prepare),
     ("files", facts::find_files),
+    ("retr", facts::retr),
     ("mlsd", facts::mlsd),
     ("mlst", facts::mlst),
     ("size", facts::size),
@@ -231,6 +237,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("abort.idle", dialog::abort_idle),
     ("abort.transfer", dialog::abort_transfer),
     ("preliminary", dialog::preliminary),
+    ("close-order", dialog::close_order),
     ("pipelining", dialog::pipelining),
     ("write", write::all),
 ];

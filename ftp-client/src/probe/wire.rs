@@ -8,7 +8,7 @@
 //! (pipelining). It does not log in or open data connections; the sibling
 //! modules do that with it.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -19,12 +19,53 @@ use ftp_core::{Error, Phase, Reply};
 /// One control connection to the server being probed.
 #[derive(Debug)]
 pub struct Wire {
-    reader: LineReader<TcpStream>,
+    reader: LineReader<Counted>,
     parser: ReplyParser,
     /// The limit for one reply, and for connecting.
     timeout: Duration,
     local: SocketAddr,
     peer: SocketAddr,
+    /// How the last complete reply came.
+    form: Form,
+}
+
+/// How a reply came over the wire, beyond what [`Reply`] keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Form {
+    /// The code on the reply's first line (a multi-line reply's last line
+    /// should repeat it, RFC 959 §4.2; [`Reply::code`] is the last line's).
+    pub first_code: u16,
+    /// How many lines it had.
+    pub lines: usize,
+    /// How many reads of the socket it took: more than its lines when the
+    /// server wrote it in pieces.
+    pub reads: usize,
+    /// From asking for it to its last line.
+    pub took: Duration,
+}
+
+/// The control socket, counting its reads.
+#[derive(Debug)]
+struct Counted {
+    stream: TcpStream,
+    reads: usize,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reads += 1;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.stream.flush()
+    }
 }
 
 impl Wire {
@@ -40,11 +81,16 @@ impl Wire {
         stream.set_write_timeout(Some(timeout))?;
         let (local, peer) = (stream.local_addr()?, stream.peer_addr()?);
         let mut wire = Wire {
-            reader: LineReader::new(stream, DEFAULT_LINE_LIMIT, Phase::Reply),
+            reader: LineReader::new(
+                Counted { stream, reads: 0 },
+                DEFAULT_LINE_LIMIT,
+                Phase::Reply,
+            ),
             parser: ReplyParser::new(),
             timeout,
             local,
             peer,
+            form: Form::default(),
         };
         let greeting = wire
             .final_reply()?
@@ -66,6 +112,11 @@ impl Wire {
     /// The limit for one step.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// How the last complete reply came.
+    pub fn form(&self) -> Form {
+        self.form
     }
 
     /// Sends one command line (CRLF added).
@@ -146,10 +197,13 @@ impl Wire {
     ///
     /// As [`Wire::reply`].
     pub fn reply_within(&mut self, wait: Duration) -> Result<Option<Reply>, Error> {
-        let mut deadline = Instant::now() + wait;
+        let asked = Instant::now();
+        let mut deadline = asked + wait;
         // A reply has begun once one of its lines is complete; a line
         // still arriving when `wait` ends is read on by the next call.
         let mut begun = false;
+        let mut form = Form::default();
+        let reads_before = self.reader.get_ref().reads;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -159,7 +213,7 @@ impl Wire {
                     Ok(None)
                 };
             }
-            self.reader.get_mut().set_read_timeout(Some(left))?;
+            self.reader.get_mut().stream.set_read_timeout(Some(left))?;
             let line = match self.reader.read_line() {
                 Ok(Some(line)) => line,
                 Ok(None) => return Err(Error::ConnectionClosed),
@@ -169,10 +223,25 @@ impl Wire {
             if !begun {
                 begun = true;
                 deadline = Instant::now() + self.timeout;
+                form.first_code = code_of(&line);
             }
+            form.lines += 1;
             if let Status::Complete(reply) = self.parser.feed(&line)? {
+                form.reads = self.reader.get_ref().reads - reads_before;
+                form.took = asked.elapsed();
+                self.form = form;
                 return Ok(Some(reply));
             }
         }
+    }
+}
+
+/// The three digits a reply line starts with, 0 if it does not.
+fn code_of(line: &[u8]) -> u16 {
+    match line.get(..3) {
+        Some(digits) if digits.iter().all(u8::is_ascii_digit) => digits
+            .iter()
+            .fold(0, |code, digit| code * 10 + u16::from(digit - b'0')),
+        _ => 0,
     }
 }

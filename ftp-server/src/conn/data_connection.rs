@@ -9,6 +9,7 @@
 //! decides ([`Session::data_failed`]), which names the likely cause.
 
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Instant;
 
 use ftp_core::io::data;
@@ -17,6 +18,7 @@ use ftp_core::Reply;
 
 use super::{Conn, ControlRead, Flow, PassiveListener};
 use crate::limits::Limits;
+use crate::quirks::Quirk;
 use crate::session::{DataFailure, DataSetup, Session, Transfer, TransferEnd};
 use crate::xfer::{self, XferContext};
 
@@ -101,13 +103,22 @@ impl<R: ControlRead> Conn<R> {
             match data::accept_ready(listener, Some(peer), &mut refused).transpose() {
                 Some(ready) => (accepted(command, listener, ready), preliminary),
                 None => {
-                    // Nobody there yet: say so, then wait for the client.
-                    if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply)) {
-                        return Flow::Stop(reason);
+                    // Nobody there yet: say so, then wait for the client
+                    // (with the 150-after-data quirk, say so only once it
+                    // is there).
+                    let late = self.shared.config.quirks.has(Quirk::PreliminaryAfterData);
+                    if !late {
+                        if let Some(Flow::Stop(reason)) = preliminary.map(|reply| self.reply(reply))
+                        {
+                            return Flow::Stop(reason);
+                        }
                     }
                     let timeout = self.shared.config.data_timeout;
                     let waited = data::accept_with(listener, Some(peer), timeout, &mut refused);
-                    (accepted(command, listener, waited), None)
+                    (
+                        accepted(command, listener, waited),
+                        preliminary.filter(|_| late),
+                    )
                 }
             }
         };
@@ -148,11 +159,15 @@ impl<R: ControlRead> Conn<R> {
             data: transfer.data,
             data_timeout: self.shared.config.data_timeout,
             xferlog: self.shared.xferlog.clone(),
+            quirks: Arc::new(self.shared.config.quirks.clone()),
         };
         let writer = self.writer.clone();
+        let config = Arc::clone(&self.shared.config);
         // The transfer's thread sends the reply the session decides for its end.
         let report: xfer::Report = Box::new(move |end: &TransferEnd| {
-            let _ = writer.send(&Session::transfer_reply(end));
+            if let Some(reply) = Session::quirky_transfer_reply(end, &config.quirks) {
+                let _ = writer.send(&reply);
+            }
         });
         match xfer::start(&mut self.worker, transfer, stream, report, context) {
             Ok(running) => {

@@ -30,6 +30,7 @@ use ftp_core::{Command, Error, Phase, Reply};
 
 use crate::config::Config;
 use crate::limits::{Limits, Slot};
+use crate::quirks::Quirks;
 use crate::session::{Action, Outcome, Session, StatusListing};
 use crate::xfer::{Running, Worker};
 use crate::xferlog::XferLog;
@@ -172,14 +173,18 @@ impl<R: ControlRead> Read for Deadline<R> {
 pub struct ControlWriter {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     peer: SocketAddr,
+    /// How replies are written: at once, or as `--quirk` wants them.
+    quirks: Arc<Quirks>,
 }
 
 impl ControlWriter {
-    /// Wraps `out`; `peer` names the client in the dialog log.
-    pub fn new(out: Box<dyn Write + Send>, peer: SocketAddr) -> ControlWriter {
+    /// Wraps `out`; `peer` names the client in the dialog log; replies are
+    /// written as `quirks` want (see [`Quirks::write_reply`]).
+    pub fn new(out: Box<dyn Write + Send>, peer: SocketAddr, quirks: Quirks) -> ControlWriter {
         ControlWriter {
             out: Arc::new(Mutex::new(out)),
             peer,
+            quirks: Arc::new(quirks),
         }
     }
 
@@ -207,7 +212,7 @@ impl ControlWriter {
         wire.flush()
     }
 
-    /// Sends one reply, in one write.
+    /// Sends one reply, in one write (unless a quirk says otherwise).
     pub fn send(&self, reply: &Reply) -> io::Result<()> {
         log::debug!("{} -> {reply}", self.peer);
         // A poisoned lock only means another thread panicked mid-write.
@@ -215,8 +220,7 @@ impl ControlWriter {
             .out
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        out.write_all(&reply.to_wire())?;
-        out.flush()
+        self.quirks.write_reply(&mut *out, reply)
     }
 }
 
@@ -283,7 +287,7 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
             DEFAULT_LINE_LIMIT,
             Phase::Command,
         ),
-        writer: ControlWriter::new(writer, peer),
+        writer: ControlWriter::new(writer, peer, shared.config.quirks.clone()),
         session: {
             let session = Session::new(Arc::clone(&shared.config), peer.ip(), local.ip());
             if peer_known {
@@ -344,7 +348,7 @@ struct PassiveListener {
 
 impl<R: ControlRead> Conn<R> {
     fn run(&mut self) -> &'static str {
-        if self.writer.send(&Session::greeting()).is_err() {
+        if self.writer.send(&self.session.greeting()).is_err() {
             return "client gone before the greeting";
         }
         let reason = loop {

@@ -11,6 +11,7 @@ use ftp_core::protocol::data_setup::{Cause, DataCommand, Side};
 use ftp_core::Reply;
 
 use super::{Action, DataSetup, Outcome, Session};
+use crate::quirks::{Quirk, BAD_PASV_IP};
 
 impl Session {
     pub(super) fn set_type(&mut self, kind: TransferType) -> Outcome {
@@ -112,7 +113,9 @@ impl Session {
         self.data = Some(DataSetup::Passive(command));
         match command {
             DataCommand::Pasv => {
+                let quirks = &self.config.quirks;
                 let ip = match (self.config.pasv_address, listening) {
+                    _ if quirks.has(Quirk::PasvBadIp) => BAD_PASV_IP,
                     (Some(ip), _) => ip,
                     (None, SocketAddr::V4(addr)) => *addr.ip(),
                     (None, SocketAddr::V6(_)) => {
@@ -120,10 +123,8 @@ impl Session {
                         return Reply::new(425, "PASV is IPv4 only; use EPSV");
                     }
                 };
-                Reply::new(
-                    227,
-                    format_pasv_reply(SocketAddrV4::new(ip, listening.port())),
-                )
+                let text = format_pasv_reply(SocketAddrV4::new(ip, listening.port()));
+                Reply::new(227, quirks.pasv_text(text))
             }
             _ => Reply::new(229, format_epsv_reply(listening.port())),
         }

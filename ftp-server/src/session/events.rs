@@ -15,6 +15,7 @@ use ftp_core::protocol::data_setup::{Cause, Side};
 use ftp_core::{CommandError, Error, Reply};
 
 use super::Session;
+use crate::quirks::{Quirk, Quirks};
 
 /// Why a data connection could not be made, as the connection reports it.
 #[derive(Debug)]
@@ -138,6 +139,16 @@ impl Session {
     /// The reply when the transfer thread cannot be started.
     pub fn transfer_not_started(&self) -> Reply {
         Reply::new(451, "Cannot start the transfer; try again later")
+    }
+
+    /// [`Session::transfer_reply`] as the quirks change it: none for an
+    /// aborted transfer with `abor-226-only` (the ABOR's 226 is all), none
+    /// instead of a 226 with `no-226`.
+    pub fn quirky_transfer_reply(end: &TransferEnd, quirks: &Quirks) -> Option<Reply> {
+        let reply = Session::transfer_reply(end);
+        let dropped = (end.aborted && quirks.has(Quirk::Abor226Only))
+            || (reply.code.0 == 226 && quirks.has(Quirk::NoFinal));
+        (!dropped).then_some(reply)
     }
 
     /// The final reply of a transfer (RFC 959 §4.2: 226, or 426 when the

@@ -5,10 +5,12 @@
 
 use std::io;
 
+use ftp_core::io::transfer::Representation;
 use ftp_core::protocol::listing::{format_timestamp, parse_timestamp};
 use ftp_core::Reply;
 
 use super::{quoted, Ctx, Outcome, Session};
+use crate::quirks::Quirk;
 use crate::storage::VirtualPath;
 
 /// ENAMETOOLONG on Linux.
@@ -100,9 +102,33 @@ impl Session {
 
     pub(super) fn size(&mut self, ctx: &Ctx<'_>, arg: &[u8]) -> Outcome {
         let path = self.resolve(arg);
+        let ascii = self.repr == Representation::Ascii;
+        if ascii && self.config.quirks.has(Quirk::SizeInAscii) {
+            return self.size_in_ascii(ctx, &path);
+        }
         match ctx.storage.metadata(&path) {
             Ok(meta) if meta.is_file() => Outcome::reply(213, meta.len().to_string()),
             Ok(_) => Outcome::reply(550, "Not a regular file"),
+            Err(err) => Outcome::from(fs_error(&err)),
+        }
+    }
+
+    /// `size-in-ascii`: the size a TYPE A download sends, each bare LF
+    /// counted as CRLF (RFC 3659 §4), found by converting the whole file.
+    fn size_in_ascii(&self, ctx: &Ctx<'_>, path: &VirtualPath) -> Outcome {
+        use ftp_core::io::transfer::{copy, Direction};
+        let counted = ctx.storage.open_file(path).and_then(|(mut file, _)| {
+            copy(
+                &mut file,
+                &mut io::sink(),
+                Representation::Ascii,
+                Direction::Send,
+                None,
+            )
+            .map_err(io::Error::other)
+        });
+        match counted {
+            Ok(size) => Outcome::reply(213, size.to_string()),
             Err(err) => Outcome::from(fs_error(&err)),
         }
     }

@@ -6,24 +6,31 @@ use ftp_core::protocol::listing::Facts;
 use ftp_core::Reply;
 
 use super::{DataSetup, Login, Outcome, Session};
+use crate::quirks::Quirk;
 
 impl Session {
     pub(super) fn features(&self) -> Reply {
         let mut lines = vec!["Features:".to_string()];
+        let quirks = &self.config.quirks;
         let features = [
-            "EPRT".to_string(),
-            "EPSV".to_string(),
-            "HOST".to_string(),
-            "MDTM".to_string(),
-            "MFMT".to_string(),
-            self.facts.feat_line(),
-            "PASV".to_string(),
-            "REST STREAM".to_string(),
-            "SIZE".to_string(),
-            "TVFS".to_string(),
-            "UTF8".to_string(),
+            (!quirks.has(Quirk::NoEprt)).then(|| "EPRT".to_string()),
+            (!quirks.has(Quirk::NoEpsv)).then(|| "EPSV".to_string()),
+            Some("HOST".to_string()),
+            Some("MDTM".to_string()),
+            Some("MFMT".to_string()),
+            (!quirks.has(Quirk::NoMlsd)).then(|| self.facts.feat_line()),
+            Some("PASV".to_string()),
+            Some("REST STREAM".to_string()),
+            Some("SIZE".to_string()),
+            Some("TVFS".to_string()),
+            Some("UTF8".to_string()),
         ];
-        lines.extend(features.iter().map(|feature| format!(" {feature}")));
+        lines.extend(
+            features
+                .iter()
+                .flatten()
+                .map(|feature| format!(" {feature}")),
+        );
         lines.push("End".to_string());
         Reply::multiline(211, lines)
     }

@@ -37,6 +37,7 @@ use ftp_core::{Command, Reply};
 use crate::auth::{Access, Account};
 use crate::config::Config;
 use crate::list::Lines;
+use crate::quirks::Quirk;
 
 use crate::storage::{OpenFile, Storage, Upload, VirtualPath};
 pub use events::{DataFailure, TransferEnd};
@@ -240,9 +241,11 @@ impl Session {
         self
     }
 
-    /// The 220 greeting.
-    pub fn greeting() -> Reply {
-        Reply::new(220, "ftp-server ready")
+    /// The 220 greeting; with quirks on, its first lines name them.
+    pub fn greeting(&self) -> Reply {
+        let mut lines = self.config.quirks.greeting_lines();
+        lines.push("ftp-server ready".to_string());
+        Reply::multiline(220, lines)
     }
 
     /// The logged-in account's name, if any (for logs).
@@ -261,6 +264,9 @@ impl Session {
 
     /// Handles one command.
     pub fn handle(&mut self, command: Command) -> Outcome {
+        if self.unknown_by_quirk(&command) {
+            return Outcome::reply(500, format!("Unknown command {}", command.verb()));
+        }
         if !self.logged_in() && !allowed_before_login(&command) {
             return Outcome::reply(530, "Please log in with USER and PASS");
         }
@@ -343,6 +349,18 @@ impl Session {
             Command::Stat(Some(path)) => self.stat_path(&ctx, path.as_bytes()),
             other => Outcome::reply(502, format!("{} not implemented", other.verb())),
         }
+    }
+
+    /// Whether a `no-*` quirk makes `command` one the server does not know.
+    fn unknown_by_quirk(&self, command: &Command) -> bool {
+        let quirk = match command {
+            Command::Epsv(_) => Quirk::NoEpsv,
+            Command::Eprt(_) => Quirk::NoEprt,
+            Command::Mlsd(_) | Command::Mlst(_) => Quirk::NoMlsd,
+            Command::Feat => Quirk::NoFeat,
+            _ => return false,
+        };
+        self.config.quirks.has(quirk)
     }
 
     fn logged_in(&self) -> bool {

@@ -757,3 +757,88 @@ fn file_system_errors_map_to_reply_codes() {
         assert_eq!(fs_error(&err).code.0, expected, "{err:?}");
     }
 }
+
+#[test]
+fn quirks_change_which_reply_is_sent() {
+    let plain = Fixture::new(&[]);
+    let quirky = Fixture::new(&[
+        "--quirk",
+        "no-epsv,no-eprt,no-mlsd,no-feat,125-always,size-in-ascii,empty-list-missing",
+    ]);
+    let mut ours = plain.logged_in("anonymous", "x");
+    let mut odd = quirky.logged_in("anonymous", "x");
+    assert_eq!(ours.greeting().lines, ["ftp-server ready"]);
+    let greeting = odd.greeting();
+    assert_eq!(greeting.code.0, 220);
+    assert!(
+        greeting.lines[0].contains("no-epsv,no-eprt"),
+        "{greeting:?}"
+    );
+    for line in ["EPSV", "EPRT |1|127.0.0.1|40000|", "MLSD", "MLST", "FEAT"] {
+        let reply = send(&mut ours, line).reply.map(|reply| reply.code.0);
+        assert_ne!(reply, Some(500), "{line}");
+        assert_eq!(code(&send(&mut odd, line)), 500, "{line}");
+    }
+    let features = odd.features().text();
+    assert!(
+        !features.contains("EPSV") && !features.contains("MLST"),
+        "{features}"
+    );
+    assert!(features.contains("PASV"), "{features}");
+    // hello.txt: 13 bytes, one LF.
+    for (session, ascii) in [(&mut ours, "13"), (&mut odd, "14")] {
+        assert_eq!(text(&send(session, "SIZE pub/hello.txt")), "13");
+        send(session, "TYPE A");
+        assert_eq!(text(&send(session, "SIZE pub/hello.txt")), ascii);
+    }
+    for session in [&mut ours, &mut odd] {
+        assert_eq!(code(&send(session, "PORT 127,0,0,1,156,64")), 200);
+    }
+    assert_eq!(code(&send(&mut ours, "LIST missing")), 550);
+    let outcome = send(&mut odd, "LIST missing");
+    assert_eq!(code(&outcome), 125, "vsftpd's empty listing, with 125");
+    let Action::Transfer(transfer) = outcome.action else {
+        panic!("a transfer")
+    };
+    let super::Job::SendListing(mut lines) = transfer.job else {
+        panic!("a listing")
+    };
+    let mut listed = Vec::new();
+    lines.read_to_end(&mut listed).expect("rendered");
+    assert!(listed.is_empty());
+}
+
+#[test]
+fn pasv_bad_ip_and_227_text_quirks() {
+    let fixture = Fixture::new(&["--quirk", "pasv-bad-ip,lowercase-227,227-no-parens"]);
+    let mut session = fixture.logged_in("anonymous", "x");
+    let listening: SocketAddr = "127.0.0.1:1025".parse().expect("addr");
+    let reply = session.passive_opened(DataCommand::Pasv, listening);
+    assert_eq!(reply.code.0, 227);
+    assert_eq!(reply.text(), "entering passive mode 192,0,2,1,4,1.");
+}
+
+#[test]
+fn final_replies_as_the_quirks_want_them() {
+    use super::TransferEnd;
+    use crate::quirks::Quirks;
+    let quirks = |spec: &str| Quirks::parse(&[spec.to_string()]).expect("valid");
+    let done = TransferEnd {
+        result: Ok(5),
+        aborted: false,
+    };
+    let aborted = TransferEnd {
+        result: Err(ftp_core::Error::ConnectionClosed),
+        aborted: true,
+    };
+    let none = Quirks::default();
+    let code = |end: &TransferEnd, quirks: &Quirks| {
+        Session::quirky_transfer_reply(end, quirks).map(|reply| reply.code.0)
+    };
+    assert_eq!(code(&done, &none), Some(226));
+    assert_eq!(code(&aborted, &none), Some(426));
+    assert_eq!(code(&done, &quirks("no-226")), None);
+    assert_eq!(code(&aborted, &quirks("no-226")), Some(426));
+    assert_eq!(code(&aborted, &quirks("abor-226-only")), None);
+    assert_eq!(code(&done, &quirks("abor-226-only")), Some(226));
+}

@@ -15,7 +15,8 @@ use ftp_core::Reply;
 
 use super::files::fs_error;
 use super::{Action, Ctx, Job, ListCommand, Outcome, Record, Session, StatusListing, Transfer};
-use crate::list::{self, Format, Lines, ListArg};
+use crate::list::{self, Format, Lines, ListArg, Listing};
+use crate::quirks::Quirk;
 use crate::storage::{VirtualPath, WriteMode};
 
 impl Session {
@@ -126,6 +127,14 @@ impl Session {
         }
         let listing = match list::list(ctx.storage, &self.cwd, &arg, format) {
             Ok(listing) => listing,
+            // vsftpd's way: a missing path lists nothing.
+            Err(err)
+                if err.kind() == std::io::ErrorKind::NotFound
+                    && command != ListCommand::Mlsd
+                    && self.config.quirks.has(Quirk::EmptyListMissing) =>
+            {
+                Listing::empty(format)
+            }
             Err(err) => return Outcome::from(fs_error(&err)),
         };
         let lines = Lines::new(
@@ -196,7 +205,12 @@ impl Session {
             repr: self.repr,
             record,
         };
-        Outcome::then(Reply::new(150, text), Action::Transfer(Box::new(transfer)))
+        let code = if self.config.quirks.has(Quirk::Always125) {
+            125
+        } else {
+            150
+        };
+        Outcome::then(Reply::new(code, text), Action::Transfer(Box::new(transfer)))
     }
 
     fn record(&self, ctx: &Ctx<'_>, verb: &'static str, path: VirtualPath) -> Record {

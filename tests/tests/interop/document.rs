@@ -66,6 +66,8 @@ pub fn render(results: &Results) -> String {
          columns run through a small relay in front of the server \
          (`tests/tests/interop/front.rs`) that answers EPSV and EPRT with `502` and \
          passes every other line unchanged; the data connections go straight to the server. \
+         Our server needs no relay: it is told to refuse them itself \
+         (`--quirk no-epsv,no-eprt`, which answers `500`). \
          The row *pyftpdlib without EPSV/EPRT* is pyftpdlib with those two commands removed \
          from its command table: it answers them `500` itself, so the fallback is also \
          checked against a real server's refusal, without the relay. \
@@ -235,8 +237,8 @@ fn not_covered() -> String {
      fall back to RFC 1639's LPSV/LPRT there (tnftp with `epsv6 off`) get `500` from our \
      server, which does not implement RFC 1639.\n\
      - EPSV/EPRT over IPv4 for lftp (EPRT) and wget (both): they have no setting for it.\n\
-     - Our client's PASV and PORT against the servers go through the RFC 959 relay described \
-     above, not a native server setting.\n\
+     - Our client's PASV and PORT against the third-party servers go through the RFC 959 \
+     relay described above, not a native server setting.\n\
      - Uploads with wget (it only downloads); resumed uploads with our client (its `reput` \
      is tested against our server and vsftpd in `tests/tests/client_tnftp.rs`).\n\
      - TLS (AUTH TLS): neither of our programs implements it; clients that try it get `500` \

@@ -48,7 +48,7 @@ pub struct Probe {
 pub fn probe(server: Server) -> Probe {
     let root = TempDir::new("interop-eprt");
     std::fs::write(root.path().join(DOWNLOAD), b"listed\n").expect("root is writable");
-    let running = start_with_retries(server, Family::V6, root.path());
+    let running = start_with_retries(server, Family::V6, root.path(), false);
     let mut evidence = String::new();
     let (reply, connected, other_address) = match exchange(&running, &mut evidence) {
         Ok(found) => found,

@@ -5,9 +5,10 @@
 //! Our client, like tnftp, tries EPSV (passive) or EPRT (active) first and
 //! falls back to PASV or PORT only when the server answers `500`, `501`,
 //! `502` or `522`, and it has no switch to skip the extended command. None of
-//! the servers here can be told to refuse EPSV and EPRT that way (vsftpd's
-//! `cmds_denied` answers `550`), so the front answers those two commands
-//! itself with `502` and relays every other line unchanged, both ways. The
+//! the third-party servers here can be told to refuse EPSV and EPRT that way
+//! (vsftpd's `cmds_denied` answers `550`; ours is told with `--quirk
+//! no-epsv,no-eprt`), so the front answers those two commands itself with
+//! `502` and relays every other line unchanged, both ways. The
 //! data connections do not pass through it: they go straight between the
 //! client and the server, to the address the server put in its `227` reply
 //! or the one in the client's `PORT`, which is the same loopback address the

@@ -89,8 +89,10 @@ impl Server {
     }
 
     /// Starts it on `family` serving `root` (already filled), or `None` when
-    /// a third-party server is missing.
-    fn start(self, family: Family, root: &Path) -> Option<Running> {
+    /// a third-party server is missing. With `rfc959`, ours is told to
+    /// refuse EPSV and EPRT (`--quirk no-epsv,no-eprt`); the others need the
+    /// relay of `front.rs` for that.
+    fn start(self, family: Family, root: &Path, rfc959: bool) -> Option<Running> {
         let ip = family.loopback();
         let peer = |peer: Option<Peer>| {
             peer.map(|peer| {
@@ -104,7 +106,7 @@ impl Server {
             Server::PyftpdlibRfc959 => Some(rfc959_server::start(root, ip)),
             Server::Proftpd => peer(peers::proftpd(root, ip)),
             Server::PureFtpd => peer(peers::pure_ftpd(root, ip)),
-            Server::Ours => Some(Running::ours(family, root)),
+            Server::Ours => Some(Running::ours(family, root, rfc959)),
         }
     }
 
@@ -144,10 +146,16 @@ impl Server {
         }
     }
 
-    /// Whether our client must reach it through the relay that refuses EPSV
-    /// and EPRT: in the PASV and PORT columns, unless it refuses them itself.
-    fn needs_front(self, mode: Mode) -> bool {
+    /// Whether it must refuse EPSV and EPRT for our client to use PASV and
+    /// PORT: in those columns, unless it refuses them anyway.
+    fn must_refuse_extended(self, mode: Mode) -> bool {
         mode.is_ipv4_only() && self != Server::PyftpdlibRfc959
+    }
+
+    /// Whether our client must reach it through the relay that refuses EPSV
+    /// and EPRT: when it must refuse them and cannot be told to (ours can).
+    fn needs_front(self, mode: Mode) -> bool {
+        self.must_refuse_extended(mode) && self != Server::Ours
     }
 
     /// Whether its login takes any password (vsftpd's anonymous login), so
@@ -191,9 +199,15 @@ impl Running {
         }
     }
 
-    /// Our server on `family`, with the files of `root` copied into its own.
-    fn ours(family: Family, root: &Path) -> Running {
-        let server = OurServer::with_user(family);
+    /// Our server on `family`, with the files of `root` copied into its own;
+    /// with `rfc959`, refusing EPSV and EPRT as a server without RFC 2428.
+    fn ours(family: Family, root: &Path, rfc959: bool) -> Running {
+        let login = format!("{USER}:{PASSWORD}:rw");
+        let mut options = vec!["--user", &login];
+        if rfc959 {
+            options.extend(["--quirk", "no-epsv,no-eprt"]);
+        }
+        let server = OurServer::start(family, &options);
         let entries = std::fs::read_dir(root).expect("the fixtures' root is readable");
         for entry in entries.map(|entry| entry.expect("the fixtures' root is readable")) {
             std::fs::copy(
@@ -235,7 +249,8 @@ fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
     let upload = pattern(200_003, 22);
     std::fs::write(root.path().join(DOWNLOAD), &download).expect("root is writable");
     std::fs::write(root.path().join(OLD_NAME), OLD_TEXT).expect("root is writable");
-    let running = start_with_retries(server, family, root.path());
+    let rfc959 = server.must_refuse_extended(mode);
+    let running = start_with_retries(server, family, root.path(), rfc959);
     let front = server.needs_front(mode).then(|| Front::start(running.addr));
     let session = Session {
         addr: front.as_ref().map_or(running.addr, |front| front.addr),
@@ -261,16 +276,16 @@ fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
 /// up to [`START_PATIENCE`]: ProFTPD and Pure-FTPd need a block of 33 free
 /// consecutive ports, which the ephemeral range may lack while another test
 /// (a benchmark, say) has left thousands of connections in TIME_WAIT.
-pub fn start_with_retries(server: Server, family: Family, root: &Path) -> Running {
+pub fn start_with_retries(server: Server, family: Family, root: &Path, rfc959: bool) -> Running {
     let deadline = Instant::now() + START_PATIENCE;
     while Instant::now() < deadline {
-        match panic::catch_unwind(AssertUnwindSafe(|| server.start(family, root))) {
+        match panic::catch_unwind(AssertUnwindSafe(|| server.start(family, root, rfc959))) {
             Ok(running) => return running.unwrap_or_else(|| missing(server)),
             Err(_) => thread::sleep(START_PAUSE),
         }
     }
     server
-        .start(family, root)
+        .start(family, root, rfc959)
         .unwrap_or_else(|| missing(server))
 }
 
