@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | job |
 //! |---|---|---|
-//! | [`protocol`] | `command`, `reply`, `addr`, `glob`, `listing`, `printable` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
+//! | [`protocol`] | `command`, `reply`, `addr`, `representation`, `time`, `glob`, `listing`, `printable` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
 //! | [`io`] | `line`, `data`, `transfer` | moving bytes: control-line framing, opening data connections, copying file data |
 //! | [`error`] | | the crate's one [`Error`] type |
 //!
@@ -35,3 +35,4 @@ pub(crate) mod test_support;
 pub use error::{Error, Phase};
 pub use protocol::command::{Command, CommandError};
 pub use protocol::reply::{Reply, ReplyCode};
+pub use protocol::representation::Representation;

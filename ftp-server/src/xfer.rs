@@ -29,8 +29,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::io::data::SendTimeout;
-use ftp_core::io::transfer::{copy_with_buffer, Direction, Representation};
+use ftp_core::io::transfer::{copy_with_buffer, Direction};
 use ftp_core::Error;
+use ftp_core::Representation;
 
 use crate::session::{DataSetup, Job, Transfer, TransferEnd};
 use crate::xferlog::{XferEntry, XferLog};
@@ -187,7 +188,7 @@ impl Run {
                 record.verb,
                 record.path.logged(),
                 elapsed.as_secs_f64(),
-                repr_name(transfer.repr),
+                transfer.repr.name(),
                 data_mode(context.data),
                 if complete { "complete" } else { "incomplete" },
             );
@@ -251,13 +252,6 @@ impl Run {
                 Ok(moved)
             }
         }
-    }
-}
-
-fn repr_name(repr: Representation) -> &'static str {
-    match repr {
-        Representation::Ascii => "ascii",
-        Representation::Binary => "binary",
     }
 }
 
