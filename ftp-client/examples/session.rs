@@ -14,7 +14,7 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use ftp_client::terminal::escape;
-use ftp_client::{Client, EntryKind, Options, TransferType};
+use ftp_client::{Client, EntryKind, Options, Representation};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,7 +36,7 @@ fn session(host: &str, port: &str, user: &str, password: &str) -> Result<(), Box
     client.login(user, password)?;
     // A new session transfers in ASCII, the FTP default (RFC 959), which
     // rewrites line ends; binary moves the bytes as they are.
-    client.set_type(TransferType::Binary)?;
+    client.set_type(Representation::Binary)?;
 
     // Names are bytes as the server sent them: escape them before they
     // reach a terminal (a hostile name can carry escape sequences).

@@ -67,19 +67,21 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Instant, SystemTime};
 
 use ftp_core::io::line::{self, LineReader, DEFAULT_LINE_LIMIT};
-use ftp_core::io::transfer::{self, Direction, Representation};
+use ftp_core::io::transfer::{self, Direction};
 use ftp_core::protocol::command::PathArg;
 use ftp_core::protocol::listing;
 use ftp_core::protocol::reply::{unquote_path, ReplyParser, Status};
+use ftp_core::protocol::time::{self, DateTime};
 use ftp_core::{Command, Phase, Reply};
 
 use self::deadline::Deadline;
 pub use self::features::Features;
 use self::lines::Lines;
 pub use crate::error::Error;
-pub use crate::options::{DataMode, IpFamily, Options, TransferType};
+pub use crate::options::{DataMode, IpFamily, Options};
 pub use ftp_core::protocol::data_setup::DataConnection;
 pub use ftp_core::protocol::listing::{Entry, EntryKind};
+pub use ftp_core::Representation;
 
 /// The most a listing returned whole ([`Client::list`], [`Client::nlst`],
 /// [`Client::mlsd`], [`Client::entries`]) may hold, in bytes: its lines plus
@@ -106,7 +108,7 @@ pub type Observer = Box<dyn FnMut(&Event)>;
 ///
 /// A new client transfers in ASCII (`TYPE A`), the FTP default (RFC 959
 /// §3.1.1.1), which rewrites line ends: call
-/// [`set_type(TransferType::Binary)`](Client::set_type) before moving files
+/// [`set_type(Representation::Binary)`](Client::set_type) before moving files
 /// that must arrive unchanged. `examples/session.rs` shows a whole session.
 pub struct Client<S: Read + Write> {
     control: LineReader<Deadline<S>>,
@@ -115,7 +117,7 @@ pub struct Client<S: Read + Write> {
     options: Options,
     greeting: Reply,
     observer: Option<Observer>,
-    transfer_type: TransferType,
+    transfer_type: Representation,
     epsv_refused: bool,
     eprt_refused: bool,
     features: Option<Features>,
@@ -244,7 +246,7 @@ impl<S: Read + Write> Client<S> {
             options,
             greeting: Reply::new(220, ""),
             observer: None,
-            transfer_type: TransferType::Ascii,
+            transfer_type: Representation::Ascii,
             epsv_refused: false,
             eprt_refused: false,
             features: None,
@@ -329,23 +331,19 @@ impl<S: Read + Write> Client<S> {
     /// Sends `TYPE A` or `TYPE I`; transfers then convert line ends (ASCII) or not.
     ///
     /// A new session is in ASCII, the FTP default (RFC 959 §3.1.1.1); call
-    /// this with [`TransferType::Binary`] to move files unchanged.
+    /// this with [`Representation::Binary`] to move files unchanged.
     ///
     /// # Errors
     ///
     /// [`Error::Reply`] if the server refuses the type.
-    pub fn set_type(&mut self, transfer_type: TransferType) -> Result<(), Error> {
-        let wire = match transfer_type {
-            TransferType::Ascii => ftp_core::protocol::command::TransferType::Ascii(None),
-            TransferType::Binary => ftp_core::protocol::command::TransferType::Image,
-        };
-        self.expect(&Command::Type(wire), 2)?;
+    pub fn set_type(&mut self, transfer_type: Representation) -> Result<(), Error> {
+        self.expect(&Command::Type(transfer_type.into()), 2)?;
         self.transfer_type = transfer_type;
         Ok(())
     }
 
     /// The transfer type in effect.
-    pub fn transfer_type(&self) -> TransferType {
+    pub fn transfer_type(&self) -> Representation {
         self.transfer_type
     }
 
@@ -447,7 +445,7 @@ impl<S: Read + Write> Client<S> {
         let text = self
             .expect(&Command::Mdtm(PathArg::from(path.as_ref())), 2)?
             .text();
-        Ok(listing::parse_timestamp(text.trim())?)
+        Ok(time::parse_timestamp(text.trim())?)
     }
 
     /// Copies a `LIST` of `path` (or of the current directory) to `out` as it
@@ -547,7 +545,7 @@ impl<S: Read + Write> Client<S> {
         time: SystemTime,
     ) -> Result<(), Error> {
         let command = Command::Mfmt {
-            time: listing::format_timestamp(time),
+            time: DateTime::from_system_time(time),
             path: PathArg::from(path.as_ref()),
         };
         self.expect(&command, 2).map(drop)
@@ -569,7 +567,7 @@ impl<S: Read + Write> Client<S> {
         offset: u64,
         progress: Option<&mut dyn FnMut(u64)>,
     ) -> Result<u64, Error> {
-        let repr = self.transfer_type.representation();
+        let repr = self.transfer_type;
         self.transfer(
             Command::Retr(PathArg::from(path.as_ref())),
             offset,
@@ -790,7 +788,7 @@ impl<S: Read + Write> Client<S> {
         offset: u64,
         progress: Option<&mut dyn FnMut(u64)>,
     ) -> Result<u64, Error> {
-        let repr = self.transfer_type.representation();
+        let repr = self.transfer_type;
         self.transfer(command, offset, |data| {
             transfer::copy(input, data, repr, Direction::Send, progress)
         })
@@ -1207,10 +1205,10 @@ mod tests {
     #[test]
     fn set_type_sends_type_and_remembers_it() {
         let (mut client, sent) = session(b"200 Binary\r\n504 No\r\n");
-        assert_eq!(client.transfer_type(), TransferType::Ascii);
-        client.set_type(TransferType::Binary).expect("TYPE I");
-        assert!(client.set_type(TransferType::Ascii).is_err());
-        assert_eq!(client.transfer_type(), TransferType::Binary);
+        assert_eq!(client.transfer_type(), Representation::Ascii);
+        client.set_type(Representation::Binary).expect("TYPE I");
+        assert!(client.set_type(Representation::Ascii).is_err());
+        assert_eq!(client.transfer_type(), Representation::Binary);
         assert_eq!(sent.text(), "TYPE I\r\nTYPE A\r\n");
     }
 

@@ -4,11 +4,11 @@
 //! The library:
 //!
 //! - [`Client`]: the blocking FTP client, generic over its control stream
-//!   (`S: Read + Write`), with [`Options`], [`DataMode`], [`TransferType`] and
-//!   [`IpFamily`] to set a session up, and [`Error`], its one error type. A
-//!   new session transfers in ASCII, the FTP default (RFC 959): call
-//!   [`Client::set_type`] with [`TransferType::Binary`] to move files
-//!   unchanged. The same names live in [`client`] and [`error`].
+//!   (`S: Read + Write`), with [`Options`], [`DataMode`], [`Representation`]
+//!   (ftp-core's, the transfer type) and [`IpFamily`] to set a session up,
+//!   and [`Error`], its one error type. A new session transfers in ASCII, the
+//!   FTP default (RFC 959): call [`Client::set_type`] with
+//!   [`Representation::Binary`] to move files unchanged. The same names live in [`client`] and [`error`].
 //! - [`url`]: `ftp://` URLs.
 //! - [`terminal`]: escaping the server's text (replies, file names) before
 //!   it reaches a terminal. A file name ([`Entry::name`]) is bytes, as it
@@ -58,7 +58,8 @@ pub use client::{Client, DataConnection, Event, Features, Observer, LISTING_LIMI
 pub use error::Error;
 pub use ftp_core::protocol::listing::{Entry, EntryKind};
 pub use ftp_core::Reply;
-pub use options::{DataMode, IpFamily, Options, TransferType};
+pub use ftp_core::Representation;
+pub use options::{DataMode, IpFamily, Options};
 
 /// The library's example in `README.md`, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -1,53 +1,17 @@
 //! How a session is set up: who opens data connections ([`DataMode`]),
-//! the transfer type ([`TransferType`]), the address family
-//! ([`IpFamily`]) and the timeouts ([`Options`]).
+//! the address family ([`IpFamily`]) and the timeouts ([`Options`]). The
+//! transfer type is ftp-core's [`Representation`](ftp_core::Representation).
 //!
 //! These are plain values, shared by [`crate::client`] and
 //! [`crate::error`]; this module sends nothing.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
-
-use ftp_core::io::transfer::Representation;
 
 /// Who opens the data connection: ftp-core's, so that both programs name
 /// the modes alike. [`DataMode::Passive`] (the default) works from behind a
 /// client-side firewall or NAT.
 pub use ftp_core::protocol::data_setup::DataMode;
-
-/// The representation type of file transfers (`TYPE A` / `TYPE I`).
-///
-/// A new session is in [`TransferType::Ascii`], the FTP default (RFC 959
-/// §3.1.1.1); [`Client::set_type`] switches it.
-///
-/// [`Client::set_type`]: crate::Client::set_type
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransferType {
-    /// `TYPE A`: text, with line ends converted between CRLF and the local `\n`.
-    Ascii,
-    /// `TYPE I`: bytes exactly as they are.
-    Binary,
-}
-
-impl TransferType {
-    /// How [`ftp_core::io::transfer::copy`] moves data of this type.
-    pub(crate) fn representation(self) -> Representation {
-        match self {
-            TransferType::Ascii => Representation::Ascii,
-            TransferType::Binary => Representation::Binary,
-        }
-    }
-}
-
-impl fmt::Display for TransferType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TransferType::Ascii => "ascii",
-            TransferType::Binary => "binary",
-        })
-    }
-}
 
 /// Which address family [`Client::connect`] may use.
 ///

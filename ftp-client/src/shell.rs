@@ -47,13 +47,14 @@ use std::rc::Rc;
 use std::time::SystemTime;
 
 use ftp_core::protocol::listing;
+use ftp_core::protocol::time::DateTime;
 
 use self::command::{ListKind, ShellCommand, Toggle, COMMANDS};
 use self::editor::Edited;
 use self::prompt::Confirm;
 use self::trace::Trace;
 use self::transfer::{Destination, Feedback, Store};
-use crate::client::{Client, DataMode, Error, IpFamily, Options, TransferType};
+use crate::client::{Client, DataMode, Error, IpFamily, Options, Representation};
 use crate::netrc::Netrc;
 use crate::terminal::{self, Escaped};
 use crate::url::DEFAULT_PORT;
@@ -178,7 +179,7 @@ pub struct Shell {
     trace: Rc<Trace>,
     input: Box<dyn BufRead>,
     session: Option<Session>,
-    transfer_type: TransferType,
+    transfer_type: Representation,
     prompt: bool,
     hash: bool,
     hash_size: u64,
@@ -214,7 +215,7 @@ impl Shell {
             trace,
             input,
             session: None,
-            transfer_type: TransferType::Binary,
+            transfer_type: Representation::Binary,
             prompt,
             hash: false,
             hash_size: DEFAULT_HASH_SIZE,
@@ -571,7 +572,7 @@ impl Shell {
 
     /// `ascii`, `binary`, `type`: sets the type (sent now if connected, else
     /// after the next login) or shows it.
-    fn set_type(&mut self, transfer_type: Option<TransferType>) -> Result<(), ShellError> {
+    fn set_type(&mut self, transfer_type: Option<Representation>) -> Result<(), ShellError> {
         if let Some(transfer_type) = transfer_type {
             if let Some(session) = self.session.as_mut() {
                 session.client.set_type(transfer_type)?;
@@ -938,16 +939,15 @@ fn write_lines(out: &mut dyn Write, lines: &[String]) -> io::Result<()> {
 
 /// A time as `YYYY-MM-DD HH:MM:SS UTC`.
 fn readable_time(time: SystemTime) -> String {
-    let stamp = listing::format_timestamp(time);
-    let part = |range: std::ops::Range<usize>| stamp.get(range).unwrap_or("??");
+    let date = DateTime::from_system_time(time);
     format!(
-        "{}-{}-{} {}:{}:{} UTC",
-        part(0..4),
-        part(4..6),
-        part(6..8),
-        part(8..10),
-        part(10..12),
-        part(12..14)
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        date.year(),
+        date.month(),
+        date.day(),
+        date.hour(),
+        date.minute(),
+        date.second()
     )
 }
 

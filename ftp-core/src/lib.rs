@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | job |
 //! |---|---|---|
-//! | [`protocol`] | `command`, `reply`, `addr`, `data_setup`, `glob`, `listing`, `printable` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
+//! | [`protocol`] | `command`, `reply`, `addr`, `data_setup`, `representation`, `time`, `glob`, `listing`, `printable` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
 //! | [`io`] | `line`, `data`, `transfer` | moving bytes: control-line framing, opening data connections, copying file data |
 //! | [`error`] | | the crate's one [`Error`] type |
 //!
@@ -38,3 +38,4 @@ pub use error::{Error, Phase};
 pub use protocol::command::Command;
 pub use protocol::command_error::CommandError;
 pub use protocol::reply::{Reply, ReplyCode};
+pub use protocol::representation::Representation;

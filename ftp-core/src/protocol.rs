@@ -11,8 +11,10 @@
 //! | [`reply`] | the typed [`Reply`](reply::Reply): incremental multi-line parsing, formatting |
 //! | [`addr`] | `h1,h2,h3,h4,p1,p2`, EPRT `\|1\|ip\|port\|` and EPSV `(\|\|\|port\|)` |
 //! | [`data_setup`] | who listens and who connects (PASV, EPSV, PORT, EPRT), the trace line, the likely cause of a failure |
+//! | [`representation`] | TYPE: its arguments, and the two representations both programs move (ASCII, binary) |
+//! | [`time`] | the UTC calendar: `SystemTime` to a date and back, the `YYYYMMDDHHMMSS` of MDTM, MFMT and MLSx |
 //! | [`glob`] | `*` and `?` in file names |
-//! | [`listing`] | `ls -l` and MLSx lines: formatting (server) and parsing (client) |
+//! | [`listing`] | `ls -l` and MLSx lines: the entry model, formatting (server) and parsing (client) |
 //! | [`printable`] | the other side's text shown with its control characters escaped |
 
 pub mod addr;
@@ -23,3 +25,5 @@ pub mod glob;
 pub mod listing;
 pub mod printable;
 pub mod reply;
+pub mod representation;
+pub mod time;

@@ -1,10 +1,29 @@
 //! The crate's shared test helpers: the seeded generator behind the random
-//! and no-panic tests, and the readers that split or interrupt their input.
+//! and no-panic tests, the readers that split or interrupt their input, and
+//! UTC times from their fields for fixtures.
 //!
 //! Compiled for tests only. Nothing here checks anything itself; the
 //! generator is not meant for anything but reproducible test cases.
 
 use std::io::{self, Read};
+use std::time::SystemTime;
+
+use crate::protocol::time::DateTime;
+
+/// A UTC time from its fields, for fixtures; panics on a date that is not one.
+pub(crate) fn utc(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+) -> SystemTime {
+    DateTime::new(year, month, day, hour, minute, second)
+        .expect("fixture date")
+        .to_system_time()
+        .expect("fixture date representable")
+}
 
 /// A seeded xorshift64 generator: the same seed gives the same cases, with no crates.
 pub(crate) struct XorShift(u64);

@@ -45,8 +45,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::io::data::SendTimeout;
-use ftp_core::io::transfer::{copy_with_buffer, Direction, Representation};
-use ftp_core::Error;
+use ftp_core::io::transfer::{copy_with_buffer, Direction};
+use ftp_core::{Error, Representation};
 
 use crate::quirks::{Quirk, Quirks};
 use crate::session::{DataSetup, Job, Record, Transfer, TransferEnd};
@@ -227,7 +227,7 @@ fn log_end(
         record.verb,
         record.path.logged(),
         elapsed.as_secs_f64(),
-        repr_name(repr),
+        repr.name(),
         data_mode(context.data),
         if complete { "complete" } else { "incomplete" },
     );
@@ -241,13 +241,6 @@ fn log_end(
             ascii: repr == Representation::Ascii,
             complete,
         });
-    }
-}
-
-fn repr_name(repr: Representation) -> &'static str {
-    match repr {
-        Representation::Ascii => "ascii",
-        Representation::Binary => "binary",
     }
 }
 

@@ -22,9 +22,9 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use ftp_core::protocol::listing::format_timestamp;
+use ftp_core::protocol::time::DateTime;
 
 use crate::session::Record;
 
@@ -116,27 +116,16 @@ fn whole_seconds(elapsed: Duration) -> u64 {
 
 /// `Thu Jan  1 00:00:00 1970`, in UTC.
 fn ctime(when: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    // The calendar arithmetic is ftp-core's: YYYYMMDDHHMMSS.
-    let stamp = format_timestamp(when);
-    let field = |range: std::ops::Range<usize>| stamp.get(range).unwrap_or("00").to_string();
-    let month: usize = field(4..6).parse().unwrap_or(1);
-    let day: u32 = field(6..8).parse().unwrap_or(1);
-    let days_since_epoch = when
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    // 1 January 1970 was a Thursday.
-    let weekday = DAYS[((days_since_epoch + 4) % 7) as usize];
+    let date = DateTime::from_system_time(when);
     format!(
-        "{weekday} {} {day:>2} {}:{}:{} {}",
-        MONTHS[month.clamp(1, 12) - 1],
-        field(8..10),
-        field(10..12),
-        field(12..14),
-        field(0..4)
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
+        date.weekday_name(),
+        date.month_name(),
+        date.day(),
+        date.hour(),
+        date.minute(),
+        date.second(),
+        date.year()
     )
 }
 
@@ -144,6 +133,7 @@ fn ctime(when: SystemTime) -> String {
 mod tests {
     use super::*;
     use crate::storage::VirtualPath;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn ctime_matches_the_c_library_layout() {

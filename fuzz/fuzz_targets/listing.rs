@@ -1,19 +1,20 @@
 //! Fuzzes the client's listing parsers: `ftp_core::protocol::listing::parse_line_at`
-//! (MLSx, DOS and Unix `ls -l` lines) and `parse_timestamp`.
+//! (MLSx, DOS and Unix `ls -l` lines) and `ftp_core::protocol::time`'s
+//! time-val parser.
 //!
 //! Properties: nothing panics; a parsed mode is at most `0o7777`; an entry
 //! parsed from any line survives the server's two formats, MLSx (all facts
 //! on, exactly, but for times cut to whole seconds and sizes kept for files
 //! only) and `ls -l` (name, kind, size and mode); a parsed time-val formats
-//! back to the same second. The clock is fixed so that a failure replays.
+//! back to the same second, and as a `DateTime` to the same value. The clock is fixed so that a failure replays.
 #![no_main]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ftp_core::protocol::listing::{
-    format_list_line, format_mlsx_line, format_timestamp, parse_line_at, parse_timestamp, Entry,
-    EntryKind, Facts,
+    format_list_line, format_mlsx_line, parse_line_at, Entry, EntryKind, Facts,
 };
+use ftp_core::protocol::time::{format_timestamp, parse_timestamp, DateTime};
 use libfuzzer_sys::fuzz_target;
 
 /// The fixed "now" for placing Unix dates without a year: 2024-07-01 12:00 UTC.
@@ -79,8 +80,13 @@ fn check_list_round_trip(entry: &Entry) {
     }
 }
 
-/// A time-val that parses formats back to the same whole second.
+/// A time-val that parses formats back to the same whole second, and shows
+/// as a `DateTime` that parses to the same value.
 fn check_timestamp(text: &str) {
+    if let Ok(date) = text.parse::<DateTime>() {
+        let shown = date.to_string();
+        assert_eq!(shown.parse::<DateTime>(), Ok(date), "{text:?} shows as {shown:?}");
+    }
     let Ok(time) = parse_timestamp(text) else {
         return;
     };

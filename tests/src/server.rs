@@ -16,7 +16,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_client::client::{Client, IpFamily, Options, TransferType};
+use ftp_client::client::{Client, IpFamily, Options, Representation};
 
 use crate::{
     program, root_with_hello, run_as_this_user, start_ftp_server, KillOnDrop, TempDir, HELLO,
@@ -288,7 +288,7 @@ fn legitimate_session(addr: SocketAddr) -> Result<Duration, ftp_client::client::
     let mut client = Client::connect(&host, addr.port(), Some(family), options)?;
     client.login(USER, PASSWORD)?;
     let login = started.elapsed();
-    client.set_type(TransferType::Binary)?;
+    client.set_type(Representation::Binary)?;
     let mut hello = Vec::new();
     client.retr("pub/hello.txt", &mut hello, 0, None)?;
     assert_eq!(hello, HELLO, "pub/hello.txt as downloaded");

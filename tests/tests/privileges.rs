@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use ftp_client::client::{Client, IpFamily, Options, TransferType};
+use ftp_client::client::{Client, IpFamily, Options, Representation};
 use ftp_server::privileges::Identity;
 use ftp_tests::run::run_with_input;
 use ftp_tests::{have_root, lines_on_a_thread, program, start_ftp_server, KillOnDrop, TempDir};
@@ -166,7 +166,7 @@ fn uploads_belong_to_the_user_and_the_xferlog_root_opened_gets_the_line() {
     let xferlog_arg = xferlog.to_str().expect("utf-8 temp dir");
     let (_server, addr) = scratch.start(&["--run-as", RUN_AS, "--xferlog", xferlog_arg]);
     let mut client = login(addr);
-    client.set_type(TransferType::Binary).expect("TYPE I");
+    client.set_type(Representation::Binary).expect("TYPE I");
     client
         .stor("up.txt", &mut &b"uploaded"[..], 0, None)
         .expect("STOR");
@@ -212,7 +212,7 @@ fn a_read_only_file_is_not_replaced() {
     }
     let (_server, addr) = scratch.start(&["--run-as", RUN_AS]);
     let mut client = login(addr);
-    client.set_type(TransferType::Binary).expect("TYPE I");
+    client.set_type(Representation::Binary).expect("TYPE I");
     let refused = [
         client.stor("locked.txt", &mut &b"new"[..], 0, None),
         client.appe("locked.txt", &mut &b"new"[..], None),

@@ -307,7 +307,7 @@ mod tests {
         active_peer, passive_peer, passive_peer_on, session, session_at, session_opts,
         wait_for_address, Canned, V6,
     };
-    use super::super::{Client, EntryKind, Options, TransferType};
+    use super::super::{Client, EntryKind, Options, Representation};
     use super::*;
 
     fn epsv(port: u16) -> String {
@@ -352,7 +352,7 @@ mod tests {
         let script = format!("200 Binary\r\n{}150 Opening\r\n226 Done\r\n", epsv(port));
         let (mut client, sent) = session(script.as_bytes());
         let seen = watch_data(&mut client);
-        client.set_type(TransferType::Binary).expect("TYPE I");
+        client.set_type(Representation::Binary).expect("TYPE I");
         let (data, count) = download(&mut client, "f.txt").expect("retr");
         assert_eq!((data.as_slice(), count), (&b"one\r\ntwo\r\n"[..], 10));
         assert_eq!(sent.text(), "TYPE I\r\nEPSV\r\nRETR f.txt\r\n");
@@ -480,7 +480,7 @@ mod tests {
         let (port, peer) = passive_peer(b"");
         let script = format!("200 Binary\r\n{}150 Opening\r\n226 Stored\r\n", epsv(port));
         let (mut client, sent) = session(script.as_bytes());
-        client.set_type(TransferType::Binary).expect("TYPE I");
+        client.set_type(Representation::Binary).expect("TYPE I");
         let mut counts = Vec::new();
         let mut progress = |n: u64| counts.push(n);
         let count = client

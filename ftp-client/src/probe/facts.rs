@@ -355,7 +355,7 @@ pub fn mdtm(probe: &mut Probe) -> Result<(), Error> {
     };
     let reply = probe.wire()?.command(&format!("MDTM {path}"))?;
     let parsed = reply.code.0 == 213
-        && ftp_core::protocol::listing::parse_timestamp(reply.text().trim()).is_ok();
+        && ftp_core::protocol::time::parse_timestamp(reply.text().trim()).is_ok();
     let (verdict, summary) = match (advertised, parsed) {
         (_, true) => (Verdict::Ok, "a timestamp".to_string()),
         (true, false) => (

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use super::rate::{parse_bytes, Direction};
-use crate::client::TransferType;
+use crate::client::Representation;
 
 /// One command of the shell's table: its names, argument synopsis and help.
 #[derive(Debug, PartialEq, Eq)]
@@ -406,7 +406,7 @@ pub enum ShellCommand {
     /// `modtime file`.
     Modtime(String),
     /// `ascii`, `binary`, `type [name]`: `None` shows the current type.
-    Type(Option<TransferType>),
+    Type(Option<Representation>),
     /// `passive [on|off]`.
     Passive(Toggle),
     /// `prompt [on|off]`.
@@ -737,8 +737,8 @@ fn build(spec: &'static Spec, words: Vec<String>) -> Result<ShellCommand, ParseE
         "mirror" => C::Mirror(args.some()?),
         "size" => C::Size(args.required()?),
         "modtime" => C::Modtime(args.required()?),
-        "ascii" => C::Type(Some(TransferType::Ascii)),
-        "binary" => C::Type(Some(TransferType::Binary)),
+        "ascii" => C::Type(Some(Representation::Ascii)),
+        "binary" => C::Type(Some(Representation::Binary)),
         "type" => C::Type(args.optional_with(transfer_type)?),
         "passive" => C::Passive(args.toggle()?),
         "prompt" => C::Prompt(args.toggle()?),
@@ -858,10 +858,10 @@ fn port(word: &str) -> Option<u16> {
 }
 
 /// `ascii`/`a` or `binary`/`image`/`i`.
-fn transfer_type(word: &str) -> Option<TransferType> {
+fn transfer_type(word: &str) -> Option<Representation> {
     match word.to_ascii_lowercase().as_str() {
-        "ascii" | "a" => Some(TransferType::Ascii),
-        "binary" | "image" | "i" => Some(TransferType::Binary),
+        "ascii" | "a" => Some(Representation::Ascii),
+        "binary" | "image" | "i" => Some(Representation::Binary),
         _ => None,
     }
 }
@@ -919,8 +919,8 @@ mod tests {
         assert_eq!(parse("quit"), C::Bye);
         assert_eq!(parse("exit"), C::Bye);
         assert_eq!(parse("disconnect"), C::Close);
-        assert_eq!(parse("bin"), C::Type(Some(TransferType::Binary)));
-        assert_eq!(parse("BINARY"), C::Type(Some(TransferType::Binary)));
+        assert_eq!(parse("bin"), C::Type(Some(Representation::Binary)));
+        assert_eq!(parse("BINARY"), C::Type(Some(Representation::Binary)));
         assert_eq!(parse("? ls"), C::Help(Some("ls".into())));
         // "ls" is exact even though "lsd" does not exist; "mg" is mget only.
         assert_eq!(parse("mg a*"), C::Mget(vec!["a*".into()]));
@@ -1055,9 +1055,9 @@ mod tests {
     #[test]
     fn types() {
         assert_eq!(parse("type"), C::Type(None));
-        assert_eq!(parse("type i"), C::Type(Some(TransferType::Binary)));
-        assert_eq!(parse("type image"), C::Type(Some(TransferType::Binary)));
-        assert_eq!(parse("type A"), C::Type(Some(TransferType::Ascii)));
+        assert_eq!(parse("type i"), C::Type(Some(Representation::Binary)));
+        assert_eq!(parse("type image"), C::Type(Some(Representation::Binary)));
+        assert_eq!(parse("type A"), C::Type(Some(Representation::Ascii)));
         assert!(ShellCommand::parse("type ebcdic").is_err());
     }
 

@@ -21,7 +21,7 @@ use super::command::ListKind;
 use super::trace::Trace;
 use super::transfer::{self, Destination, Feedback};
 use super::{base_name, prompt, write_listing, ShellError};
-use crate::client::{Client, Error, IpFamily, Options, TransferType};
+use crate::client::{Client, Error, IpFamily, Options, Representation};
 use crate::netrc::Netrc;
 use crate::url::{FtpUrl, TypeCode};
 
@@ -126,8 +126,8 @@ impl OneShot {
         client.set_observer(self.trace.observer());
         client.login(&user, &password)?;
         let transfer_type = match url.type_code {
-            Some(TypeCode::Ascii) => TransferType::Ascii,
-            _ => TransferType::Binary,
+            Some(TypeCode::Ascii) => Representation::Ascii,
+            _ => Representation::Binary,
         };
         client.set_type(transfer_type)?;
         Ok(client)

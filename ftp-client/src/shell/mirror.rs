@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::ShellError;
-use crate::client::{Client, Entry, Error, TransferType};
+use crate::client::{Client, Entry, Error, Representation};
 use crate::terminal;
 
 /// How deep a tree may nest before the mirror refuses to go further.
@@ -125,8 +125,8 @@ fn default_target(source: &str) -> String {
 pub fn run<S: Read + Write>(client: &mut Client<S>, words: &[String]) -> Result<(), ShellError> {
     let args = Args::parse(words)?;
     let previous = client.transfer_type();
-    if previous != TransferType::Binary && !args.dry_run {
-        client.set_type(TransferType::Binary)?;
+    if previous != Representation::Binary && !args.dry_run {
+        client.set_type(Representation::Binary)?;
     }
     let mut mirror = Mirror {
         client,
@@ -139,7 +139,7 @@ pub fn run<S: Read + Write>(client: &mut Client<S>, words: &[String]) -> Result<
         mirror.download()
     };
     println!("{}", mirror.report.summary(mirror.args.dry_run));
-    if previous != TransferType::Binary && !mirror.args.dry_run {
+    if previous != Representation::Binary && !mirror.args.dry_run {
         mirror.client.set_type(previous)?;
     }
     result?;

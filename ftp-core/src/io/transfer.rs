@@ -18,6 +18,7 @@
 use std::io::{self, Read, Write};
 
 use crate::error::{Error, Phase};
+use crate::protocol::representation::Representation;
 
 /// Largest buffer for TYPE I, in either direction.
 const BINARY_BUFFER_SIZE: usize = 256 << 10;
@@ -36,15 +37,6 @@ const FIRST_BUFFER_SIZE: usize = 16 << 10;
 
 const CR: u8 = b'\r';
 const LF: u8 = b'\n';
-
-/// How file data is represented on the data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Representation {
-    /// TYPE I (image): the bytes as they are.
-    Binary,
-    /// TYPE A (ASCII, non-print): lines end in CRLF on the network, LF locally.
-    Ascii,
-}
 
 /// Which way the data goes, relative to the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +68,8 @@ pub enum Direction {
 ///   LF, also when the stream ends with it.
 ///
 /// ```
-/// use ftp_core::io::transfer::{copy, Direction, Representation};
+/// use ftp_core::io::transfer::{copy, Direction};
+/// use ftp_core::Representation;
 ///
 /// let ascii = Representation::Ascii;
 /// let mut wire = Vec::new();

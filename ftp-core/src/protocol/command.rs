@@ -6,7 +6,8 @@
 //! form, so the server and the client share one definition of every verb:
 //!
 //! ```
-//! use ftp_core::protocol::command::{Command, PathArg, TransferType};
+//! use ftp_core::protocol::command::{Command, PathArg};
+//! use ftp_core::protocol::representation::TransferType;
 //!
 //! assert_eq!(Command::parse(b"type i")?, Command::Type(TransferType::Image));
 //! let retr = Command::parse(b"RETR my file.txt")?;
@@ -52,6 +53,8 @@ use std::str::FromStr;
 use crate::protocol::addr;
 use crate::protocol::command_error::CommandError;
 use crate::protocol::printable::escape_field;
+use crate::protocol::representation::TransferType;
+use crate::protocol::time::DateTime;
 
 /// A file name or path argument. FTP names are bytes on the wire; a name that is
 /// not valid UTF-8 must survive unchanged, so paths are kept as bytes.
@@ -88,30 +91,6 @@ impl fmt::Display for PathArg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&String::from_utf8_lossy(&self.0))
     }
-}
-
-/// The text format of TYPE A and TYPE E (RFC 959 §3.1.1.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextFormat {
-    /// `N`: no vertical format control (the default).
-    NonPrint,
-    /// `T`: Telnet format controls (CR, LF, FF, ...).
-    Telnet,
-    /// `C`: ASA (Fortran) carriage control in the first character of a line.
-    Asa,
-}
-
-/// The representation type of TYPE (RFC 959 §3.1.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransferType {
-    /// `A [N|T|C]`: ASCII text, lines end in CRLF on the wire.
-    Ascii(Option<TextFormat>),
-    /// `E [N|T|C]`: EBCDIC text.
-    Ebcdic(Option<TextFormat>),
-    /// `I`: image (binary), bytes sent as they are.
-    Image,
-    /// `L n`: local byte size of `n` bits, 1 to 255 (`L 8` is binary).
-    Local(u8),
 }
 
 /// STRU argument (RFC 959 §3.1.2).
@@ -240,8 +219,8 @@ pub enum Command {
     Host(String),
     /// `MFMT time file`: set the modification time of a file.
     Mfmt {
-        /// `YYYYMMDDHHMMSS[.fraction]`, UTC, checked for its digits only.
-        time: String,
+        /// The time to set: `YYYYMMDDHHMMSS[.fraction]` on the wire, UTC.
+        time: DateTime,
         /// The file to change.
         path: PathArg,
     },
@@ -419,7 +398,7 @@ impl Command {
             Command::Rest(offset) => Some(formatted(offset.to_string())),
             Command::Epsv(arg) => arg.map(|a| formatted(a.to_string())),
             Command::Mfmt { time, path } => Some(Cow::Owned(
-                [time.as_bytes(), b" ", path.as_bytes()].concat(),
+                [time.to_string().as_bytes(), b" ", path.as_bytes()].concat(),
             )),
             Command::Unknown { arg, .. } => arg.as_deref().map(Cow::Borrowed),
             Command::Cdup
@@ -476,7 +455,7 @@ fn parse_verb(verb: String, arg: Arg<'_>) -> Result<Command, CommandError> {
             }
         }
         "EPSV" => Command::Epsv(arg.optional_parsed("EPSV", parse_epsv)?),
-        "TYPE" => Command::Type(arg.parsed("TYPE", parse_type)?),
+        "TYPE" => Command::Type(arg.parsed("TYPE", str::parse)?),
         "STRU" => Command::Stru(arg.parsed("STRU", |s| code(s, "structure", &STRUCTURES))?),
         "MODE" => Command::Mode(arg.parsed("MODE", |s| code(s, "mode", &MODES))?),
         // RFC 959 service commands.
@@ -626,9 +605,6 @@ const MODES: [TransferMode; 3] = [
     TransferMode::Compressed,
 ];
 
-/// Every format code of TYPE A and TYPE E, for parsing.
-const TEXT_FORMATS: [TextFormat; 3] = [TextFormat::NonPrint, TextFormat::Telnet, TextFormat::Asa];
-
 /// The value in `all` whose `Display` form is `text`, ignoring case; `what`
 /// names the kind of code in the error.
 fn code<T: Copy + fmt::Display>(text: &str, what: &str, all: &[T]) -> Result<T, String> {
@@ -636,28 +612,6 @@ fn code<T: Copy + fmt::Display>(text: &str, what: &str, all: &[T]) -> Result<T, 
         .find(|value| value.to_string().eq_ignore_ascii_case(text))
         .copied()
         .ok_or_else(|| format!("unknown {what} \"{text}\""))
-}
-
-/// Parses a TYPE argument: `A [f]`, `E [f]`, `I`, `L n` or `Ln`.
-fn parse_type(text: &str) -> Result<TransferType, String> {
-    let mut words = text.split(' ').filter(|w| !w.is_empty());
-    let (kind, param, extra) = (words.next().unwrap_or(""), words.next(), words.next());
-    let format = |f: Option<&str>| f.map(|f| code(f, "format", &TEXT_FORMATS)).transpose();
-    let byte_size = |n: &str| match number::<u8>(n, "byte size") {
-        Ok(size) if size > 0 => Ok(size),
-        _ => Err(format!("byte size must be 1 to 255, not \"{n}\"")),
-    };
-    match (kind.to_ascii_uppercase().as_str(), param, extra) {
-        ("A", f, None) => Ok(TransferType::Ascii(format(f)?)),
-        ("E", f, None) => Ok(TransferType::Ebcdic(format(f)?)),
-        ("I", None, None) => Ok(TransferType::Image),
-        ("L", Some(n), None) => byte_size(n).map(TransferType::Local),
-        // `L8`: the byte size written without a space; `kind` starts with an ASCII letter.
-        (l, None, None) if l.len() > 1 && l.starts_with('L') => {
-            byte_size(&kind[1..]).map(TransferType::Local)
-        }
-        _ => Err(format!("unknown type \"{text}\"")),
-    }
 }
 
 /// Parses an ALLO argument: `size` or `size R record`.
@@ -703,56 +657,17 @@ fn parse_hostname(text: &str) -> Result<String, String> {
     }
 }
 
-/// Parses an MFMT argument: `YYYYMMDDHHMMSS[.fraction] path`, the path kept
-/// exactly as sent.
+/// Parses an MFMT argument: `YYYYMMDDHHMMSS[.fraction] path`, the time checked
+/// field by field (UTC), the path kept exactly as sent.
 fn parse_mfmt(arg: &[u8]) -> Result<Command, CommandError> {
     let (time, path) = split_once(arg, b' ');
-    if !is_time_val(time) {
-        let reason = format!("time must be YYYYMMDDHHMMSS, not \"{}\"", lossy(time));
-        return Err(CommandError::InvalidArgument {
-            verb: "MFMT",
-            reason,
-        });
-    }
+    let time = lossy(time);
+    let time = time.parse().map_err(|err| CommandError::InvalidArgument {
+        verb: "MFMT",
+        reason: format!("time must be YYYYMMDDHHMMSS[.sss] in UTC: {err} in \"{time}\""),
+    })?;
     let path = Arg(path).path("MFMT")?;
-    Ok(Command::Mfmt {
-        time: lossy(time),
-        path,
-    })
-}
-
-/// Whether `time` is an RFC 3659 time-val: 14 digits, optionally `.` and more digits.
-fn is_time_val(time: &[u8]) -> bool {
-    let all_digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
-    let (whole, fraction) = split_once(time, b'.');
-    whole.len() == 14 && all_digits(whole) && fraction.is_none_or(all_digits)
-}
-
-/// The TYPE argument as sent: `A`, `A N`, `I`, `L 8`, ...
-impl fmt::Display for TransferType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (kind, format) = match self {
-            TransferType::Ascii(format) => ("A", format),
-            TransferType::Ebcdic(format) => ("E", format),
-            TransferType::Image => return f.write_str("I"),
-            TransferType::Local(size) => return write!(f, "L {size}"),
-        };
-        match format {
-            Some(format) => write!(f, "{kind} {format}"),
-            None => f.write_str(kind),
-        }
-    }
-}
-
-/// The format code as sent: `N`, `T` or `C`.
-impl fmt::Display for TextFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TextFormat::NonPrint => "N",
-            TextFormat::Telnet => "T",
-            TextFormat::Asa => "C",
-        })
-    }
+    Ok(Command::Mfmt { time, path })
 }
 
 /// The STRU argument as sent: `F`, `R` or `P`.
@@ -790,6 +705,7 @@ impl fmt::Display for EpsvArg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::representation::TextFormat;
     use crate::test_support::XorShift;
     use std::collections::BTreeSet;
     use std::net::{IpAddr, Ipv4Addr};
@@ -804,6 +720,10 @@ mod tests {
 
     fn path(name: &str) -> PathArg {
         PathArg::from(name)
+    }
+
+    fn time(text: &str) -> DateTime {
+        text.parse().expect("a valid time-val")
     }
 
     fn v4(a: u8, b: u8, c: u8, d: u8, port: u16) -> SocketAddrV4 {
@@ -931,14 +851,14 @@ mod tests {
             (
                 b"MFMT 20200102030405 a file",
                 Mfmt {
-                    time: "20200102030405".into(),
+                    time: time("20200102030405"),
                     path: path("a file"),
                 },
             ),
             (
                 b"MFMT 20200102030405.123 f",
                 Mfmt {
-                    time: "20200102030405.123".into(),
+                    time: time("20200102030405.123"),
                     path: path("f"),
                 },
             ),
@@ -1250,7 +1170,7 @@ mod tests {
         assert_eq!(
             parse(b"mfmt 20200102030405  spaced "),
             Ok(Command::Mfmt {
-                time: "20200102030405".into(),
+                time: time("20200102030405"),
                 path: path(" spaced ")
             })
         );
@@ -1259,6 +1179,10 @@ mod tests {
             "2020010203040x f",
             "202001020304050 f",
             "20200102030405. f",
+            "20201301000000 f",
+            "20230229000000 f",
+            "20200102240000 f",
+            "09990101000000 f",
             "x",
         ] {
             let line = format!("MFMT {bad}");
@@ -1487,7 +1411,10 @@ mod tests {
     }
 
     fn random_type(rng: &mut XorShift) -> TransferType {
-        let format = |rng: &mut XorShift| rng.chance().then(|| rng.pick(&TEXT_FORMATS));
+        let format = |rng: &mut XorShift| {
+            rng.chance()
+                .then(|| rng.pick(&[TextFormat::NonPrint, TextFormat::Telnet, TextFormat::Asa]))
+        };
         match rng.below(4) {
             0 => TransferType::Ascii(format(rng)),
             1 => TransferType::Ebcdic(format(rng)),
@@ -1578,13 +1505,21 @@ mod tests {
             40 => Mlsd(random_optional_path(rng)),
             41 => Host(random_host(rng)),
             42 => {
-                let mut time = random_digits(rng, 14);
+                let mut text = format!(
+                    "{:04}{:02}{:02}{:02}{:02}{:02}",
+                    1000 + rng.below(9000),
+                    1 + rng.below(12),
+                    1 + rng.below(28),
+                    rng.below(24),
+                    rng.below(60),
+                    rng.below(61)
+                );
                 if rng.chance() {
                     let fraction_len = 1 + rng.below(3);
-                    time = format!("{time}.{}", random_digits(rng, fraction_len));
+                    text = format!("{text}.{}", random_digits(rng, fraction_len));
                 }
                 Mfmt {
-                    time,
+                    time: time(&text),
                     path: random_path(rng),
                 }
             }

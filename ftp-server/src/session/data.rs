@@ -4,10 +4,10 @@
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 
-use ftp_core::io::transfer::Representation;
 use ftp_core::protocol::addr::{format_epsv_reply, format_pasv_reply};
-use ftp_core::protocol::command::{EpsvArg, TransferType};
+use ftp_core::protocol::command::EpsvArg;
 use ftp_core::protocol::data_setup::{Cause, DataCommand, Side};
+use ftp_core::protocol::representation::TransferType;
 use ftp_core::Reply;
 
 use super::{Action, DataSetup, Outcome, Session};
@@ -15,12 +15,10 @@ use crate::quirks::{Quirk, BAD_PASV_IP};
 
 impl Session {
     pub(super) fn set_type(&mut self, kind: TransferType) -> Outcome {
-        use ftp_core::protocol::command::TextFormat::NonPrint;
-        self.repr = match kind {
-            TransferType::Ascii(None | Some(NonPrint)) => Representation::Ascii,
-            TransferType::Image | TransferType::Local(8) => Representation::Binary,
-            other => return Outcome::reply(504, format!("TYPE {other} not supported; use A or I")),
+        let Some(repr) = kind.representation() else {
+            return Outcome::reply(504, format!("TYPE {kind} not supported; use A or I"));
         };
+        self.repr = repr;
         Outcome::reply(200, format!("Type set to {kind}"))
     }
 

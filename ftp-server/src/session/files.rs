@@ -5,9 +5,9 @@
 
 use std::io;
 
-use ftp_core::io::transfer::Representation;
-use ftp_core::protocol::listing::{format_timestamp, parse_timestamp};
+use ftp_core::protocol::time::{format_timestamp, DateTime};
 use ftp_core::Reply;
+use ftp_core::Representation;
 
 use super::{quoted, Ctx, Outcome, Session};
 use crate::quirks::Quirk;
@@ -141,9 +141,12 @@ impl Session {
         }
     }
 
-    pub(super) fn mfmt(&mut self, ctx: &Ctx<'_>, time: &str, arg: &[u8]) -> Outcome {
-        let Ok(when) = parse_timestamp(time) else {
-            return Outcome::reply(501, "Time must be YYYYMMDDHHMMSS");
+    pub(super) fn mfmt(&mut self, ctx: &Ctx<'_>, time: DateTime, arg: &[u8]) -> Outcome {
+        let Some(when) = time.to_system_time() else {
+            return Outcome::reply(
+                501,
+                format!("MFMT: time {time} is out of this system's range"),
+            );
         };
         let path = self.resolve(arg);
         self.change(ctx, || ctx.storage.set_modified(&path, when))

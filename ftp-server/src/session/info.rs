@@ -1,7 +1,6 @@
 //! The session's informational replies: FEAT, OPTS, STAT (session status)
 //! and HELP.
 
-use ftp_core::io::transfer::Representation;
 use ftp_core::protocol::listing::Facts;
 use ftp_core::Reply;
 
@@ -56,10 +55,7 @@ impl Session {
             }
             _ => "Not logged in".to_string(),
         };
-        let kind = match self.repr {
-            Representation::Ascii => "ASCII",
-            Representation::Binary => "BINARY",
-        };
+        let kind = self.repr.name().to_ascii_uppercase();
         let data = match self.data {
             None => "No data connection set up".to_string(),
             Some(DataSetup::Active { command, addr }) => {

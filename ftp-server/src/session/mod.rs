@@ -28,10 +28,10 @@ mod transfers;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use ftp_core::io::transfer::Representation;
 use ftp_core::protocol::command::{PathArg, Structure, TransferMode};
 use ftp_core::protocol::data_setup::DataCommand;
 use ftp_core::protocol::listing::Facts;
+use ftp_core::Representation;
 use ftp_core::{Command, Reply};
 
 use crate::auth::{Access, Account};
@@ -336,7 +336,7 @@ impl Session {
             Command::Rnto(path) => self.rnto(&ctx, rename_from, path.as_bytes()),
             Command::Size(path) => self.size(&ctx, path.as_bytes()),
             Command::Mdtm(path) => self.mdtm(&ctx, path.as_bytes()),
-            Command::Mfmt { time, path } => self.mfmt(&ctx, &time, path.as_bytes()),
+            Command::Mfmt { time, path } => self.mfmt(&ctx, time, path.as_bytes()),
             Command::Site(arg) => self.site(&ctx, &arg),
             Command::Retr(path) => self.retr(&ctx, path.as_bytes()),
             Command::Stor(path) => self.stor(&ctx, path.as_bytes(), "STOR"),

@@ -580,9 +580,26 @@ fn size_mdtm_and_mfmt() {
         text(&send(&mut session, "MDTM pub/hello.txt")),
         "20200102030405"
     );
+    // A time that is no date is refused by the parser, saying which field is wrong.
+    let bad_month = Command::parse(b"MFMT 20201301000000 pub/hello.txt").expect_err("month 13");
+    let refused = session.unparsable(&bad_month);
     assert_eq!(
-        code(&send(&mut session, "MFMT 20201301000000 pub/hello.txt")),
-        501
+        (refused.code.0, refused.text()),
+        (
+            501,
+            "MFMT: time must be YYYYMMDDHHMMSS[.sss] in UTC: month outside 01-12 in \"20201301000000\""
+                .to_string()
+        )
+    );
+    // A fraction is kept to the nanosecond; the reply and MDTM give whole seconds.
+    let precise = send(&mut session, "MFMT 20210304050607.25 pub/hello.txt");
+    assert_eq!(
+        (code(&precise), text(&precise)),
+        (213, "Modify=20210304050607; /pub/hello.txt".to_string())
+    );
+    assert_eq!(
+        text(&send(&mut session, "MDTM pub/hello.txt")),
+        "20210304050607"
     );
     assert_eq!(
         code(&send(&mut session, "SITE CHMOD 600 pub/hello.txt")),

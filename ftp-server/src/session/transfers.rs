@@ -9,7 +9,6 @@
 use std::io::{Seek, SeekFrom};
 use std::time::SystemTime;
 
-use ftp_core::io::transfer::Representation;
 use ftp_core::protocol::listing::{format_mlsx_line, Entry};
 use ftp_core::Reply;
 
@@ -222,10 +221,7 @@ impl Session {
         }
     }
 
-    fn mode_name(&self) -> &'static str {
-        match self.repr {
-            Representation::Ascii => "ASCII",
-            Representation::Binary => "BINARY",
-        }
+    fn mode_name(&self) -> String {
+        self.repr.name().to_ascii_uppercase()
     }
 }

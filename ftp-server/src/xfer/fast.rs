@@ -158,7 +158,7 @@ mod tests {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use ftp_core::io::transfer::Representation;
+    use ftp_core::Representation;
 
     use crate::storage::VirtualPath;
     use crate::xfer::tests::{context, pair, stored, transfer};

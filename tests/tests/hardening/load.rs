@@ -13,7 +13,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_client::client::{Client, DataMode, IpFamily, Options, TransferType};
+use ftp_client::client::{Client, DataMode, IpFamily, Options, Representation};
 use ftp_core::protocol::reply::Reply;
 use ftp_tests::sockets::Resetting;
 use ftp_tests::{have_python, pattern, program, KillOnDrop, TempDir};
@@ -103,7 +103,7 @@ fn mixed_session(
     };
     let mut client = Client::connect("127.0.0.1", addr.port(), Some(IpFamily::V4), options)?;
     client.login(USER, PASSWORD)?;
-    client.set_type(TransferType::Binary)?;
+    client.set_type(Representation::Binary)?;
     let upload = upload_for(i);
     let name = format!("up-{i}.bin");
     client.stor(&name, &mut upload.as_slice(), 0, None)?;

@@ -11,7 +11,9 @@
 //!   was cut off leaves the time of the cut): resume after its bytes (`REST`).
 //! - Anything else: transfer it whole.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+
+use ftp_core::protocol::time::DateTime;
 
 /// What is known of one file on either side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,15 +63,15 @@ pub fn decide(source: Stamp, target: Option<Stamp>, only_newer: bool) -> Action 
     }
 }
 
-/// A time as whole seconds since the epoch (before it: none).
-fn seconds(time: Option<SystemTime>) -> Option<u64> {
-    time?.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+/// A time to the whole second, as `MDTM` gives it (before 1970 too).
+fn seconds(time: Option<SystemTime>) -> Option<i64> {
+    time.map(|time| DateTime::from_system_time(time).unix_seconds())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn stamp(size: u64, secs: u64) -> Stamp {
         Stamp {
@@ -119,6 +121,27 @@ mod tests {
         );
         let unknown = Stamp::default();
         assert_eq!(decide(unknown, Some(stamp(10, 50)), false), Action::Whole);
+    }
+
+    #[test]
+    fn times_before_1970_are_compared_to_the_second_too() {
+        let before = |size, millis| Stamp {
+            size: Some(size),
+            modified: Some(UNIX_EPOCH - Duration::from_millis(millis)),
+        };
+        // 1969-12-31 23:59:58.9 and .2: the same second, as MDTM shows them.
+        assert_eq!(
+            decide(before(5, 1_100), Some(before(5, 1_800)), false),
+            Action::Skip("up to date")
+        );
+        assert_eq!(
+            decide(before(5, 1_000), Some(before(5, 90_000)), true),
+            Action::Whole
+        );
+        assert_eq!(
+            decide(before(5, 90_000), Some(before(5, 1_000)), true),
+            Action::Skip("target is not older")
+        );
     }
 
     #[test]

@@ -18,11 +18,10 @@
 
 use std::time::SystemTime;
 
-use super::{
-    decimal, parse_timestamp, unix_seconds, CivilTime, Entry, EntryKind, MONTHS, NEAR_FUTURE,
-    TRIPLETS,
-};
+use super::columns::{NEAR_FUTURE, TRIPLETS};
+use super::{Entry, EntryKind};
 use crate::error::Error;
+use crate::protocol::time::{parse_timestamp, unix_seconds, DateTime, TimeError, MONTHS};
 
 /// What [`Error::Syntax`] names for every failure here.
 const WHAT: &str = "listing line";
@@ -30,6 +29,29 @@ const WHAT: &str = "listing line";
 /// A syntax error in a listing line.
 fn invalid(detail: impl Into<String>) -> Error {
     Error::syntax(WHAT, detail)
+}
+
+/// A date whose fields are out of range, as a syntax error in the line.
+fn date_error(err: TimeError) -> Error {
+    invalid(err.to_string())
+}
+
+/// A date as a [`SystemTime`], or an error if this system cannot hold it.
+fn system_time(date: DateTime) -> Result<SystemTime, Error> {
+    date.to_system_time()
+        .ok_or_else(|| invalid("a date this system cannot represent"))
+}
+
+/// The value of a run of ASCII digits; `None` if empty, not all digits, or
+/// too large for a `u64`.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &byte| {
+        let digit = char::from(byte).to_digit(10)?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// Parses one LIST line (Unix or DOS) or MLSx fact line.
@@ -322,19 +344,10 @@ impl UnixStamp {
     fn time(&self, now: SystemTime) -> Result<SystemTime, Error> {
         let (month, day) = (self.month, self.day);
         let date = match self.clock {
-            Clock::Year(year) => CivilTime {
-                year,
-                month,
-                day,
-                hour: 0,
-                minute: 0,
-                second: 0,
-            },
+            Clock::Year(year) => DateTime::new(year, month, day, 0, 0, 0).map_err(date_error)?,
             Clock::Time { hour, minute } => infer_year(month, day, hour, minute, now)?,
         };
-        date.check().map_err(invalid)?;
-        date.to_system_time(0)
-            .ok_or_else(|| invalid("a date this system cannot represent"))
+        system_time(date)
     }
 }
 
@@ -346,23 +359,16 @@ fn infer_year(
     hour: u32,
     minute: u32,
     now: SystemTime,
-) -> Result<CivilTime, Error> {
-    let at_year = |year| CivilTime {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second: 0,
-    };
+) -> Result<DateTime, Error> {
+    let at_year = |year| DateTime::new(year, month, day, hour, minute, 0);
     // 2000 was a leap year: a date that is invalid then is invalid in every year.
-    at_year(2000).check().map_err(invalid)?;
+    at_year(2000).map_err(date_error)?;
     let limit = unix_seconds(now).saturating_add(NEAR_FUTURE);
-    let newest = CivilTime::from_unix_seconds(limit).year;
+    let newest = i64::from(DateTime::from_unix_seconds(limit).year());
     (newest - 8..=newest)
         .rev()
-        .map(at_year)
-        .find(|date| date.check().is_ok() && date.unix_seconds() <= limit)
+        .filter_map(|year| at_year(year).ok())
+        .find(|date| date.unix_seconds() <= limit)
         .ok_or_else(|| invalid("no year in range places the date in the past"))
 }
 
@@ -424,18 +430,8 @@ fn parse_dos(line: &[u8]) -> Result<Entry, Error> {
     if name.is_empty() {
         return Err(invalid("no name after the DOS size"));
     }
-    let date = CivilTime {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second: 0,
-    };
-    date.check().map_err(invalid)?;
-    let modified = date
-        .to_system_time(0)
-        .ok_or_else(|| invalid("a date this system cannot represent"))?;
+    let date = DateTime::new(year, month, day, hour, minute, 0).map_err(date_error)?;
+    let modified = system_time(date)?;
     Ok(Entry {
         name: name.to_vec(),
         kind,
@@ -494,20 +490,13 @@ fn dos_size(text: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::time;
+    use crate::test_support::{self, XorShift};
     use std::time::{Duration, UNIX_EPOCH};
 
-    /// A UTC time from its fields, for fixtures.
+    /// A UTC time to the minute, for fixtures.
     fn utc(year: i64, month: u32, day: u32, hour: u32, minute: u32) -> SystemTime {
-        let date = CivilTime {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second: 0,
-        };
-        assert_eq!(date.check(), Ok(()), "fixture date {date}");
-        date.to_system_time(0).expect("fixture date representable")
+        test_support::utc(year, month, day, hour, minute, 0)
     }
 
     /// The time every fixture is parsed at: 2024-03-15 12:00 UTC.
@@ -815,5 +804,72 @@ mod tests {
             total.to_string(),
             "invalid listing line: a `total` line, not an entry"
         );
+    }
+
+    /// Random bytes drawn mostly from what listings are made of.
+    fn random_line(rng: &mut XorShift) -> Vec<u8> {
+        const PIECES: [&[u8]; 24] = [
+            b" ", b"  ", b"-", b"d", b"l", b"c", b"rwx", b"r-s", b"1", b"42", b"1,", b"Jan",
+            b"Feb", b"29", b"10:00", b"2023", b"<DIR>", b"AM", b"PM", b"type=", b"file;", b";",
+            b"=", b"\xff",
+        ];
+        let pieces = rng.below(16);
+        (0..pieces)
+            .flat_map(|_| {
+                if rng.below(4) == 0 {
+                    vec![rng.next() as u8]
+                } else {
+                    rng.pick(&PIECES).to_vec()
+                }
+            })
+            .collect()
+    }
+
+    /// `line` with a few random bytes changed, inserted or removed, then cut short.
+    fn mutate(rng: &mut XorShift, line: &[u8]) -> Vec<u8> {
+        let mut line = line.to_vec();
+        for _ in 0..rng.below(4) {
+            let at = rng.below(line.len() + 1);
+            match rng.below(3) {
+                0 => line.insert(at, rng.next() as u8),
+                1 if at < line.len() => line[at] = rng.pick(b" 0:;=,-9"),
+                _ if at < line.len() => {
+                    line.remove(at);
+                }
+                _ => {}
+            }
+        }
+        line.truncate(rng.below(line.len() + 1));
+        line
+    }
+
+    #[test]
+    fn random_and_damaged_input_never_panics() {
+        const SEEDS: [&[u8]; 6] = [
+            b"drwxr-xr-x    2 ftp      ftp          4096 Jan 02 10:00 pub",
+            b"crw-rw-rw-    1 0          0            1,   3 Feb 29  2020 null",
+            b"lrwxrwxrwx 1 ftp ftp 11 Feb 29 10:00 latest -> release",
+            b"01-02-2024  10:00PM   1,234,567 name with spaces",
+            b"Type=file;Size=1024990;Modify=19990929003355.237;Perm=r; /tmp/cap60.pl198.tar.gz",
+            b"20240229235960.123",
+        ];
+        let mut rng = XorShift::new(0x9E37_79B9_7F4A_7C15);
+        let now = utc(2024, 2, 28, 12, 0);
+        for round in 0..30_000 {
+            let line = if round % 2 == 0 {
+                random_line(&mut rng)
+            } else {
+                let seed = rng.pick(&SEEDS);
+                mutate(&mut rng, seed)
+            };
+            let _ = parse_line_at(&line, now);
+            let text = String::from_utf8_lossy(&line);
+            if let Ok(time) = time::parse_timestamp(&text) {
+                // Whatever parses formats back to its first 14 digits, leap seconds aside.
+                if &text[12..14] != "60" {
+                    assert_eq!(time::format_timestamp(time), text[..14], "{text}");
+                }
+            }
+        }
     }
 }

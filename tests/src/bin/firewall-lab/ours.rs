@@ -15,7 +15,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use ftp_client::client::{Client, DataMode, Event, Options, TransferType};
+use ftp_client::client::{Client, DataMode, Event, Options, Representation};
 
 /// The control stream, with EPSV or EPRT answered locally when `hide` says.
 struct Shim {
@@ -119,7 +119,7 @@ fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut got = Vec::new();
     client
-        .set_type(TransferType::Binary)
+        .set_type(Representation::Binary)
         .map_err(|e| e.to_string())?;
     client
         .retr(file, &mut got, 0, None)

@@ -19,8 +19,8 @@ use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_client::client::{Client, DataMode, Options, TransferType};
-use ftp_core::io::transfer::{copy, Direction, Representation};
+use ftp_client::client::{Client, DataMode, Options, Representation};
+use ftp_core::io::transfer::{copy, Direction};
 
 use crate::memory;
 use crate::servers::{Login, Server};
@@ -405,7 +405,7 @@ fn session_with(login: &Login, options: Options) -> Result<Client<TcpStream>, Fa
     let host = login.addr.ip().to_string();
     let mut client = Client::connect(&host, login.addr.port(), None, options)?;
     client.login(&login.user, &login.password)?;
-    client.set_type(TransferType::Binary)?;
+    client.set_type(Representation::Binary)?;
     Ok(client)
 }
 
