@@ -84,6 +84,9 @@ pub enum ShellError {
     },
     /// The user interrupted a transfer with Ctrl-C (the message was shown then).
     Interrupted,
+    /// The server refused, and its reply was shown already (`idle`, which
+    /// shows the reply whatever the verbose setting).
+    Shown,
 }
 
 impl ShellError {
@@ -129,6 +132,7 @@ impl fmt::Display for ShellError {
             ShellError::Local(message) => f.write_str(message),
             ShellError::About { name, error } => write!(f, "{name}: {error}"),
             ShellError::Interrupted => f.write_str("interrupted"),
+            ShellError::Shown => f.write_str("the server refused"),
         }
     }
 }
@@ -229,7 +233,6 @@ impl Shell {
         if let Some(command) = first {
             self.attempt(command);
         }
-        let mut idle_since = SystemTime::now();
         loop {
             let line = match self.read_command() {
                 Ok(Edited::Line(line)) => line,
@@ -249,15 +252,10 @@ impl Shell {
                 ));
                 continue;
             }
-            self.keep_alive(idle_since);
             match ShellCommand::parse(&line) {
                 Ok(None) => {}
                 Ok(Some(ShellCommand::Bye)) => break,
-                Ok(Some(command)) if command.is_local() => self.attempt(command),
-                Ok(Some(command)) => {
-                    self.attempt(command);
-                    idle_since = SystemTime::now();
-                }
+                Ok(Some(command)) => self.attempt(command),
                 Err(err) => self.report(&err.into()),
             }
         }
@@ -295,7 +293,7 @@ impl Shell {
     fn report(&mut self, err: &ShellError) {
         self.failed = true;
         let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get()
-            || matches!(err, ShellError::Interrupted);
+            || matches!(err, ShellError::Interrupted | ShellError::Shown);
         if !shown {
             eprintln!(
                 "ftp-client: {}",

@@ -409,21 +409,24 @@ fn mget_falls_back_to_mlsd_without_nlst_and_skips_directories() {
 }
 
 #[test]
-fn idle_finds_a_connection_the_server_closed_and_says_how_to_reopen() {
-    let setup = Setup::ours_with(&["--idle-timeout", "1"]);
-    let run = setup.session(&[], "idle 1\n!sleep 2\npwd\n");
-    run.expect_code(1);
-    assert!(
-        run.stderr
-            .contains("lost the connection to 127.0.0.1; `open 127.0.0.1` connects again"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("not connected (use open)"),
-        "{}",
-        run.stderr
-    );
+fn idle_sends_site_idle_and_shows_the_reply_even_when_not_verbose() {
+    for setup in Setup::both() {
+        let run = setup.session(&["-V", "-d"], "idle\nidle 60\npwd\n");
+        // Neither server grants SITE IDLE (ours: 500, unknown; vsftpd: 550 to
+        // anonymous): each refusal is shown once, on stdout, and fails the
+        // command; the other replies stay hidden (-V).
+        run.expect_code(1);
+        assert!(run.stderr.contains("---> SITE IDLE\n"), "{}", run.stderr);
+        assert!(run.stderr.contains("---> SITE IDLE 60\n"), "{}", run.stderr);
+        let refusals: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|line| line.starts_with("500 ") || line.starts_with("550 "))
+            .collect();
+        assert_eq!(refusals.len(), 2, "stdout:\n{}", run.stdout);
+        assert!(!run.stdout.contains("257 "), "{}", run.stdout);
+        assert!(!run.stderr.contains("server replied"), "{}", run.stderr);
+    }
 }
 
 #[test]

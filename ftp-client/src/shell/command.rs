@@ -246,7 +246,7 @@ pub const COMMANDS: &[Spec] = &[
     spec(
         &["idle"],
         "[seconds]",
-        "send NOOP when idle this long (0: never); also SITE IDLE",
+        "show or set the server's inactivity timer (SITE IDLE)",
     ),
     spec(
         &["macdef"],
@@ -553,37 +553,6 @@ impl ShellCommand {
         };
         let spec = lookup(&name)?;
         build(spec, words.collect()).map(Some)
-    }
-}
-
-impl ShellCommand {
-    /// Whether the command never talks to the server (so the connection
-    /// stays as idle as it was): local files and commands, settings, help.
-    pub fn is_local(&self) -> bool {
-        use ShellCommand as C;
-        matches!(
-            self,
-            C::Lcd(_)
-                | C::Lpwd
-                | C::Local(_)
-                | C::Prompt(_)
-                | C::Hash(..)
-                | C::Verbose(_)
-                | C::Debug(_)
-                | C::Status
-                | C::Help(_)
-                | C::Parameter(..)
-                | C::Epsv(..)
-                | C::Glob(_)
-                | C::Progress(_)
-                | C::Explain(_)
-                | C::Rate(_)
-                | C::Trace(_)
-                | C::Set(_)
-                | C::Unset(_)
-                | C::Restart(_)
-                | C::Macdef(_)
-        )
     }
 }
 

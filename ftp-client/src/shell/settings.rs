@@ -2,13 +2,10 @@
 //! commands change: globbing (`-g`, `glob`), prompting (`-i`, `prompt`),
 //! anonymous login (`-a`), line editing (`-e`), packet tracing (`-t`,
 //! `trace`), rate limits (`-T`, `rate`), EPSV/EPRT per address family
-//! (`epsv4`, `epsv6`), the restart point (`restart`), the keepalive interval
-//! (`idle`), the variables of `set`/`unset`, and the macros (`macdef`).
+//! (`epsv4`, `epsv6`), the restart point (`restart`), the variables of `set`/`unset`, and the macros (`macdef`).
 //!
 //! This module only holds values; the commands that use them live in the
 //! shell's other modules.
-
-use std::time::Duration;
 
 use super::macros::Macros;
 use super::rate::Rates;
@@ -34,8 +31,6 @@ pub struct Settings {
     pub epsv6: bool,
     /// `restart`: the byte the next `get` or `put` starts at.
     pub restart: Option<u64>,
-    /// `idle`: send NOOP after this long without a command.
-    pub keepalive: Option<Duration>,
     /// The variables of `set`, by name, in the order they were set.
     pub variables: Vec<(String, String)>,
     /// The macros of `macdef` and of `.netrc`.
@@ -54,7 +49,6 @@ impl Default for Settings {
             epsv4: true,
             epsv6: true,
             restart: None,
-            keepalive: None,
             variables: vec![("anonpass".to_string(), "anonymous@".to_string())],
             macros: Macros::default(),
         }
