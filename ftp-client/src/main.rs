@@ -31,7 +31,7 @@ use ftp_client::shell::fetch::OneShot;
 use ftp_client::shell::settings::Settings;
 use ftp_client::shell::trace::Trace;
 use ftp_client::shell::transfer::Feedback;
-use ftp_client::shell::{Config, Shell};
+use ftp_client::shell::{stall, Config, Shell, ShellError};
 use ftp_client::terminal;
 use ftp_client::url::{mask_password, FtpUrl, DEFAULT_PORT};
 
@@ -422,6 +422,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
                 meter: feedback.meter,
                 netrc: load_netrc(cli.netrc.as_deref()),
                 settings: cli.settings.clone(),
+                quit_time: cli.stall,
             };
             let verbose = cli.verbose.unwrap_or(true);
             let trace = Trace::new(verbose, cli.debug, cli.explain, false);
@@ -438,6 +439,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             let mut failed = false;
             for (text, url) in urls {
                 if let Err(err) = one_shot.download(url, output.as_deref()) {
+                    let err = stall_or(&err, cli.stall, &url.host);
                     report(&format!("{}: {err}", mask_password(text)));
                     failed = true;
                 }
@@ -449,7 +451,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             match one_shot.upload(url, files) {
                 Ok(()) => false,
                 Err(err) => {
-                    report(&err.to_string());
+                    report(&stall_or(&err, cli.stall, &url.host));
                     true
                 }
             }
@@ -459,6 +461,14 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// What to say about `err`: the `-q` line when it is a stall, else the error.
+fn stall_or(err: &ShellError, quit_time: Option<Duration>, host: &str) -> String {
+    match (quit_time, stall::stalled(err)) {
+        (Some(limit), Some(what)) => stall::message(what, limit, host),
+        _ => err.to_string(),
     }
 }
 

@@ -34,6 +34,7 @@ pub mod prompt;
 pub mod rate;
 mod remote;
 pub mod settings;
+pub mod stall;
 pub mod status;
 mod tnftp;
 pub mod trace;
@@ -168,6 +169,10 @@ pub struct Config {
     pub netrc: Option<Netrc>,
     /// The tnftp settings the flags start with.
     pub settings: settings::Settings,
+    /// `-q`: the quit time, also in `options` as the per-read and per-write
+    /// timeouts. A stall that long closes the connection and, when not
+    /// interactive, ends the shell ([`stall`]).
+    pub quit_time: Option<std::time::Duration>,
 }
 
 /// The open session: the client and the host name it was opened with.
@@ -187,6 +192,8 @@ pub struct Shell {
     hash: bool,
     hash_size: u64,
     failed: bool,
+    /// A stall (`-q`) ended a script: no more commands are read.
+    quit: bool,
     /// The last transfer was interrupted by Ctrl-C: `mget` and `mput` stop.
     interrupted: bool,
 }
@@ -223,6 +230,7 @@ impl Shell {
             hash: false,
             hash_size: DEFAULT_HASH_SIZE,
             failed: false,
+            quit: false,
             interrupted: false,
         }
     }
@@ -233,7 +241,7 @@ impl Shell {
         if let Some(command) = first {
             self.attempt(command);
         }
-        loop {
+        while !self.quit {
             let line = match self.read_command() {
                 Ok(Edited::Line(line)) => line,
                 Ok(Edited::Interrupted) => continue,
@@ -292,6 +300,13 @@ impl Shell {
     /// connection the failure ended.
     fn report(&mut self, err: &ShellError) {
         self.failed = true;
+        if let (Some(limit), Some(what)) = (self.config.quit_time, stall::stalled(err)) {
+            let host = self.session.take().map(|session| session.host);
+            let host = host.as_deref().unwrap_or("the server");
+            eprintln!("ftp-client: {}", stall::message(what, limit, host));
+            self.quit = !self.config.interactive;
+            return;
+        }
         let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get()
             || matches!(err, ShellError::Interrupted | ShellError::Shown);
         if !shown {

@@ -23,7 +23,7 @@ use std::sync::atomic::Ordering;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use ftp_tests::hostile::{fixed, flooding, vm_hwm, Hostile, CLIENT_LIMIT};
+use ftp_tests::hostile::{fixed, flooding, vm_hwm, Hostile, Listing, CLIENT_LIMIT};
 use ftp_tests::run::run_with_input;
 use ftp_tests::{program, KillOnDrop, TempDir};
 
@@ -189,6 +189,63 @@ fn a_trickled_reply_ends_at_the_overall_deadline() {
         run.stderr
     );
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+}
+
+/// A listing that sends one line, then nothing more until the test ends.
+fn stalling() -> Listing {
+    Box::new(|shared, stream| {
+        let _ = stream.write_all(b"a.txt\r\n");
+        let start = Instant::now();
+        while !shared.stopped() && start.elapsed() < CLIENT_LIMIT {
+            thread::sleep(Duration::from_millis(20));
+        }
+    })
+}
+
+/// Runs a script with `-q 1` against a server whose `PWD` is never answered
+/// (`pwd`) or whose listing stalls (`ls`); the commands after it must not run.
+fn run_stalled(command: &str) -> (Run, Vec<String>) {
+    let server = Hostile::start(|control| {
+        control.dialog(b"220 Hello\r\n", b"", stalling());
+    });
+    let port = server.port.to_string();
+    let script = format!("user alice secret\n{command}\nmkdir after\n");
+    let run = run_client(
+        Some(&server),
+        &["-q", "1", "-n", "127.0.0.1", &port],
+        &script,
+        false,
+    );
+    let seen = server.shared.commands.lock().expect("lock").clone();
+    (run, seen)
+}
+
+#[test]
+fn dash_q_ends_a_stalled_reply_with_one_line_and_quits_the_script() {
+    let (run, seen) = run_stalled("pwd");
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "ftp-client: no reply from the server for 1 s (-q 1); \
+         the connection to 127.0.0.1 is closed\n"
+    );
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    assert!(!seen.iter().any(|line| line.starts_with("MKD")), "{seen:?}");
+}
+
+#[test]
+fn dash_q_ends_a_stalled_transfer_with_one_line_and_quits_the_script() {
+    let (run, seen) = run_stalled("ls");
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "ftp-client: transfer aborted: no data moved for 1 s (-q 1); \
+         the connection to 127.0.0.1 is closed\n"
+    );
+    assert!(run.stdout().contains("a.txt"), "{}", run.stdout());
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    assert!(seen.iter().any(|line| line == "LIST"), "{seen:?}");
+    assert!(!seen.iter().any(|line| line.starts_with("MKD")), "{seen:?}");
 }
 
 /// The client's peak memory while it handles an enormous listing, over what
