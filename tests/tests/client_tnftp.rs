@@ -452,3 +452,59 @@ fn a_netrc_from_dash_n_logs_in_and_runs_its_init_macro_and_fget_reads_names() {
         assert_eq!(setup.local("hello.txt"), ftp_tests::HELLO);
     }
 }
+
+/// A download's destination that writes `IAC IP IAC DM ABOR` on `control`
+/// (a clone of the control connection) when the first bytes arrive, as the
+/// shell does on Ctrl-C, and counts what it receives.
+struct AbortAtFirstBytes {
+    control: Option<std::net::TcpStream>,
+    received: usize,
+}
+
+impl std::io::Write for AbortAtFirstBytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(mut control) = self.control.take() {
+            ftp_core::io::line::write_interrupting_line(&mut control, b"ABOR")
+                .map_err(std::io::Error::other)?;
+        }
+        self.received += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn abor_in_band_stops_our_transfer_and_is_answered_by_vsftpd_after_its_end() {
+    // No CR or LF in the file: the session's ASCII type changes nothing.
+    let size = 16 << 20;
+    for setup in Setup::both() {
+        std::fs::write(setup.root.path().join("big.bin"), vec![b'x'; size]).expect("write");
+        let options = ftp_client::Options::default();
+        let mut client =
+            ftp_client::Client::connect("127.0.0.1", setup.addr.port(), None, options)
+                .expect("connect");
+        client.login("anonymous", "guest@").expect("login");
+        let mut out = AbortAtFirstBytes {
+            control: Some(client.get_ref().try_clone().expect("clone")),
+            received: 0,
+        };
+        let transfer = client.retr("big.bin", &mut out, 0, None);
+        let vsftpd = setup.root.path().to_string_lossy().contains("vsftpd");
+        if vsftpd {
+            // vsftpd reads the control connection during a transfer only
+            // after urgent data: the file comes whole, `226`, then `225`.
+            transfer.expect("vsftpd finishes the transfer");
+            assert_eq!(out.received, size);
+        } else {
+            // Ours reads it at once: `426` ends the transfer early, `226` the ABOR.
+            let err = transfer.expect_err("the transfer is aborted");
+            assert!(err.to_string().contains("426"), "{err}");
+            assert!(out.received < size, "{} of {size}", out.received);
+        }
+        client.finish_abort().expect("the ABOR is answered with 2xx");
+        client.pwd().expect("the session goes on");
+    }
+}
