@@ -92,7 +92,9 @@ struct Cli {
     restart: bool,
     /// `-N`: the `.netrc` file to read instead of `~/.netrc`.
     netrc: Option<String>,
-    /// `-a`, `-e`, `-g`, `-i`, `-t`, `-T`.
+    /// `-t`: packet tracing.
+    packets: bool,
+    /// `-a`, `-e`, `-g`, `-i`, `-T`.
     settings: Settings,
 }
 
@@ -158,7 +160,7 @@ fn option_table() -> getopts::Options {
         .optflag(
             "t",
             "",
-            "packet tracing (as tnftp: a setting, shown by status)",
+            "packet tracing: each read or write of a transfer, on stderr",
         )
         .optopt("N", "", "read FILE instead of ~/.netrc", "FILE")
         .optopt(
@@ -239,18 +241,18 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
         retry: seconds_option(&matches, "r")?,
         restart: matches.opt_present("R"),
         netrc: matches.opt_str("N"),
+        packets: matches.opt_present("t"),
         settings: settings(&matches)?,
     })
 }
 
-/// The shell settings that flags start: `-a`, `-e`, `-g`, `-i`, `-t`, `-T`.
+/// The shell settings that flags start: `-a`, `-e`, `-g`, `-i`, `-T`.
 fn settings(matches: &getopts::Matches) -> Result<Settings, String> {
     let mut settings = Settings {
         anonymous: matches.opt_present("a"),
         editing: !matches.opt_present("e"),
         glob: !matches.opt_present("g"),
         prompt: !matches.opt_present("i"),
-        packet_trace: matches.opt_present("t"),
         ..Settings::default()
     };
     for rate in matches.opt_strs("T") {
@@ -426,6 +428,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             };
             let verbose = cli.verbose.unwrap_or(true);
             let trace = Trace::new(verbose, cli.debug, cli.explain, false);
+            trace.packets.set(cli.packets);
             let input = Box::new(BufReader::new(std::io::stdin()));
             let first = open.as_ref().map(|(host, port)| ShellCommand::Open {
                 host: host.clone(),
@@ -482,7 +485,11 @@ fn one_shot(cli: &Cli, options: Options, feedback: Feedback, interactive: bool) 
     OneShot {
         family: cli.family,
         options,
-        trace: Trace::new(cli.verbose.unwrap_or(false), cli.debug, cli.explain, true),
+        trace: {
+            let trace = Trace::new(cli.verbose.unwrap_or(false), cli.debug, cli.explain, true);
+            trace.packets.set(cli.packets);
+            trace
+        },
         feedback,
         netrc: load_netrc(cli.netrc.as_deref()),
         interactive,
@@ -623,7 +630,7 @@ mod tests {
         .expect("valid");
         let settings = &cli.settings;
         assert!(settings.anonymous && !settings.editing && !settings.glob && !settings.prompt);
-        assert!(settings.packet_trace && cli.restart);
+        assert!(cli.packets && cli.restart);
         assert_eq!(cli.netrc.as_deref(), Some("n"));
         assert_eq!(cli.stall, Some(Duration::from_secs(5)));
         let cli = parse(&["-r", "2", "-T", "get,1k", "-T", "put,2", "ftp://h/f"]).expect("valid");

@@ -626,7 +626,7 @@ impl Shell {
             ("Globbing", settings.glob),
             ("Hash", self.hash),
             ("Progress meter", self.config.meter),
-            ("Packet trace", settings.packet_trace),
+            ("Packet trace", self.trace.packets.get()),
             ("EPSV/EPRT on IPv4", settings.epsv4),
             ("EPSV/EPRT on IPv6", settings.epsv6),
             ("Line editing", settings.editing && self.config.interactive),

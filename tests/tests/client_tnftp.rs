@@ -257,6 +257,38 @@ fn settings_commands_answer_and_epsv_off_uses_pasv() {
 }
 
 #[test]
+fn dash_t_traces_each_read_of_a_download_until_trace_turns_it_off() {
+    for setup in Setup::both() {
+        let run = setup.session(
+            &["-t"],
+            "binary\nget pub/hello.txt one.txt\ntrace\nget pub/hello.txt two.txt\n",
+        );
+        run.expect_code(0);
+        let traced: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|line| line.starts_with("trace: data "))
+            .collect();
+        // hello.txt is 13 bytes (one read on loopback, perhaps more), traced
+        // for the first get only.
+        let ends = traced
+            .iter()
+            .filter(|line| line.contains(", 13 in all, at "))
+            .count();
+        assert!(!traced.is_empty() && ends == 1, "stderr:\n{}", run.stderr);
+        assert!(
+            traced
+                .last()
+                .is_some_and(|line| line.contains(", 13 in all, at ")),
+            "stderr:\n{}",
+            run.stderr
+        );
+        assert!(run.stdout.contains("Packet tracing off."), "{}", run.stdout);
+        assert_eq!(setup.local("two.txt"), ftp_tests::HELLO);
+    }
+}
+
+#[test]
 fn the_rate_limit_slows_a_download() {
     let setup = Setup::ours();
     std::fs::write(setup.root.path().join("r.bin"), pattern(300_000, 23)).expect("write");
@@ -483,9 +515,8 @@ fn abor_in_band_stops_our_transfer_and_is_answered_by_vsftpd_after_its_end() {
     for setup in Setup::both() {
         std::fs::write(setup.root.path().join("big.bin"), vec![b'x'; size]).expect("write");
         let options = ftp_client::Options::default();
-        let mut client =
-            ftp_client::Client::connect("127.0.0.1", setup.addr.port(), None, options)
-                .expect("connect");
+        let mut client = ftp_client::Client::connect("127.0.0.1", setup.addr.port(), None, options)
+            .expect("connect");
         client.login("anonymous", "guest@").expect("login");
         let mut out = AbortAtFirstBytes {
             control: Some(client.get_ref().try_clone().expect("clone")),
@@ -504,7 +535,9 @@ fn abor_in_band_stops_our_transfer_and_is_answered_by_vsftpd_after_its_end() {
             assert!(err.to_string().contains("426"), "{err}");
             assert!(out.received < size, "{} of {size}", out.received);
         }
-        client.finish_abort().expect("the ABOR is answered with 2xx");
+        client
+            .finish_abort()
+            .expect("the ABOR is answered with 2xx");
         client.pwd().expect("the session goes on");
     }
 }

@@ -233,7 +233,11 @@ pub const COMMANDS: &[Spec] = &[
         "[all|get|put [max-bytes-per-second]]",
         "show or set the transfer rate limit (0: none)",
     ),
-    spec(&["trace"], "[on|off]", "toggle packet tracing"),
+    spec(
+        &["trace"],
+        "[on|off]",
+        "toggle packet tracing (each read or write of a transfer)",
+    ),
     spec(&["set"], "[option [value]]", "show or set an option"),
     spec(&["unset"], "option", "unset an option"),
     spec(&["rhelp"], "[command]", "ask the server for help (HELP)"),

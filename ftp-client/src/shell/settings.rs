@@ -1,7 +1,6 @@
 //! The tnftp settings that the program's flags start and the shell's
 //! commands change: globbing (`-g`, `glob`), prompting (`-i`, `prompt`),
-//! anonymous login (`-a`), line editing (`-e`), packet tracing (`-t`,
-//! `trace`), rate limits (`-T`, `rate`), EPSV/EPRT per address family
+//! anonymous login (`-a`), line editing (`-e`), rate limits (`-T`, `rate`), EPSV/EPRT per address family
 //! (`epsv4`, `epsv6`), the restart point (`restart`), the variables of `set`/`unset`, and the macros (`macdef`).
 //!
 //! This module only holds values; the commands that use them live in the
@@ -21,8 +20,6 @@ pub struct Settings {
     pub anonymous: bool,
     /// Line editing on a terminal (off with `-e`).
     pub editing: bool,
-    /// `-t`, `trace`: packet tracing.
-    pub packet_trace: bool,
     /// `-T`, `rate`: the transfer rate limits.
     pub rates: Rates,
     /// `epsv4`: try EPSV/EPRT on IPv4 connections.
@@ -44,7 +41,6 @@ impl Default for Settings {
             prompt: true,
             anonymous: false,
             editing: true,
-            packet_trace: false,
             rates: Rates::default(),
             epsv4: true,
             epsv6: true,
