@@ -99,7 +99,6 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|first| first == "probe") {
         return ftp_client::probe::cli::main(&args[1..], || load_netrc(None));
