@@ -203,8 +203,11 @@ fn stalling() -> Listing {
 }
 
 /// Runs a script with `-q 1` against a server whose `PWD` is never answered
-/// (`pwd`) or whose listing stalls (`ls`); the commands after it must not run.
-fn run_stalled(command: &str) -> (Run, Vec<String>) {
+/// (`pwd`) or whose listing stalls (`ls`), and checks that the client ends
+/// within seconds with exit status 1 and `message` as its only output on
+/// stderr, without running the command after it. Returns the run and the
+/// commands the server received.
+fn run_stalled(command: &str, message: &str) -> (Run, Vec<String>) {
     let server = Hostile::start(|control| {
         control.dialog(b"220 Hello\r\n", b"", stalling());
     });
@@ -217,35 +220,29 @@ fn run_stalled(command: &str) -> (Run, Vec<String>) {
         false,
     );
     let seen = server.shared.commands.lock().expect("lock").clone();
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    assert_eq!(run.stderr, format!("ftp-client: {message}\n"));
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    assert!(!seen.iter().any(|line| line.starts_with("MKD")), "{seen:?}");
     (run, seen)
 }
 
 #[test]
 fn dash_q_ends_a_stalled_reply_with_one_line_and_quits_the_script() {
-    let (run, seen) = run_stalled("pwd");
-    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
-    assert_eq!(
-        run.stderr,
-        "ftp-client: no reply from the server for 1 s (-q 1); \
-         the connection to 127.0.0.1 is closed\n"
+    run_stalled(
+        "pwd",
+        "no reply from the server for 1 s (-q 1); the connection to 127.0.0.1 is closed",
     );
-    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
-    assert!(!seen.iter().any(|line| line.starts_with("MKD")), "{seen:?}");
 }
 
 #[test]
 fn dash_q_ends_a_stalled_transfer_with_one_line_and_quits_the_script() {
-    let (run, seen) = run_stalled("ls");
-    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
-    assert_eq!(
-        run.stderr,
-        "ftp-client: transfer aborted: no data moved for 1 s (-q 1); \
-         the connection to 127.0.0.1 is closed\n"
+    let (run, seen) = run_stalled(
+        "ls",
+        "transfer aborted: no data moved for 1 s (-q 1); the connection to 127.0.0.1 is closed",
     );
     assert!(run.stdout().contains("a.txt"), "{}", run.stdout());
-    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert!(seen.iter().any(|line| line == "LIST"), "{seen:?}");
-    assert!(!seen.iter().any(|line| line.starts_with("MKD")), "{seen:?}");
 }
 
 /// The client's peak memory while it handles an enormous listing, over what
