@@ -1,7 +1,9 @@
 //! The tnftp settings that the program's flags start and the shell's
 //! commands change: globbing (`-g`, `glob`), prompting (`-i`, `prompt`),
-//! anonymous login (`-a`), line editing (`-e`), rate limits (`-T`, `rate`), EPSV/EPRT per address family
-//! (`epsv4`, `epsv6`), the restart point (`restart`), the variables of `set`/`unset`, and the macros (`macdef`).
+//! anonymous login (`-a`), line editing (`-e`), rate limits (`-T`, `rate`),
+//! EPSV/EPRT per address family (`epsv4`, `epsv6`), the restart point
+//! (`restart`), the variables of `set`/`unset`, and the macros (`macdef`).
+//! Packet tracing (`-t`, `trace`) is a switch of [`super::trace::Trace`].
 //!
 //! This module only holds values; the commands that use them live in the
 //! shell's other modules.
