@@ -245,6 +245,24 @@ fn dash_q_ends_a_stalled_transfer_with_one_line_and_quits_the_script() {
     assert!(seen.iter().any(|line| line == "LIST"), "{seen:?}");
 }
 
+#[test]
+fn dash_q_ends_a_stalled_directory_url_with_one_line() {
+    let server = Hostile::start(|control| {
+        control.dialog(b"220 Hello\r\n", b"257 \"/\"\r\n", stalling());
+    });
+    let url = format!("ftp://{}/dir/", server.addr());
+    let run = run_client(Some(&server), &["-q", "1", &url], "", false);
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "ftp-client: {url}: transfer aborted: no data moved for 1 s (-q 1); \
+             the connection to 127.0.0.1 is closed\n"
+        )
+    );
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+}
+
 /// The client's peak memory while it handles an enormous listing, over what
 /// it held when it sent the listing command.
 fn growth(server: &Hostile, run: &Run) -> u64 {
