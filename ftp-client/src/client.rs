@@ -686,8 +686,10 @@ impl<S: Read + Write> Client<S> {
         self.expect(&Command::Noop, 2).map(drop)
     }
 
-    /// Sends `ABOR` and reads its replies: `225`/`226` when no transfer was
-    /// running, or `426` followed by `226` when one was.
+    /// Sends `ABOR` (after Telnet's `IAC IP IAC DM`, in band: see
+    /// [`ftp_core::io::line::write_interrupting_line`]) and reads its replies:
+    /// `225`/`226` when no transfer was running, or `426` followed by `226`
+    /// when one was.
     ///
     /// Transfers run inside [`Client::retr`] and friends, so this only matters
     /// between them, e.g. to resynchronise after an interrupted transfer.
@@ -696,7 +698,9 @@ impl<S: Read + Write> Client<S> {
     ///
     /// [`Error::Reply`] if the final reply is not `2xx`.
     pub fn abort(&mut self) -> Result<(), Error> {
-        let mut reply = self.command(&Command::Abor)?;
+        self.emit(&Event::Sent(&Command::Abor.log_form()));
+        line::write_interrupting_line(self.control.get_mut(), &Command::Abor.to_bytes())?;
+        let mut reply = self.read_reply()?;
         if reply.code.is_transient_negative() {
             reply = self.read_reply()?;
         }
@@ -1248,7 +1252,10 @@ mod tests {
             session(b"426 Aborted\r\n226 Abort done\r\n225 Nothing to abort\r\n");
         client.abort().expect("abort during a transfer");
         client.abort().expect("abort without one");
-        assert_eq!(sent.text(), "ABOR\r\nABOR\r\n");
+        assert_eq!(
+            sent.bytes(),
+            b"\xff\xf4\xff\xf2ABOR\r\n\xff\xf4\xff\xf2ABOR\r\n"
+        );
     }
 
     #[test]

@@ -27,8 +27,9 @@
 //! ftp-client = { version = "0.1", default-features = false }
 //! ```
 //!
-//! The `cli` feature (on by default) adds the program, its dependencies
-//! (`getopts`, `log`, `env_logger`) and the modules only the program uses:
+//! The `cli` feature (on by default) adds the program, its one dependency
+//! (`getopts`; the program writes no log, so it has no logger) and the
+//! modules only the program uses:
 //! `shell`, its command interpreter (BSD ftp commands) and its one-shot
 //! download and upload; `probe`, the checks of `ftp-client probe`;
 //! `progress`, the progress meter; `netrc`, credentials from `~/.netrc`;

@@ -31,7 +31,7 @@ use ftp_client::shell::fetch::OneShot;
 use ftp_client::shell::settings::Settings;
 use ftp_client::shell::trace::Trace;
 use ftp_client::shell::transfer::Feedback;
-use ftp_client::shell::{Config, Shell};
+use ftp_client::shell::{stall, Config, Shell, ShellError};
 use ftp_client::terminal;
 use ftp_client::url::{mask_password, FtpUrl, DEFAULT_PORT};
 
@@ -92,12 +92,13 @@ struct Cli {
     restart: bool,
     /// `-N`: the `.netrc` file to read instead of `~/.netrc`.
     netrc: Option<String>,
-    /// `-a`, `-e`, `-g`, `-i`, `-t`, `-T`.
+    /// `-t`: packet tracing.
+    packets: bool,
+    /// `-a`, `-e`, `-g`, `-i`, `-T`.
     settings: Settings,
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|first| first == "probe") {
         return ftp_client::probe::cli::main(&args[1..], || load_netrc(None));
@@ -158,7 +159,7 @@ fn option_table() -> getopts::Options {
         .optflag(
             "t",
             "",
-            "packet tracing (as tnftp: a setting, shown by status)",
+            "packet tracing: each read or write of a transfer, on stderr",
         )
         .optopt("N", "", "read FILE instead of ~/.netrc", "FILE")
         .optopt(
@@ -239,18 +240,18 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
         retry: seconds_option(&matches, "r")?,
         restart: matches.opt_present("R"),
         netrc: matches.opt_str("N"),
+        packets: matches.opt_present("t"),
         settings: settings(&matches)?,
     })
 }
 
-/// The shell settings that flags start: `-a`, `-e`, `-g`, `-i`, `-t`, `-T`.
+/// The shell settings that flags start: `-a`, `-e`, `-g`, `-i`, `-T`.
 fn settings(matches: &getopts::Matches) -> Result<Settings, String> {
     let mut settings = Settings {
         anonymous: matches.opt_present("a"),
         editing: !matches.opt_present("e"),
         glob: !matches.opt_present("g"),
         prompt: !matches.opt_present("i"),
-        packet_trace: matches.opt_present("t"),
         ..Settings::default()
     };
     for rate in matches.opt_strs("T") {
@@ -422,9 +423,11 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
                 meter: feedback.meter,
                 netrc: load_netrc(cli.netrc.as_deref()),
                 settings: cli.settings.clone(),
+                quit_time: cli.stall,
             };
             let verbose = cli.verbose.unwrap_or(true);
             let trace = Trace::new(verbose, cli.debug, cli.explain, false);
+            trace.packets.set(cli.packets);
             let input = Box::new(BufReader::new(std::io::stdin()));
             let first = open.as_ref().map(|(host, port)| ShellCommand::Open {
                 host: host.clone(),
@@ -438,6 +441,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             let mut failed = false;
             for (text, url) in urls {
                 if let Err(err) = one_shot.download(url, output.as_deref()) {
+                    let err = stall_or(&err, cli.stall, &url.host);
                     report(&format!("{}: {err}", mask_password(text)));
                     failed = true;
                 }
@@ -449,7 +453,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             match one_shot.upload(url, files) {
                 Ok(()) => false,
                 Err(err) => {
-                    report(&err.to_string());
+                    report(&stall_or(&err, cli.stall, &url.host));
                     true
                 }
             }
@@ -459,6 +463,14 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// What to say about `err`: the `-q` line when it is a stall, else the error.
+fn stall_or(err: &ShellError, quit_time: Option<Duration>, host: &str) -> String {
+    match (quit_time, stall::stalled(err)) {
+        (Some(limit), Some(what)) => stall::message(what, limit, host),
+        _ => err.to_string(),
     }
 }
 
@@ -472,7 +484,11 @@ fn one_shot(cli: &Cli, options: Options, feedback: Feedback, interactive: bool) 
     OneShot {
         family: cli.family,
         options,
-        trace: Trace::new(cli.verbose.unwrap_or(false), cli.debug, cli.explain, true),
+        trace: {
+            let trace = Trace::new(cli.verbose.unwrap_or(false), cli.debug, cli.explain, true);
+            trace.packets.set(cli.packets);
+            trace
+        },
         feedback,
         netrc: load_netrc(cli.netrc.as_deref()),
         interactive,
@@ -613,7 +629,7 @@ mod tests {
         .expect("valid");
         let settings = &cli.settings;
         assert!(settings.anonymous && !settings.editing && !settings.glob && !settings.prompt);
-        assert!(settings.packet_trace && cli.restart);
+        assert!(cli.packets && cli.restart);
         assert_eq!(cli.netrc.as_deref(), Some("n"));
         assert_eq!(cli.stall, Some(Duration::from_secs(5)));
         let cli = parse(&["-r", "2", "-T", "get,1k", "-T", "put,2", "ftp://h/f"]).expect("valid");

@@ -34,6 +34,7 @@ pub mod prompt;
 pub mod rate;
 mod remote;
 pub mod settings;
+pub mod stall;
 pub mod status;
 mod tnftp;
 pub mod trace;
@@ -85,6 +86,9 @@ pub enum ShellError {
     },
     /// The user interrupted a transfer with Ctrl-C (the message was shown then).
     Interrupted,
+    /// The server refused, and its reply was shown already (`idle`, which
+    /// shows the reply whatever the verbose setting).
+    Shown,
 }
 
 impl ShellError {
@@ -130,6 +134,7 @@ impl fmt::Display for ShellError {
             ShellError::Local(message) => f.write_str(message),
             ShellError::About { name, error } => write!(f, "{name}: {error}"),
             ShellError::Interrupted => f.write_str("interrupted"),
+            ShellError::Shown => f.write_str("the server refused"),
         }
     }
 }
@@ -165,6 +170,10 @@ pub struct Config {
     pub netrc: Option<Netrc>,
     /// The tnftp settings the flags start with.
     pub settings: settings::Settings,
+    /// `-q`: the quit time, also in `options` as the per-read and per-write
+    /// timeouts. A stall that long closes the connection and, when not
+    /// interactive, ends the shell ([`stall`]).
+    pub quit_time: Option<std::time::Duration>,
 }
 
 /// The open session: the client and the host name it was opened with.
@@ -184,6 +193,8 @@ pub struct Shell {
     hash: bool,
     hash_size: u64,
     failed: bool,
+    /// A stall (`-q`) ended a script: no more commands are read.
+    quit: bool,
     /// The last transfer was interrupted by Ctrl-C: `mget` and `mput` stop.
     interrupted: bool,
 }
@@ -220,6 +231,7 @@ impl Shell {
             hash: false,
             hash_size: DEFAULT_HASH_SIZE,
             failed: false,
+            quit: false,
             interrupted: false,
         }
     }
@@ -230,8 +242,7 @@ impl Shell {
         if let Some(command) = first {
             self.attempt(command);
         }
-        let mut idle_since = SystemTime::now();
-        loop {
+        while !self.quit {
             let line = match self.read_command() {
                 Ok(Edited::Line(line)) => line,
                 Ok(Edited::Interrupted) => continue,
@@ -250,15 +261,10 @@ impl Shell {
                 ));
                 continue;
             }
-            self.keep_alive(idle_since);
             match ShellCommand::parse(&line) {
                 Ok(None) => {}
                 Ok(Some(ShellCommand::Bye)) => break,
-                Ok(Some(command)) if command.is_local() => self.attempt(command),
-                Ok(Some(command)) => {
-                    self.attempt(command);
-                    idle_since = SystemTime::now();
-                }
+                Ok(Some(command)) => self.attempt(command),
                 Err(err) => self.report(&err.into()),
             }
         }
@@ -295,8 +301,15 @@ impl Shell {
     /// connection the failure ended.
     fn report(&mut self, err: &ShellError) {
         self.failed = true;
+        if let (Some(limit), Some(what)) = (self.config.quit_time, stall::stalled(err)) {
+            let host = self.session.take().map(|session| session.host);
+            let host = host.as_deref().unwrap_or("the server");
+            eprintln!("ftp-client: {}", stall::message(what, limit, host));
+            self.quit = !self.config.interactive;
+            return;
+        }
         let shown = matches!(err, ShellError::Client(Error::Reply(_))) && self.trace.verbose.get()
-            || matches!(err, ShellError::Interrupted);
+            || matches!(err, ShellError::Interrupted | ShellError::Shown);
         if !shown {
             eprintln!(
                 "ftp-client: {}",
@@ -624,7 +637,7 @@ impl Shell {
             ("Globbing", settings.glob),
             ("Hash", self.hash),
             ("Progress meter", self.config.meter),
-            ("Packet trace", settings.packet_trace),
+            ("Packet trace", self.trace.packets.get()),
             ("EPSV/EPRT on IPv4", settings.epsv4),
             ("EPSV/EPRT on IPv6", settings.epsv6),
             ("Line editing", settings.editing && self.config.interactive),

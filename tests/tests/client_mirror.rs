@@ -188,6 +188,20 @@ impl Served {
             script,
         )
     }
+
+    /// [`Served::run`] that must exit with status 0.
+    fn ok(&self, cwd: &Path, options: &[&str], script: &str) -> Run {
+        self.run(cwd, options, script).expect_code(0)
+    }
+}
+
+/// Makes `path` look like a transfer that was cut off: its first 100,000
+/// bytes, with the time of the cut (not the source's).
+fn cut_off(path: &Path) {
+    let file = fs::OpenOptions::new().write(true).open(path).expect("open");
+    file.set_len(100_000).expect("truncate");
+    file.set_modified(SystemTime::UNIX_EPOCH + OLD)
+        .expect("mtime");
 }
 
 /// The tree both directions copy: spaces, UTF-8, (where the server keeps
@@ -270,9 +284,7 @@ fn mirror_down(served: &Served) {
     let local = TempDir::new("mirror-local");
     let copy = local.path().join("tree");
 
-    let run = served
-        .run(local.path(), &[], "mirror tree\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror tree\n");
     assert_mirrored(&source, &copy, traits.lists_symlinks);
     assert_eq!(mtime(&copy.join("a.txt")), SystemTime::UNIX_EPOCH + OLD);
     assert!(copy.join("sub dir/empty").is_dir());
@@ -281,23 +293,14 @@ fn mirror_down(served: &Served) {
     }
     assert!(run.says("errors"), "{run:#?}");
 
-    let run = served
-        .run(local.path(), &[], "mirror tree\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror tree\n");
     assert!(run.says(" 0 files transferred"), "{run:#?}");
 
     // A download cut off after its first bytes is resumed with REST, a few
     // bytes before the cut so that the client can check them.
     let big = copy.join("sub dir/big.bin");
-    let file = fs::OpenOptions::new().write(true).open(&big).expect("big");
-    file.set_len(100_000).expect("truncate");
-    // The time of the cut, which is not the source's.
-    file.set_modified(SystemTime::UNIX_EPOCH + OLD)
-        .expect("mtime");
-    drop(file);
-    let run = served
-        .run(local.path(), &["-d"], "mirror tree\n")
-        .expect_code(0);
+    cut_off(&big);
+    let run = served.ok(local.path(), &["-d"], "mirror tree\n");
     let rest = format!("REST {}", 100_000 - 4096);
     assert!(run.says(&rest), "{run:#?}");
     assert!(run.says("(200000 bytes)"), "{run:#?}");
@@ -305,9 +308,7 @@ fn mirror_down(served: &Served) {
 
     // --only-newer keeps a local file that is newer.
     fs::write(copy.join("a.txt"), b"mine").expect("local edit");
-    let run = served
-        .run(local.path(), &[], "mirror --only-newer tree\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror --only-newer tree\n");
     assert!(
         run.says("Skipping `a.txt': target is not older"),
         "{run:#?}"
@@ -317,16 +318,12 @@ fn mirror_down(served: &Served) {
     // --dry-run changes nothing; --delete removes what the server lacks.
     fs::write(copy.join("extra.txt"), b"extra").expect("extra");
     fs::create_dir_all(copy.join("old dir/inner")).expect("old dir");
-    let run = served
-        .run(local.path(), &[], "mirror --delete --dry-run tree\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror --delete --dry-run tree\n");
     assert!(run.says("Would: Removing old file `extra.txt'"), "{run:#?}");
     assert!(run.says("Would: Transferring file `a.txt'"), "{run:#?}");
     assert!(copy.join("extra.txt").exists() && copy.join("old dir").exists());
     assert_eq!(fs::read(copy.join("a.txt")).expect("a.txt"), b"mine");
-    let run = served
-        .run(local.path(), &[], "mirror --delete tree\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror --delete tree\n");
     assert!(run.says("2 deleted"), "{run:#?}");
     // The edited a.txt is shorter than the server's, but not a cut-off copy.
     assert!(
@@ -346,9 +343,7 @@ fn mirror_up(served: &Served) {
     let pushed = served.root.path().join("pushed");
 
     // A dry run makes nothing on the server.
-    let run = served
-        .run(local.path(), &[], "mirror -R --dry-run up pushed\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror -R --dry-run up pushed\n");
     assert!(run.says("Would: Making remote directory `.'"), "{run:#?}");
     assert!(
         run.says("Would: Transferring file `sub dir/big.bin'"),
@@ -356,9 +351,7 @@ fn mirror_up(served: &Served) {
     );
     assert!(!pushed.exists());
 
-    let run = served
-        .run(local.path(), &[], "mirror -R up pushed\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror -R up pushed\n");
     assert_mirrored(&source, &pushed, true);
     assert!(run.says("Skipping `dir link': local symlink"), "{run:#?}");
     assert!(pushed.join("sub dir/empty").is_dir());
@@ -366,9 +359,7 @@ fn mirror_up(served: &Served) {
         assert_eq!(mtime(&pushed.join("a.txt")), SystemTime::UNIX_EPOCH + OLD);
     }
     // Every file on the server is now as new as its source (MFMT) or newer.
-    let run = served
-        .run(local.path(), &[], "mirror -R --only-newer up pushed\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror -R --only-newer up pushed\n");
     assert!(run.says(" 0 files transferred"), "{run:#?}");
     assert!(
         run.says("Skipping `a.txt': target is not older"),
@@ -378,15 +369,9 @@ fn mirror_up(served: &Served) {
     // An upload cut off after its first bytes is resumed (REST, STOR) once
     // the server's last bytes have been checked.
     let big = pushed.join("sub dir/big.bin");
-    let file = fs::OpenOptions::new().write(true).open(&big).expect("big");
-    file.set_len(100_000).expect("truncate");
-    file.set_modified(SystemTime::UNIX_EPOCH + OLD)
-        .expect("mtime");
-    drop(file);
+    cut_off(&big);
     // `-V`: with verbose off, `-d` shows the replies in the dialog (`<---`).
-    let run = served
-        .run(local.path(), &["-d", "-V"], "mirror -R up pushed\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &["-d", "-V"], "mirror -R up pushed\n");
     let resumed = "---> REST 100000\n<--- 350";
     assert!(
         run.says(resumed) && run.says("---> STOR pushed/sub dir/big.bin"),
@@ -397,9 +382,7 @@ fn mirror_up(served: &Served) {
     fs::write(pushed.join("stale.txt"), b"stale").expect("stale");
     fs::create_dir_all(pushed.join("stale dir")).expect("stale dir");
     fs::write(pushed.join("stale dir/y"), b"y").expect("stale y");
-    let run = served
-        .run(local.path(), &[], "mirror -R --delete up pushed\n")
-        .expect_code(0);
+    let run = served.ok(local.path(), &[], "mirror -R --delete up pushed\n");
     assert!(run.says("Removing old remote file `stale.txt'"), "{run:#?}");
     assert!(!pushed.join("stale.txt").exists() && !pushed.join("stale dir").exists());
     assert_mirrored(&source, &pushed, true);

@@ -257,6 +257,38 @@ fn settings_commands_answer_and_epsv_off_uses_pasv() {
 }
 
 #[test]
+fn dash_t_traces_each_read_of_a_download_until_trace_turns_it_off() {
+    for setup in Setup::both() {
+        let run = setup.session(
+            &["-t"],
+            "binary\nget pub/hello.txt one.txt\ntrace\nget pub/hello.txt two.txt\n",
+        );
+        run.expect_code(0);
+        let traced: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|line| line.starts_with("trace: data "))
+            .collect();
+        // hello.txt is 13 bytes (one read on loopback, perhaps more), traced
+        // for the first get only.
+        let ends = traced
+            .iter()
+            .filter(|line| line.contains(", 13 in all, at "))
+            .count();
+        assert!(!traced.is_empty() && ends == 1, "stderr:\n{}", run.stderr);
+        assert!(
+            traced
+                .last()
+                .is_some_and(|line| line.contains(", 13 in all, at ")),
+            "stderr:\n{}",
+            run.stderr
+        );
+        assert!(run.stdout.contains("Packet tracing off."), "{}", run.stdout);
+        assert_eq!(setup.local("two.txt"), ftp_tests::HELLO);
+    }
+}
+
+#[test]
 fn the_rate_limit_slows_a_download() {
     let setup = Setup::ours();
     std::fs::write(setup.root.path().join("r.bin"), pattern(300_000, 23)).expect("write");
@@ -409,21 +441,24 @@ fn mget_falls_back_to_mlsd_without_nlst_and_skips_directories() {
 }
 
 #[test]
-fn idle_finds_a_connection_the_server_closed_and_says_how_to_reopen() {
-    let setup = Setup::ours_with(&["--idle-timeout", "1"]);
-    let run = setup.session(&[], "idle 1\n!sleep 2\npwd\n");
-    run.expect_code(1);
-    assert!(
-        run.stderr
-            .contains("lost the connection to 127.0.0.1; `open 127.0.0.1` connects again"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("not connected (use open)"),
-        "{}",
-        run.stderr
-    );
+fn idle_sends_site_idle_and_shows_the_reply_even_when_not_verbose() {
+    for setup in Setup::both() {
+        let run = setup.session(&["-V", "-d"], "idle\nidle 60\npwd\n");
+        // Neither server grants SITE IDLE (ours: 500, unknown; vsftpd: 550 to
+        // anonymous): each refusal is shown once, on stdout, and fails the
+        // command; the other replies stay hidden (-V).
+        run.expect_code(1);
+        assert!(run.stderr.contains("---> SITE IDLE\n"), "{}", run.stderr);
+        assert!(run.stderr.contains("---> SITE IDLE 60\n"), "{}", run.stderr);
+        let refusals: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|line| line.starts_with("500 ") || line.starts_with("550 "))
+            .collect();
+        assert_eq!(refusals.len(), 2, "stdout:\n{}", run.stdout);
+        assert!(!run.stdout.contains("257 "), "{}", run.stdout);
+        assert!(!run.stderr.contains("server replied"), "{}", run.stderr);
+    }
 }
 
 #[test]
@@ -447,5 +482,62 @@ fn a_netrc_from_dash_n_logs_in_and_runs_its_init_macro_and_fget_reads_names() {
         );
         run.expect_code(0);
         assert_eq!(setup.local("hello.txt"), ftp_tests::HELLO);
+    }
+}
+
+/// A download's destination that writes `IAC IP IAC DM ABOR` on `control`
+/// (a clone of the control connection) when the first bytes arrive, as the
+/// shell does on Ctrl-C, and counts what it receives.
+struct AbortAtFirstBytes {
+    control: Option<std::net::TcpStream>,
+    received: usize,
+}
+
+impl std::io::Write for AbortAtFirstBytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(mut control) = self.control.take() {
+            ftp_core::io::line::write_interrupting_line(&mut control, b"ABOR")
+                .map_err(std::io::Error::other)?;
+        }
+        self.received += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn abor_in_band_stops_our_transfer_and_is_answered_by_vsftpd_after_its_end() {
+    // No CR or LF in the file: the session's ASCII type changes nothing.
+    let size = 16 << 20;
+    for setup in Setup::both() {
+        std::fs::write(setup.root.path().join("big.bin"), vec![b'x'; size]).expect("write");
+        let options = ftp_client::Options::default();
+        let mut client = ftp_client::Client::connect("127.0.0.1", setup.addr.port(), None, options)
+            .expect("connect");
+        client.login("anonymous", "guest@").expect("login");
+        let mut out = AbortAtFirstBytes {
+            control: Some(client.get_ref().try_clone().expect("clone")),
+            received: 0,
+        };
+        let transfer = client.retr("big.bin", &mut out, 0, None);
+        let vsftpd = setup.root.path().to_string_lossy().contains("vsftpd");
+        if vsftpd {
+            // vsftpd reads the control connection during a transfer only
+            // after urgent data: the file comes whole, `226`, then `225`.
+            transfer.expect("vsftpd finishes the transfer");
+            assert_eq!(out.received, size);
+        } else {
+            // Ours reads it at once: `426` ends the transfer early, `226` the ABOR.
+            let err = transfer.expect_err("the transfer is aborted");
+            assert!(err.to_string().contains("426"), "{err}");
+            assert!(out.received < size, "{} of {size}", out.received);
+        }
+        client
+            .finish_abort()
+            .expect("the ABOR is answered with 2xx");
+        client.pwd().expect("the session goes on");
     }
 }

@@ -23,7 +23,7 @@ use std::sync::atomic::Ordering;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use ftp_tests::hostile::{fixed, flooding, vm_hwm, Hostile, CLIENT_LIMIT};
+use ftp_tests::hostile::{fixed, flooding, vm_hwm, Hostile, Listing, CLIENT_LIMIT};
 use ftp_tests::run::run_with_input;
 use ftp_tests::{program, KillOnDrop, TempDir};
 
@@ -187,6 +187,78 @@ fn a_trickled_reply_ends_at_the_overall_deadline() {
         ),
         "stderr: {}",
         run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+}
+
+/// A listing that sends one line, then nothing more until the test ends.
+fn stalling() -> Listing {
+    Box::new(|shared, stream| {
+        let _ = stream.write_all(b"a.txt\r\n");
+        let start = Instant::now();
+        while !shared.stopped() && start.elapsed() < CLIENT_LIMIT {
+            thread::sleep(Duration::from_millis(20));
+        }
+    })
+}
+
+/// Runs a script with `-q 1` against a server whose `PWD` is never answered
+/// (`pwd`) or whose listing stalls (`ls`), and checks that the client ends
+/// within seconds with exit status 1 and `message` as its only output on
+/// stderr, without running the command after it. Returns the run and the
+/// commands the server received.
+fn run_stalled(command: &str, message: &str) -> (Run, Vec<String>) {
+    let server = Hostile::start(|control| {
+        control.dialog(b"220 Hello\r\n", b"", stalling());
+    });
+    let port = server.port.to_string();
+    let script = format!("user alice secret\n{command}\nmkdir after\n");
+    let run = run_client(
+        Some(&server),
+        &["-q", "1", "-n", "127.0.0.1", &port],
+        &script,
+        false,
+    );
+    let seen = server.shared.commands.lock().expect("lock").clone();
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    assert_eq!(run.stderr, format!("ftp-client: {message}\n"));
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    assert!(!seen.iter().any(|line| line.starts_with("MKD")), "{seen:?}");
+    (run, seen)
+}
+
+#[test]
+fn dash_q_ends_a_stalled_reply_with_one_line_and_quits_the_script() {
+    run_stalled(
+        "pwd",
+        "no reply from the server for 1 s (-q 1); the connection to 127.0.0.1 is closed",
+    );
+}
+
+#[test]
+fn dash_q_ends_a_stalled_transfer_with_one_line_and_quits_the_script() {
+    let (run, seen) = run_stalled(
+        "ls",
+        "transfer aborted: no data moved for 1 s (-q 1); the connection to 127.0.0.1 is closed",
+    );
+    assert!(run.stdout().contains("a.txt"), "{}", run.stdout());
+    assert!(seen.iter().any(|line| line == "LIST"), "{seen:?}");
+}
+
+#[test]
+fn dash_q_ends_a_stalled_directory_url_with_one_line() {
+    let server = Hostile::start(|control| {
+        control.dialog(b"220 Hello\r\n", b"257 \"/\"\r\n", stalling());
+    });
+    let url = format!("ftp://{}/dir/", server.addr());
+    let run = run_client(Some(&server), &["-q", "1", &url], "", false);
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "ftp-client: {url}: transfer aborted: no data moved for 1 s (-q 1); \
+             the connection to 127.0.0.1 is closed\n"
+        )
     );
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
 }

@@ -233,7 +233,11 @@ pub const COMMANDS: &[Spec] = &[
         "[all|get|put [max-bytes-per-second]]",
         "show or set the transfer rate limit (0: none)",
     ),
-    spec(&["trace"], "[on|off]", "toggle packet tracing"),
+    spec(
+        &["trace"],
+        "[on|off]",
+        "toggle packet tracing (each read or write of a transfer)",
+    ),
     spec(&["set"], "[option [value]]", "show or set an option"),
     spec(&["unset"], "option", "unset an option"),
     spec(&["rhelp"], "[command]", "ask the server for help (HELP)"),
@@ -246,7 +250,7 @@ pub const COMMANDS: &[Spec] = &[
     spec(
         &["idle"],
         "[seconds]",
-        "send NOOP when idle this long (0: never); also SITE IDLE",
+        "show or set the server's inactivity timer (SITE IDLE)",
     ),
     spec(
         &["macdef"],
@@ -553,37 +557,6 @@ impl ShellCommand {
         };
         let spec = lookup(&name)?;
         build(spec, words.collect()).map(Some)
-    }
-}
-
-impl ShellCommand {
-    /// Whether the command never talks to the server (so the connection
-    /// stays as idle as it was): local files and commands, settings, help.
-    pub fn is_local(&self) -> bool {
-        use ShellCommand as C;
-        matches!(
-            self,
-            C::Lcd(_)
-                | C::Lpwd
-                | C::Local(_)
-                | C::Prompt(_)
-                | C::Hash(..)
-                | C::Verbose(_)
-                | C::Debug(_)
-                | C::Status
-                | C::Help(_)
-                | C::Parameter(..)
-                | C::Epsv(..)
-                | C::Glob(_)
-                | C::Progress(_)
-                | C::Explain(_)
-                | C::Rate(_)
-                | C::Trace(_)
-                | C::Set(_)
-                | C::Unset(_)
-                | C::Restart(_)
-                | C::Macdef(_)
-        )
     }
 }
 

@@ -17,11 +17,13 @@
 //! comes earlier (while the data connection is set up) is kept and sent at
 //! the `150`.
 //!
-//! `ABOR` is sent as a plain command, without Telnet's "interrupt process"
-//! and urgent data (std cannot send urgent data). Servers that read the
-//! control connection during a transfer (this project's server, pyftpdlib,
-//! ProFTPD) stop at once; one that looks for `ABOR` only after urgent data
-//! (vsftpd) finishes the transfer first and then answers `225`.
+//! `ABOR` goes after Telnet's "interrupt process" and Synch (`IAC IP IAC
+//! DM`, RFC 959 §4.1.3), all in band: std cannot send the Synch as TCP
+//! urgent data. Servers that read the control connection during a transfer
+//! (this project's server, pyftpdlib, ProFTPD) stop at once; one that looks
+//! at the control connection during a transfer only after urgent data
+//! (vsftpd) finishes the transfer first, answers it with `226`, and then
+//! the `ABOR` with `225`.
 //!
 //! Other keys typed during a transfer are read and dropped. The terminal
 //! settings are restored when the [`Watch`] ends, whatever way the transfer
@@ -170,12 +172,13 @@ impl Shared {
     }
 }
 
-/// Writes `ABOR` once, if the user asked and the transfer is under way.
+/// Writes `IAC IP IAC DM ABOR` once, if the user asked and the transfer is
+/// under way.
 fn send_abor(state: &mut State) {
     if !(state.armed && state.outcome.interrupted) || state.outcome.abor_sent {
         return;
     }
     let line = Command::Abor.to_bytes();
-    let sent = ftp_core::io::line::write_line(&mut state.control, &line);
+    let sent = ftp_core::io::line::write_interrupting_line(&mut state.control, &line);
     state.outcome.abor_sent = sent.is_ok();
 }

@@ -33,6 +33,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use overlap::{Verified, OVERLAP};
+use plan::{Action, Stamp};
+
 use super::ShellError;
 use crate::client::{Client, Entry, Error, Representation};
 use crate::terminal;
@@ -308,6 +311,90 @@ impl<S: Read + Write> Mirror<'_, S> {
         }
     }
 
+    /// One change to the target tree (making or removing a directory or a
+    /// file): says it (`verb`), then, unless this is a dry run, makes it with
+    /// `change`. Whether it was made (a dry run counts as made); a failure
+    /// is reported.
+    fn change<T, E: Failure>(
+        &mut self,
+        verb: &str,
+        rel: &[u8],
+        change: impl FnOnce(&mut Client<S>) -> Result<T, E>,
+    ) -> Result<bool, ShellError> {
+        self.say(verb, rel);
+        if self.args.dry_run {
+            return Ok(true);
+        }
+        let changed = change(self.client);
+        Ok(self.check(rel, changed)?.is_some())
+    }
+
+    /// `--delete` of one entry of the target: [`Mirror::change`], counted.
+    fn delete<T, E: Failure>(
+        &mut self,
+        verb: &str,
+        rel: &[u8],
+        remove: impl FnOnce(&mut Client<S>) -> Result<T, E>,
+    ) -> Result<(), ShellError> {
+        if self.change(verb, rel, remove)? {
+            self.report.deleted += 1;
+        }
+        Ok(())
+    }
+
+    /// Decides about the file `rel` with [`plan::decide`], in either
+    /// direction: a skip is reported, a transfer announced (and, in a dry
+    /// run, counted as done). The byte a transfer starts at (0: whole,
+    /// else a resume), or `None` when nothing is to be transferred now.
+    fn plan_file(&mut self, rel: &[u8], source: Stamp, target: Option<Stamp>) -> Option<u64> {
+        let action = plan::decide(source, target, self.args.only_newer);
+        if let Action::Skip(why) = action {
+            self.skip(rel, why);
+            return None;
+        }
+        self.say("Transferring file", rel);
+        if self.args.dry_run {
+            self.transferred(source.size.unwrap_or(0));
+            return None;
+        }
+        match action {
+            Action::Resume(offset) => Some(offset),
+            _ => Some(0),
+        }
+    }
+
+    /// Counts a file transferred with `bytes` new bytes.
+    fn transferred(&mut self, bytes: u64) {
+        self.report.files += 1;
+        self.report.bytes += bytes;
+    }
+
+    /// Resumes the file `rel` at `offset` in either direction: receives it
+    /// again from [`OVERLAP`] bytes before `offset` into `out`, through a
+    /// [`Verified`] that compares those bytes with the local file's (the
+    /// target's on the way down, the source's on the way up). `None` if the
+    /// local bytes could not be read (reported).
+    fn retr_overlapping<W: Write>(
+        &mut self,
+        rel: &[u8],
+        remote: &[u8],
+        offset: u64,
+        out: W,
+    ) -> Result<Option<Overlapped>, ShellError> {
+        let start = offset.saturating_sub(OVERLAP);
+        let tail = read_range(&self.local_path(rel), start, offset - start);
+        let Some(tail) = self.check(rel, tail)? else {
+            return Ok(None);
+        };
+        let mut verified = Verified::new(tail, out);
+        let received = self.client.retr(remote, &mut verified, start, None);
+        Ok(Some(Overlapped {
+            received: received.map(|bytes| bytes.saturating_sub(offset - start)),
+            confirmed: verified.confirmed(),
+            differs: verified.differs(),
+        }))
+    }
+
     /// A nesting deeper than [`MAX_DEPTH`] is reported; true if `depth` is fine.
     fn depth_ok(&mut self, rel: &[u8], depth: usize) -> bool {
         if depth <= MAX_DEPTH {
@@ -316,6 +403,17 @@ impl<S: Read + Write> Mirror<'_, S> {
         self.fail(rel, &format!("nested deeper than {MAX_DEPTH} directories"));
         false
     }
+}
+
+/// What [`Mirror::retr_overlapping`] received.
+struct Overlapped {
+    /// What `retr` returned, less the overlap: the bytes after the resume point.
+    received: Result<u64, Error>,
+    /// Every byte of the overlap came and matched.
+    confirmed: bool,
+    /// A byte of the overlap differed (the write that met it failed, which
+    /// ended the transfer).
+    differs: bool,
 }
 
 /// An error the walkers meet: the client's, a local one, or the shell's.

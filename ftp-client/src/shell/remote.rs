@@ -2,8 +2,6 @@
 //! `account`, `mls`, `mdir`, `mlst`, `mreget`, `reput`, `newer`, `fget`,
 //! `chmod`, `rhelp`, `rstatus`, `system` and `idle`.
 
-use std::time::{Duration, SystemTime};
-
 use super::command::{ListKind, ShellCommand};
 use super::transfer::{Destination, Store};
 use super::{base_name, copy_listing, prompt, save_as, write_listing, Shell, ShellError};
@@ -129,41 +127,20 @@ impl Shell {
         self.get(remote, &Destination::File(local.into()))
     }
 
-    /// `idle [seconds]`: the keepalive interval (NOOP after that long
-    /// without a command; 0 turns it off), and tnftp's `SITE IDLE` to the
-    /// server.
+    /// `idle [seconds]`: tnftp's `SITE IDLE [seconds]`, which asks the server
+    /// for its inactivity timer or sets it. As in tnftp the reply is shown
+    /// whatever the verbose setting (a server without `SITE IDLE` answers
+    /// `500`/`502`, which is shown and fails the command).
     fn idle(&mut self, seconds: Option<u64>) -> Result<(), ShellError> {
-        if let Some(seconds) = seconds {
-            self.config.settings.keepalive = (seconds > 0).then(|| Duration::from_secs(seconds));
-        }
-        match self.config.settings.keepalive {
-            Some(every) => println!("Sending NOOP after {} s idle.", every.as_secs()),
-            None => println!("No keepalive."),
-        }
-        if self.session.is_some() {
-            let line = match seconds {
-                Some(seconds) => format!("SITE IDLE {seconds}"),
-                None => "SITE IDLE".to_string(),
-            };
-            // Many servers have no SITE IDLE; the keepalive works without it.
-            let reply = self.client()?.raw(&line)?;
-            self.say(&reply.to_string());
+        let line = with_arg("SITE IDLE", seconds.map(|seconds| seconds.to_string()));
+        let verbose = self.trace.verbose.replace(true);
+        let reply = self.client().and_then(|client| Ok(client.raw(&line)?));
+        self.trace.verbose.set(verbose);
+        let reply = reply?;
+        if reply.code.class() >= 4 {
+            return Err(ShellError::Shown);
         }
         Ok(())
-    }
-
-    /// Before a command: a connection idle longer than the keepalive
-    /// interval gets a NOOP, so a server's idle timeout shows here plainly.
-    pub(super) fn keep_alive(&mut self, idle_since: SystemTime) {
-        let Some(every) = self.config.settings.keepalive else {
-            return;
-        };
-        if self.session.is_none() || idle_since.elapsed().unwrap_or_default() < every {
-            return;
-        }
-        if let Err(err) = self.client().and_then(|client| Ok(client.noop()?)) {
-            self.report(&err);
-        }
     }
 }
 

@@ -1,14 +1,12 @@
 //! The tnftp settings that the program's flags start and the shell's
 //! commands change: globbing (`-g`, `glob`), prompting (`-i`, `prompt`),
-//! anonymous login (`-a`), line editing (`-e`), packet tracing (`-t`,
-//! `trace`), rate limits (`-T`, `rate`), EPSV/EPRT per address family
-//! (`epsv4`, `epsv6`), the restart point (`restart`), the keepalive interval
-//! (`idle`), the variables of `set`/`unset`, and the macros (`macdef`).
+//! anonymous login (`-a`), line editing (`-e`), rate limits (`-T`, `rate`),
+//! EPSV/EPRT per address family (`epsv4`, `epsv6`), the restart point
+//! (`restart`), the variables of `set`/`unset`, and the macros (`macdef`).
+//! Packet tracing (`-t`, `trace`) is a switch of [`super::trace::Trace`].
 //!
 //! This module only holds values; the commands that use them live in the
 //! shell's other modules.
-
-use std::time::Duration;
 
 use super::macros::Macros;
 use super::rate::Rates;
@@ -24,8 +22,6 @@ pub struct Settings {
     pub anonymous: bool,
     /// Line editing on a terminal (off with `-e`).
     pub editing: bool,
-    /// `-t`, `trace`: packet tracing.
-    pub packet_trace: bool,
     /// `-T`, `rate`: the transfer rate limits.
     pub rates: Rates,
     /// `epsv4`: try EPSV/EPRT on IPv4 connections.
@@ -34,8 +30,6 @@ pub struct Settings {
     pub epsv6: bool,
     /// `restart`: the byte the next `get` or `put` starts at.
     pub restart: Option<u64>,
-    /// `idle`: send NOOP after this long without a command.
-    pub keepalive: Option<Duration>,
     /// The variables of `set`, by name, in the order they were set.
     pub variables: Vec<(String, String)>,
     /// The macros of `macdef` and of `.netrc`.
@@ -49,12 +43,10 @@ impl Default for Settings {
             prompt: true,
             anonymous: false,
             editing: true,
-            packet_trace: false,
             rates: Rates::default(),
             epsv4: true,
             epsv6: true,
             restart: None,
-            keepalive: None,
             variables: vec![("anonpass".to_string(), "anonymous@".to_string())],
             macros: Macros::default(),
         }

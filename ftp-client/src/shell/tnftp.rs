@@ -33,9 +33,9 @@ impl Shell {
                 Ok(())
             }
             C::Trace(toggle) => {
-                let trace = &mut self.config.settings.packet_trace;
-                *trace = toggle.apply(*trace);
-                println!("Packet tracing {}.", on_off(*trace));
+                let packets = toggle.apply(self.trace.packets.get());
+                self.trace.packets.set(packets);
+                println!("Packet tracing {}.", on_off(packets));
                 Ok(())
             }
             C::Epsv(family, toggle) => {

@@ -306,11 +306,13 @@ fn with_progress(
         trace.hold_replies();
     }
     let mut started = false;
+    trace.transfer_started();
     let mut update = |bytes| {
         if !started {
             trace.print_held();
             started = true;
         }
+        trace.transfer_moved(bytes);
         progress.update(bytes);
         throttle.wait(bytes);
     };

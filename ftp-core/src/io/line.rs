@@ -33,6 +33,8 @@
 //! [`write_line`] refuses a line containing CR or LF, so no command or reply can
 //! be split or smuggled in, doubles every `0xFF` byte so that binary file names
 //! survive the reader on the other side, and sends line and CRLF in one write.
+//! [`write_interrupting_line`] puts Telnet's `IAC IP IAC DM` in front (for
+//! `ABOR`), in band.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -280,6 +282,34 @@ pub fn write_line<W: Write + ?Sized>(out: &mut W, line: &[u8]) -> Result<(), Err
         .map_err(|err| Error::from_io(err, Phase::SendCommand))
 }
 
+/// Writes `line` as [`write_line`] does, after Telnet's "interrupt process"
+/// and Synch, `IAC IP IAC DM`, all in one write: what RFC 959 §4.1.3 asks to
+/// precede `ABOR`.
+///
+/// The Synch should be TCP urgent data, which std cannot send (no
+/// `MSG_OOB`), so it goes in band. A server that reads the control
+/// connection during a transfer removes the two Telnet commands
+/// ([`LineReader`] does); one that waits for urgent data before it looks
+/// (vsftpd) reads the line when the transfer is over.
+///
+/// ```
+/// let mut wire = Vec::new();
+/// ftp_core::io::line::write_interrupting_line(&mut wire, b"ABOR")?;
+/// assert_eq!(wire, b"\xff\xf4\xff\xf2ABOR\r\n");
+/// # Ok::<(), ftp_core::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`write_line`].
+pub fn write_interrupting_line<W: Write + ?Sized>(out: &mut W, line: &[u8]) -> Result<(), Error> {
+    let mut wire = vec![IAC, IP, IAC, DM];
+    wire.extend(encode_line(line)?);
+    out.write_all(&wire)
+        .and_then(|()| out.flush())
+        .map_err(|err| Error::from_io(err, Phase::SendCommand))
+}
+
 /// The bytes that carry `line` on the wire: IAC doubled, CRLF appended.
 fn encode_line(line: &[u8]) -> Result<Vec<u8>, Error> {
     if line.iter().any(|&b| b == CR || b == LF) {
@@ -382,6 +412,14 @@ mod tests {
         assert_eq!(lines(b"\xff\xf4\xff\xf2ABOR\r\n"), [b"ABOR"]);
         // The urgent IAC removed by the kernel: IAC IP DM ABOR CRLF.
         assert_eq!(lines(b"\xff\xf4\xf2ABOR\r\n"), [b"ABOR"]);
+    }
+
+    #[test]
+    fn an_interrupting_line_reads_back_as_the_line() {
+        let mut wire = Vec::new();
+        write_interrupting_line(&mut wire, b"ABOR").unwrap();
+        write_line(&mut wire, b"PWD").unwrap();
+        assert_eq!(lines(&wire), [&b"ABOR"[..], b"PWD"]);
     }
 
     #[test]

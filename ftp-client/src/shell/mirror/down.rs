@@ -13,9 +13,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::overlap::{Verified, OVERLAP};
-use super::plan::{self, Action, Stamp};
-use super::{local_entry, names, read_range, shown, sorted, Mirror};
+use super::plan::Stamp;
+use super::{local_entry, names, shown, sorted, Mirror};
 use crate::client::{Entry, EntryKind};
 use crate::shell::ShellError;
 
@@ -45,12 +44,8 @@ impl<S: Read + Write> Mirror<'_, S> {
                 self.fail(b"", &format!("{} is not a directory", root.display()));
                 return Ok(());
             }
-            self.say("Making directory", b"");
-            if !self.args.dry_run {
-                let made = fs::create_dir_all(&root);
-                if self.check(b"", made)?.is_none() {
-                    return Ok(());
-                }
+            if !self.change("Making directory", b"", |_| fs::create_dir_all(&root))? {
+                return Ok(());
             }
         }
         self.download_dir(&[], 0)
@@ -102,14 +97,7 @@ impl<S: Read + Write> Mirror<'_, S> {
                 self.fail(rel, &"a local file is in the way of a directory");
                 Ok(false)
             }
-            Some(None) => {
-                self.say("Making directory", rel);
-                if self.args.dry_run {
-                    return Ok(true);
-                }
-                let made = fs::create_dir(&path);
-                Ok(self.check(rel, made)?.is_some())
-            }
+            Some(None) => self.change("Making directory", rel, |_| fs::create_dir(&path)),
         }
     }
 
@@ -140,24 +128,11 @@ impl<S: Read + Write> Mirror<'_, S> {
             size: entry.size,
             modified: self.remote_time(&remote, entry)?,
         };
-        let action = plan::decide(source, target, self.args.only_newer);
-        if let Action::Skip(why) = action {
-            self.skip(rel, why);
+        let Some(offset) = self.plan_file(rel, source, target) else {
             return Ok(());
-        }
-        self.say("Transferring file", rel);
-        if self.args.dry_run {
-            self.report.files += 1;
-            self.report.bytes += source.size.unwrap_or(0);
-            return Ok(());
-        }
-        let offset = match action {
-            Action::Resume(offset) => offset,
-            _ => 0,
         };
         if let Some((file, bytes)) = self.fetch(rel, &remote, &path, offset)? {
-            self.report.files += 1;
-            self.report.bytes += bytes;
+            self.transferred(bytes);
             self.set_local_time(rel, &file, source.modified);
         }
         Ok(())
@@ -197,8 +172,9 @@ impl<S: Read + Write> Mirror<'_, S> {
         Ok(self.check(rel, received)?.map(|bytes| (file, bytes)))
     }
 
-    /// Resumes a download at `offset`, receiving [`OVERLAP`] bytes before it
-    /// again and checking them against the end of the local file.
+    /// Resumes a download at `offset`, once the
+    /// [`OVERLAP`](super::overlap::OVERLAP) bytes before it are found to be
+    /// the local file's last ones.
     fn fetch_rest(
         &mut self,
         rel: &[u8],
@@ -206,23 +182,18 @@ impl<S: Read + Write> Mirror<'_, S> {
         path: &Path,
         offset: u64,
     ) -> Result<Resumed, ShellError> {
-        let start = offset.saturating_sub(OVERLAP);
-        let tail = read_range(path, start, offset - start);
-        let Some(tail) = self.check(rel, tail)? else {
-            return Ok(Resumed::Failed);
-        };
         let opened = OpenOptions::new().append(true).open(path);
         let Some(mut file) = self.check(rel, opened)? else {
             return Ok(Resumed::Failed);
         };
-        let mut verified = Verified::new(tail, &mut file);
-        let received = self.client.retr(remote, &mut verified, start, None);
-        let (confirmed, differs) = (verified.confirmed(), verified.differs());
-        match received {
-            Ok(bytes) if confirmed => Ok(Resumed::Done(file, bytes - (offset - start))),
+        let Some(resumed) = self.retr_overlapping(rel, remote, offset, &mut file)? else {
+            return Ok(Resumed::Failed);
+        };
+        match resumed.received {
+            Ok(bytes) if resumed.confirmed => Ok(Resumed::Done(file, bytes)),
             Ok(_) => Ok(Resumed::Differs),
             // The write that met the difference failed, which ended the transfer.
-            Err(_) if differs => Ok(Resumed::Differs),
+            Err(_) if resumed.differs => Ok(Resumed::Differs),
             Err(err) => {
                 self.check(rel, Err::<(), _>(err))?;
                 Ok(Resumed::Failed)
@@ -257,26 +228,13 @@ impl<S: Read + Write> Mirror<'_, S> {
             .collect();
         for (name, entry) in sorted(extras) {
             let child = names::join(rel, &name);
-            let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
-            self.say(
-                if is_dir {
-                    "Removing old directory"
-                } else {
-                    "Removing old file"
-                },
-                &child,
-            );
-            if self.args.dry_run {
-                self.report.deleted += 1;
-                continue;
-            }
-            let removed = if is_dir {
-                fs::remove_dir_all(entry.path())
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                self.delete("Removing old directory", &child, |_| {
+                    fs::remove_dir_all(&path)
+                })?;
             } else {
-                fs::remove_file(entry.path())
-            };
-            if self.check(&child, removed)?.is_some() {
-                self.report.deleted += 1;
+                self.delete("Removing old file", &child, |_| fs::remove_file(&path))?;
             }
         }
         Ok(())

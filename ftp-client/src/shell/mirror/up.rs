@@ -11,9 +11,8 @@ use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use super::overlap::{Verified, OVERLAP};
-use super::plan::{self, Action, Stamp};
-use super::{names, read_range, shown, sorted, Mirror};
+use super::plan::Stamp;
+use super::{names, shown, sorted, Mirror};
 use crate::client::{Entry, EntryKind};
 use crate::shell::ShellError;
 
@@ -100,13 +99,8 @@ impl<S: Read + Write> Mirror<'_, S> {
 
     /// `MKD` of the remote directory `rel`; false if it failed (reported).
     fn make_remote_dir(&mut self, rel: &[u8]) -> Result<bool, ShellError> {
-        self.say("Making remote directory", rel);
-        if self.args.dry_run {
-            return Ok(true);
-        }
         let path = self.remote_path(rel);
-        let made = self.client.mkdir(&path);
-        Ok(self.check(rel, made)?.is_some())
+        self.change("Making remote directory", rel, |client| client.mkdir(&path))
     }
 
     /// Uploads, resumes or skips the local file `rel`.
@@ -135,20 +129,10 @@ impl<S: Read + Write> Mirror<'_, S> {
             size: Some(meta.len()),
             modified: meta.modified().ok(),
         };
-        let action = plan::decide(source, target, self.args.only_newer);
-        if let Action::Skip(why) = action {
-            self.skip(rel, why);
-            return Ok(());
-        }
-        self.say("Transferring file", rel);
-        if self.args.dry_run {
-            self.report.files += 1;
-            self.report.bytes += meta.len();
-            return Ok(());
-        }
-        let offset = match action {
-            Action::Resume(offset) => self.confirm_upload_resume(rel, &remote, offset)?,
-            _ => 0,
+        let offset = match self.plan_file(rel, source, target) {
+            None => return Ok(()),
+            Some(0) => 0,
+            Some(offset) => self.confirm_upload_resume(rel, &remote, offset)?,
         };
         let opened = File::open(self.local_path(rel))
             .and_then(|mut file| file.seek(SeekFrom::Start(offset)).map(|_| file));
@@ -159,8 +143,7 @@ impl<S: Read + Write> Mirror<'_, S> {
         let Some(bytes) = self.check(rel, sent)? else {
             return Ok(());
         };
-        self.report.files += 1;
-        self.report.bytes += bytes;
+        self.transferred(bytes);
         if let Some(time) = source.modified {
             self.set_remote_time(rel, &remote, time)?;
         }
@@ -168,24 +151,21 @@ impl<S: Read + Write> Mirror<'_, S> {
     }
 
     /// Where an upload of `rel` resumes: at `offset` if the server's last
-    /// [`OVERLAP`] bytes are the local file's bytes before it, else at 0.
+    /// [`OVERLAP`](super::overlap::OVERLAP) bytes are the local file's bytes
+    /// before it, else at 0.
     fn confirm_upload_resume(
         &mut self,
         rel: &[u8],
         remote: &[u8],
         offset: u64,
     ) -> Result<u64, ShellError> {
-        let start = offset.saturating_sub(OVERLAP);
-        let tail = read_range(&self.local_path(rel), start, offset - start);
-        let Some(tail) = self.check(rel, tail)? else {
+        let Some(resumed) = self.retr_overlapping(rel, remote, offset, io::sink())? else {
             return Ok(0);
         };
-        let mut verified = Verified::new(tail, io::sink());
-        let received = self.client.retr(remote, &mut verified, start, None);
-        if received.is_ok() && verified.confirmed() {
+        if resumed.received.is_ok() && resumed.confirmed {
             return Ok(offset);
         }
-        if let Err(err) = received {
+        if let Err(err) = resumed.received {
             let err = ShellError::from(err);
             if err.ends_session() {
                 return Err(err);
@@ -221,15 +201,9 @@ impl<S: Read + Write> Mirror<'_, S> {
     ) -> Result<(), ShellError> {
         let path = self.remote_path(rel);
         if kind != EntryKind::Dir {
-            self.say("Removing old remote file", rel);
-            if !self.args.dry_run {
-                let removed = self.client.delete(&path);
-                if self.check(rel, removed)?.is_none() {
-                    return Ok(());
-                }
-            }
-            self.report.deleted += 1;
-            return Ok(());
+            return self.delete("Removing old remote file", rel, |client| {
+                client.delete(&path)
+            });
         }
         if !self.depth_ok(rel, depth + 1) {
             return Ok(());
@@ -240,15 +214,9 @@ impl<S: Read + Write> Mirror<'_, S> {
         for (name, entry) in sorted(inside) {
             self.delete_remote(&names::join(rel, &name), entry.kind, depth + 1)?;
         }
-        self.say("Removing old remote directory", rel);
-        if !self.args.dry_run {
-            let removed = self.client.rmdir(&path);
-            if self.check(rel, removed)?.is_none() {
-                return Ok(());
-            }
-        }
-        self.report.deleted += 1;
-        Ok(())
+        self.delete("Removing old remote directory", rel, |client| {
+            client.rmdir(&path)
+        })
     }
 }
 
