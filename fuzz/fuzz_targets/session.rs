@@ -105,8 +105,8 @@ impl Scratch {
         }
         match outcome.action {
             Action::Close => return Played::Closed,
-            Action::OpenPassive { ip, kind } => {
-                let reply = session.passive_opened(kind, SocketAddr::new(ip, 50_000));
+            Action::OpenPassive { ip, command } => {
+                let reply = session.passive_opened(command, SocketAddr::new(ip, 50_000));
                 assert_one_reply_on_the_wire(&reply);
             }
             Action::Transfer(transfer) => {

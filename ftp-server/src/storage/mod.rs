@@ -53,6 +53,14 @@ use walk::{Object, Root};
 #[derive(Debug)]
 pub struct OpenFile(File);
 
+impl OpenFile {
+    /// The open file's metadata: which file it is (device and inode), for
+    /// a check that a session sent what it should.
+    pub fn metadata(&self) -> io::Result<Metadata> {
+        self.0.metadata()
+    }
+}
+
 impl io::Read for OpenFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf)
