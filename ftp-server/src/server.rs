@@ -40,6 +40,7 @@ use crate::config::Config;
 use crate::conn::{self, Shared};
 use crate::limits::Limits;
 use crate::privileges::{self, switched_to, Identity, Plan, SWITCHED};
+use crate::session::{Refusal, Session};
 use crate::storage;
 use crate::xferlog::XferLog;
 
@@ -183,11 +184,12 @@ pub fn run_inetd(config: Config, plan: Plan) -> Result<(), String> {
     }
 }
 
-/// Answers the client `421 message` before an inetd session could start
-/// (the server refuses to run): stdout is the connection.
+/// Answers the client the session's 421 before an inetd session could
+/// start (the server refuses to run): stdout is the connection.
 pub fn refuse_inetd(message: &str) {
     let mut stdout = io::stdout();
-    let _ = stdout.write_all(format!("421 {message}\r\n").as_bytes());
+    let reply = Session::refusal(Refusal::CannotServe(message));
+    let _ = stdout.write_all(&reply.to_wire());
     let _ = stdout.flush();
 }
 
@@ -294,7 +296,7 @@ impl Spare {
         self.reserve = None;
         match listener.accept() {
             Ok((stream, _)) => {
-                refuse(stream, "Server out of resources; try again later");
+                refuse(stream, Refusal::OutOfResources);
                 self.refused += 1;
             }
             // Not even one: wait rather than spin.
@@ -335,7 +337,7 @@ fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
     let Ok(peer) = stream.peer_addr() else { return };
     let Some(slot) = Limits::acquire(limits, peer.ip()) else {
         log::warn!("{peer}: refused, too many sessions");
-        refuse(stream, "Too many sessions; try again later");
+        refuse(stream, Refusal::TooManySessions);
         return;
     };
     let session_shared = shared.clone();
@@ -353,10 +355,11 @@ fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
     }
 }
 
-/// Sends 421 and closes; a client that does not read cannot stall us.
-fn refuse(mut stream: TcpStream, text: &str) {
+/// Sends the session's 421 and closes; a client that does not read cannot
+/// stall us.
+fn refuse(mut stream: TcpStream, refusal: Refusal<'_>) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-    let _ = stream.write_all(format!("421 {text}\r\n").as_bytes());
+    let _ = stream.write_all(&Session::refusal(refusal).to_wire());
 }
 
 #[cfg(test)]

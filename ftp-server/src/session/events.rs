@@ -1,7 +1,8 @@
 //! The replies to what the connection reports besides commands: a line
 //! that is no command, a line too long, a timeout, STAT and ABOR while a
 //! transfer runs, a data connection that could not be made (the 425s, with
-//! the likely firewall or NAT cause), and a transfer's end.
+//! the likely firewall or NAT cause), and a transfer's end; and the 421 to
+//! a connection no session will serve ([`Refusal`]).
 //!
 //! The connection ([`crate::conn`]) reads lines, runs timers and transfers;
 //! it asks here what to answer and sends exactly that.
@@ -57,7 +58,29 @@ pub struct TransferEnd {
     pub aborted: bool,
 }
 
+/// Why the server does not serve a new connection, before any session
+/// starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Refusal<'a> {
+    /// The limit of sessions (in all, or from the client's address) is reached.
+    TooManySessions,
+    /// The server has no descriptor left for another connection.
+    OutOfResources,
+    /// The server cannot serve at all (under inetd: it refused to start), and why.
+    CannotServe(&'a str),
+}
+
 impl Session {
+    /// The reply to a connection no session will serve: 421, RFC 959's
+    /// "service not available, closing control connection".
+    pub fn refusal(refusal: Refusal<'_>) -> Reply {
+        match refusal {
+            Refusal::TooManySessions => Reply::new(421, "Too many sessions; try again later"),
+            Refusal::OutOfResources => Reply::new(421, "Server out of resources; try again later"),
+            Refusal::CannotServe(why) => Reply::new(421, why),
+        }
+    }
+
     /// The reply to a line that is not a valid command: 500 or 501, or 522
     /// for an EPRT with an address family we do not know (RFC 2428).
     pub fn unparsable(&self, err: &CommandError) -> Reply {

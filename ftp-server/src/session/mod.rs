@@ -40,7 +40,7 @@ use crate::list::Lines;
 use crate::quirks::Quirk;
 
 use crate::storage::{OpenFile, Storage, Upload, VirtualPath};
-pub use events::{DataFailure, TransferEnd};
+pub use events::{DataFailure, Refusal, TransferEnd};
 
 /// What the session answers, and what the connection must do about it.
 #[derive(Debug)]
