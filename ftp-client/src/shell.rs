@@ -278,13 +278,13 @@ impl Shell {
     /// `-e`, or when the terminal cannot be switched) a plain line of the input.
     fn read_command(&mut self) -> io::Result<Edited> {
         if self.config.interactive {
-            print!("ftp> ");
-            let _ = io::stdout().flush();
             if self.config.settings.editing {
-                if let Some(edited) = editor::with(|editor| editor.read_line(true))? {
+                if let Some(edited) = editor::with(|editor| editor.read_line("ftp> ", true))? {
                     return Ok(edited);
                 }
             }
+            print!("ftp> ");
+            let _ = io::stdout().flush();
         }
         Ok(prompt::read_line(&mut self.input)?.map_or(Edited::End, Edited::Line))
     }

@@ -216,6 +216,11 @@ impl Terminal {
 
     /// Quits the client and returns the terminal's settings afterwards.
     fn quit(&self) -> String {
+        // Typed once the prompt shows: the editor echoes it then, not the
+        // terminal before the prompt.
+        self.wait_until("the ftp> prompt", |screen| {
+            screen.trim_end().ends_with("ftp>")
+        });
         self.line("bye");
         let deadline = Instant::now() + SCREEN_LIMIT;
         loop {
@@ -342,7 +347,8 @@ fn the_up_arrow_recalls_the_last_line_and_sends_no_escape_sequence() {
     };
     terminal.log_in();
     terminal.line("pwd");
-    terminal.wait_for("257 \"/\"", 1);
+    // The next prompt shows once the editor reads keys itself.
+    terminal.wait_for("ftp>", 2);
     terminal.keys(&["Up"]);
     terminal.keys(&["Enter"]);
     let screen = terminal.wait_for("257 \"/\"", 2);

@@ -9,9 +9,11 @@
 //! the line; Ctrl-C abandons it, as tnftp does; Ctrl-D on an empty line ends
 //! the input. Tab and other keys do nothing: there is no completion.
 //!
-//! The editor works from the cursor, wherever the caller's prompt left it:
-//! it writes the characters that change and moves back with backspace
-//! (`\x08`), so it needs neither the prompt's text nor escape sequences,
+//! The editor writes the prompt once the terminal is in raw mode (keys
+//! typed as soon as the prompt shows are the editor's, never echoed by the
+//! terminal), then works from the cursor: it writes the characters that
+//! change and moves back with backspace (`\x08`), so it needs neither the
+//! prompt's length nor escape sequences,
 //! and the terminal only ever receives text, spaces, `\x08` and line ends.
 //! This is enough for lines that fit the terminal's width.
 //!
@@ -72,15 +74,15 @@ struct Keys {
 }
 
 impl Editor {
-    /// Reads a line with editing at the cursor (after the caller's prompt),
-    /// echoing on stdout; a command line (`command`) goes into the history.
-    /// `None` when the terminal's mode cannot be changed: the caller then
-    /// reads plain lines.
+    /// Shows `prompt` and reads a line with editing after it, echoing on
+    /// stdout; a command line (`command`) goes into the history. `None`
+    /// when the terminal's mode cannot be changed (nothing is shown): the
+    /// caller then prompts and reads plain lines.
     ///
     /// # Errors
     ///
     /// Reading the terminal failed.
-    pub fn read_line(&mut self, command: bool) -> io::Result<Option<Edited>> {
+    pub fn read_line(&mut self, prompt: &str, command: bool) -> io::Result<Option<Edited>> {
         let Some(_mode) = self.raw_mode() else {
             return Ok(None);
         };
@@ -88,6 +90,7 @@ impl Editor {
         let history = if command { &self.history[..] } else { &[] };
         let mut line = Line::new(history);
         let mut out = io::stdout().lock();
+        out.write_all(prompt.as_bytes())?;
         out.flush()?;
         let edited = loop {
             let Some(key) = self.keys.next(&mut input)? else {
@@ -221,7 +224,7 @@ impl BufRead for TerminalInput {
         if !with(|editor| editor.available()) {
             return self.fallback.fill_buf();
         }
-        match with(|editor| editor.read_line(false))? {
+        match with(|editor| editor.read_line("", false))? {
             None => return self.fallback.fill_buf(),
             Some(Edited::Line(text)) => {
                 self.line = format!("{text}\n").into_bytes();
