@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod certs;
 pub mod ftplib;
 pub mod hostile;
 pub mod peers;
