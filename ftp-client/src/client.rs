@@ -60,6 +60,8 @@ mod data;
 mod deadline;
 mod features;
 mod lines;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -99,6 +101,9 @@ pub enum Event<'a> {
     Received(&'a Reply),
     /// A data connection was opened: who listened and who connected.
     Data(&'a DataConnection),
+    /// A data connection was wrapped in TLS (FTPS, with the `tls` feature):
+    /// the protocol version, cipher suite and whether the session resumed.
+    Protected(&'a str),
 }
 
 /// A callback that watches a session: see [`Client::set_observer`].
@@ -121,6 +126,9 @@ pub struct Client<S: Read + Write> {
     epsv_refused: bool,
     eprt_refused: bool,
     features: Option<Features>,
+    /// FTPS: the session's TLS state, once the control connection is TLS.
+    #[cfg(feature = "tls")]
+    tls: Option<tls::Session>,
 }
 
 impl<S: Read + Write> fmt::Debug for Client<S> {
@@ -250,6 +258,8 @@ impl<S: Read + Write> Client<S> {
             epsv_refused: false,
             eprt_refused: false,
             features: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         };
         client.greeting = client.read_final_reply()?;
         if client.greeting.code.0 != 220 {
@@ -309,12 +319,19 @@ impl<S: Read + Write> Client<S> {
         self.features = None;
         let reply = self.command(&Command::User(user.to_string()))?;
         if reply.code.is_completion() {
-            return Ok(());
+            return self.after_login();
         }
         if reply.code.0 != 331 {
             return Err(Error::Reply(reply));
         }
         self.expect(&Command::Pass(password()?), 2)?;
+        self.after_login()
+    }
+
+    /// What follows a login: with FTPS, protecting the data connections.
+    fn after_login(&mut self) -> Result<(), Error> {
+        #[cfg(feature = "tls")]
+        self.protect_data_after_login()?;
         Ok(())
     }
 
@@ -1047,6 +1064,7 @@ mod tests {
                 Event::Sent(line) => format!("---> {line}"),
                 Event::Received(reply) => format!("<--- {reply}"),
                 Event::Data(connection) => connection.to_string(),
+                Event::Protected(text) => text.to_string(),
             };
             log.borrow_mut().push(line);
         }));

@@ -66,6 +66,10 @@ pub enum Error {
         /// Each address tried, with the reason it failed.
         attempts: Vec<(SocketAddr, ftp_core::Error)>,
     },
+    /// FTPS: a TLS handshake failed (an untrusted certificate, one for
+    /// another name, a server that does not speak TLS) or TLS could not be
+    /// set up; one sentence.
+    Tls(String),
 }
 
 impl fmt::Display for Error {
@@ -96,6 +100,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::Tls(detail) => write!(f, "{detail}"),
         }
     }
 }

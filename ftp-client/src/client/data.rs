@@ -16,7 +16,7 @@
 //! `--explain` line ([`DataConnection`]) and the likely cause of a failure
 //! ([`Cause`], as this client tells it); the remedy (`-p`, `-A`) is added here.
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -36,6 +36,55 @@ enum Pending {
         listener: TcpListener,
         command: DataCommand,
     },
+}
+
+/// An open data connection: the socket, or TLS over it after `PROT P`.
+pub(super) enum DataStream {
+    /// Clear text.
+    Clear(TcpStream),
+    /// FTPS: TLS, with this client as the TLS client.
+    #[cfg(feature = "tls")]
+    Tls(super::tls::DataTls),
+}
+
+impl DataStream {
+    /// Ends the data the way its protocol does: close_notify for TLS,
+    /// nothing more for a socket (dropping it closes it).
+    fn finish(&mut self) {
+        match self {
+            DataStream::Clear(_) => {}
+            #[cfg(feature = "tls")]
+            DataStream::Tls(tls) => tls.finish(),
+        }
+    }
+}
+
+impl Read for DataStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            DataStream::Clear(socket) => socket.read(buf),
+            #[cfg(feature = "tls")]
+            DataStream::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for DataStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            DataStream::Clear(socket) => socket.write(buf),
+            #[cfg(feature = "tls")]
+            DataStream::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            DataStream::Clear(socket) => socket.flush(),
+            #[cfg(feature = "tls")]
+            DataStream::Tls(tls) => tls.flush(),
+        }
+    }
 }
 
 /// Where passive mode connects, and how that address was found.
@@ -86,7 +135,7 @@ impl<S: Read + Write> Client<S> {
         body: F,
     ) -> Result<u64, Error>
     where
-        F: FnOnce(&mut TcpStream) -> Result<u64, ftp_core::Error>,
+        F: FnOnce(&mut DataStream) -> Result<u64, ftp_core::Error>,
     {
         let pending = self.prepare_data()?;
         if offset > 0 {
@@ -101,6 +150,9 @@ impl<S: Read + Write> Client<S> {
             Err(err) => return Err(self.after_failed_data(err)),
         };
         let moved = body(&mut stream);
+        if moved.is_ok() {
+            stream.finish();
+        }
         drop(stream);
         let done = self.read_reply();
         let count = moved?;
@@ -202,14 +254,23 @@ impl<S: Read + Write> Client<S> {
     /// The open data connection, after the server's preliminary reply: in
     /// active mode the server's connection is accepted now (the listen
     /// backlog holds it if the server connected before replying).
-    fn establish(&mut self, pending: Pending) -> Result<TcpStream, Error> {
+    fn establish(&mut self, pending: Pending) -> Result<DataStream, Error> {
         let stream = match pending {
             Pending::Connected(stream) => stream,
             Pending::Listening { listener, command } => self.accept_active(&listener, command)?,
         };
         stream.set_read_timeout(Some(self.options.data_timeout))?;
         stream.set_write_timeout(Some(self.options.data_timeout))?;
-        Ok(stream)
+        self.wrap_data(stream)
+    }
+
+    /// The data connection as the session protects it: in TLS after
+    /// `PROT P` (FTPS), else as it is.
+    fn wrap_data(&mut self, socket: TcpStream) -> Result<DataStream, Error> {
+        #[cfg(feature = "tls")]
+        return self.protect_data(socket);
+        #[cfg(not(feature = "tls"))]
+        Ok(DataStream::Clear(socket))
     }
 
     /// Active mode: waits for the server's connection (from the control

@@ -189,6 +189,14 @@ impl<R: Read> LineReader<R> {
         &mut self.inner
     }
 
+    /// The bytes read from the stream but not yet decoded: empty when the
+    /// last line read was all the peer had sent (what a client checks before
+    /// it starts TLS on the stream, so nothing sent in clear is taken for
+    /// protected).
+    pub fn buffered(&self) -> &[u8] {
+        &self.buffer[self.start..self.end]
+    }
+
     /// Adds one decoded data byte to the line; returns the outcome when it ends one.
     fn push(&mut self, data: u8) -> Option<Result<Vec<u8>, Error>> {
         let after_cr = std::mem::replace(&mut self.after_cr, false);
