@@ -189,12 +189,16 @@ impl<R: Read> LineReader<R> {
         &mut self.inner
     }
 
-    /// The bytes read from the stream but not yet decoded: empty when the
-    /// last line read was all the peer had sent (what a client checks before
-    /// it starts TLS on the stream, so nothing sent in clear is taken for
-    /// protected).
+    /// The bytes read from the stream after the last line (and its CRLF)
+    /// but not yet decoded: empty when that line was all the peer had sent,
+    /// which a client checks before it starts TLS on the stream, so nothing
+    /// sent in clear is taken for protected.
     pub fn buffered(&self) -> &[u8] {
-        &self.buffer[self.start..self.end]
+        let rest = &self.buffer[self.start..self.end];
+        match rest {
+            [LF, after @ ..] if self.after_cr => after,
+            _ => rest,
+        }
     }
 
     /// Adds one decoded data byte to the line; returns the outcome when it ends one.
@@ -369,6 +373,22 @@ mod tests {
             .into_iter()
             .map(|outcome| outcome.expect("no error expected"))
             .collect()
+    }
+
+    #[test]
+    fn buffered_is_what_follows_the_last_line_and_its_crlf() {
+        let mut reader = LineReader::new(&b"234 AUTH TLS ok\r\n"[..], 100, Phase::Reply);
+        assert_eq!(
+            reader.read_line().expect("a line"),
+            Some(b"234 AUTH TLS ok".to_vec())
+        );
+        assert_eq!(reader.buffered(), b"");
+        let mut reader = LineReader::new(&b"234 ok\r\n\x16\x03garbage"[..], 100, Phase::Reply);
+        assert_eq!(
+            reader.read_line().expect("a line"),
+            Some(b"234 ok".to_vec())
+        );
+        assert_eq!(reader.buffered(), b"\x16\x03garbage");
     }
 
     #[test]
