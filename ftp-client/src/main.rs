@@ -28,6 +28,7 @@ use ftp_client::client::{DataMode, IpFamily, Options};
 use ftp_client::netrc::Netrc;
 use ftp_client::shell::command::ShellCommand;
 use ftp_client::shell::fetch::OneShot;
+use ftp_client::shell::secure::{self, TlsFlags};
 use ftp_client::shell::settings::Settings;
 use ftp_client::shell::trace::Trace;
 use ftp_client::shell::transfer::Feedback;
@@ -71,6 +72,17 @@ enum Form {
     },
 }
 
+impl Form {
+    /// Whether a URL of the form is `ftps://`.
+    fn implicit_tls(&self) -> bool {
+        match self {
+            Form::Fetch { urls, .. } => urls.iter().any(|(_, url)| url.implicit_tls),
+            Form::Upload { url, .. } => url.implicit_tls,
+            _ => false,
+        }
+    }
+}
+
 /// The parsed command line.
 #[derive(Debug)]
 struct Cli {
@@ -96,6 +108,8 @@ struct Cli {
     packets: bool,
     /// `-a`, `-e`, `-g`, `-i`, `-T`.
     settings: Settings,
+    /// `--tls`, `--tls-optional`, `--cacert`, `--insecure`.
+    tls: TlsFlags,
 }
 
 fn main() -> ExitCode {
@@ -187,6 +201,27 @@ fn option_table() -> getopts::Options {
             "not supported: std cannot bind a source address before connecting",
             "SRCADDR",
         )
+        .optflag(
+            "",
+            "tls",
+            "FTPS: AUTH TLS, then protected control and data (ftps:// URLs: TLS from the start)",
+        )
+        .optflag(
+            "",
+            "tls-optional",
+            "as --tls, but go on in clear when the server refuses AUTH TLS",
+        )
+        .optopt(
+            "",
+            "cacert",
+            "trust the CA certificates in FILE (PEM) instead of the system's",
+            "FILE",
+        )
+        .optflag(
+            "",
+            "insecure",
+            "do not verify the server's certificate (anyone on the path can read and change the session)",
+        )
         .optflag("", "version", "print the version")
         .optflag("h", "help", "print this help");
     options
@@ -212,6 +247,15 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
     } else {
         parse_form(&matches)?
     };
+    let tls = TlsFlags {
+        explicit: matches.opt_present("tls"),
+        optional: matches.opt_present("tls-optional"),
+        cacert: matches.opt_str("cacert").map(Into::into),
+        insecure: matches.opt_present("insecure"),
+    };
+    if !cfg!(feature = "tls") && (tls.any() || form.implicit_tls()) {
+        return Err(secure::NO_TLS.into());
+    }
     Ok(Cli {
         form,
         family: match (matches.opt_present("4"), matches.opt_present("6")) {
@@ -242,6 +286,7 @@ fn parse_args(options: &getopts::Options, args: &[String]) -> Result<Cli, String
         netrc: matches.opt_str("N"),
         packets: matches.opt_present("t"),
         settings: settings(&matches)?,
+        tls,
     })
 }
 
@@ -344,7 +389,8 @@ fn check_host_argument(text: &str) -> Result<(), String> {
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let (scheme, after) = text.split_once(':').unwrap_or_default();
-    let known = ["ftp", "http", "https", "file"].contains(&scheme.to_ascii_lowercase().as_str());
+    let known =
+        ["ftp", "ftps", "http", "https", "file"].contains(&scheme.to_ascii_lowercase().as_str());
     if known && after.starts_with('/') {
         return Err(format!(
             "{}: bad URL: expected {scheme}://host/path",
@@ -400,6 +446,19 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
         data_timeout: cli.stall.unwrap_or(defaults.data_timeout),
         ..defaults
     };
+    let tls = match secure::setup(&cli.tls, cli.form.implicit_tls()) {
+        Ok(tls) => tls,
+        Err(err) => {
+            report(&err.to_string());
+            return ExitCode::from(1);
+        }
+    };
+    if cli.tls.insecure {
+        eprintln!(
+            "ftp-client: WARNING: --insecure: the server's certificate is NOT verified; \
+             anyone on the path can read and change this session"
+        );
+    }
     let feedback = Feedback {
         meter: std::io::stderr().is_terminal(),
         hash: None,
@@ -423,6 +482,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
                 meter: feedback.meter,
                 netrc: load_netrc(cli.netrc.as_deref()),
                 settings: cli.settings.clone(),
+                tls,
                 quit_time: cli.stall,
             };
             let verbose = cli.verbose.unwrap_or(true);
@@ -437,7 +497,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             Shell::new(config, trace, input).run(first) && !interactive
         }
         Form::Fetch { urls, output } => {
-            let one_shot = one_shot(&cli, client_options, feedback, interactive);
+            let one_shot = one_shot(&cli, client_options, feedback, interactive, tls);
             let mut failed = false;
             for (text, url) in urls {
                 if let Err(err) = one_shot.download(url, output.as_deref()) {
@@ -449,7 +509,7 @@ fn run(cli: Cli, options: &getopts::Options) -> ExitCode {
             failed
         }
         Form::Upload { url, files } => {
-            let one_shot = one_shot(&cli, client_options, feedback, interactive);
+            let one_shot = one_shot(&cli, client_options, feedback, interactive, tls);
             match one_shot.upload(url, files) {
                 Ok(()) => false,
                 Err(err) => {
@@ -480,7 +540,13 @@ fn report(message: &str) {
 }
 
 /// The settings of a download or upload; replies (with `-v`) go to stderr.
-fn one_shot(cli: &Cli, options: Options, feedback: Feedback, interactive: bool) -> OneShot {
+fn one_shot(
+    cli: &Cli,
+    options: Options,
+    feedback: Feedback,
+    interactive: bool,
+    tls: secure::Tls,
+) -> OneShot {
     OneShot {
         family: cli.family,
         options,
@@ -494,6 +560,7 @@ fn one_shot(cli: &Cli, options: Options, feedback: Feedback, interactive: bool) 
         interactive,
         retry: cli.retry,
         restart: cli.restart,
+        tls,
     }
 }
 
@@ -549,6 +616,21 @@ mod tests {
                 open: Some(("host".into(), 21))
             }
         );
+    }
+
+    #[test]
+    fn tls_options_are_read_or_refused_by_a_build_without_tls() {
+        let parsed = parse(&["--tls", "--cacert", "ca.pem", "h"]);
+        let implicit = parse(&["ftps://h/file"]);
+        if cfg!(feature = "tls") {
+            let tls = parsed.expect("valid").tls;
+            assert!(tls.explicit && !tls.optional && !tls.insecure);
+            assert_eq!(tls.cacert.as_deref(), Some(std::path::Path::new("ca.pem")));
+            assert!(implicit.expect("valid").form.implicit_tls());
+        } else {
+            assert_eq!(parsed.expect_err("no TLS"), secure::NO_TLS);
+            assert_eq!(implicit.expect_err("no TLS"), secure::NO_TLS);
+        }
     }
 
     #[test]

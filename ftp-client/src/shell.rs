@@ -33,6 +33,7 @@ pub mod mirror;
 pub mod prompt;
 pub mod rate;
 mod remote;
+pub mod secure;
 pub mod settings;
 pub mod stall;
 pub mod status;
@@ -42,7 +43,6 @@ pub mod transfer;
 
 use std::fmt;
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::rc::Rc;
 use std::time::SystemTime;
@@ -53,6 +53,7 @@ use ftp_core::protocol::time::DateTime;
 use self::command::{ListKind, ShellCommand, Toggle, COMMANDS};
 use self::editor::Edited;
 use self::prompt::Confirm;
+use self::secure::Control;
 use self::trace::Trace;
 use self::transfer::{Destination, Feedback, Store};
 use crate::client::{Client, DataMode, Error, IpFamily, Options, Representation};
@@ -170,6 +171,8 @@ pub struct Config {
     pub netrc: Option<Netrc>,
     /// The tnftp settings the flags start with.
     pub settings: settings::Settings,
+    /// `--tls`, `--cacert`, `--insecure`: FTPS (with the `tls` feature).
+    pub tls: secure::Tls,
     /// `-q`: the quit time, also in `options` as the per-read and per-write
     /// timeouts. A stall that long closes the connection and, when not
     /// interactive, ends the shell ([`stall`]).
@@ -178,7 +181,7 @@ pub struct Config {
 
 /// The open session: the client and the host name it was opened with.
 struct Session {
-    client: Client<TcpStream>,
+    client: Client<Control>,
     host: String,
 }
 
@@ -327,7 +330,7 @@ impl Shell {
     }
 
     /// The open session's client.
-    fn client(&mut self) -> Result<&mut Client<TcpStream>, ShellError> {
+    fn client(&mut self) -> Result<&mut Client<Control>, ShellError> {
         self.session
             .as_mut()
             .map(|session| &mut session.client)
@@ -440,6 +443,11 @@ impl Shell {
                 self.status();
                 Ok(())
             }
+            C::Ccc => {
+                secure::ccc(self.client()?)?;
+                self.trace.note("The control connection is clear again.");
+                Ok(())
+            }
             C::Features => {
                 let features = self.client()?.feat()?;
                 self.say(&features.lines().join("\n"));
@@ -476,8 +484,14 @@ impl Shell {
         if let Some(session) = &self.session {
             return Err(ShellError::AlreadyConnected(session.host.clone()));
         }
-        let connected =
-            Client::connect(host, port, self.config.family, self.config.options.clone());
+        let connected = secure::connect(
+            host,
+            port,
+            self.config.family,
+            self.config.options.clone(),
+            &self.config.tls,
+            false,
+        );
         let mut client = match connected {
             Ok(client) => client,
             // A refusing greeting (421, or anything but 220) is shown as a
@@ -624,6 +638,8 @@ impl Shell {
             Some(session) => {
                 let client = &session.client;
                 println!("Connected to {} ({}).", session.host, client.peer_addr());
+                #[cfg(feature = "tls")]
+                println!("{}", secure::protection(client));
                 println!("{}", status::negotiated(client));
             }
             None => println!("Not connected."),
@@ -706,11 +722,12 @@ impl Shell {
     fn interruptible(
         &mut self,
         verb: &'static str,
-        transfer: impl FnOnce(&mut Client<TcpStream>) -> Result<(), ShellError>,
+        transfer: impl FnOnce(&mut Client<Control>) -> Result<(), ShellError>,
     ) -> Result<(), ShellError> {
         let watch = match &self.session {
             Some(session) if self.config.interactive => {
-                interrupt::Watch::start(session.client.get_ref(), verb)
+                secure::abort_socket(session.client.get_ref())
+                    .and_then(|socket| interrupt::Watch::start(socket, verb))
             }
             _ => None,
         };
@@ -904,7 +921,7 @@ fn long_lines(entries: &[crate::client::Entry]) -> Vec<String> {
 /// the server's bytes, stdout (`None` or `-`) too unless it is a terminal,
 /// which sees them through [`terminal::escape`]. Line ends become LF.
 fn write_listing(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     kind: ListKind,
     path: Option<&str>,
     output: Option<&str>,
@@ -927,7 +944,7 @@ fn write_listing(
 
 /// Copies a listing of `kind` into `out`; MLSD entries as `ls -l` lines.
 fn copy_listing(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     kind: ListKind,
     path: Option<&str>,
     out: &mut dyn Write,

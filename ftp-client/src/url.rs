@@ -1,5 +1,9 @@
 //! `ftp://` URLs (RFC 1738 §3.2): `ftp://[user[:password]@]host[:port]/path[;type=X]`.
 //!
+//! `ftps://` URLs are the same with implicit TLS (port 990 unless given);
+//! [`FtpUrl::implicit_tls`] says which, and the program decides what TLS it
+//! can do.
+//!
 //! [`FtpUrl::parse`] is a pure function over a string: it splits the URL,
 //! decodes percent-escapes (in the user, the password and the path), accepts
 //! IPv6 literals in brackets (`ftp://[::1]:2121/`), and refuses anything it
@@ -23,6 +27,9 @@ use std::fmt;
 
 /// The port an `ftp://` URL without one means (RFC 959).
 pub const DEFAULT_PORT: u16 = 21;
+
+/// The port an `ftps://` URL (implicit TLS) without one means, by convention.
+pub const DEFAULT_FTPS_PORT: u16 = 990;
 
 /// What a `;type=X` suffix asks for (RFC 1738 §3.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,12 +58,14 @@ pub struct FtpUrl {
     pub path: String,
     /// The `;type=` suffix, if any.
     pub type_code: Option<TypeCode>,
+    /// An `ftps://` URL: TLS from the first byte (implicit FTPS).
+    pub implicit_tls: bool,
 }
 
 /// Why a string is not a usable `ftp://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UrlError {
-    /// The URL does not start with `ftp://`.
+    /// The URL does not start with `ftp://` or `ftps://`.
     Scheme,
     /// There is no host between `//` and the path.
     MissingHost,
@@ -79,7 +88,7 @@ pub enum UrlError {
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UrlError::Scheme => f.write_str("not an ftp:// URL"),
+            UrlError::Scheme => f.write_str("not an ftp:// or ftps:// URL"),
             UrlError::MissingHost => f.write_str("the URL has no host"),
             UrlError::BadIpv6(host) => write!(f, "bad IPv6 address in brackets: {host:?}"),
             UrlError::BadPort(port) => write!(f, "bad port {port:?}: expected 1 to 65535"),
@@ -97,7 +106,9 @@ impl fmt::Display for UrlError {
 impl std::error::Error for UrlError {}
 
 impl FtpUrl {
-    /// Parses an `ftp://` URL. The scheme is matched without regard to case.
+    /// Parses an `ftp://` URL, or an `ftps://` one (implicit TLS, port
+    /// [`DEFAULT_FTPS_PORT`] by default). The scheme is matched without
+    /// regard to case.
     ///
     /// ```
     /// use ftp_client::url::FtpUrl;
@@ -121,7 +132,7 @@ impl FtpUrl {
         if text.chars().any(char::is_control) {
             return Err(UrlError::ControlCharacter);
         }
-        let rest = strip_scheme(text).ok_or(UrlError::Scheme)?;
+        let (rest, implicit_tls) = strip_scheme(text).ok_or(UrlError::Scheme)?;
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
         let (userinfo, hostport) = match authority.rsplit_once('@') {
             Some((userinfo, hostport)) => (Some(userinfo), hostport),
@@ -131,7 +142,12 @@ impl FtpUrl {
             Some(info) => split_userinfo(info)?,
             None => (None, None),
         };
-        let (host, port) = split_host_port(hostport)?;
+        let default_port = if implicit_tls {
+            DEFAULT_FTPS_PORT
+        } else {
+            DEFAULT_PORT
+        };
+        let (host, port) = split_host_port(hostport, default_port)?;
         let (path, type_code) = split_type(path)?;
         Ok(FtpUrl {
             user,
@@ -140,6 +156,7 @@ impl FtpUrl {
             port,
             path: decode(path)?,
             type_code,
+            implicit_tls,
         })
     }
 
@@ -196,6 +213,7 @@ impl FtpUrl {
             port,
             path: path.to_string(),
             type_code: None,
+            implicit_tls: false,
         }))
     }
 
@@ -255,12 +273,13 @@ pub fn mask_password(text: &str) -> String {
     format!("{}{user}:***{after}", &text[..scheme_end])
 }
 
-/// What follows `ftp://` (any case), or `None` for another scheme.
-fn strip_scheme(text: &str) -> Option<&str> {
-    let scheme = text.get(..6)?;
-    scheme
-        .eq_ignore_ascii_case("ftp://")
-        .then(|| &text[scheme.len()..])
+/// What follows `ftp://` or `ftps://` (any case), and whether it was
+/// `ftps://`; `None` for another scheme.
+fn strip_scheme(text: &str) -> Option<(&str, bool)> {
+    ["ftp://", "ftps://"].iter().find_map(|scheme| {
+        let found = text.get(..scheme.len())?.eq_ignore_ascii_case(scheme);
+        found.then(|| (&text[scheme.len()..], scheme.len() == 7))
+    })
 }
 
 /// `user[:password]`, each decoded.
@@ -273,7 +292,7 @@ fn split_userinfo(info: &str) -> Result<(Option<String>, Option<String>), UrlErr
 }
 
 /// `host[:port]` or `[v6]:port`: the host without brackets and the port.
-fn split_host_port(hostport: &str) -> Result<(String, u16), UrlError> {
+fn split_host_port(hostport: &str, default_port: u16) -> Result<(String, u16), UrlError> {
     let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
         let (host, after) = bracketed
             .split_once(']')
@@ -300,7 +319,7 @@ fn split_host_port(hostport: &str) -> Result<(String, u16), UrlError> {
         return Err(UrlError::MissingHost);
     }
     let port = match port {
-        None => DEFAULT_PORT,
+        None => default_port,
         Some(port) => parse_port(port)?,
     };
     Ok((host.to_string(), port))
@@ -461,9 +480,18 @@ mod tests {
     }
 
     #[test]
+    fn ftps_urls_are_implicit_tls_on_port_990_by_default() {
+        let url = parse("FTPS://h/x");
+        assert!(url.implicit_tls);
+        assert_eq!((url.host.as_str(), url.port), ("h", DEFAULT_FTPS_PORT));
+        assert_eq!(parse("ftps://[::1]:2990/").port, 2990);
+        assert!(!parse("ftp://h/x").implicit_tls);
+    }
+
+    #[test]
     fn other_schemes_and_missing_hosts_are_refused() {
         assert_eq!(FtpUrl::parse("http://h/x"), Err(UrlError::Scheme));
-        assert_eq!(FtpUrl::parse("ftps://h/x"), Err(UrlError::Scheme));
+        assert_eq!(FtpUrl::parse("sftp://h/x"), Err(UrlError::Scheme));
         assert_eq!(FtpUrl::parse("ftp:/"), Err(UrlError::Scheme));
         assert_eq!(FtpUrl::parse("ftp:///x"), Err(UrlError::MissingHost));
         assert_eq!(FtpUrl::parse("ftp://user@:21/"), Err(UrlError::MissingHost));
@@ -609,6 +637,6 @@ mod tests {
             UrlError::BadPort("70000".into()).to_string(),
             "bad port \"70000\": expected 1 to 65535"
         );
-        assert_eq!(UrlError::Scheme.to_string(), "not an ftp:// URL");
+        assert_eq!(UrlError::Scheme.to_string(), "not an ftp:// or ftps:// URL");
     }
 }

@@ -23,7 +23,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -132,7 +132,7 @@ impl TlsConfig {
 /// # Errors
 ///
 /// As [`TlsConfig::with_ca_file`] and [`TlsConfig::system`].
-pub fn trust(cacert: Option<&PathBuf>) -> Result<TlsConfig, Error> {
+pub fn trust(cacert: Option<&Path>) -> Result<TlsConfig, Error> {
     match cacert {
         Some(path) => TlsConfig::with_ca_file(path),
         None => TlsConfig::system(),

@@ -66,6 +66,7 @@ pub fn main(args: &[String], netrc: fn() -> Option<Netrc>) -> ExitCode {
         interactive: std::io::stdin().is_terminal(),
         retry: None,
         restart: false,
+        tls: Default::default(),
     };
     let (user, password) = match one_shot.credentials(&request.url) {
         Ok(credentials) => credentials,
@@ -133,6 +134,9 @@ fn parse(options: &getopts::Options, args: &[String]) -> Result<Option<Request>,
         return Err("give one ftp:// URL".into());
     };
     let url = FtpUrl::parse(url).map_err(|err| format!("{}: {err}", mask_password(url)))?;
+    if url.implicit_tls {
+        return Err("the probe speaks clear FTP only: give an ftp:// URL".into());
+    }
     let timeout = match matches.opt_str("timeout") {
         None => Duration::from_secs(5),
         Some(text) => match text.parse::<u32>() {

@@ -156,6 +156,11 @@ pub const COMMANDS: &[Spec] = &[
         "toggle showing the commands sent (--->)",
     ),
     spec(&["status"], "", "show the connection and settings"),
+    spec(
+        &["ccc"],
+        "",
+        "end TLS on the control connection (FTPS; data stays protected)",
+    ),
     spec(&["features"], "", "show what the server supports (FEAT)"),
     spec(&["quote"], "command [args...]", "send a raw command"),
     spec(&["site"], "command [args...]", "send a SITE command"),
@@ -423,6 +428,8 @@ pub enum ShellCommand {
     Debug(Toggle),
     /// `status`.
     Status,
+    /// `ccc`: the control connection back to clear text (FTPS).
+    Ccc,
     /// `features`.
     Features,
     /// `quote line...`: the words joined by spaces.
@@ -719,6 +726,7 @@ fn build(spec: &'static Spec, words: Vec<String>) -> Result<ShellCommand, ParseE
         "verbose" => C::Verbose(args.toggle()?),
         "debug" => C::Debug(args.toggle()?),
         "status" => C::Status,
+        "ccc" => C::Ccc,
         "features" => C::Features,
         "quote" => C::Quote(args.some()?.join(" ")),
         "site" => C::Site(args.some()?.join(" ")),

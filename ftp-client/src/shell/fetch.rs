@@ -12,12 +12,12 @@
 //! directory; see [`crate::url`]. This module does not parse options; the
 //! program passes them in a [`OneShot`].
 
-use std::net::TcpStream;
 use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
 use super::command::ListKind;
+use super::secure::{self, Control};
 use super::trace::Trace;
 use super::transfer::{self, Destination, Feedback};
 use super::{base_name, prompt, write_listing, ShellError};
@@ -48,6 +48,8 @@ pub struct OneShot {
     pub retry: Option<Duration>,
     /// `-R`: a download continues the bytes its local file already has.
     pub restart: bool,
+    /// `--tls`, `ftps://`: FTPS (with the `tls` feature).
+    pub tls: secure::Tls,
 }
 
 impl OneShot {
@@ -119,7 +121,7 @@ impl OneShot {
     }
 
     /// Connects to the URL's host, logs in and sets the transfer type.
-    fn connect(&self, url: &FtpUrl) -> Result<Client<TcpStream>, ShellError> {
+    fn connect(&self, url: &FtpUrl) -> Result<Client<Control>, ShellError> {
         let (user, password) = self.credentials(url)?;
         let mut client = self.connect_retrying(url)?;
         self.trace.reply(client.greeting());
@@ -136,9 +138,16 @@ impl OneShot {
     /// Opens the control connection; with [`OneShot::retry`], a connection
     /// that cannot be opened is tried again after the pause, each failure
     /// reported on stderr.
-    fn connect_retrying(&self, url: &FtpUrl) -> Result<Client<TcpStream>, ShellError> {
+    fn connect_retrying(&self, url: &FtpUrl) -> Result<Client<Control>, ShellError> {
         loop {
-            let connected = Client::connect(&url.host, url.port, self.family, self.options.clone());
+            let connected = secure::connect(
+                &url.host,
+                url.port,
+                self.family,
+                self.options.clone(),
+                &self.tls,
+                url.implicit_tls,
+            );
             match (connected, self.retry) {
                 (Err(err @ Error::Connect { .. }), Some(pause)) => {
                     eprintln!("ftp-client: {err}; retrying in {} s", pause.as_secs());
@@ -238,6 +247,7 @@ mod tests {
             interactive: false,
             retry: None,
             restart: false,
+            tls: secure::Tls::default(),
         }
     }
 

@@ -9,10 +9,9 @@
 //! the server gives them, tell which names to skip. With globbing off
 //! (`-g`, `glob`) a pattern is a name.
 
-use std::net::TcpStream;
-
 use ftp_core::protocol::listing::EntryKind;
 
+use super::secure::Control;
 use super::{glob, Shell, ShellError};
 use crate::client::{Client, Entry, Error};
 
@@ -24,7 +23,7 @@ fn unsupported(err: &Error) -> bool {
 /// The entries of `path` for `mlsd`: MLSD, or parsed LIST lines where the
 /// server has no MLSD (vsftpd).
 pub(super) fn machine_entries(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     path: Option<&str>,
 ) -> Result<Vec<Entry>, Error> {
     match client.mlsd(path) {

@@ -156,6 +156,10 @@ impl Trace {
                 }
             }
             Event::Data(connection) if self.explain.get() => eprintln!("{connection}"),
+            // FTPS: with --explain beside the connection it protects, else
+            // where replies go when verbose.
+            Event::Protected(text) if self.explain.get() => eprintln!("{text}"),
+            Event::Protected(text) => self.note(text),
             _ => {}
         }
     }

@@ -10,11 +10,11 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use super::rate::{Rates, Throttle};
+use super::secure::Control;
 use super::trace::Trace;
 use super::ShellError;
 use crate::client::Client;
@@ -76,7 +76,7 @@ impl Destination {
 ///
 /// The client's error, or the local file's (with its path in the message).
 pub fn download(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     remote: &str,
     destination: &Destination,
     feedback: Feedback,
@@ -174,7 +174,7 @@ pub enum Store {
 ///
 /// The local file cannot be opened, or the client's error.
 pub fn upload(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     local: &Path,
     remote: &str,
     append: bool,
@@ -196,7 +196,7 @@ pub fn upload(
 ///
 /// The local file cannot be opened or read, or the client's error.
 pub fn upload_file(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     local: &Path,
     remote: &str,
     store: Store,
@@ -233,7 +233,7 @@ pub fn upload_file(
 
 /// Uploads what `input` holds (`total` bytes, if known) to `remote`.
 fn upload_from(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     input: &mut dyn Read,
     total: Option<u64>,
     remote: &str,
@@ -278,7 +278,7 @@ fn finish_command(command: &str, mut child: Child) -> Result<(), ShellError> {
 
 /// `RETR` with the progress display fed as bytes arrive.
 fn retr(
-    client: &mut Client<TcpStream>,
+    client: &mut Client<Control>,
     remote: &str,
     out: &mut dyn Write,
     offset: u64,
