@@ -141,12 +141,22 @@ fn write_private(path: &Path, contents: &str) {
 
 /// Waits until `addr` answers with a `220` greeting.
 fn wait_for_greeting(addr: SocketAddr, process: &mut KillOnDrop) {
+    wait_until_ready(addr, process, true);
+}
+
+/// Waits until `addr` answers with a `220` greeting (`clear`), or only
+/// accepts connections (implicit FTPS, whose greeting comes after a TLS
+/// handshake).
+fn wait_until_ready(addr: SocketAddr, process: &mut KillOnDrop, clear: bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(Some(status)) = process.0.try_wait() {
             panic!("the server at {addr} exited early: {status}");
         }
         if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            if !clear {
+                return;
+            }
             let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
             let mut greeting = String::new();
             if BufReader::new(stream).read_line(&mut greeting).is_ok()
@@ -162,16 +172,23 @@ fn wait_for_greeting(addr: SocketAddr, process: &mut KillOnDrop) {
 
 /// Runs `command` (a server that stays in the foreground), waits for its
 /// greeting on `addr` and wraps it in a [`Peer`] that logs in as `user`.
-fn start(
+fn start(command: Command, addr: SocketAddr, user: &str, password: &str, scratch: TempDir) -> Peer {
+    start_when(command, addr, user, password, scratch, true)
+}
+
+/// [`start`], waiting for a greeting when `clear`, else only for the server
+/// to accept connections (see [`wait_until_ready`]).
+fn start_when(
     mut command: Command,
     addr: SocketAddr,
     user: &str,
     password: &str,
     scratch: TempDir,
+    clear: bool,
 ) -> Peer {
     command.stdin(Stdio::null()).stdout(Stdio::null());
     let mut process = KillOnDrop(command.spawn().expect("the server starts"));
-    wait_for_greeting(addr, &mut process);
+    wait_until_ready(addr, &mut process, clear);
     Peer {
         addr,
         user: user.into(),
@@ -224,21 +241,35 @@ pub fn vsftpd_with(root: &Path, ip: IpAddr, extra: &str) -> Option<Peer> {
     let mut command = Command::new("vsftpd");
     command.arg(&config_path);
     let addr = SocketAddr::new(ip, port);
-    Some(start(command, addr, "anonymous", "peer@", scratch))
+    let clear = !extra.contains("implicit_ssl=YES");
+    Some(start_when(
+        command,
+        addr,
+        "anonymous",
+        "peer@",
+        scratch,
+        clear,
+    ))
 }
 
 /// The pyftpdlib server as a small inline script: one user with full rights
-/// on `root`, listening on `ip`, printing its port when ready.
+/// on `root`, listening on `ip`, printing its port when ready; with a
+/// certificate and key after the password, FTPS required (`TLS_FTPHandler`).
 const PYFTPDLIB_SCRIPT: &str = r#"
 import sys
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 ip, root, user, password = sys.argv[1:5]
+Handler = FTPHandler
+if len(sys.argv) > 5:
+    from pyftpdlib.handlers import TLS_FTPHandler as Handler
+    Handler.certfile, Handler.keyfile = sys.argv[5:7]
+    Handler.tls_control_required = Handler.tls_data_required = True
 authorizer = DummyAuthorizer()
 authorizer.add_user(user, password, root, perm="elradfmwMT")
-FTPHandler.authorizer = authorizer
-server = FTPServer((ip, 0), FTPHandler)
+Handler.authorizer = authorizer
+server = FTPServer((ip, 0), Handler)
 print("listening on port", server.address[1], flush=True)
 server.serve_forever()
 "#;
@@ -246,10 +277,25 @@ server.serve_forever()
 /// Starts pyftpdlib serving `root` to `user`/`password` (full rights) on `ip`.
 /// `None` when pyftpdlib is missing and the tests may skip it.
 pub fn pyftpdlib(root: &Path, ip: IpAddr, user: &str, password: &str) -> Option<Peer> {
-    if !peer_available(
-        "pyftpdlib",
-        Command::new("python3").args(["-c", "import pyftpdlib"]),
-    ) {
+    pyftpdlib_with(root, ip, user, password, &[])
+}
+
+/// [`pyftpdlib`] with `tls` (a certificate and its key, PEM) for FTPS
+/// required on control and data (`TLS_FTPHandler`, which needs pyOpenSSL),
+/// or none.
+pub fn pyftpdlib_with(
+    root: &Path,
+    ip: IpAddr,
+    user: &str,
+    password: &str,
+    tls: &[&Path],
+) -> Option<Peer> {
+    let check = if tls.is_empty() {
+        "import pyftpdlib"
+    } else {
+        "import pyftpdlib, OpenSSL"
+    };
+    if !peer_available("pyftpdlib", Command::new("python3").args(["-c", check])) {
         return None;
     }
     let mut command = Command::new("python3");
@@ -257,6 +303,7 @@ pub fn pyftpdlib(root: &Path, ip: IpAddr, user: &str, password: &str) -> Option<
         .args(["-c", PYFTPDLIB_SCRIPT, &ip.to_string()])
         .arg(root)
         .args([user, password])
+        .args(tls)
         .stdin(Stdio::null())
         .stderr(Stdio::null());
     let (mut process, line) =
@@ -384,6 +431,11 @@ fn pure_ftpd_users(scratch: &Path, root: &Path, (uid, gid): (u32, u32)) -> std::
 /// expect uploaded files to belong to `nobody`. The passive range is the 32
 /// ports above the control port, which caps Pure-FTPd at 16 clients at once.
 pub fn pure_ftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
+    pure_ftpd_with(root, ip, &[])
+}
+
+/// [`pure_ftpd`] with `extra` arguments, e.g. `-Y 2 -2 CERTFILE` for FTPS.
+pub fn pure_ftpd_with(root: &Path, ip: IpAddr, extra: &[&std::ffi::OsStr]) -> Option<Peer> {
     if !installed("pure-ftpd") || !installed("pure-pw") {
         return None;
     }
@@ -401,7 +453,8 @@ pub fn pure_ftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
         .arg(format!("{passive_first}:{passive_last}"))
         .arg("-g")
         .arg(scratch.path().join("pure-ftpd.pid"))
-        .args(["-E", "-H", "-f", "none"]);
+        .args(["-E", "-H", "-f", "none"])
+        .args(extra);
     let addr = SocketAddr::new(ip, control);
     Some(start(
         command,
