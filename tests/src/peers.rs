@@ -353,6 +353,11 @@ fn proftpd_config(ip: IpAddr, ports: (u16, u16, u16), scratch: &Path) -> String 
 /// superuser, `RootLogin on` lets that user in. The passive range is the 32
 /// ports above the control port.
 pub fn proftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
+    proftpd_with(root, ip, "")
+}
+
+/// [`proftpd`] with `extra` configuration lines appended, e.g. mod_tls's.
+pub fn proftpd_with(root: &Path, ip: IpAddr, extra: &str) -> Option<Peer> {
     if !installed("proftpd") {
         return None;
     }
@@ -369,8 +374,8 @@ pub fn proftpd(root: &Path, ip: IpAddr) -> Option<Peer> {
     );
     let ports = control_and_passive_ports(ip);
     let config_path = scratch.path().join("proftpd.conf");
-    std::fs::write(&config_path, proftpd_config(ip, ports, scratch.path()))
-        .expect("scratch dir is writable");
+    let config = proftpd_config(ip, ports, scratch.path()) + extra;
+    std::fs::write(&config_path, config).expect("scratch dir is writable");
     let mut command = Command::new("proftpd");
     // -n: stay in the foreground; -q: log only to the SystemLog (fatal
     // configuration errors still reach stderr).

@@ -1,15 +1,16 @@
 //! Our client's FTPS (RFC 4217) against the servers that speak it, on
 //! loopback: vsftpd (`ssl_enable`, `require_ssl_reuse=YES`, TLS forced for
-//! logins and data), Pure-FTPd (`-Y 2`) and pyftpdlib (`TLS_FTPHandler`,
-//! TLS required), each in every data mode (PASV, EPSV, PORT, EPRT; IPv6:
+//! logins and data), ProFTPD (mod_tls, `TLSRequired on`, session reuse
+//! required as mod_tls does by default; also `ccc`), Pure-FTPd (`-Y 2`) and
+//! pyftpdlib (`TLS_FTPHandler`, TLS required), each in every data mode (PASV, EPSV, PORT, EPRT; IPv6:
 //! EPSV and EPRT) with a listing, a download, an upload and a resumed
 //! download, every data connection protected; implicit FTPS (`ftps://`)
 //! against vsftpd's `implicit_ssl`; and servers that misbehave: garbage
 //! after `234`, a handshake that stops halfway, a certificate for another
 //! name, a server that refuses `AUTH TLS`.
 //!
-//! ProFTPD is not here: the ProFTPD that CI unpacks (proftpd-core) has no
-//! mod_tls, which Debian ships in another package.
+//! ProFTPD's mod_tls is a loadable module from Debian's proftpd-mod-crypto,
+//! which `.ci/install-peers` unpacks beside proftpd-core.
 //!
 //! The certificates are made for the test by [`TestPki`]; the client trusts
 //! its CA with `--cacert`.
@@ -270,6 +271,86 @@ fn pyftpdlib_tls_handler_over_ipv4() {
 #[test]
 fn pyftpdlib_tls_handler_over_ipv6() {
     pyftpdlib(V6);
+}
+
+/// Where ProFTPD's mod_tls may be: Debian's own place, or where
+/// `.ci/install-peers` unpacks it.
+const PROFTPD_MODULE_DIRS: &[&str] = &[
+    "/opt/ftp-peers/proftpd-mod-crypto/usr/lib/proftpd",
+    "/usr/lib/proftpd",
+];
+
+/// ProFTPD with mod_tls loaded and TLS required as `required` says
+/// (`TLSRequired`: `on`, or `auth+data`, which allows CCC); `None`
+/// (skipped, or a failure under `FTP_TESTS_REQUIRE_PEERS`) without the
+/// module.
+fn proftpd_tls(root: &Path, ip: IpAddr, pki: &TestPki, required: &str) -> Option<Peer> {
+    let found = PROFTPD_MODULE_DIRS
+        .iter()
+        .find(|dir| Path::new(dir).join("mod_tls.so").is_file());
+    let mut check = Command::new("test");
+    check.args(["-n", found.copied().unwrap_or_default()]);
+    if !ftp_tests::peer_available("ProFTPD's mod_tls", &mut check) {
+        return None;
+    }
+    let extra = format!(
+        "ModulePath {dir}\nLoadModule mod_tls.c\n<IfModule mod_tls.c>\nTLSEngine on\n\
+         TLSProtocol TLSv1.2 TLSv1.3\nTLSRequired {required}\nTLSRSACertificateFile {cert}\n\
+         TLSRSACertificateKeyFile {key}\nTLSLog {log}\n</IfModule>\n",
+        dir = found.expect("checked"),
+        cert = pki.cert().display(),
+        key = pki.key().display(),
+        log = pki.dir().join("proftpd-tls.log").display(),
+    );
+    peers::proftpd_with(root, ip, &extra)
+}
+
+#[test]
+fn proftpd_mod_tls_over_ipv4() {
+    every_mode(V4, true, |root, pki| proftpd_tls(root, V4, pki, "on"));
+}
+
+#[test]
+fn proftpd_mod_tls_over_ipv6() {
+    every_mode(V6, true, |root, pki| proftpd_tls(root, V6, pki, "on"));
+}
+
+#[test]
+fn ccc_clears_the_control_connection_and_data_stays_protected() {
+    let pki = TestPki::new();
+    let root = served_root();
+    let Some(peer) = proftpd_tls(root.path(), V4, &pki, "auth+data") else {
+        return;
+    };
+    let script = format!(
+        "user {} {}\nccc\nstatus\nls\nquit\n",
+        peer.user, peer.password
+    );
+    let ca = pki.ca();
+    let port = peer.addr.port().to_string();
+    let run = ftp_client(
+        &[
+            "-n",
+            "--tls",
+            "--cacert",
+            ca.to_str().expect("UTF-8 path"),
+            "--explain",
+            "127.0.0.1",
+            &port,
+        ],
+        &script,
+    );
+    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+    assert!(
+        run.status.is_some_and(|s| s.success()),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("Protection: control clear, data TLS"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("data.bin"), "{stdout}");
+    assert!(stderr.contains("data connection protected"), "{stderr}");
 }
 
 #[test]
