@@ -3,7 +3,7 @@
 //! line about protection.
 //!
 //! With the `tls` feature a session runs on the library's
-//! [`ControlStream`](crate::client::tls::ControlStream), clear or TLS;
+//! `client::tls::ControlStream`, clear or TLS;
 //! without it on a plain `TcpStream`, and `main` refuses `--tls` and
 //! `ftps://` before anything connects. This module does not parse options
 //! or print anything but what `status` shows.
