@@ -506,6 +506,7 @@ impl Shell {
             .note(&format!("Connected to {host} ({}).", client.peer_addr()));
         self.trace.reply(client.greeting());
         client.set_observer(self.trace.observer());
+        secure::auth(&mut client, host, &self.config.tls)?;
         self.session = Some(Session {
             client,
             host: host.to_string(),

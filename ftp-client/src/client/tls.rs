@@ -454,10 +454,35 @@ impl Client<ControlStream> {
         options: Options,
         security: &Security,
     ) -> Result<Self, Error> {
+        let implicit = match security {
+            Security::Implicit(config) => Some(config),
+            _ => None,
+        };
+        let mut client = Self::open_tls(host, port, family, options, implicit)?;
+        if let Security::Explicit { config, required } = security {
+            client.auth_tls(host, config, *required)?;
+        }
+        Ok(client)
+    }
+
+    /// Connects to `host` as [`Client::connect`] does, in TLS from the
+    /// first byte with `implicit`, else in clear (for [`Client::auth_tls`]
+    /// once an observer is set), and reads the greeting.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::connect_tls`].
+    pub fn open_tls(
+        host: &str,
+        port: u16,
+        family: Option<IpFamily>,
+        options: Options,
+        implicit: Option<&TlsConfig>,
+    ) -> Result<Self, Error> {
         let mut attempts = Vec::new();
         for addr in resolve(host, port, family)? {
             match ftp_core::io::data::connect(addr, options.connect_timeout) {
-                Ok(stream) => return Self::start_tls(host, stream, options, security),
+                Ok(stream) => return Self::start_tls(host, stream, options, implicit),
                 Err(err) => attempts.push((addr, err)),
             }
         }
@@ -467,45 +492,57 @@ impl Client<ControlStream> {
         })
     }
 
-    /// The session on a connected socket: the implicit handshake, the
-    /// greeting, `AUTH TLS`.
+    /// The session on a connected socket: the implicit handshake and the
+    /// greeting.
     fn start_tls(
         host: &str,
         socket: TcpStream,
         options: Options,
-        security: &Security,
+        implicit: Option<&TlsConfig>,
     ) -> Result<Self, Error> {
         socket.set_nodelay(true)?;
         socket.set_read_timeout(Some(options.reply_timeout))?;
         socket.set_write_timeout(Some(options.reply_timeout))?;
         let (local, peer) = (socket.local_addr()?, socket.peer_addr()?);
-        let stream = match security {
-            Security::Implicit(config) => {
+        let stream = match implicit {
+            Some(config) => {
                 let name = server_name(host)?;
                 let stream = handshake(&config.config, &name, socket, "control connection")?;
                 ControlStream::Tls(Box::new(stream))
             }
-            _ => ControlStream::Clear(socket),
+            None => ControlStream::Clear(socket),
         };
         let deadline = Deadline::with_wait(stream, options.reply_timeout, |stream, wait| {
             stream.socket().set_read_timeout(Some(wait))
         });
         let mut client = Self::start(deadline, local, peer, options)?;
-        match security {
-            Security::Clear => {}
-            Security::Implicit(config) => client.tls = Some(session(config, host)?),
-            Security::Explicit { config, required } => match client.auth_tls(host, config) {
-                Err(Error::Reply(_)) if !required => {}
-                other => other?,
-            },
+        if let Some(config) = implicit {
+            client.tls = Some(session(config, host)?);
         }
         Ok(client)
     }
 
-    /// `AUTH TLS`, then the handshake on the control connection.
-    fn auth_tls(&mut self, host: &str, config: &TlsConfig) -> Result<(), Error> {
+    /// Explicit FTPS on a clear session: `AUTH TLS`, then the handshake on
+    /// the control connection, the certificate checked against `host`.
+    /// Unless `required`, a server that refuses `AUTH TLS` leaves the
+    /// session in clear and this returns `Ok`
+    /// ([`Client::control_protected`] tells).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] for a refusal when `required`, [`Error::Tls`] for a
+    /// failed handshake or a server that sent more after its `234`.
+    pub fn auth_tls(
+        &mut self,
+        host: &str,
+        config: &TlsConfig,
+        required: bool,
+    ) -> Result<(), Error> {
         let name = server_name(host)?;
-        self.expect_line("AUTH TLS", 2)?;
+        match self.expect_line("AUTH TLS", 2) {
+            Err(Error::Reply(_)) if !required => return Ok(()),
+            other => other?,
+        }
         if !self.control.buffered().is_empty() {
             return Err(Error::Tls(
                 "the server sent more after its 234 reply to AUTH TLS, before the handshake"

@@ -126,6 +126,7 @@ impl OneShot {
         let mut client = self.connect_retrying(url)?;
         self.trace.reply(client.greeting());
         client.set_observer(self.trace.observer());
+        secure::auth(&mut client, &url.host, &self.tls)?;
         client.login(&user, &password)?;
         let transfer_type = match url.type_code {
             Some(TypeCode::Ascii) => Representation::Ascii,

@@ -92,8 +92,8 @@ pub fn setup(_: &TlsFlags, _implicit: bool) -> Result<Tls, Error> {
     Ok(Tls::default())
 }
 
-/// Opens a session to `host`: TLS from the first byte when `implicit`
-/// (`ftps://`), else `AUTH TLS` when `tls` says so, else clear.
+/// Opens a session to `host`: in TLS from the first byte when `implicit`
+/// (`ftps://`), else in clear; [`auth`] follows once the observer is set.
 ///
 /// # Errors
 ///
@@ -107,17 +107,12 @@ pub fn connect(
     tls: &Tls,
     implicit: bool,
 ) -> Result<Client<Control>, Error> {
-    use crate::client::tls::Security;
-    let security = match (&tls.config, implicit, tls.explicit) {
-        (Some(config), true, _) => Security::Implicit(config.clone()),
-        (Some(config), false, true) => Security::Explicit {
-            config: config.clone(),
-            required: !tls.optional,
-        },
-        (None, true, _) => return Err(Error::Tls("ftps:// without a TLS setup".to_string())),
-        _ => Security::Clear,
+    let config = match (&tls.config, implicit) {
+        (Some(config), true) => Some(config),
+        (None, true) => return Err(Error::Tls("ftps:// without a TLS setup".to_string())),
+        (_, false) => None,
     };
-    Client::connect_tls(host, port, family, options, &security)
+    Client::open_tls(host, port, family, options, config)
 }
 
 /// Opens a clear session to `host` (this build has no TLS; `main` refused
@@ -136,6 +131,33 @@ pub fn connect(
     _implicit: bool,
 ) -> Result<Client<Control>, Error> {
     Client::connect(host, port, family, options)
+}
+
+/// `--tls` on a clear session just opened: `AUTH TLS` and the handshake,
+/// which the observer sees; nothing for a session already in TLS or without
+/// `--tls`.
+///
+/// # Errors
+///
+/// The refusal (unless `--tls-optional`), or a failed handshake.
+#[cfg(feature = "tls")]
+pub fn auth(client: &mut Client<Control>, host: &str, tls: &Tls) -> Result<(), Error> {
+    match &tls.config {
+        Some(config) if tls.explicit && !client.control_protected() => {
+            client.auth_tls(host, config, !tls.optional)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Nothing to do in a build without TLS.
+///
+/// # Errors
+///
+/// None in this build.
+#[cfg(not(feature = "tls"))]
+pub fn auth(_: &mut Client<Control>, _: &str, _: &Tls) -> Result<(), Error> {
+    Ok(())
 }
 
 /// The socket to write an out-of-band `ABOR` on while a transfer runs:
