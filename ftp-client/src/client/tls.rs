@@ -600,3 +600,50 @@ fn session(config: &TlsConfig, host: &str) -> Result<Session, Error> {
         data: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls_error(result: Result<TlsConfig, Error>) -> String {
+        match result {
+            Err(Error::Tls(text)) => text,
+            other => panic!("expected a TLS error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_ca_file_is_named_in_one_line() {
+        let text = tls_error(TlsConfig::with_ca_file(Path::new("/nonexistent/ca.pem")));
+        assert!(text.starts_with("CA file /nonexistent/ca.pem: "), "{text}");
+        assert!(!text.contains('\n'), "{text}");
+    }
+
+    #[test]
+    fn a_file_without_certificates_is_refused() {
+        let path = std::env::temp_dir().join(format!("ftp-client-tls-{}.pem", std::process::id()));
+        std::fs::write(&path, "not a certificate\n").expect("write a scratch file");
+        let text = tls_error(TlsConfig::with_ca_file(&path));
+        let _ = std::fs::remove_file(&path);
+        assert!(text.ends_with("no usable certificate"), "{text}");
+    }
+
+    #[test]
+    fn insecure_says_it_does_not_verify() {
+        assert!(!TlsConfig::insecure().verifies());
+    }
+
+    #[test]
+    fn names_and_addresses_are_server_names() {
+        assert!(matches!(
+            server_name("localhost"),
+            Ok(ServerName::DnsName(_))
+        ));
+        assert!(matches!(
+            server_name("127.0.0.1"),
+            Ok(ServerName::IpAddress(_))
+        ));
+        assert!(matches!(server_name("[::1]"), Ok(ServerName::IpAddress(_))));
+        assert!(matches!(server_name("no spaces"), Err(Error::Tls(_))));
+    }
+}
