@@ -252,6 +252,21 @@ pub fn vsftpd_with(root: &Path, ip: IpAddr, extra: &str) -> Option<Peer> {
     ))
 }
 
+/// vsftpd's FTPS settings for [`vsftpd_with`]: the certificate and key,
+/// TLS forced for logins and data (anonymous and local), and data
+/// connections that must resume the control connection's TLS session
+/// (`require_ssl_reuse`); `implicit`: TLS from the first byte.
+pub fn vsftpd_tls(cert: &Path, key: &Path, implicit: bool) -> String {
+    format!(
+        "ssl_enable=YES\nallow_anon_ssl=YES\nforce_anon_logins_ssl=YES\n\
+         force_anon_data_ssl=YES\nforce_local_logins_ssl=YES\nforce_local_data_ssl=YES\n\
+         require_ssl_reuse=YES\nrsa_cert_file={}\nrsa_private_key_file={}\n{}",
+        cert.display(),
+        key.display(),
+        if implicit { "implicit_ssl=YES\n" } else { "" }
+    )
+}
+
 /// The pyftpdlib server as a small inline script: one user with full rights
 /// on `root`, listening on `ip`, printing its port when ready; with a
 /// certificate and key after the password, FTPS required (`TLS_FTPHandler`).

@@ -188,17 +188,9 @@ fn open_up(dir: &Path) {
         .expect("chmod the served root");
 }
 
-/// vsftpd's FTPS settings: TLS forced for logins and data, data
-/// connections must resume the control connection's session.
+/// vsftpd's FTPS settings with the test certificate.
 fn vsftpd_tls(pki: &TestPki, implicit: bool) -> String {
-    format!(
-        "ssl_enable=YES\nallow_anon_ssl=YES\nforce_anon_logins_ssl=YES\n\
-         force_anon_data_ssl=YES\nforce_local_logins_ssl=YES\nforce_local_data_ssl=YES\n\
-         require_ssl_reuse=YES\nrsa_cert_file={}\nrsa_private_key_file={}\n{}",
-        pki.cert().display(),
-        pki.key().display(),
-        if implicit { "implicit_ssl=YES\n" } else { "" }
-    )
+    peers::vsftpd_tls(&pki.cert(), &pki.key(), implicit)
 }
 
 /// Every mode of `ip` against the server `start` starts.
