@@ -221,6 +221,56 @@ fn vsftpd_with_required_session_reuse_over_ipv6() {
     vsftpd(V6);
 }
 
+/// With TLS 1.3 each resumption spends a session ticket, and the server
+/// sends new ones on the data connection: an upload, where the client only
+/// writes, must still read them (after its close_notify), or the tickets
+/// run out after two uploads and vsftpd refuses the next data connection
+/// (`522 SSL connection failed: session reuse required`).
+#[test]
+fn uploads_in_a_row_keep_resuming_the_session() {
+    let pki = TestPki::new();
+    let root = served_root();
+    let Some(peer) = peers::vsftpd_with(root.path(), V4, &vsftpd_tls(&pki, false)) else {
+        return;
+    };
+    let local = TempDir::new("ftps-client-uploads");
+    let upload = local.path().join("upload.bin");
+    std::fs::write(&upload, pattern(10_000, 5)).expect("write the upload");
+    let puts: String = (1..=6)
+        .map(|n| format!("put {} up{n}.bin\n", upload.display()))
+        .collect();
+    let script = format!("user {} {}\n{puts}quit\n", peer.user, peer.password);
+    let (ca, port) = (pki.ca(), peer.addr.port().to_string());
+    let run = ftp_client(
+        &[
+            "-n",
+            "--tls",
+            "--cacert",
+            ca.to_str().expect("UTF-8 path"),
+            "--explain",
+            "127.0.0.1",
+            &port,
+        ],
+        &script,
+    );
+    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+    assert!(
+        run.status.is_some_and(|s| s.success()),
+        "{stdout}\n{stderr}"
+    );
+    let resumed = stderr
+        .lines()
+        .filter(|line| {
+            line.starts_with("data connection protected") && line.ends_with("session resumed")
+        })
+        .count();
+    assert_eq!(resumed, 6, "{stdout}\n{stderr}");
+    for n in 1..=6 {
+        let copy = std::fs::read(root.path().join(format!("up{n}.bin"))).expect("uploaded");
+        assert_eq!(copy, pattern(10_000, 5));
+    }
+}
+
 /// Pure-FTPd wants its certificate and key in one PEM file.
 fn pure_ftpd(ip: IpAddr) {
     every_mode(ip, false, |root, pki| {
