@@ -5,7 +5,8 @@
 //! pyftpdlib (`TLS_FTPHandler`, TLS required), each in every data mode (PASV, EPSV, PORT, EPRT; IPv6:
 //! EPSV and EPRT) with a listing, a download, an upload and a resumed
 //! download, every data connection protected; implicit FTPS (`ftps://`)
-//! against vsftpd's `implicit_ssl`; and servers that misbehave: garbage
+//! against vsftpd's `implicit_ssl`; uploads in a row that keep resuming
+//! the session (TLS 1.3 tickets); and servers that misbehave: garbage
 //! after `234`, a handshake that stops halfway, a certificate for another
 //! name, a server that refuses `AUTH TLS`.
 //!
