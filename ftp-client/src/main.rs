@@ -8,6 +8,10 @@
 //! ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...
 //! ```
 //!
+//! With the `tls` feature, `--tls`, `--tls-optional`, `--cacert FILE`,
+//! `--insecure` and `ftps://` URLs add FTPS (the library's `shell::secure`);
+//! without it they are refused in one line (exit status 2).
+//!
 //! The first form opens the shell (commands from stdin when it is not a
 //! terminal), the second and third download (autofetch), the last uploads. This file
 //! only turns the command line into a [`Cli`] and runs the chosen form; the
@@ -42,7 +46,8 @@ usage: ftp-client [-46adegintvV] [-A|-p] [--explain] [-N netrc] [-P port] [-q se
                   [-r secs] [-R] [-T dir,max[,inc]] [host [port]]
        ftp-client [options] [-o output] ftp://[user[:password]@]host[:port]/path ...
        ftp-client [options] [-P port] [-o output] [user@]host:path ...
-       ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...";
+       ftp-client [options] -u ftp://[user[:password]@]host[:port]/[path] file ...
+FTPS (a build with the tls feature): --tls [--cacert FILE | --insecure], or ftps:// URLs";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
