@@ -13,6 +13,14 @@
 //! Debian's), ProFTPD 1.3.8 (proftpd-core 1.3.8+dfsg-4+deb12u5) and Pure-FTPd
 //! 1.0.50 (pure-ftpd 1.0.50-2.1+b2). `.ci/run` prints them on every run.
 //!
+//! For FTPS (the `_with` starters and [`vsftpd_tls`]): vsftpd and Pure-FTPd
+//! have TLS built in, pyftpdlib's `TLS_FTPHandler` needs pyOpenSSL, and
+//! ProFTPD's mod_tls is Debian's proftpd-mod-crypto, unpacked beside
+//! proftpd-core and loaded with `LoadModule`.
+//!
+//! A server started for implicit FTPS is ready when it accepts connections
+//! (its greeting comes after a TLS handshake).
+//!
 //! It does not install anything: `.ci/run` does. ProFTPD and Pure-FTPd are
 //! unpacked rather than installed there (their Debian packages conflict with
 //! vsftpd's) and found on `PATH` like the others.
