@@ -61,6 +61,17 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
         Plan::Stay => {
             let shared = shared(config, &plan)?;
             let listeners = bind(&shared.config.listen)?;
+            #[allow(unused_mut)]
+            let mut listeners: Vec<(TcpListener, Serve)> = listeners
+                .into_iter()
+                .map(|listener| (listener, conn::serve_tcp as Serve))
+                .collect();
+            #[cfg(feature = "tls")]
+            if let Some(tls) = &shared.config.tls {
+                for listener in bind_implicit(&tls.implicit_listen)? {
+                    listeners.push((listener, conn::serve_implicit));
+                }
+            }
             describe(&shared.config);
             serve(listeners, &shared)
         }
@@ -68,7 +79,7 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
         Plan::Switched => {
             let listener = inherited_listener()?;
             let shared = shared(config, &plan)?;
-            serve(vec![listener], &shared)
+            serve(vec![(listener, conn::serve_tcp)], &shared)
         }
     }
 }
@@ -130,18 +141,39 @@ fn inherited_listener() -> Result<TcpListener, String> {
     Ok(listener)
 }
 
+/// How a listener's connections are served: in the clear first, or with
+/// implicit TLS.
+type Serve = fn(TcpStream, &Shared) -> io::Result<()>;
+
+/// Binds the `--implicit-tls-listen` addresses, printing where it listens.
+#[cfg(feature = "tls")]
+fn bind_implicit(addresses: &[SocketAddr]) -> Result<Vec<TcpListener>, String> {
+    addresses
+        .iter()
+        .map(|addr| {
+            let listener =
+                TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+            let bound = listener
+                .local_addr()
+                .map_err(|err| format!("{addr}: {err}"))?;
+            println!("ftp-server: listening on ftps://{bound}/ (implicit TLS)");
+            Ok(listener)
+        })
+        .collect()
+}
+
 /// Accepts on every listener, each in its own thread, until stopped.
-fn serve(listeners: Vec<TcpListener>, shared: &Shared) -> Result<(), String> {
+fn serve(listeners: Vec<(TcpListener, Serve)>, shared: &Shared) -> Result<(), String> {
     let limits = Arc::new(Limits::new(
         shared.config.max_sessions,
         shared.config.max_per_ip,
     ));
     let mut threads = Vec::new();
-    for listener in listeners {
+    for (listener, serve) in listeners {
         let (shared, limits) = (shared.clone(), Arc::clone(&limits));
         let thread = thread::Builder::new()
             .name("accept".to_string())
-            .spawn(move || accept_loop(&listener, &shared, &limits))
+            .spawn(move || accept_loop(&listener, &shared, &limits, serve))
             .map_err(|err| format!("cannot start the accept thread: {err}"))?;
         threads.push(thread);
     }
@@ -253,11 +285,11 @@ fn describe(config: &Config) {
     );
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Shared, limits: &Arc<Limits>) {
+fn accept_loop(listener: &TcpListener, shared: &Shared, limits: &Arc<Limits>, serve: Serve) {
     let mut spare = Spare::new();
     loop {
         match listener.accept() {
-            Ok((stream, _)) => start_session(stream, shared, limits),
+            Ok((stream, _)) => start_session(stream, shared, limits, serve),
             Err(err) if is_out_of_descriptors(&err) => spare.refuse_one(listener, &err),
             // A client that gave up before its connection was taken.
             Err(err) if is_transient(&err) => {}
@@ -333,7 +365,7 @@ fn is_transient(err: &io::Error) -> bool {
     )
 }
 
-fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
+fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>, serve: Serve) {
     let Ok(peer) = stream.peer_addr() else { return };
     let Some(slot) = Limits::acquire(limits, peer.ip()) else {
         log::warn!("{peer}: refused, too many sessions");
@@ -346,7 +378,7 @@ fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
         .stack_size(SESSION_STACK_SIZE)
         .spawn(move || {
             let _slot = slot;
-            if let Err(err) = conn::serve_tcp(stream, &session_shared) {
+            if let Err(err) = serve(stream, &session_shared) {
                 log::warn!("{peer}: {err}");
             }
         });

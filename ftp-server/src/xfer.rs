@@ -38,7 +38,7 @@
 //! what to transfer or what to answer ([`crate::session`]), or write to the
 //! control connection itself.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -74,6 +74,99 @@ pub struct XferContext {
     pub quirks: Arc<Quirks>,
 }
 
+/// A data connection: its socket, with TLS on it when the session
+/// protects data (PROT P).
+pub struct DataStream {
+    tcp: TcpStream,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::DataTls>,
+}
+
+impl From<TcpStream> for DataStream {
+    fn from(tcp: TcpStream) -> DataStream {
+        DataStream {
+            tcp,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+}
+
+impl DataStream {
+    /// The socket with TLS on it.
+    #[cfg(feature = "tls")]
+    pub fn protected(tcp: TcpStream, tls: crate::tls::DataTls) -> DataStream {
+        DataStream {
+            tcp,
+            tls: Some(tls),
+        }
+    }
+
+    /// Whether the data is protected by TLS.
+    pub fn is_protected(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// Another handle on the socket (for ABOR).
+    pub fn try_clone_socket(&self) -> std::io::Result<TcpStream> {
+        self.tcp.try_clone()
+    }
+
+    /// Ends the data connection: close_notify if it is protected, then the
+    /// socket is shut down (its end is the end of the data).
+    fn close(&mut self) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &mut self.tls {
+            tls.close(&self.tcp);
+        }
+        let _ = self.tcp.shutdown(Shutdown::Both);
+    }
+
+    /// Copies `from` to the data connection, in the clear or encrypted.
+    fn send(
+        &mut self,
+        from: &mut dyn Read,
+        repr: Representation,
+        timeout: Duration,
+        count: &mut dyn FnMut(u64),
+        buffer: &mut Vec<u8>,
+    ) -> Result<u64, Error> {
+        let mut out = SendTimeout::new(&self.tcp, timeout);
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &mut self.tls {
+            let mut out = tls.writer(&mut out);
+            return copy_with_buffer(from, &mut out, repr, Direction::Send, Some(count), buffer);
+        }
+        copy_with_buffer(from, &mut out, repr, Direction::Send, Some(count), buffer)
+    }
+
+    /// Copies the data connection to `to`, in the clear or decrypted.
+    fn receive(
+        &mut self,
+        to: &mut dyn Write,
+        repr: Representation,
+        count: &mut dyn FnMut(u64),
+        buffer: &mut Vec<u8>,
+    ) -> Result<u64, Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &mut self.tls {
+            let mut from = tls.reader(&self.tcp);
+            return copy_with_buffer(&mut from, to, repr, Direction::Receive, Some(count), buffer);
+        }
+        copy_with_buffer(
+            &mut &self.tcp,
+            to,
+            repr,
+            Direction::Receive,
+            Some(count),
+            buffer,
+        )
+    }
+}
+
 /// What the control thread and the thread that runs a transfer share about
 /// it: the bytes moved so far, and whether it was aborted.
 #[derive(Default)]
@@ -107,7 +200,7 @@ impl Progress {
 /// final reply), logs the transfer, and returns its end.
 pub fn run(
     transfer: Transfer,
-    stream: TcpStream,
+    mut stream: DataStream,
     progress: &Progress,
     buffer: impl AsMut<Vec<u8>>,
     report: impl FnOnce(&TransferEnd),
@@ -121,7 +214,7 @@ pub fn run(
     let result = copy(
         job,
         repr,
-        &stream,
+        &mut stream,
         context.data_timeout,
         progress,
         buffer,
@@ -131,7 +224,7 @@ pub fn run(
     // (the 226-before-close quirk sends the reply first).
     let close_first = !context.quirks.has(Quirk::FinalBeforeClose);
     if close_first {
-        let _ = stream.shutdown(Shutdown::Both);
+        stream.close();
     }
     // An abort that came after the transfer completed aborted nothing.
     let aborted = progress.aborted() && result.is_err();
@@ -139,7 +232,7 @@ pub fn run(
     report(&end);
     if !close_first {
         std::thread::sleep(CLOSE_LATE);
-        let _ = stream.shutdown(Shutdown::Both);
+        stream.close();
     }
     if let Some(record) = &record {
         log_end(
@@ -161,7 +254,7 @@ pub fn run(
 fn copy(
     job: Job,
     repr: Representation,
-    stream: &TcpStream,
+    stream: &mut DataStream,
     timeout: Duration,
     progress: &Progress,
     mut buffer: impl AsMut<Vec<u8>>,
@@ -169,31 +262,22 @@ fn copy(
 ) -> Result<u64, Error> {
     let mut count = |n: u64| progress.bytes.store(n, Ordering::Relaxed);
     match job {
-        Job::SendFile { file, .. } => copy_with_buffer(
+        Job::SendFile { file, .. } => stream.send(
             &mut file.take(limit),
-            &mut SendTimeout::new(stream, timeout),
             repr,
-            Direction::Send,
-            Some(&mut count),
+            timeout,
+            &mut count,
             buffer.as_mut(),
         ),
-        Job::SendListing(mut lines) => copy_with_buffer(
+        Job::SendListing(mut lines) => stream.send(
             &mut lines,
-            &mut SendTimeout::new(stream, timeout),
             Representation::Binary,
-            Direction::Send,
-            Some(&mut count),
+            timeout,
+            &mut count,
             buffer.as_mut(),
         ),
         Job::Receive(mut upload) => {
-            let moved = copy_with_buffer(
-                &mut &*stream,
-                &mut upload,
-                repr,
-                Direction::Receive,
-                Some(&mut count),
-                buffer.as_mut(),
-            )?;
+            let moved = stream.receive(&mut upload, repr, &mut count, buffer.as_mut())?;
             // Free for other transfers during the sync.
             drop(buffer);
             // The end of the data after an ABOR is no end of file. Any
@@ -311,7 +395,7 @@ mod tests {
         let progress = Progress::default();
         let end = run(
             transfer(job, Representation::Ascii),
-            server,
+            server.into(),
             &progress,
             Vec::new(),
             |end: &TransferEnd| reports.push(format!("{:?}", end.result)),
@@ -343,7 +427,7 @@ mod tests {
         }
         let end = run(
             transfer(Job::Receive(upload), Representation::Binary),
-            server,
+            server.into(),
             &progress,
             Vec::new(),
             |_: &TransferEnd| {},

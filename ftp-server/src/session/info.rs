@@ -24,6 +24,12 @@ impl Session {
             Some("TVFS".to_string()),
             Some("UTF8".to_string()),
         ];
+        #[cfg(feature = "tls")]
+        lines.extend(
+            self.tls_features()
+                .iter()
+                .map(|feature| format!(" {feature}")),
+        );
         lines.extend(
             features
                 .iter()

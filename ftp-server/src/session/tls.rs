@@ -1,0 +1,218 @@
+//! The session's FTPS commands (RFC 4217), built only with the `tls`
+//! feature: AUTH TLS, PBSZ, PROT, the policy of `--tls-required` and
+//! `--tls-anonymous`, the FEAT lines, and the reply to a protected data
+//! connection that was refused.
+//!
+//! `AUTH TLS` (and `TLS-C`, its name in the drafts before RFC 4217) is
+//! accepted; `AUTH SSL` and `TLS-P` are not (504): RFC 4217 names only
+//! `TLS`, and in the drafts `SSL` also meant protected data without PROT,
+//! which a client cannot count on here. Without `--tls-cert` these
+//! commands are unknown, as without the feature.
+//!
+//! What it does not do: the handshake (`conn` does it on
+//! [`Action::StartTls`]) or any I/O.
+
+use ftp_core::{Command, Reply};
+
+use super::{Action, Login, Outcome, Session};
+use crate::auth::is_anonymous_name;
+use crate::tls::DataRefusal;
+
+/// Where a session stands with TLS.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct TlsState {
+    /// Whether the control connection can take TLS (a TCP session of a
+    /// server with a certificate).
+    available: bool,
+    /// The control connection is encrypted.
+    control: bool,
+    /// PBSZ was given (after AUTH).
+    pbsz: bool,
+    /// PROT P: data connections are encrypted.
+    private_data: bool,
+}
+
+impl TlsState {
+    /// The state of a new session of a server with `available` TLS.
+    pub(super) fn new(available: bool) -> TlsState {
+        TlsState {
+            available,
+            ..TlsState::default()
+        }
+    }
+}
+
+impl Session {
+    /// The same session on a channel that cannot take TLS (a pipe).
+    pub fn without_tls(mut self) -> Session {
+        self.tls.available = false;
+        self
+    }
+
+    /// The same session on an implicit TLS connection: the control
+    /// connection is encrypted from the start and data is protected (as if
+    /// AUTH TLS, PBSZ 0 and PROT P had come).
+    pub fn with_implicit_tls(mut self) -> Session {
+        self.tls = TlsState {
+            available: true,
+            control: true,
+            pbsz: true,
+            private_data: true,
+        };
+        self
+    }
+
+    /// Whether the next data connection is to be encrypted (PROT P).
+    pub fn data_protected(&self) -> bool {
+        self.tls.private_data
+    }
+
+    /// The reply to a protected data connection that was refused.
+    pub fn data_tls_refused(&self, refusal: &DataRefusal) -> Reply {
+        match refusal {
+            DataRefusal::Handshake(err) => Reply::new(
+                522,
+                format!("TLS handshake on the data connection failed: {err}"),
+            ),
+            DataRefusal::NotResumed => Reply::new(
+                522,
+                "Data connection refused: its TLS session must resume the control \
+                 connection's (TLS session reuse is required)",
+            ),
+        }
+    }
+
+    /// FEAT's lines for TLS, when it is offered.
+    pub(super) fn tls_features(&self) -> Vec<String> {
+        if !self.tls.available {
+            return Vec::new();
+        }
+        ["AUTH TLS", "PBSZ", "PROT"].map(String::from).to_vec()
+    }
+
+    /// Handles `command` if TLS has a say in it.
+    pub(super) fn tls_command(&mut self, command: &Command) -> Option<Outcome> {
+        if !self.tls.available {
+            return None;
+        }
+        match command {
+            Command::Unknown { verb, arg } => {
+                let arg = String::from_utf8_lossy(arg.as_deref().unwrap_or_default());
+                let arg = arg.trim();
+                match verb.as_str() {
+                    "AUTH" => Some(self.auth(arg)),
+                    "PBSZ" => Some(self.pbsz(arg)),
+                    "PROT" => Some(self.prot(arg)),
+                    _ => None,
+                }
+            }
+            Command::User(name) if self.clear_login_refused(name) => Some(Outcome::reply(
+                530,
+                "TLS required: send AUTH TLS before USER",
+            )),
+            Command::Pass(_) if self.clear_login_refused_for_pending() => Some(Outcome::reply(
+                530,
+                "TLS required: send AUTH TLS before PASS",
+            )),
+            Command::Retr(_)
+            | Command::Stor(_)
+            | Command::Appe(_)
+            | Command::Stou
+            | Command::List(_)
+            | Command::Nlst(_)
+            | Command::Mlsd(_)
+                if self.clear_data_refused() =>
+            {
+                Some(Outcome::reply(
+                    521,
+                    "Data connections must be protected: send PBSZ 0 and PROT P",
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn tls_required(&self) -> bool {
+        self.config.tls.as_ref().is_some_and(|tls| tls.required)
+    }
+
+    fn anonymous_exempt(&self) -> bool {
+        self.config
+            .tls
+            .as_ref()
+            .is_some_and(|tls| tls.anonymous_exempt)
+    }
+
+    /// `--tls-required` refuses a login in the clear, but for anonymous
+    /// with `--tls-anonymous`.
+    fn clear_login_refused(&self, name: &str) -> bool {
+        self.tls_required()
+            && !self.tls.control
+            && !(self.anonymous_exempt() && is_anonymous_name(name))
+    }
+
+    fn clear_login_refused_for_pending(&self) -> bool {
+        match &self.login {
+            Login::User(name) => self.clear_login_refused(name),
+            _ => false,
+        }
+    }
+
+    /// `--tls-required` refuses data in the clear, but for anonymous
+    /// sessions with `--tls-anonymous`.
+    fn clear_data_refused(&self) -> bool {
+        let anonymous = matches!(&self.login, Login::In { account, .. } if account.anonymous);
+        self.tls_required() && !self.tls.private_data && !(anonymous && self.anonymous_exempt())
+    }
+
+    fn auth(&mut self, mechanism: &str) -> Outcome {
+        if self.tls.control {
+            return Outcome::reply(503, "TLS is already on");
+        }
+        if self.logged_in() || matches!(self.login, Login::User(_)) {
+            return Outcome::reply(503, "AUTH only before login");
+        }
+        match mechanism.to_ascii_uppercase().as_str() {
+            "TLS" | "TLS-C" => {
+                self.tls.control = true;
+                Outcome::then(
+                    Reply::new(234, "AUTH TLS ok: start the TLS handshake"),
+                    Action::StartTls,
+                )
+            }
+            _ => Outcome::reply(504, format!("AUTH {mechanism} not supported; use AUTH TLS")),
+        }
+    }
+
+    fn pbsz(&mut self, size: &str) -> Outcome {
+        if !self.tls.control {
+            return Outcome::reply(503, "PBSZ only after AUTH TLS");
+        }
+        if size.is_empty() || !size.bytes().all(|b| b.is_ascii_digit()) {
+            return Outcome::reply(501, "PBSZ needs a decimal number (PBSZ 0)");
+        }
+        self.tls.pbsz = true;
+        Outcome::reply(200, "PBSZ=0")
+    }
+
+    fn prot(&mut self, level: &str) -> Outcome {
+        if !self.tls.pbsz {
+            return Outcome::reply(503, "PROT only after PBSZ");
+        }
+        match level.to_ascii_uppercase().as_str() {
+            "P" => {
+                self.tls.private_data = true;
+                Outcome::reply(200, "PROT P: data connections are encrypted")
+            }
+            "C" if self.tls_required() && !self.anonymous_exempt() => {
+                Outcome::reply(534, "PROT C refused: data connections must be encrypted")
+            }
+            "C" => {
+                self.tls.private_data = false;
+                Outcome::reply(200, "PROT C: data connections are in the clear")
+            }
+            "S" | "E" => Outcome::reply(536, format!("PROT {level} not supported by TLS")),
+            _ => Outcome::reply(504, format!("PROT {level} not understood; use P or C")),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! TLS on a data connection (PROT P): the server is the TLS server in
+//! every mode, also on the connection it opened itself for PORT/EPRT (RFC
+//! 4217 §7). [`secure_data`] runs the handshake and, unless turned off,
+//! requires the client to resume the control connection's TLS session, as
+//! vsftpd's `require_ssl_reuse` does: the resumed session carries the
+//! control connection's token, which a third party that connected to the
+//! passive port from the client's address cannot show. [`DataTls`] then
+//! moves the data: plaintext in and out, ciphertext on the socket, and
+//! close_notify at the end (a client that leaves it out is tolerated).
+//!
+//! What it does not do: open the data connection or decide the reply to a
+//! refused one (the session's `data_tls_refused`).
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::{HandshakeKind, ServerConfig, ServerConnection};
+
+use super::control::{flush_tls, handshake};
+use super::TOKEN_LEN;
+
+/// Why a protected data connection was refused.
+#[derive(Debug)]
+pub enum DataRefusal {
+    /// The TLS handshake failed or timed out.
+    Handshake(io::Error),
+    /// The client did not resume the control connection's TLS session.
+    NotResumed,
+}
+
+/// The TLS session of one data connection.
+pub struct DataTls {
+    conn: ServerConnection,
+}
+
+/// Runs the TLS handshake on `tcp` within `timeout`; with `control` (the
+/// control connection's token), requires the session to resume it.
+pub fn secure_data(
+    tcp: &TcpStream,
+    config: &Arc<ServerConfig>,
+    control: Option<[u8; TOKEN_LEN]>,
+    timeout: Duration,
+) -> Result<DataTls, DataRefusal> {
+    let mut conn = ServerConnection::new(Arc::clone(config))
+        .map_err(|err| DataRefusal::Handshake(io::Error::other(err)))?;
+    if let Some(token) = control {
+        conn.set_resumption_data(&token);
+    }
+    handshake(&mut conn, tcp, timeout).map_err(DataRefusal::Handshake)?;
+    if let Some(token) = control {
+        let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed)
+            && conn.received_resumption_data() == Some(&token[..]);
+        if !resumed {
+            return Err(DataRefusal::NotResumed);
+        }
+    }
+    Ok(DataTls { conn })
+}
+
+impl DataTls {
+    /// A writer that encrypts into `out`.
+    pub fn writer<'a, W: Write>(&'a mut self, out: &'a mut W) -> impl Write + 'a {
+        Sending {
+            conn: &mut self.conn,
+            out,
+        }
+    }
+
+    /// A reader that decrypts from `tcp`; the end of the TCP stream without
+    /// close_notify is taken for the end of the data.
+    pub fn reader<'a>(&'a mut self, tcp: &'a TcpStream) -> impl Read + 'a {
+        Receiving {
+            conn: &mut self.conn,
+            tcp,
+        }
+    }
+
+    /// Sends close_notify (best effort: the client may be gone).
+    pub fn close(&mut self, tcp: &TcpStream) {
+        self.conn.send_close_notify();
+        let _ = flush_tls(&mut self.conn, tcp);
+    }
+}
+
+struct Sending<'a, W> {
+    conn: &'a mut ServerConnection,
+    out: &'a mut W,
+}
+
+impl<W: Write> Write for Sending<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.conn.writer().write(buf)?;
+        self.flush()?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        while self.conn.wants_write() {
+            self.conn.write_tls(self.out)?;
+        }
+        self.out.flush()
+    }
+}
+
+struct Receiving<'a> {
+    conn: &'a mut ServerConnection,
+    tcp: &'a TcpStream,
+}
+
+impl Read for Receiving<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut tcp = self.tcp;
+        match rustls::Stream::new(self.conn, &mut tcp).read(buf) {
+            Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            other => other,
+        }
+    }
+}
