@@ -187,15 +187,22 @@ pub(super) fn handshake(
             flush_tls(conn, tcp)?;
             continue;
         }
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::Error::new(
+        let late = || {
+            io::Error::new(
                 io::ErrorKind::TimedOut,
                 "the TLS handshake did not complete in time",
-            ));
+            )
+        };
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(late());
         }
         tcp.set_read_timeout(Some(left))?;
-        if !read_record(tcp, &mut incoming)? {
+        let read = read_record(tcp, &mut incoming).map_err(|err| match err.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => late(),
+            _ => err,
+        });
+        if !read? {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the client closed the connection during the TLS handshake",
