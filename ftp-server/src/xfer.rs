@@ -211,6 +211,7 @@ pub fn run(
         job, repr, record, ..
     } = transfer;
     let limit = context.quirks.drop_data().unwrap_or(u64::MAX);
+    let protected = stream.is_protected();
     let result = copy(
         job,
         repr,
@@ -241,6 +242,7 @@ pub fn run(
             &end,
             started.elapsed(),
             progress.bytes(),
+            protected,
             context,
         );
     }
@@ -294,18 +296,19 @@ fn copy(
 }
 
 /// Logs a file transfer's end, and writes its xferlog line if there is a
-/// transfer log.
+/// transfer log; both say whether the data was `protected` by TLS.
 fn log_end(
     record: &Record,
     repr: Representation,
     end: &TransferEnd,
     elapsed: Duration,
     moved: u64,
+    protected: bool,
     context: &XferContext,
 ) {
     let complete = end.result.is_ok();
     log::info!(
-        "{}: {} {} {}: {moved} bytes in {:.3} s ({}, {}) {}",
+        "{}: {} {} {}: {moved} bytes in {:.3} s ({}, {}{}) {}",
         context.peer,
         record.user,
         record.verb,
@@ -313,6 +316,7 @@ fn log_end(
         elapsed.as_secs_f64(),
         repr.name(),
         data_mode(context.data),
+        if protected { ", TLS" } else { "" },
         if complete { "complete" } else { "incomplete" },
     );
     if let Some(xferlog) = &context.xferlog {
@@ -323,6 +327,7 @@ fn log_end(
             bytes: moved,
             record,
             ascii: repr == Representation::Ascii,
+            protected,
             complete,
         });
     }

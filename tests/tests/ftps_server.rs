@@ -69,7 +69,9 @@ fn ok(out: &Output) -> String {
 fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
     let pki = TestPki::new();
     for host in ["127.0.0.1", "::1"] {
-        let server = tls_server(&pki, host, &[]);
+        let logs = TempDir::new("ftps-xferlog");
+        let xferlog = logs.path().join("xferlog");
+        let server = tls_server(&pki, host, &["--xferlog", xferlog.to_str().expect("utf-8")]);
         let url = server.url();
         let user = format!("{USER}:{PASSWORD}");
         let got = ok(&curl(
@@ -101,6 +103,17 @@ fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
         let log = server.log();
         assert!(log.contains("234 AUTH TLS ok"), "{log}");
         assert!(log.contains("200 PROT P"), "{log}");
+        // The trace and the logs say the data was protected.
+        assert!(
+            log.contains("data: protected by TLS (TLSv1_3, session resumed)"),
+            "{log}"
+        );
+        assert!(
+            log.contains("(binary, passive EPSV, TLS) complete"),
+            "{log}"
+        );
+        let lines = std::fs::read_to_string(&xferlog).expect("xferlog");
+        assert!(lines.contains(" r alice ftps 0 * c"), "{lines}");
     }
 }
 

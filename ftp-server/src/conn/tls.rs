@@ -61,7 +61,10 @@ impl<R: ControlRead> Conn<R> {
             .and_then(|control| control.token());
         let required = if tls.session_reuse { token } else { None };
         match secure_data(&tcp, &tls.data, required, self.shared.config.data_timeout) {
-            Ok(secured) => Ok(DataStream::protected(tcp, secured)),
+            Ok(secured) => {
+                log::debug!("data: protected by TLS ({})", secured.describe());
+                Ok(DataStream::protected(tcp, secured))
+            }
             Err(refusal) => {
                 match &refusal {
                     DataRefusal::NotResumed => log::warn!(

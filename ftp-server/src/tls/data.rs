@@ -77,6 +77,20 @@ impl DataTls {
         }
     }
 
+    /// The protocol version and whether the session was resumed, for the
+    /// trace.
+    pub fn describe(&self) -> String {
+        let version = self
+            .conn
+            .protocol_version()
+            .map_or("TLS".to_string(), |version| format!("{version:?}"));
+        let resumed = match self.conn.handshake_kind() {
+            Some(HandshakeKind::Resumed) => "session resumed",
+            _ => "new session",
+        };
+        format!("{version}, {resumed}")
+    }
+
     /// Sends close_notify (best effort: the client may be gone).
     pub fn close(&mut self, tcp: &TcpStream) {
         self.conn.send_close_notify();
