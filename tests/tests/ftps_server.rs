@@ -301,6 +301,100 @@ fn tls_required_refuses_a_login_in_the_clear_but_anonymous_with_tls_anonymous() 
     raw.expect("PASS guest@", 230);
 }
 
+/// ftplib: AUTH TLS, login, PROT P, CCC (ftplib sends its close_notify and
+/// waits for the server's), then a protected download and a listing with
+/// the control connection in the clear.
+const AFTER_CCC: &str = r#"
+host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+class TlsClient(ftplib.FTP_TLS):
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.session)
+        return conn, size
+
+ftp = TlsClient(context=ssl.create_default_context(cafile=cafile), timeout=20)
+ftp.connect(host, port)
+ftp.auth()
+ftp.login(user, password)
+ftp.prot_p()
+ftp.session = ftp.sock.session
+print(ftp.ccc())
+print('clear', ftp.sock._sslobj is None)
+got = bytearray()
+ftp.retrbinary('RETR pub/hello.txt', got.extend)
+print('hello', got == hello)
+print('names', ftp.nlst('pub'))
+ftp.quit()
+"#;
+
+#[test]
+fn ccc_turns_the_control_connection_back_to_the_clear_and_data_stays_protected() {
+    let pki = TestPki::new();
+    let server = tls_server(&pki, "127.0.0.1", &[]);
+    let hello = String::from_utf8_lossy(HELLO);
+    let script = format!(
+        "import ftplib, ssl, sys\nuser, password = {USER:?}, {PASSWORD:?}\nhello = {hello:?}.encode()\n{AFTER_CCC}"
+    );
+    let out = ok(&output(
+        Command::new("timeout")
+            .args(["60", "python3", "-c", &script])
+            .arg(server.addr().ip().to_string())
+            .arg(server.addr().port().to_string())
+            .arg(pki.ca()),
+    ));
+    assert!(out.contains("200 CCC ok"), "{out}");
+    assert!(
+        out.contains("clear True") && out.contains("hello True"),
+        "{out}"
+    );
+    assert!(out.contains("pub/hello.txt"), "{out}");
+    let log = server.log();
+    assert!(
+        log.contains("control connection: in the clear (CCC)"),
+        "{log}"
+    );
+    assert!(log.contains("data: protected by TLS"), "{log}");
+
+    // curl, data in the clear (PROT C) as behind a NAT: in its passive
+    // mode it does not answer the server's close_notify, in its active mode
+    // it sends its own first.
+    let user = format!("{USER}:{PASSWORD}");
+    for mode in ["passive", "active"] {
+        let got = ok(&curl(
+            &pki,
+            &[
+                "--ftp-ssl-control",
+                "--ftp-ssl-ccc",
+                "--ftp-ssl-ccc-mode",
+                mode,
+                "-u",
+                &user,
+                &format!("{}pub/hello.txt", server.url()),
+            ],
+        ));
+        assert_eq!(got.as_bytes(), HELLO, "{mode}");
+    }
+
+    let strict = tls_server(&pki, "127.0.0.1", &["--tls-required"]);
+    let out = curl(
+        &pki,
+        &[
+            "--ssl-reqd",
+            "--ftp-ssl-ccc",
+            "-u",
+            &user,
+            &format!("{}pub/hello.txt", strict.url()),
+        ],
+    );
+    assert!(
+        strict
+            .wait_for_log("534 CCC refused")
+            .contains("534 CCC refused"),
+        "{out:?}"
+    );
+}
+
 /// Whether a server still serves a legitimate FTPS client.
 fn still_serves(server: &Server, pki: &TestPki) {
     let user = format!("{USER}:{PASSWORD}");

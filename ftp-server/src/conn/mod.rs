@@ -589,6 +589,8 @@ impl<R: ControlRead> Conn<R> {
             },
             #[cfg(feature = "tls")]
             Action::StartTls => self.start_tls(),
+            #[cfg(feature = "tls")]
+            Action::ClearControl => self.clear_control(),
         };
         if !self.session.passive_pending() {
             self.listener = None;

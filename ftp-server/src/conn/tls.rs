@@ -1,5 +1,6 @@
 //! FTPS on the control connection, built only with the `tls` feature:
-//! the handshake after AUTH TLS ([`Conn::start_tls`]), implicit TLS
+//! the handshake after AUTH TLS ([`Conn::start_tls`]), back to the clear
+//! after CCC ([`Conn::clear_control`]), implicit TLS
 //! ([`serve_implicit`]), and TLS on a data connection
 //! ([`Conn::secure_data`]).
 //!
@@ -44,6 +45,20 @@ impl<R: ControlRead> Conn<R> {
             Phase::Command,
         );
         Flow::Continue
+    }
+
+    /// CCC was answered 200: close_notify, then the clear.
+    pub(super) fn clear_control(&mut self) -> Flow {
+        let Some(control) = self.reader.get_ref().inner.tls() else {
+            return Flow::Stop("CCC on a channel without TLS");
+        };
+        match control.clear() {
+            Ok(()) => {
+                log::debug!("{}: control connection: in the clear (CCC)", self.peer);
+                Flow::Continue
+            }
+            Err(_) => Flow::Stop("client gone"),
+        }
     }
 
     /// The data connection `tcp`, with TLS on it if the session protects

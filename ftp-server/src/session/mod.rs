@@ -106,6 +106,9 @@ pub enum Action {
     /// AUTH TLS); a failed one ends the session.
     #[cfg(feature = "tls")]
     StartTls,
+    /// CCC: send close_notify, then go on in the clear (after the 200).
+    #[cfg(feature = "tls")]
+    ClearControl,
 }
 
 /// A `213` multi-line reply whose middle lines are a listing, rendered as

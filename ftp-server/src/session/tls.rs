@@ -1,5 +1,5 @@
 //! The session's FTPS commands (RFC 4217), built only with the `tls`
-//! feature: AUTH TLS, PBSZ, PROT, the policy of `--tls-required` and
+//! feature: AUTH TLS, PBSZ, PROT, CCC, the policy of `--tls-required` and
 //! `--tls-anonymous`, the FEAT lines, and the reply to a protected data
 //! connection that was refused.
 //!
@@ -87,7 +87,9 @@ impl Session {
         if !self.tls.available {
             return Vec::new();
         }
-        ["AUTH TLS", "PBSZ", "PROT"].map(String::from).to_vec()
+        ["AUTH TLS", "CCC", "PBSZ", "PROT"]
+            .map(String::from)
+            .to_vec()
     }
 
     /// Handles `command` if TLS has a say in it.
@@ -103,6 +105,7 @@ impl Session {
                     "AUTH" => Some(self.auth(arg)),
                     "PBSZ" => Some(self.pbsz(arg)),
                     "PROT" => Some(self.prot(arg)),
+                    "CCC" => Some(self.ccc()),
                     _ => None,
                 }
             }
@@ -182,6 +185,22 @@ impl Session {
             }
             _ => Outcome::reply(504, format!("AUTH {mechanism} not supported; use AUTH TLS")),
         }
+    }
+
+    /// CCC (RFC 4217 §6): the control connection back in the clear; the
+    /// data protection level stays as PROT set it.
+    fn ccc(&mut self) -> Outcome {
+        if !self.tls.control {
+            return Outcome::reply(533, "CCC only on a protected control connection");
+        }
+        if self.tls_required() {
+            return Outcome::reply(534, "CCC refused: TLS is required on this server");
+        }
+        self.tls.control = false;
+        Outcome::then(
+            Reply::new(200, "CCC ok: the control connection is in the clear"),
+            Action::ClearControl,
+        )
     }
 
     fn pbsz(&mut self, size: &str) -> Outcome {

@@ -10,6 +10,13 @@
 //! it to rustls and take out the plaintext. A writer locks, encrypts and
 //! writes. One descriptor serves both, as in the clear.
 //!
+//! CCC ([`ControlStream::clear`]) sends close_notify and goes back to the
+//! clear: writes at once, reads once the client's close_notify has come,
+//! or as soon as it sends something that is not a TLS record (a client
+//! that skips its close_notify, as curl's `--ftp-ssl-ccc-mode passive`
+//! does). Reading a record at a time is what makes this exact: nothing in
+//! the clear after the close_notify is ever handed to rustls.
+//!
 //! What it does not do: read command lines or decide when to start TLS
 //! (`conn` does, when the session says `Action::StartTls`).
 
@@ -32,11 +39,16 @@ pub struct ControlStream {
     shared: Arc<Shared>,
     /// The reader's part of a record not yet complete.
     incoming: Vec<u8>,
+    /// Bytes in the clear read after CCC while looking for a record.
+    clear: Vec<u8>,
 }
 
 struct Shared {
     tcp: TcpStream,
     tls: Mutex<Option<Secured>>,
+    /// The token of the TLS session the control connection had (kept
+    /// after CCC: data connections still resume that session).
+    token: Mutex<Option<[u8; TOKEN_LEN]>>,
 }
 
 impl Shared {
@@ -48,8 +60,8 @@ impl Shared {
 /// The TLS session on the control connection.
 struct Secured {
     conn: ServerConnection,
-    /// What ties the data connections' TLS sessions to this one.
-    token: [u8; TOKEN_LEN],
+    /// CCC: our close_notify is sent, the client's is awaited.
+    closing: bool,
 }
 
 impl ControlStream {
@@ -59,8 +71,10 @@ impl ControlStream {
             shared: Arc::new(Shared {
                 tcp,
                 tls: Mutex::new(None),
+                token: Mutex::new(None),
             }),
             incoming: Vec::new(),
+            clear: Vec::new(),
         }
     }
 
@@ -82,13 +96,49 @@ impl ControlStream {
         let mut conn = ServerConnection::new(Arc::clone(config)).map_err(io::Error::other)?;
         conn.set_resumption_data(&token);
         handshake(&mut conn, &self.shared.tcp, timeout)?;
-        *self.lock() = Some(Secured { conn, token });
+        *self.lock() = Some(Secured {
+            conn,
+            closing: false,
+        });
+        *self
+            .shared
+            .token
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(token);
         Ok(())
     }
 
-    /// The token of the control connection's TLS session, if it has one.
+    /// CCC, after its 200 went out encrypted: sends close_notify; from now
+    /// on replies go in the clear (see the module documentation for reads).
+    pub fn clear(&self) -> io::Result<()> {
+        let mut tls = self.lock();
+        let Some(secured) = tls.as_mut() else {
+            return Ok(());
+        };
+        secured.conn.send_close_notify();
+        secured.closing = true;
+        flush_tls(&mut secured.conn, &self.shared.tcp)
+    }
+
+    /// The token of the control connection's TLS session, if it had one.
     pub fn token(&self) -> Option<[u8; TOKEN_LEN]> {
-        self.lock().as_ref().map(|secured| secured.token)
+        *self
+            .shared
+            .token
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads in the clear: first what was read after CCC while looking for
+    /// the client's close_notify.
+    fn read_clear(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.clear.is_empty() {
+            return (&self.shared.tcp).read(buf);
+        }
+        let n = buf.len().min(self.clear.len());
+        buf[..n].copy_from_slice(&self.clear[..n]);
+        self.clear.drain(..n);
+        Ok(n)
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Secured>> {
@@ -105,20 +155,34 @@ impl ControlStream {
 impl Read for ControlStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            {
-                let mut tls = self.lock();
+            let closing = {
+                let mut tls = self.shared.lock();
                 let Some(secured) = tls.as_mut() else {
                     drop(tls);
-                    return (&self.shared.tcp).read(buf);
+                    return self.read_clear(buf);
                 };
                 match secured.conn.reader().read(buf) {
+                    // The client's close_notify after CCC: the clear.
+                    Ok(0) if secured.closing => {
+                        *tls = None;
+                        continue;
+                    }
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                     // A client that hangs up without close_notify hangs up.
                     Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
                     other => return other,
                 }
-            }
-            let complete = self.read_record()?;
+                secured.closing
+            };
+            let complete = match self.read_record() {
+                // After CCC, a client that skips its close_notify.
+                Err(err) if closing && err.kind() == io::ErrorKind::InvalidData => {
+                    *self.shared.lock() = None;
+                    self.clear = std::mem::take(&mut self.incoming);
+                    continue;
+                }
+                other => other?,
+            };
             let mut tls = self.shared.lock();
             let Some(secured) = tls.as_mut() else {
                 return Err(io::ErrorKind::InvalidData.into());
@@ -141,6 +205,7 @@ impl Write for ControlStream {
         let mut tls = self.lock();
         match tls.as_mut() {
             None => (&self.shared.tcp).write(buf),
+            Some(secured) if secured.closing => (&self.shared.tcp).write(buf),
             Some(secured) => {
                 secured.conn.writer().write_all(buf)?;
                 flush_tls(&mut secured.conn, &self.shared.tcp)?;
@@ -169,6 +234,7 @@ impl ControlRead for ControlStream {
         Some(ControlStream {
             shared: Arc::clone(&self.shared),
             incoming: Vec::new(),
+            clear: Vec::new(),
         })
     }
 }
