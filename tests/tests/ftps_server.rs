@@ -1,6 +1,8 @@
 //! FTPS on the server side (RFC 4217), with real clients on loopback: curl
-//! (explicit `--ssl-reqd` and implicit `ftps://`), Python's ftplib
-//! `FTP_TLS` with `prot_p` in every data mode and both families, and
+//! (explicit `--ssl-reqd` and implicit `ftps://`, passive mode: the curl
+//! of Debian 12, 7.88, cannot do active FTPS, curl issue 10666), lftp
+//! (`ftp:ssl-force`, both modes), Python's ftplib `FTP_TLS` with `prot_p`
+//! in every data mode and both families, and
 //! hostile peers: garbage instead of a ClientHello, a handshake that stops
 //! halfway, a data connection that does not resume the control
 //! connection's TLS session. Also the start-up checks of the certificate
@@ -133,6 +135,47 @@ fn curl_implicit_tls_gets_a_file() {
         &["-u", &user, &format!("ftps://{listen}/pub/hello.txt")],
     ));
     assert_eq!(got.as_bytes(), HELLO);
+}
+
+#[test]
+fn lftp_forces_tls_and_protects_data_in_passive_and_active_mode() {
+    let pki = TestPki::new();
+    let server = tls_server(&pki, "127.0.0.1", &[]);
+    let scratch = TempDir::new("ftps-lftp");
+    let local = scratch.path().join("up.bin");
+    let content: Vec<u8> = (0..150_000u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(&local, &content).expect("write");
+    for passive in ["true", "false"] {
+        let script = format!(
+            "set ssl:ca-file {ca}; set ftp:ssl-force true; set ftp:ssl-protect-data true; \
+             set ftp:passive-mode {passive}; set net:max-retries 1; set net:timeout 10; \
+             open -u {USER},{PASSWORD} ftp://{addr}; cls pub; cat pub/hello.txt; \
+             put {local} -o up-{passive}.bin",
+            ca = pki.ca().display(),
+            addr = server.addr(),
+            local = local.display(),
+        );
+        let out = ok(&output(
+            Command::new("timeout").args(["60", "lftp", "-c", &script]),
+        ));
+        assert!(
+            out.contains("pub/hello.txt") || out.contains("hello.txt"),
+            "{out}"
+        );
+        assert!(
+            out.contains(&String::from_utf8_lossy(HELLO).to_string()),
+            "{out}"
+        );
+        let uploaded = std::fs::read(server.root().join(format!("up-{passive}.bin")));
+        assert!(uploaded.expect("uploaded") == content, "passive {passive}");
+    }
+    let log = server.log();
+    assert!(log.contains("(binary, active PORT, TLS) complete"), "{log}");
+    assert!(
+        log.contains("(binary, passive EPSV, TLS) complete")
+            || log.contains("(binary, passive PASV, TLS) complete"),
+        "{log}"
+    );
 }
 
 /// An ftplib `FTP_TLS` client that reuses the control connection's TLS
