@@ -182,6 +182,26 @@ fn server_config(cert: &Path, key: &Path) -> Result<ServerConfig, ConfigError> {
     Ok(config)
 }
 
+/// A configuration with no certificate (its handshakes fail), for the
+/// session's unit tests, which never run one.
+#[cfg(test)]
+pub(crate) fn without_certificate(required: bool, anonymous_exempt: bool) -> Tls {
+    let server = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(rustls::server::ResolvesServerCertUsingSni::new()));
+    let server = Arc::new(server);
+    Tls {
+        data: Arc::clone(&server),
+        server,
+        required,
+        anonymous_exempt,
+        session_reuse: true,
+        implicit_listen: Vec::new(),
+    }
+}
+
 /// A fresh random token naming one control connection's TLS session.
 fn token() -> Result<[u8; TOKEN_LEN], rustls::Error> {
     let mut token = [0u8; TOKEN_LEN];

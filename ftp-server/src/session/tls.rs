@@ -235,3 +235,120 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ftp_core::Command;
+
+    use super::*;
+    use crate::config::{parse_args, Parsed};
+    use crate::storage::tests::Scratch;
+
+    /// A session of a server with TLS (`required`, `anonymous_exempt`),
+    /// alice and anonymous; the scratch root lives as long as it.
+    fn new_session(required: bool, anonymous_exempt: bool) -> (Scratch, Session) {
+        let dir = Scratch::new("session-tls");
+        let root = dir.0.to_str().expect("utf-8 temp dir").to_string();
+        let args = ["--root", &root, "--user", "alice:pw", "--anonymous"].map(String::from);
+        let Ok(Parsed::Run(mut config)) = parse_args(&args) else {
+            panic!("bad options")
+        };
+        config.tls = Some(crate::tls::without_certificate(required, anonymous_exempt));
+        let ip = "127.0.0.1".parse().expect("ip");
+        (dir, Session::new(Arc::new(*config), ip, ip))
+    }
+
+    fn send(session: &mut Session, line: &str) -> Outcome {
+        session.handle(Command::parse(line.as_bytes()).expect("a valid command"))
+    }
+
+    fn code(session: &mut Session, line: &str) -> u16 {
+        send(session, line).reply.expect("a reply").code.0
+    }
+
+    #[test]
+    fn auth_pbsz_and_prot_come_in_rfc_4217_order() {
+        let (_dir, mut session) = new_session(false, false);
+        assert_eq!(code(&mut session, "PBSZ 0"), 503);
+        assert_eq!(code(&mut session, "PROT P"), 503);
+        assert_eq!(code(&mut session, "CCC"), 533);
+        assert_eq!(code(&mut session, "AUTH SSL"), 504);
+        let auth = send(&mut session, "AUTH TLS");
+        assert!(matches!(auth.action, Action::StartTls), "{auth:?}");
+        assert_eq!(auth.reply.expect("a reply").code.0, 234);
+        assert_eq!(code(&mut session, "AUTH TLS"), 503, "TLS is on already");
+        assert_eq!(code(&mut session, "PROT P"), 503, "before PBSZ");
+        assert_eq!(code(&mut session, "PBSZ x"), 501);
+        assert_eq!(code(&mut session, "PBSZ 0"), 200);
+        assert_eq!(code(&mut session, "PROT S"), 536);
+        assert_eq!(code(&mut session, "PROT E"), 536);
+        assert_eq!(code(&mut session, "PROT Q"), 504);
+        assert!(!session.data_protected());
+        assert_eq!(code(&mut session, "PROT P"), 200);
+        assert!(session.data_protected());
+        assert_eq!(code(&mut session, "PROT C"), 200);
+        assert!(!session.data_protected());
+        let ccc = send(&mut session, "CCC");
+        assert!(matches!(ccc.action, Action::ClearControl), "{ccc:?}");
+        assert_eq!(code(&mut session, "CCC"), 533, "already in the clear");
+    }
+
+    #[test]
+    fn auth_comes_before_login_only() {
+        let (_dir, mut session) = new_session(false, false);
+        assert_eq!(code(&mut session, "USER alice"), 331);
+        assert_eq!(code(&mut session, "AUTH TLS"), 503);
+        assert_eq!(code(&mut session, "PASS pw"), 230);
+        assert_eq!(code(&mut session, "AUTH TLS"), 503);
+    }
+
+    #[test]
+    fn feat_lists_the_tls_commands_and_a_pipe_offers_none() {
+        let (_dir, mut session) = new_session(false, false);
+        let feat = send(&mut session, "FEAT").reply.expect("a reply").text();
+        for line in ["AUTH TLS", "CCC", "PBSZ", "PROT"] {
+            assert!(feat.contains(line), "{feat}");
+        }
+        let (_dir, session) = new_session(false, false);
+        let mut session = session.without_tls();
+        let feat = send(&mut session, "FEAT").reply.expect("a reply").text();
+        assert!(!feat.contains("AUTH"), "{feat}");
+        assert_eq!(code(&mut session, "AUTH TLS"), 500);
+    }
+
+    #[test]
+    fn tls_required_refuses_logins_prot_c_data_and_ccc_in_the_clear() {
+        let (_dir, mut session) = new_session(true, false);
+        assert_eq!(code(&mut session, "USER alice"), 530);
+        assert_eq!(code(&mut session, "USER anonymous"), 530);
+        assert_eq!(code(&mut session, "AUTH TLS"), 234);
+        assert_eq!(code(&mut session, "USER alice"), 331);
+        assert_eq!(code(&mut session, "PASS pw"), 230);
+        assert_eq!(code(&mut session, "LIST"), 521, "no PROT P yet");
+        assert_eq!(code(&mut session, "PBSZ 0"), 200);
+        assert_eq!(code(&mut session, "PROT C"), 534);
+        assert_eq!(code(&mut session, "CCC"), 534);
+        assert_eq!(code(&mut session, "PROT P"), 200);
+        assert_ne!(code(&mut session, "LIST"), 521);
+    }
+
+    #[test]
+    fn tls_anonymous_lets_anonymous_sessions_go_in_the_clear() {
+        let (_dir, mut session) = new_session(true, true);
+        assert_eq!(code(&mut session, "USER alice"), 530);
+        assert_eq!(code(&mut session, "USER anonymous"), 331);
+        assert_eq!(code(&mut session, "PASS guest@"), 230);
+        assert_ne!(code(&mut session, "LIST"), 521);
+    }
+
+    #[test]
+    fn implicit_tls_protects_data_from_the_start() {
+        let (_dir, session) = new_session(false, false);
+        let mut session = session.with_implicit_tls();
+        assert!(session.data_protected());
+        assert_eq!(code(&mut session, "AUTH TLS"), 503);
+        assert_eq!(code(&mut session, "PBSZ 0"), 200);
+    }
+}
