@@ -178,27 +178,43 @@ fn lftp_forces_tls_and_protects_data_in_passive_and_active_mode() {
     );
 }
 
-/// An ftplib `FTP_TLS` client that reuses the control connection's TLS
-/// session on data connections (ftplib itself does not), in `mode`.
-const FTPS_CLIENT: &str = r#"
+/// Python's ftplib `FTP_TLS`, logged in with `PROT P`, in the data mode
+/// `sys.argv[4]`; it resumes the control connection's TLS session on data
+/// connections (ftplib alone does not) when `sys.argv[5]` is `reuse`. The
+/// test's flow follows; its own arguments start at `sys.argv[6]`.
+const TLS_CLIENT: &str = r#"
 import ssl
 
+mode, reuse = sys.argv[4], sys.argv[5] == 'reuse'
+
 class TlsClient(Client, ftplib.FTP_TLS):
+    session = None
+
+    def prot_p(self):
+        reply = super().prot_p()
+        self.session = self.sock.session
+        return reply
+
     def ntransfercmd(self, cmd, rest=None):
         conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
         if self._prot_p:
-            session = self.sock.session if reuse else None
+            session = self.session if reuse else None
             conn = self.context.wrap_socket(conn, server_hostname=self.host, session=session)
         return conn, size
 
-host, port, cafile, mode, reuse, local = sys.argv[1:7]
-reuse = reuse == 'reuse'
+host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ftp = TlsClient(context=ssl.create_default_context(cafile=cafile), timeout=20)
-ftp.connect(host, int(port))
+ftp.connect(host, port)
 ftp.auth()
 ftp.login(user, password)
 ftp.prot_p()
 ftp.set_pasv(mode in ('PASV', 'EPSV'))
+"#;
+
+/// Lists, gets, puts and gets back `sys.argv[6]`; a refused data
+/// connection is printed with the server's reply.
+const TRANSFERS: &str = r#"
+local = sys.argv[6]
 try:
     names = ftp.nlst('pub')
     got = bytearray()
@@ -222,15 +238,18 @@ except OSError as err:
 ftp.quit()
 "#;
 
-/// Runs the ftplib client against `server`; its output.
-fn ftplib_tls(server: &Server, pki: &TestPki, mode: &str, reuse: bool) -> String {
-    let scratch = TempDir::new("ftps-ftplib");
-    let local = scratch.path().join("up.bin");
-    let content: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
-    std::fs::write(&local, content).expect("write");
+/// Runs [`TLS_CLIENT`] and then `flow` against `server`, with `extra`
+/// arguments; its output.
+fn python_tls(
+    server: &Server,
+    pki: &TestPki,
+    (mode, reuse): (&str, bool),
+    flow: &str,
+    extra: &[&std::ffi::OsStr],
+) -> String {
     let hello = String::from_utf8_lossy(HELLO);
     let body = format!(
-        "user, password = {USER:?}, {PASSWORD:?}\nhello = {hello:?}.encode()\n{FTPS_CLIENT}"
+        "user, password = {USER:?}, {PASSWORD:?}\nhello = {hello:?}.encode()\n{TLS_CLIENT}{flow}"
     );
     let script = ftplib::script(&body);
     ok(&output(
@@ -241,8 +260,17 @@ fn ftplib_tls(server: &Server, pki: &TestPki, mode: &str, reuse: bool) -> String
             .arg(pki.ca())
             .arg(mode)
             .arg(if reuse { "reuse" } else { "fresh" })
-            .arg(&local),
+            .args(extra),
     ))
+}
+
+/// Runs [`TRANSFERS`] against `server`; its output.
+fn ftplib_tls(server: &Server, pki: &TestPki, mode: &str, reuse: bool) -> String {
+    let scratch = TempDir::new("ftps-ftplib");
+    let local = scratch.path().join("up.bin");
+    let content: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&local, content).expect("write");
+    python_tls(server, pki, (mode, reuse), TRANSFERS, &[local.as_os_str()])
 }
 
 #[test]
@@ -344,24 +372,10 @@ fn tls_required_refuses_a_login_in_the_clear_but_anonymous_with_tls_anonymous() 
     raw.expect("PASS guest@", 230);
 }
 
-/// ftplib: AUTH TLS, login, PROT P, CCC (ftplib sends its close_notify and
-/// waits for the server's), then a protected download and a listing with
-/// the control connection in the clear.
+/// CCC (ftplib sends its close_notify and waits for the server's), then a
+/// protected download and a listing with the control connection in the
+/// clear.
 const AFTER_CCC: &str = r#"
-host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-
-class TlsClient(ftplib.FTP_TLS):
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.session)
-        return conn, size
-
-ftp = TlsClient(context=ssl.create_default_context(cafile=cafile), timeout=20)
-ftp.connect(host, port)
-ftp.auth()
-ftp.login(user, password)
-ftp.prot_p()
-ftp.session = ftp.sock.session
 print(ftp.ccc())
 print('clear', ftp.sock._sslobj is None)
 got = bytearray()
@@ -375,17 +389,7 @@ ftp.quit()
 fn ccc_turns_the_control_connection_back_to_the_clear_and_data_stays_protected() {
     let pki = TestPki::new();
     let server = tls_server(&pki, "127.0.0.1", &[]);
-    let hello = String::from_utf8_lossy(HELLO);
-    let script = format!(
-        "import ftplib, ssl, sys\nuser, password = {USER:?}, {PASSWORD:?}\nhello = {hello:?}.encode()\n{AFTER_CCC}"
-    );
-    let out = ok(&output(
-        Command::new("timeout")
-            .args(["60", "python3", "-c", &script])
-            .arg(server.addr().ip().to_string())
-            .arg(server.addr().port().to_string())
-            .arg(pki.ca()),
-    ));
+    let out = python_tls(&server, &pki, ("EPSV", true), AFTER_CCC, &[]);
     assert!(out.contains("200 CCC ok"), "{out}");
     assert!(
         out.contains("clear True") && out.contains("hello True"),
@@ -436,6 +440,30 @@ fn ccc_turns_the_control_connection_back_to_the_clear_and_data_stays_protected()
             .contains("534 CCC refused"),
         "{out:?}"
     );
+}
+
+/// Starts a download of `big.bin`, reads a little of it, aborts: prints
+/// the replies to ABOR and a NOOP after it.
+const ABORT: &str = r#"
+conn = ftp.transfercmd('RETR big.bin')
+conn.recv(1024)
+print('abort', ftp.abort())
+conn.close()
+print('then', ftp.getresp())
+print('noop', ftp.voidcmd('NOOP'))
+ftp.quit()
+"#;
+
+#[test]
+fn abor_stops_a_protected_download_and_the_session_goes_on() {
+    let pki = TestPki::new();
+    let server = tls_server(&pki, "127.0.0.1", &[]);
+    // More than the socket buffers hold: the transfer is still running.
+    std::fs::write(server.root().join("big.bin"), vec![b'x'; 32 << 20]).expect("write");
+    let out = python_tls(&server, &pki, ("EPSV", true), ABORT, &[]);
+    assert!(out.contains("abort 426"), "{out}");
+    assert!(out.contains("then 226"), "{out}");
+    assert!(out.contains("noop 200"), "{out}");
 }
 
 /// Whether a server still serves a legitimate FTPS client.
