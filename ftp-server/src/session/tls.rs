@@ -30,6 +30,8 @@ pub(super) struct TlsState {
     pbsz: bool,
     /// PROT P: data connections are encrypted.
     private_data: bool,
+    /// Implicit TLS: the connection is TLS for good.
+    implicit: bool,
 }
 
 impl TlsState {
@@ -58,6 +60,7 @@ impl Session {
             control: true,
             pbsz: true,
             private_data: true,
+            implicit: true,
         };
         self
     }
@@ -94,6 +97,9 @@ impl Session {
 
     /// Handles `command` if TLS has a say in it.
     pub(super) fn tls_command(&mut self, command: &Command) -> Option<Outcome> {
+        if let Command::Rein = command {
+            return Some(self.rein_tls());
+        }
         if !self.tls.available {
             return None;
         }
@@ -132,6 +138,26 @@ impl Session {
                 ))
             }
             _ => None,
+        }
+    }
+
+    /// REIN: the session is reset, and so is TLS (RFC 4217 §13: the reply
+    /// goes out protected, then the control connection is in the clear) —
+    /// but for implicit TLS, where the connection is TLS for good.
+    fn rein_tls(&mut self) -> Outcome {
+        let before = self.tls;
+        let outcome = self.rein();
+        if before.implicit {
+            self.tls = before;
+            return outcome;
+        }
+        self.tls = TlsState::new(before.available);
+        if !before.control {
+            return outcome;
+        }
+        Outcome {
+            reply: outcome.reply,
+            action: Action::ClearControl,
         }
     }
 
@@ -195,6 +221,9 @@ impl Session {
         }
         if self.tls_required() {
             return Outcome::reply(534, "CCC refused: TLS is required on this server");
+        }
+        if self.tls.implicit {
+            return Outcome::reply(534, "CCC refused: this connection is implicit TLS");
         }
         self.tls.control = false;
         Outcome::then(
@@ -344,11 +373,39 @@ mod tests {
     }
 
     #[test]
+    fn rein_clears_tls_but_implicit_tls_stays() {
+        let (_dir, mut session) = new_session(false, false);
+        assert_eq!(code(&mut session, "AUTH TLS"), 234);
+        assert_eq!(code(&mut session, "PBSZ 0"), 200);
+        assert_eq!(code(&mut session, "PROT P"), 200);
+        let rein = send(&mut session, "REIN");
+        assert!(matches!(rein.action, Action::ClearControl), "{rein:?}");
+        assert!(!session.data_protected());
+        assert_eq!(code(&mut session, "PBSZ 0"), 503, "TLS is off");
+        assert_eq!(code(&mut session, "AUTH TLS"), 234);
+
+        let (_dir, session) = new_session(false, false);
+        let mut session = session.without_tls();
+        assert!(matches!(send(&mut session, "REIN").action, Action::None));
+        assert_eq!(
+            code(&mut session, "AUTH TLS"),
+            500,
+            "still no TLS on a pipe"
+        );
+
+        let (_dir, session) = new_session(false, false);
+        let mut session = session.with_implicit_tls();
+        assert!(matches!(send(&mut session, "REIN").action, Action::None));
+        assert!(session.data_protected());
+    }
+
+    #[test]
     fn implicit_tls_protects_data_from_the_start() {
         let (_dir, session) = new_session(false, false);
         let mut session = session.with_implicit_tls();
         assert!(session.data_protected());
         assert_eq!(code(&mut session, "AUTH TLS"), 503);
         assert_eq!(code(&mut session, "PBSZ 0"), 200);
+        assert_eq!(code(&mut session, "CCC"), 534);
     }
 }
