@@ -442,6 +442,41 @@ fn ccc_turns_the_control_connection_back_to_the_clear_and_data_stays_protected()
     );
 }
 
+/// Logs in a second client, then gives the first client's data connection
+/// the second one's TLS session: resumed, but not its own control
+/// connection's.
+const OTHER_SESSION: &str = r#"
+other = TlsClient(context=ftp.context, timeout=20)
+other.connect(host, port)
+other.auth()
+other.login(user, password)
+other.prot_p()
+other.nlst('pub')
+ftp.session = other.session
+try:
+    print('names', ftp.nlst('pub'))
+except OSError:
+    try:
+        ftp.voidresp()
+    except ftplib.Error as reply:
+        print('refused', reply)
+print('other still', other.nlst('pub'))
+"#;
+
+#[test]
+fn a_data_connection_resuming_another_sessions_tls_session_is_refused() {
+    let pki = TestPki::new();
+    let server = tls_server(&pki, "127.0.0.1", &[]);
+    let out = python_tls(&server, &pki, ("EPSV", true), OTHER_SESSION, &[]);
+    assert!(out.contains("refused 522"), "{out}");
+    assert!(out.contains("other still ['pub/hello.txt']"), "{out}");
+    let log = server.log();
+    assert!(
+        log.contains("session resumed"),
+        "the other client resumed: {log}"
+    );
+}
+
 /// Starts a download of `big.bin`, reads a little of it, aborts: prints
 /// the replies to ABOR and a NOOP after it.
 const ABORT: &str = r#"
