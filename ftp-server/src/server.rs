@@ -87,6 +87,14 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
 /// Binds the one `--listen` address, opens the xferlog, and re-executes
 /// as `user` with them as stdin and stdout. Returns only on failure.
 fn switch(config: &Config, user: &Identity) -> Result<(), String> {
+    #[cfg(feature = "tls")]
+    if config
+        .tls
+        .as_ref()
+        .is_some_and(|tls| !tls.implicit_listen.is_empty())
+    {
+        return Err("--run-as: --implicit-tls-listen is not supported with it (yet)".to_string());
+    }
     let [listener] = <[TcpListener; 1]>::try_from(bind(&config.listen)?)
         .map_err(|_| "--run-as: one --listen address only".to_string())?;
     describe(config);
