@@ -95,6 +95,26 @@ impl Session {
             .to_vec()
     }
 
+    /// STAT's line about TLS, when it is offered.
+    pub(super) fn tls_status(&self) -> Option<String> {
+        if !self.tls.available {
+            return None;
+        }
+        let control = if self.tls.control {
+            "TLS"
+        } else {
+            "in the clear"
+        };
+        let data = if self.tls.private_data {
+            "protected (PROT P)"
+        } else {
+            "in the clear (PROT C)"
+        };
+        Some(format!(
+            " Control connection: {control}; data connections: {data}"
+        ))
+    }
+
     /// Handles `command` if TLS has a say in it.
     pub(super) fn tls_command(&mut self, command: &Command) -> Option<Outcome> {
         if let Command::Rein = command {
@@ -360,6 +380,11 @@ mod tests {
         assert_eq!(code(&mut session, "PROT C"), 534);
         assert_eq!(code(&mut session, "CCC"), 534);
         assert_eq!(code(&mut session, "PROT P"), 200);
+        let status = send(&mut session, "STAT").reply.expect("a reply").text();
+        assert!(
+            status.contains("Control connection: TLS; data connections: protected (PROT P)"),
+            "{status}"
+        );
         assert_ne!(code(&mut session, "LIST"), 521);
     }
 
