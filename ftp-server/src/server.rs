@@ -61,18 +61,13 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
         Plan::Stay => {
             let shared = shared(config, &plan)?;
             let listeners = bind(&shared.config.listen)?;
-            #[allow(unused_mut)]
-            let mut listeners: Vec<(TcpListener, Serve)> = listeners
+            let listeners: Vec<(TcpListener, Serve)> = listeners
                 .into_iter()
                 .map(|listener| (listener, conn::serve_tcp as Serve))
                 .collect();
-            #[cfg(feature = "tls")]
-            if let Some(tls) = &shared.config.tls {
-                for listener in bind_implicit(&tls.implicit_listen)? {
-                    listeners.push((listener, conn::serve_implicit));
-                }
-            }
             describe(&shared.config);
+            #[cfg(feature = "tls")]
+            let listeners = with_implicit(listeners, &shared.config)?;
             serve(listeners, &shared)
         }
         Plan::Switch(user) => switch(&config, &user),
@@ -153,21 +148,27 @@ fn inherited_listener() -> Result<TcpListener, String> {
 /// implicit TLS.
 type Serve = fn(TcpStream, &Shared) -> io::Result<()>;
 
-/// Binds the `--implicit-tls-listen` addresses, printing where it listens.
+/// `listeners` and the `--implicit-tls-listen` addresses, bound. Where
+/// they listen is said last, and only if stdout still takes it: a program
+/// that started the server may have read no further than the first line.
 #[cfg(feature = "tls")]
-fn bind_implicit(addresses: &[SocketAddr]) -> Result<Vec<TcpListener>, String> {
-    addresses
-        .iter()
-        .map(|addr| {
-            let listener =
-                TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
-            let bound = listener
-                .local_addr()
-                .map_err(|err| format!("{addr}: {err}"))?;
-            println!("ftp-server: listening on ftps://{bound}/ (implicit TLS)");
-            Ok(listener)
-        })
-        .collect()
+fn with_implicit(
+    mut listeners: Vec<(TcpListener, Serve)>,
+    config: &Config,
+) -> Result<Vec<(TcpListener, Serve)>, String> {
+    let Some(tls) = &config.tls else {
+        return Ok(listeners);
+    };
+    for addr in &tls.implicit_listen {
+        let listener =
+            TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        if let Ok(bound) = listener.local_addr() {
+            let line = format!("ftp-server: listening on ftps://{bound}/ (implicit TLS)");
+            let _ = writeln!(io::stdout(), "{line}");
+        }
+        listeners.push((listener, conn::serve_implicit as Serve));
+    }
+    Ok(listeners)
 }
 
 /// Accepts on every listener, each in its own thread, until stopped.
