@@ -12,7 +12,9 @@
 //!    bytes as they are; a listing has its CRLFs already), counting the
 //!    bytes in the transfer's [`Progress`];
 //! 2. it closes the data connection: in stream mode its end is the end of
-//!    the data (RFC 959 §3.4.1);
+//!    the data (RFC 959 §3.4.1); a connection protected by TLS (a
+//!    [`DataStream`] with the `tls` feature and PROT P) sends close_notify
+//!    first;
 //! 3. it syncs and commits an upload only if all of it came;
 //! 4. it hands the [`TransferEnd`] — the bytes moved or why the copy
 //!    stopped, and whether an ABOR stopped it — to `report`, which sends the

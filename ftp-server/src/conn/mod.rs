@@ -11,7 +11,10 @@
 //!
 //! The control channel is generic: a TCP socket in standalone mode and under
 //! inetd, or stdin/stdout when they are pipes (read on a thread of their own,
-//! [`PipeReader`], so that they time out too). Timeouts: the idle timeout (or
+//! [`PipeReader`], so that they time out too). With the `tls` feature a TCP
+//! control connection is a `tls::ControlStream`, which AUTH TLS, CCC and
+//! REIN switch between TLS and the clear (`conn/tls.rs`, which also puts
+//! TLS on data connections under PROT P). Timeouts: the idle timeout (or
 //! before login, what is left of the login timeout) bounds the reading of
 //! each command line as a whole, however many reads it takes, so a client
 //! that trickles a byte at a time cannot stretch it; a timeout while a
