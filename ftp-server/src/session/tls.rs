@@ -139,10 +139,6 @@ impl Session {
                 530,
                 "TLS required: send AUTH TLS before USER",
             )),
-            Command::Pass(_) if self.clear_login_refused_for_pending() => Some(Outcome::reply(
-                530,
-                "TLS required: send AUTH TLS before PASS",
-            )),
             Command::Retr(_)
             | Command::Stor(_)
             | Command::Appe(_)
@@ -198,13 +194,6 @@ impl Session {
         self.tls_required()
             && !self.tls.control
             && !(self.anonymous_exempt() && is_anonymous_name(name))
-    }
-
-    fn clear_login_refused_for_pending(&self) -> bool {
-        match &self.login {
-            Login::User(name) => self.clear_login_refused(name),
-            _ => false,
-        }
     }
 
     /// `--tls-required` refuses data in the clear, but for anonymous
