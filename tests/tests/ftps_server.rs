@@ -56,6 +56,21 @@ fn curl(pki: &TestPki, args: &[&str]) -> Output {
     )
 }
 
+/// curl as alice with `flags`, on `url`.
+fn curl_as_alice(pki: &TestPki, flags: &[&str], url: &str) -> Output {
+    let user = format!("{USER}:{PASSWORD}");
+    let mut args = flags.to_vec();
+    args.extend(["-u", &user, url]);
+    curl(pki, &args)
+}
+
+/// curl with `flags` downloads `pub/hello.txt` from `base` (a URL ending
+/// in `/`) whole.
+fn curl_gets_hello(pki: &TestPki, base: &str, flags: &[&str]) {
+    let got = ok(&curl_as_alice(pki, flags, &format!("{base}pub/hello.txt")));
+    assert_eq!(got.as_bytes(), HELLO, "{flags:?}");
+}
+
 fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -75,31 +90,17 @@ fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
         let xferlog = logs.path().join("xferlog");
         let server = tls_server(&pki, host, &["--xferlog", xferlog.to_str().expect("utf-8")]);
         let url = server.url();
-        let user = format!("{USER}:{PASSWORD}");
-        let got = ok(&curl(
-            &pki,
-            &["--ssl-reqd", "-u", &user, &format!("{url}pub/hello.txt")],
-        ));
-        assert_eq!(got.as_bytes(), HELLO);
-        let listing = ok(&curl(
-            &pki,
-            &["--ssl-reqd", "-u", &user, &format!("{url}pub/")],
-        ));
+        curl_gets_hello(&pki, &url, &["--ssl-reqd"]);
+        let listing = ok(&curl_as_alice(&pki, &["--ssl-reqd"], &format!("{url}pub/")));
         assert!(listing.contains("hello.txt"), "{listing}");
         let scratch = TempDir::new("ftps-curl");
         let local = scratch.path().join("up.bin");
         let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&local, &content).expect("write");
-        ok(&curl(
+        ok(&curl_as_alice(
             &pki,
-            &[
-                "--ssl-reqd",
-                "-u",
-                &user,
-                "-T",
-                local.to_str().expect("utf-8"),
-                &format!("{url}up.bin"),
-            ],
+            &["--ssl-reqd", "-T", local.to_str().expect("utf-8")],
+            &format!("{url}up.bin"),
         ));
         assert!(std::fs::read(server.root().join("up.bin")).expect("uploaded") == content);
         let log = server.log();
@@ -129,12 +130,7 @@ fn curl_implicit_tls_gets_a_file() {
         .port();
     let listen = format!("127.0.0.1:{port}");
     let _server = tls_server(&pki, "127.0.0.1", &["--implicit-tls-listen", &listen]);
-    let user = format!("{USER}:{PASSWORD}");
-    let got = ok(&curl(
-        &pki,
-        &["-u", &user, &format!("ftps://{listen}/pub/hello.txt")],
-    ));
-    assert_eq!(got.as_bytes(), HELLO);
+    curl_gets_hello(&pki, &format!("ftps://{listen}/"), &[]);
 }
 
 #[test]
@@ -349,17 +345,7 @@ fn tls_required_refuses_a_login_in_the_clear_but_anonymous_with_tls_anonymous() 
         "{}",
         refused.text()
     );
-    let user = format!("{USER}:{PASSWORD}");
-    let got = ok(&curl(
-        &pki,
-        &[
-            "--ssl-reqd",
-            "-u",
-            &user,
-            &format!("{}pub/hello.txt", server.url()),
-        ],
-    ));
-    assert_eq!(got.as_bytes(), HELLO);
+    curl_gets_hello(&pki, &server.url(), &["--ssl-reqd"]);
 
     let server = tls_server(
         &pki,
@@ -406,33 +392,21 @@ fn ccc_turns_the_control_connection_back_to_the_clear_and_data_stays_protected()
     // curl, data in the clear (PROT C) as behind a NAT: in its passive
     // mode it does not answer the server's close_notify, in its active mode
     // it sends its own first.
-    let user = format!("{USER}:{PASSWORD}");
     for mode in ["passive", "active"] {
-        let got = ok(&curl(
-            &pki,
-            &[
-                "--ftp-ssl-control",
-                "--ftp-ssl-ccc",
-                "--ftp-ssl-ccc-mode",
-                mode,
-                "-u",
-                &user,
-                &format!("{}pub/hello.txt", server.url()),
-            ],
-        ));
-        assert_eq!(got.as_bytes(), HELLO, "{mode}");
+        let flags = [
+            "--ftp-ssl-control",
+            "--ftp-ssl-ccc",
+            "--ftp-ssl-ccc-mode",
+            mode,
+        ];
+        curl_gets_hello(&pki, &server.url(), &flags);
     }
 
     let strict = tls_server(&pki, "127.0.0.1", &["--tls-required"]);
-    let out = curl(
+    let out = curl_as_alice(
         &pki,
-        &[
-            "--ssl-reqd",
-            "--ftp-ssl-ccc",
-            "-u",
-            &user,
-            &format!("{}pub/hello.txt", strict.url()),
-        ],
+        &["--ftp-ssl-control", "--ftp-ssl-ccc"],
+        &format!("{}pub/hello.txt", strict.url()),
     );
     assert!(
         strict
@@ -503,17 +477,7 @@ fn abor_stops_a_protected_download_and_the_session_goes_on() {
 
 /// Whether a server still serves a legitimate FTPS client.
 fn still_serves(server: &Server, pki: &TestPki) {
-    let user = format!("{USER}:{PASSWORD}");
-    let got = ok(&curl(
-        pki,
-        &[
-            "--ssl-reqd",
-            "-u",
-            &user,
-            &format!("{}pub/hello.txt", server.url()),
-        ],
-    ));
-    assert_eq!(got.as_bytes(), HELLO);
+    curl_gets_hello(pki, &server.url(), &["--ssl-reqd"]);
 }
 
 #[test]
