@@ -20,6 +20,7 @@
 //! What it does not do: read command lines or decide when to start TLS
 //! (`conn` does, when the session says `Action::StartTls`).
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -41,6 +42,9 @@ pub struct ControlStream {
     incoming: Vec<u8>,
     /// Bytes in the clear read after CCC while looking for a record.
     clear: Vec<u8>,
+    /// How long one read may take in all (set by the line's deadline):
+    /// records that bring no plaintext (a KeyUpdate, say) do not stretch it.
+    wait: Cell<Option<Duration>>,
 }
 
 struct Shared {
@@ -75,6 +79,7 @@ impl ControlStream {
             }),
             incoming: Vec::new(),
             clear: Vec::new(),
+            wait: Cell::new(None),
         }
     }
 
@@ -154,7 +159,15 @@ impl ControlStream {
 
 impl Read for ControlStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let started = Instant::now();
         loop {
+            if self
+                .wait
+                .get()
+                .is_some_and(|wait| started.elapsed() >= wait)
+            {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
             let closing = {
                 let mut tls = self.shared.lock();
                 let Some(secured) = tls.as_mut() else {
@@ -221,6 +234,7 @@ impl Write for ControlStream {
 
 impl ControlRead for ControlStream {
     fn set_wait(&self, timeout: Duration) -> io::Result<()> {
+        self.wait.set(Some(timeout));
         self.shared
             .tcp
             .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
@@ -235,6 +249,7 @@ impl ControlRead for ControlStream {
             shared: Arc::clone(&self.shared),
             incoming: Vec::new(),
             clear: Vec::new(),
+            wait: Cell::new(None),
         })
     }
 }
