@@ -41,10 +41,6 @@ pub struct Tls {
     /// The rustls configuration all sessions share (one ticketer, one
     /// session cache: what lets a data connection resume).
     pub server: Arc<ServerConfig>,
-    /// The same for data connections, which send no session tickets: a
-    /// client that only uploads never reads them, and its close with them
-    /// unread would reset the connection before the data's end was read.
-    pub data: Arc<ServerConfig>,
     /// `--tls-required`: USER/PASS only after AUTH TLS, data only with PROT P.
     pub required: bool,
     /// `--tls-anonymous`: anonymous sessions are exempt from `--tls-required`.
@@ -137,11 +133,8 @@ pub fn from_matches(m: &Matches) -> Result<Option<Tls>, ConfigError> {
         })
         .collect::<Result<_, _>>()?;
     let server = server_config(Path::new(&cert), Path::new(&key))?;
-    let mut data = server.clone();
-    data.send_tls13_tickets = 0;
     Ok(Some(Tls {
         server: Arc::new(server),
-        data: Arc::new(data),
         required: m.opt_present("tls-required"),
         anonymous_exempt: m.opt_present("tls-anonymous"),
         session_reuse: !m.opt_present("no-tls-session-reuse"),
@@ -193,7 +186,6 @@ pub(crate) fn without_certificate(required: bool, anonymous_exempt: bool) -> Tls
         .with_cert_resolver(Arc::new(rustls::server::ResolvesServerCertUsingSni::new()));
     let server = Arc::new(server);
     Tls {
-        data: Arc::clone(&server),
         server,
         required,
         anonymous_exempt,

@@ -103,8 +103,14 @@ fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
             &format!("{url}up.bin"),
         ));
         assert!(std::fs::read(server.root().join("up.bin")).expect("uploaded") == content);
+        // TLS 1.2, where the session resumed is checked less closely.
+        curl_gets_hello(&pki, &url, &["--ssl-reqd", "--tls-max", "1.2"]);
         let log = server.log();
         assert!(log.contains("234 AUTH TLS ok"), "{log}");
+        assert!(
+            log.contains("protected by TLS (TLSv1_2, session resumed)"),
+            "{log}"
+        );
         assert!(log.contains("200 PROT P"), "{log}");
         // The trace and the logs say the data was protected.
         assert!(

@@ -75,7 +75,7 @@ impl<R: ControlRead> Conn<R> {
             .tls()
             .and_then(|control| control.token());
         let required = if tls.session_reuse { token } else { None };
-        match secure_data(&tcp, &tls.data, required, self.shared.config.data_timeout) {
+        match secure_data(&tcp, &tls.server, required, self.shared.config.data_timeout) {
             Ok(secured) => {
                 log::debug!("data: protected by TLS ({})", secured.describe());
                 Ok(DataStream::protected(tcp, secured))

@@ -26,7 +26,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use rustls::{ServerConfig, ServerConnection};
+use rustls::{ProtocolVersion, ServerConfig, ServerConnection};
 
 use super::TOKEN_LEN;
 use crate::conn::ControlRead;
@@ -101,6 +101,8 @@ impl ControlStream {
         let mut conn = ServerConnection::new(Arc::clone(config)).map_err(io::Error::other)?;
         conn.set_resumption_data(&token);
         handshake(&mut conn, &self.shared.tcp, timeout)?;
+        // The session tickets, for the data connections to resume from.
+        flush_tls(&mut conn, &self.shared.tcp)?;
         *self.lock() = Some(Secured {
             conn,
             closing: false,
@@ -209,6 +211,8 @@ impl Read for ControlStream {
             let fed = feed(&mut secured.conn, &mut record, &self.shared.tcp);
             self.incoming.clear();
             fed?;
+            // What the record asks for (a KeyUpdate's answer, say).
+            flush_tls(&mut secured.conn, &self.shared.tcp)?;
         }
     }
 }
@@ -255,7 +259,9 @@ impl ControlRead for ControlStream {
 }
 
 /// Runs `conn`'s handshake on `tcp` within `timeout` as a whole, however
-/// slowly the peer sends.
+/// slowly the peer sends. What follows a TLS 1.3 handshake (the session
+/// tickets) is left queued: the caller sends it when it first writes. (A
+/// TLS 1.2 handshake may end with the server's last flight: that goes out.)
 pub(super) fn handshake(
     conn: &mut ServerConnection,
     tcp: &TcpStream,
@@ -293,8 +299,10 @@ pub(super) fn handshake(
         incoming.clear();
         fed?;
     }
-    // TLS 1.3 session tickets follow the handshake.
-    flush_tls(conn, tcp)
+    if conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
+        flush_tls(conn, tcp)?;
+    }
+    Ok(())
 }
 
 /// Reads from `tcp` until `incoming` holds one whole TLS record, never
@@ -341,7 +349,8 @@ fn read_record(mut tcp: &TcpStream, incoming: &mut Vec<u8>) -> io::Result<bool> 
 }
 
 /// Hands `record` to `conn` and processes it; on a TLS error, sends the
-/// alert rustls queued and fails with the error.
+/// alert rustls queued and fails with the error. Anything else it queued
+/// is left for the caller to send.
 fn feed(conn: &mut ServerConnection, record: &mut &[u8], tcp: &TcpStream) -> io::Result<()> {
     while !record.is_empty() {
         if conn.read_tls(record)? == 0 {
@@ -352,7 +361,7 @@ fn feed(conn: &mut ServerConnection, record: &mut &[u8], tcp: &TcpStream) -> io:
             return Err(io::Error::new(io::ErrorKind::InvalidData, err));
         }
     }
-    flush_tls(conn, tcp)
+    Ok(())
 }
 
 /// Writes whatever `conn` has to send.

@@ -4,9 +4,19 @@
 //! requires the client to resume the control connection's TLS session, as
 //! vsftpd's `require_ssl_reuse` does: the resumed session carries the
 //! control connection's token, which a third party that connected to the
-//! passive port from the client's address cannot show. [`DataTls`] then
+//! passive port from the client's address cannot show (in TLS 1.3; in
+//! TLS 1.2 rustls does not give a resumed session's data back, and any
+//! session of this server's is taken). [`DataTls`] then
 //! moves the data: plaintext in and out, ciphertext on the socket, and
 //! close_notify at the end (a client that leaves it out is tolerated).
+//!
+//! The TLS 1.3 session tickets this connection issues (a client that uses
+//! each ticket once, as rustls's and OpenSSL's do, needs new ones for its
+//! next data connections) go out with the first bytes the server sends:
+//! with the data of a download, and only at the end of an upload, with the
+//! close_notify. A client that only uploads never reads what the server
+//! sends meanwhile, and when it closes with that unread, its kernel resets
+//! the connection, which can lose the end of the upload (curl does so).
 //!
 //! What it does not do: open the data connection or decide the reply to a
 //! refused one (the session's `data_tls_refused`).
@@ -16,7 +26,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::{HandshakeKind, ServerConfig, ServerConnection};
+use rustls::{HandshakeKind, ProtocolVersion, ServerConfig, ServerConnection};
 
 use super::control::{flush_tls, handshake};
 use super::TOKEN_LEN;
@@ -50,8 +60,11 @@ pub fn secure_data(
     }
     handshake(&mut conn, tcp, timeout).map_err(DataRefusal::Handshake)?;
     if let Some(token) = control {
-        let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed)
-            && conn.received_resumption_data() == Some(&token[..]);
+        // rustls gives a resumed session's data back in TLS 1.3 only: in
+        // TLS 1.2 a session of this server's is all that can be checked.
+        let ours = conn.protocol_version() != Some(ProtocolVersion::TLSv1_3)
+            || conn.received_resumption_data() == Some(&token[..]);
+        let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed) && ours;
         if !resumed {
             return Err(DataRefusal::NotResumed);
         }
@@ -123,12 +136,20 @@ struct Receiving<'a> {
     tcp: &'a TcpStream,
 }
 
+/// Reads and decrypts, and never writes (see the module documentation).
 impl Read for Receiving<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut tcp = self.tcp;
-        match rustls::Stream::new(self.conn, &mut tcp).read(buf) {
-            Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
-            other => other,
+        loop {
+            match self.conn.reader().read(buf) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                other => return other,
+            }
+            let mut tcp = self.tcp;
+            self.conn.read_tls(&mut tcp)?;
+            self.conn
+                .process_new_packets()
+                .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
         }
     }
 }
