@@ -69,6 +69,9 @@ pub struct Config {
     pub verbosity: i32,
     /// Misbehaviour on purpose (`--quirk`), for testing clients; none by default.
     pub quirks: Quirks,
+    /// FTPS, if `--tls-cert` is given.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::Tls>,
 }
 
 /// What the command line asks for.
@@ -220,6 +223,8 @@ fn options() -> Options {
     .optflagmulti("q", "quiet", "log only warnings and errors")
     .optflag("h", "help", "print this help")
     .optflag("V", "version", "print the version");
+    #[cfg(feature = "tls")]
+    crate::tls::options(&mut opts);
     opts
 }
 
@@ -288,6 +293,8 @@ fn build(m: &Matches) -> Result<Config, ConfigError> {
             .transpose()?,
         verbosity: m.opt_count("verbose") as i32 - m.opt_count("quiet") as i32,
         quirks: Quirks::parse(&m.opt_strs("quirk"))?,
+        #[cfg(feature = "tls")]
+        tls: crate::tls::from_matches(m)?,
     })
 }
 

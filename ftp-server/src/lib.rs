@@ -20,6 +20,7 @@
 //! | [`list`] | directory listings for LIST, NLST, MLSD, MLST, STAT |
 //! | [`auth`] | users, anonymous access, permissions |
 //! | [`xferlog`] | the transfer log in xferlog format |
+//! | `tls` | FTPS, with the `tls` feature: certificates, TLS on the control and data connections |
 //!
 //! The protocol itself (commands, replies, addresses, line framing, data
 //! connections, copying) is `ftp-core`'s, shared with the client.
@@ -36,5 +37,7 @@ pub mod quirks;
 pub mod server;
 pub mod session;
 pub mod storage;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod xfer;
 pub mod xferlog;

@@ -88,6 +88,13 @@ fn init_logging(verbosity: i32) {
         1 => "debug",
         _ => "trace",
     };
+    // rustls's own debug lines (cipher suites, alerts) are not the dialog.
+    #[cfg(feature = "tls")]
+    let level = if verbosity == 1 {
+        "debug,rustls=info"
+    } else {
+        level
+    };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
 }
 

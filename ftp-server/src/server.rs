@@ -61,14 +61,20 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
         Plan::Stay => {
             let shared = shared(config, &plan)?;
             let listeners = bind(&shared.config.listen)?;
+            let listeners: Vec<(TcpListener, Serve)> = listeners
+                .into_iter()
+                .map(|listener| (listener, conn::serve_tcp as Serve))
+                .collect();
             describe(&shared.config);
+            #[cfg(feature = "tls")]
+            let listeners = with_implicit(listeners, &shared.config)?;
             serve(listeners, &shared)
         }
         Plan::Switch(user) => switch(&config, &user),
         Plan::Switched => {
             let listener = inherited_listener()?;
             let shared = shared(config, &plan)?;
-            serve(vec![listener], &shared)
+            serve(vec![(listener, conn::serve_tcp)], &shared)
         }
     }
 }
@@ -76,6 +82,14 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
 /// Binds the one `--listen` address, opens the xferlog, and re-executes
 /// as `user` with them as stdin and stdout. Returns only on failure.
 fn switch(config: &Config, user: &Identity) -> Result<(), String> {
+    #[cfg(feature = "tls")]
+    if config
+        .tls
+        .as_ref()
+        .is_some_and(|tls| !tls.implicit_listen.is_empty())
+    {
+        return Err("--run-as: --implicit-tls-listen is not supported with it (yet)".to_string());
+    }
     let [listener] = <[TcpListener; 1]>::try_from(bind(&config.listen)?)
         .map_err(|_| "--run-as: one --listen address only".to_string())?;
     describe(config);
@@ -130,18 +144,45 @@ fn inherited_listener() -> Result<TcpListener, String> {
     Ok(listener)
 }
 
+/// How a listener's connections are served: in the clear first, or with
+/// implicit TLS.
+type Serve = fn(TcpStream, &Shared) -> io::Result<()>;
+
+/// `listeners` and the `--implicit-tls-listen` addresses, bound. Where
+/// they listen is said last, and only if stdout still takes it: a program
+/// that started the server may have read no further than the first line.
+#[cfg(feature = "tls")]
+fn with_implicit(
+    mut listeners: Vec<(TcpListener, Serve)>,
+    config: &Config,
+) -> Result<Vec<(TcpListener, Serve)>, String> {
+    let Some(tls) = &config.tls else {
+        return Ok(listeners);
+    };
+    for addr in &tls.implicit_listen {
+        let listener =
+            TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        if let Ok(bound) = listener.local_addr() {
+            let line = format!("ftp-server: listening on ftps://{bound}/ (implicit TLS)");
+            let _ = writeln!(io::stdout(), "{line}");
+        }
+        listeners.push((listener, conn::serve_implicit as Serve));
+    }
+    Ok(listeners)
+}
+
 /// Accepts on every listener, each in its own thread, until stopped.
-fn serve(listeners: Vec<TcpListener>, shared: &Shared) -> Result<(), String> {
+fn serve(listeners: Vec<(TcpListener, Serve)>, shared: &Shared) -> Result<(), String> {
     let limits = Arc::new(Limits::new(
         shared.config.max_sessions,
         shared.config.max_per_ip,
     ));
     let mut threads = Vec::new();
-    for listener in listeners {
+    for (listener, serve) in listeners {
         let (shared, limits) = (shared.clone(), Arc::clone(&limits));
         let thread = thread::Builder::new()
             .name("accept".to_string())
-            .spawn(move || accept_loop(&listener, &shared, &limits))
+            .spawn(move || accept_loop(&listener, &shared, &limits, serve))
             .map_err(|err| format!("cannot start the accept thread: {err}"))?;
         threads.push(thread);
     }
@@ -253,11 +294,11 @@ fn describe(config: &Config) {
     );
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Shared, limits: &Arc<Limits>) {
+fn accept_loop(listener: &TcpListener, shared: &Shared, limits: &Arc<Limits>, serve: Serve) {
     let mut spare = Spare::new();
     loop {
         match listener.accept() {
-            Ok((stream, _)) => start_session(stream, shared, limits),
+            Ok((stream, _)) => start_session(stream, shared, limits, serve),
             Err(err) if is_out_of_descriptors(&err) => spare.refuse_one(listener, &err),
             // A client that gave up before its connection was taken.
             Err(err) if is_transient(&err) => {}
@@ -333,7 +374,7 @@ fn is_transient(err: &io::Error) -> bool {
     )
 }
 
-fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
+fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>, serve: Serve) {
     let Ok(peer) = stream.peer_addr() else { return };
     let Some(slot) = Limits::acquire(limits, peer.ip()) else {
         log::warn!("{peer}: refused, too many sessions");
@@ -346,7 +387,7 @@ fn start_session(stream: TcpStream, shared: &Shared, limits: &Arc<Limits>) {
         .stack_size(SESSION_STACK_SIZE)
         .spawn(move || {
             let _slot = slot;
-            if let Err(err) = conn::serve_tcp(stream, &session_shared) {
+            if let Err(err) = serve(stream, &session_shared) {
                 log::warn!("{peer}: {err}");
             }
         });

@@ -12,7 +12,9 @@
 //!    bytes as they are; a listing has its CRLFs already), counting the
 //!    bytes in the transfer's [`Progress`];
 //! 2. it closes the data connection: in stream mode its end is the end of
-//!    the data (RFC 959 §3.4.1);
+//!    the data (RFC 959 §3.4.1); a connection protected by TLS (a
+//!    [`DataStream`] with the `tls` feature and PROT P) sends close_notify
+//!    first;
 //! 3. it syncs and commits an upload only if all of it came;
 //! 4. it hands the [`TransferEnd`] — the bytes moved or why the copy
 //!    stopped, and whether an ABOR stopped it — to `report`, which sends the
@@ -38,7 +40,7 @@
 //! what to transfer or what to answer ([`crate::session`]), or write to the
 //! control connection itself.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -74,6 +76,99 @@ pub struct XferContext {
     pub quirks: Arc<Quirks>,
 }
 
+/// A data connection: its socket, with TLS on it when the session
+/// protects data (PROT P).
+pub struct DataStream {
+    tcp: TcpStream,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::DataTls>,
+}
+
+impl From<TcpStream> for DataStream {
+    fn from(tcp: TcpStream) -> DataStream {
+        DataStream {
+            tcp,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+}
+
+impl DataStream {
+    /// The socket with TLS on it.
+    #[cfg(feature = "tls")]
+    pub fn protected(tcp: TcpStream, tls: crate::tls::DataTls) -> DataStream {
+        DataStream {
+            tcp,
+            tls: Some(tls),
+        }
+    }
+
+    /// Whether the data is protected by TLS.
+    pub fn is_protected(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// Another handle on the socket (for ABOR).
+    pub fn try_clone_socket(&self) -> std::io::Result<TcpStream> {
+        self.tcp.try_clone()
+    }
+
+    /// Ends the data connection: close_notify if it is protected, then the
+    /// socket is shut down (its end is the end of the data).
+    fn close(&mut self) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &mut self.tls {
+            tls.close(&self.tcp);
+        }
+        let _ = self.tcp.shutdown(Shutdown::Both);
+    }
+
+    /// Copies `from` to the data connection, in the clear or encrypted.
+    fn send(
+        &mut self,
+        from: &mut dyn Read,
+        repr: Representation,
+        timeout: Duration,
+        count: &mut dyn FnMut(u64),
+        buffer: &mut Vec<u8>,
+    ) -> Result<u64, Error> {
+        let mut out = SendTimeout::new(&self.tcp, timeout);
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &mut self.tls {
+            let mut out = tls.writer(&mut out);
+            return copy_with_buffer(from, &mut out, repr, Direction::Send, Some(count), buffer);
+        }
+        copy_with_buffer(from, &mut out, repr, Direction::Send, Some(count), buffer)
+    }
+
+    /// Copies the data connection to `to`, in the clear or decrypted.
+    fn receive(
+        &mut self,
+        to: &mut dyn Write,
+        repr: Representation,
+        count: &mut dyn FnMut(u64),
+        buffer: &mut Vec<u8>,
+    ) -> Result<u64, Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &mut self.tls {
+            let mut from = tls.reader(&self.tcp);
+            return copy_with_buffer(&mut from, to, repr, Direction::Receive, Some(count), buffer);
+        }
+        copy_with_buffer(
+            &mut &self.tcp,
+            to,
+            repr,
+            Direction::Receive,
+            Some(count),
+            buffer,
+        )
+    }
+}
+
 /// What the control thread and the thread that runs a transfer share about
 /// it: the bytes moved so far, and whether it was aborted.
 #[derive(Default)]
@@ -107,7 +202,7 @@ impl Progress {
 /// final reply), logs the transfer, and returns its end.
 pub fn run(
     transfer: Transfer,
-    stream: TcpStream,
+    mut stream: DataStream,
     progress: &Progress,
     buffer: impl AsMut<Vec<u8>>,
     report: impl FnOnce(&TransferEnd),
@@ -118,10 +213,11 @@ pub fn run(
         job, repr, record, ..
     } = transfer;
     let limit = context.quirks.drop_data().unwrap_or(u64::MAX);
+    let protected = stream.is_protected();
     let result = copy(
         job,
         repr,
-        &stream,
+        &mut stream,
         context.data_timeout,
         progress,
         buffer,
@@ -131,7 +227,7 @@ pub fn run(
     // (the 226-before-close quirk sends the reply first).
     let close_first = !context.quirks.has(Quirk::FinalBeforeClose);
     if close_first {
-        let _ = stream.shutdown(Shutdown::Both);
+        stream.close();
     }
     // An abort that came after the transfer completed aborted nothing.
     let aborted = progress.aborted() && result.is_err();
@@ -139,7 +235,7 @@ pub fn run(
     report(&end);
     if !close_first {
         std::thread::sleep(CLOSE_LATE);
-        let _ = stream.shutdown(Shutdown::Both);
+        stream.close();
     }
     if let Some(record) = &record {
         log_end(
@@ -148,6 +244,7 @@ pub fn run(
             &end,
             started.elapsed(),
             progress.bytes(),
+            protected,
             context,
         );
     }
@@ -161,7 +258,7 @@ pub fn run(
 fn copy(
     job: Job,
     repr: Representation,
-    stream: &TcpStream,
+    stream: &mut DataStream,
     timeout: Duration,
     progress: &Progress,
     mut buffer: impl AsMut<Vec<u8>>,
@@ -169,31 +266,22 @@ fn copy(
 ) -> Result<u64, Error> {
     let mut count = |n: u64| progress.bytes.store(n, Ordering::Relaxed);
     match job {
-        Job::SendFile { file, .. } => copy_with_buffer(
+        Job::SendFile { file, .. } => stream.send(
             &mut file.take(limit),
-            &mut SendTimeout::new(stream, timeout),
             repr,
-            Direction::Send,
-            Some(&mut count),
+            timeout,
+            &mut count,
             buffer.as_mut(),
         ),
-        Job::SendListing(mut lines) => copy_with_buffer(
+        Job::SendListing(mut lines) => stream.send(
             &mut lines,
-            &mut SendTimeout::new(stream, timeout),
             Representation::Binary,
-            Direction::Send,
-            Some(&mut count),
+            timeout,
+            &mut count,
             buffer.as_mut(),
         ),
         Job::Receive(mut upload) => {
-            let moved = copy_with_buffer(
-                &mut &*stream,
-                &mut upload,
-                repr,
-                Direction::Receive,
-                Some(&mut count),
-                buffer.as_mut(),
-            )?;
+            let moved = stream.receive(&mut upload, repr, &mut count, buffer.as_mut())?;
             // Free for other transfers during the sync.
             drop(buffer);
             // The end of the data after an ABOR is no end of file. Any
@@ -210,18 +298,19 @@ fn copy(
 }
 
 /// Logs a file transfer's end, and writes its xferlog line if there is a
-/// transfer log.
+/// transfer log; both say whether the data was `protected` by TLS.
 fn log_end(
     record: &Record,
     repr: Representation,
     end: &TransferEnd,
     elapsed: Duration,
     moved: u64,
+    protected: bool,
     context: &XferContext,
 ) {
     let complete = end.result.is_ok();
     log::info!(
-        "{}: {} {} {}: {moved} bytes in {:.3} s ({}, {}) {}",
+        "{}: {} {} {}: {moved} bytes in {:.3} s ({}, {}{}) {}",
         context.peer,
         record.user,
         record.verb,
@@ -229,6 +318,7 @@ fn log_end(
         elapsed.as_secs_f64(),
         repr.name(),
         data_mode(context.data),
+        if protected { ", TLS" } else { "" },
         if complete { "complete" } else { "incomplete" },
     );
     if let Some(xferlog) = &context.xferlog {
@@ -239,6 +329,7 @@ fn log_end(
             bytes: moved,
             record,
             ascii: repr == Representation::Ascii,
+            protected,
             complete,
         });
     }
@@ -311,7 +402,7 @@ mod tests {
         let progress = Progress::default();
         let end = run(
             transfer(job, Representation::Ascii),
-            server,
+            server.into(),
             &progress,
             Vec::new(),
             |end: &TransferEnd| reports.push(format!("{:?}", end.result)),
@@ -343,7 +434,7 @@ mod tests {
         }
         let end = run(
             transfer(Job::Receive(upload), Representation::Binary),
-            server,
+            server.into(),
             &progress,
             Vec::new(),
             |_: &TransferEnd| {},

@@ -7,7 +7,8 @@
 //!
 //! current time, transfer seconds, remote host, bytes, file name, type
 //! (`a`scii / `b`inary), special action (`_`), direction (`o`ut / `i`n),
-//! access mode (`a`nonymous / `r`eal), user, service, authentication method
+//! access mode (`a`nonymous / `r`eal), user, service (`ftp`, or `ftps` when
+//! the data connection was protected by TLS), authentication method
 //! (`0`), authenticated user id (`*`), completion (`c`omplete / `i`ncomplete).
 //!
 //! Differences from wu-ftpd's: times are UTC (std has no time zones), the
@@ -49,6 +50,9 @@ pub struct XferEntry<'a> {
     pub record: &'a Record,
     /// TYPE A rather than TYPE I.
     pub ascii: bool,
+    /// Whether the data connection was protected by TLS (PROT P): then
+    /// the service is logged as `ftps`.
+    pub protected: bool,
     /// Whether it completed.
     pub complete: bool,
 }
@@ -97,7 +101,7 @@ fn format_line(entry: &XferEntry<'_>) -> String {
         .collect();
     let direction = if record.verb == "RETR" { 'o' } else { 'i' };
     format!(
-        "{} {} {} {} {name} {} _ {direction} {} {} ftp 0 * {}\n",
+        "{} {} {} {} {name} {} _ {direction} {} {} {} 0 * {}\n",
         ctime(entry.when),
         whole_seconds(entry.duration),
         entry.host,
@@ -105,6 +109,7 @@ fn format_line(entry: &XferEntry<'_>) -> String {
         if entry.ascii { 'a' } else { 'b' },
         if record.anonymous { 'a' } else { 'r' },
         record.user,
+        if entry.protected { "ftps" } else { "ftp" },
         if entry.complete { 'c' } else { 'i' },
     )
 }
@@ -163,6 +168,7 @@ mod tests {
             bytes: 1234,
             record: &record,
             ascii: false,
+            protected: false,
             complete: true,
         };
         assert_eq!(
@@ -186,6 +192,7 @@ mod tests {
             bytes: 1,
             record: &record,
             ascii: false,
+            protected: false,
             complete: true,
         };
         let line = format_line(&entry);

@@ -154,6 +154,16 @@ impl<R: ControlRead> Conn<R> {
                 return self.data_failed(failure, command);
             }
         };
+        #[cfg(feature = "tls")]
+        let stream = match self.secure_data(stream) {
+            Ok(stream) => stream,
+            Err(reply) => {
+                drop(transfer);
+                return self.reply(&reply);
+            }
+        };
+        #[cfg(not(feature = "tls"))]
+        let stream = xfer::DataStream::from(stream);
         let context = XferContext {
             peer: self.peer.ip(),
             data: transfer.data,

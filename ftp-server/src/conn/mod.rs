@@ -11,7 +11,10 @@
 //!
 //! The control channel is generic: a TCP socket in standalone mode and under
 //! inetd, or stdin/stdout when they are pipes (read on a thread of their own,
-//! [`PipeReader`], so that they time out too). Timeouts: the idle timeout (or
+//! [`PipeReader`], so that they time out too). With the `tls` feature a TCP
+//! control connection is a `tls::ControlStream`, which AUTH TLS, CCC and
+//! REIN switch between TLS and the clear (`conn/tls.rs`, which also puts
+//! TLS on data connections under PROT P). Timeouts: the idle timeout (or
 //! before login, what is left of the login timeout) bounds the reading of
 //! each command line as a whole, however many reads it takes, so a client
 //! that trickles a byte at a time cannot stretch it; a timeout while a
@@ -36,11 +39,32 @@ use crate::xfer::{Running, Worker};
 use crate::xferlog::XferLog;
 
 mod data_connection;
+#[cfg(feature = "tls")]
+mod tls;
+
+#[cfg(feature = "tls")]
+pub use tls::serve_implicit;
 
 /// A control-channel reader whose read timeout can be set.
 pub trait ControlRead: Read + Send {
     /// Limits how long one read waits; a reader that cannot (a pipe) ignores it.
     fn set_wait(&self, timeout: Duration) -> io::Result<()>;
+
+    /// The channel's TLS side, if it can have one (a TCP connection).
+    #[cfg(feature = "tls")]
+    fn tls(&self) -> Option<&crate::tls::ControlStream> {
+        None
+    }
+
+    /// Another handle on the same channel, for a new line reader: after
+    /// AUTH TLS nothing that came in the clear may be read as a command.
+    #[cfg(feature = "tls")]
+    fn handle(&self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 /// A TCP control connection, shared by the reader and the writer: one
@@ -61,6 +85,18 @@ impl Write for ControlSocket {
 
     fn flush(&mut self) -> io::Result<()> {
         (&*self.0).flush()
+    }
+}
+
+impl ControlSocket {
+    /// The client's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.peer_addr()
+    }
+
+    /// Our address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
     }
 }
 
@@ -250,26 +286,49 @@ pub struct Channel<R> {
     pub peer_known: bool,
 }
 
+/// The control connection of a TCP session: with the `tls` feature, one
+/// that can take TLS.
+#[cfg(feature = "tls")]
+type TcpControl = crate::tls::ControlStream;
+#[cfg(not(feature = "tls"))]
+type TcpControl = ControlSocket;
+
 /// Serves one client on a TCP control connection until it ends.
 pub fn serve_tcp(stream: TcpStream, shared: &Shared) -> io::Result<()> {
+    serve(tcp_channel(stream, shared)?, shared);
+    Ok(())
+}
+
+/// The channel of a TCP control connection.
+fn tcp_channel(stream: TcpStream, shared: &Shared) -> io::Result<Channel<TcpControl>> {
     stream.set_write_timeout(Some(shared.config.idle_timeout))?;
     // Every reply is written whole; without this, Nagle holds a reply (226
     // after 150) until the client's delayed ACK, ~40 ms per transfer.
     stream.set_nodelay(true)?;
+    #[cfg(feature = "tls")]
+    let socket = crate::tls::ControlStream::new(stream);
+    #[cfg(not(feature = "tls"))]
     let socket = ControlSocket(Arc::new(stream));
-    let channel = Channel {
-        peer: socket.0.peer_addr()?,
-        local: socket.0.local_addr()?,
+    Ok(Channel {
+        peer: socket.peer_addr()?,
+        local: socket.local_addr()?,
         reader: socket.clone(),
         writer: Box::new(socket),
         peer_known: true,
-    };
-    serve(channel, shared);
-    Ok(())
+    })
 }
 
 /// Serves one client on `channel` until the session ends.
 pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
+    serve_session(channel, shared, |session| session);
+}
+
+/// Serves one client on `channel`, in a session `prepare` has made ready.
+fn serve_session<R: ControlRead>(
+    channel: Channel<R>,
+    shared: &Shared,
+    prepare: impl FnOnce(Session) -> Session,
+) {
     let Channel {
         reader,
         writer,
@@ -278,6 +337,14 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         peer_known,
     } = channel;
     log::info!("{peer}: session start (server address {local})");
+    let session = Session::new(Arc::clone(&shared.config), peer.ip(), local.ip());
+    #[cfg(feature = "tls")]
+    let session = if reader.tls().is_some() {
+        session
+    } else {
+        session.without_tls()
+    };
+    let session = prepare(session);
     let mut conn = Conn {
         reader: LineReader::new(
             Deadline {
@@ -289,7 +356,6 @@ pub fn serve<R: ControlRead>(channel: Channel<R>, shared: &Shared) {
         ),
         writer: ControlWriter::new(writer, peer, shared.config.quirks.clone()),
         session: {
-            let session = Session::new(Arc::clone(&shared.config), peer.ip(), local.ip());
             if peer_known {
                 session
             } else {
@@ -524,6 +590,10 @@ impl<R: ControlRead> Conn<R> {
                 Ok(()) => Flow::Continue,
                 Err(_) => Flow::Stop("client gone"),
             },
+            #[cfg(feature = "tls")]
+            Action::StartTls => self.start_tls(),
+            #[cfg(feature = "tls")]
+            Action::ClearControl => self.clear_control(),
         };
         if !self.session.passive_pending() {
             self.listener = None;

@@ -24,6 +24,12 @@ impl Session {
             Some("TVFS".to_string()),
             Some("UTF8".to_string()),
         ];
+        #[cfg(feature = "tls")]
+        lines.extend(
+            self.tls_features()
+                .iter()
+                .map(|feature| format!(" {feature}")),
+        );
         lines.extend(
             features
                 .iter()
@@ -67,14 +73,16 @@ impl Session {
             .host
             .as_deref()
             .map_or(String::new(), |host| format!(" to host {host}"));
-        let lines = vec![
+        let mut lines = vec![
             "FTP server status:".to_string(),
             format!(" Connected from {}{host}", self.peer),
             format!(" {user}"),
             format!(" TYPE: {kind}, STRU: File, MODE: Stream"),
             format!(" {data}"),
-            "End of status".to_string(),
         ];
+        #[cfg(feature = "tls")]
+        lines.extend(self.tls_status());
+        lines.push("End of status".to_string());
         Reply::multiline(211, lines)
     }
 }

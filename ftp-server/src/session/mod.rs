@@ -23,6 +23,8 @@ mod events;
 mod files;
 mod info;
 mod login;
+#[cfg(feature = "tls")]
+mod tls;
 mod transfers;
 
 use std::net::{IpAddr, SocketAddr};
@@ -100,6 +102,13 @@ pub enum Action {
     Transfer(Box<Transfer>),
     /// Send a 213 listing on the control connection, a line at a time.
     StatusListing(Box<StatusListing>),
+    /// Run the TLS handshake on the control connection (after the 234 to
+    /// AUTH TLS); a failed one ends the session.
+    #[cfg(feature = "tls")]
+    StartTls,
+    /// CCC: send close_notify, then go on in the clear (after the 200).
+    #[cfg(feature = "tls")]
+    ClearControl,
 }
 
 /// A `213` multi-line reply whose middle lines are a listing, rendered as
@@ -209,6 +218,9 @@ pub struct Session {
     facts: Facts,
     /// False on a pipe: `peer` is a stand-in, and active mode is refused.
     peer_known: bool,
+    /// AUTH, PBSZ, PROT.
+    #[cfg(feature = "tls")]
+    tls: tls::TlsState,
 }
 
 impl Session {
@@ -216,6 +228,8 @@ impl Session {
     /// IPv4-mapped IPv6 addresses are taken as the IPv4 addresses they are.
     pub fn new(config: Arc<Config>, peer: IpAddr, local: IpAddr) -> Session {
         Session {
+            #[cfg(feature = "tls")]
+            tls: tls::TlsState::new(config.tls.is_some()),
             config,
             peer: peer.to_canonical(),
             local: local.to_canonical(),
@@ -266,6 +280,10 @@ impl Session {
     pub fn handle(&mut self, command: Command) -> Outcome {
         if self.unknown_by_quirk(&command) {
             return Outcome::reply(500, format!("Unknown command {}", command.verb()));
+        }
+        #[cfg(feature = "tls")]
+        if let Some(outcome) = self.tls_command(&command) {
+            return outcome;
         }
         if !self.logged_in() && !allowed_before_login(&command) {
             return Outcome::reply(530, "Please log in with USER and PASS");

@@ -34,7 +34,7 @@ use std::net::TcpStream;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 
-use super::{run, Progress, XferContext};
+use super::{run, DataStream, Progress, XferContext};
 use crate::session::{Job, Transfer, TransferEnd};
 
 mod buffers;
@@ -65,7 +65,7 @@ pub type Report = Box<dyn FnOnce(&TransferEnd) + Send>;
 pub fn start(
     worker: &mut Worker,
     mut transfer: Transfer,
-    stream: TcpStream,
+    stream: DataStream,
     report: Report,
     context: XferContext,
 ) -> io::Result<Option<Running>> {
@@ -83,7 +83,7 @@ pub fn start(
     }
     let progress = Arc::new(Progress::default());
     let shared = Arc::clone(&progress);
-    let data = stream.try_clone()?;
+    let data = stream.try_clone_socket()?;
     let (reply_sent, done) = mpsc::sync_channel(1);
     worker.run(Box::new(move || {
         let end = run(
@@ -209,7 +209,7 @@ mod tests {
         });
         let context = context(&client);
         let transfer = transfer(job, Representation::Binary);
-        let running = start(worker, transfer, server, report, context).expect("start");
+        let running = start(worker, transfer, server.into(), report, context).expect("start");
         (running, client)
     }
 
