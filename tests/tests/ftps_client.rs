@@ -2,7 +2,8 @@
 //! loopback: vsftpd (`ssl_enable`, `require_ssl_reuse=YES`, TLS forced for
 //! logins and data), ProFTPD (mod_tls, `TLSRequired on`, session reuse
 //! required as mod_tls does by default; also `ccc`), Pure-FTPd (`-Y 2`) and
-//! pyftpdlib (`TLS_FTPHandler`, TLS required), each in every data mode (PASV, EPSV, PORT, EPRT; IPv6:
+//! pyftpdlib (`TLS_FTPHandler`, TLS required) and our own server (built
+//! with its `tls` feature, session reuse required), each in every data mode (PASV, EPSV, PORT, EPRT; IPv6:
 //! EPSV and EPRT) with a listing, a download, an upload and a resumed
 //! download, every data connection protected; implicit FTPS (`ftps://`)
 //! against vsftpd's `implicit_ssl`; uploads in a row that keep resuming
@@ -18,7 +19,7 @@
 #![cfg(feature = "tls")]
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::Command;
 use std::thread;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 use ftp_tests::certs::TestPki;
 use ftp_tests::peers::{self, Peer};
 use ftp_tests::run::{run_with_input, Finished};
+use ftp_tests::server::{Server, PASSWORD, USER};
 use ftp_tests::{pattern, program, TempDir};
 
 /// How long one client run may take before the test fails.
@@ -93,11 +95,28 @@ fn host(ip: IpAddr) -> String {
     ip.to_string()
 }
 
+/// Where a session logs in: a server's address and a user with write access.
+struct Login {
+    addr: SocketAddr,
+    user: String,
+    password: String,
+}
+
+impl From<&Peer> for Login {
+    fn from(peer: &Peer) -> Login {
+        Login {
+            addr: peer.addr,
+            user: peer.user.clone(),
+            password: peer.password.clone(),
+        }
+    }
+}
+
 /// One session in the shell with `--tls`: list, download, upload and a
 /// resumed download in `mode`, each data connection protected; `reused`:
 /// the server demands that data connections resume the control
 /// connection's TLS session, so each must say so.
-fn session(peer: &Peer, pki: &TestPki, root: &Path, mode: Mode, reused: bool) {
+fn session(peer: &Login, pki: &TestPki, root: &Path, mode: Mode, reused: bool) {
     let local = TempDir::new("ftps-client-local");
     let content = pattern(SIZE, 17);
     let upload = local.path().join("upload.bin");
@@ -202,8 +221,45 @@ fn every_mode(ip: IpAddr, reused: bool, start: impl Fn(&Path, &TestPki) -> Optio
         return;
     };
     for &mode in Mode::of(ip) {
-        session(&peer, &pki, root.path(), mode, reused);
+        session(&Login::from(&peer), &pki, root.path(), mode, reused);
     }
+}
+
+/// Our own server (built with its `tls` feature), which requires each
+/// data connection to resume its control connection's TLS session: every
+/// mode of `ip`.
+fn our_server(ip: IpAddr) {
+    let pki = TestPki::new();
+    let (cert, key) = (pki.cert(), pki.key());
+    let server = Server::start_on(
+        &host(ip),
+        &[
+            "--tls-cert",
+            cert.to_str().expect("UTF-8 path"),
+            "--tls-key",
+            key.to_str().expect("UTF-8 path"),
+        ],
+    );
+    let root = server.root();
+    std::fs::write(root.join("data.bin"), pattern(SIZE, 17)).expect("write data.bin");
+    let login = Login {
+        addr: server.addr(),
+        user: USER.to_string(),
+        password: PASSWORD.to_string(),
+    };
+    for &mode in Mode::of(ip) {
+        session(&login, &pki, &root, mode, true);
+    }
+}
+
+#[test]
+fn our_server_in_every_mode_over_ipv4() {
+    our_server(V4);
+}
+
+#[test]
+fn our_server_in_every_mode_over_ipv6() {
+    our_server(V6);
 }
 
 fn vsftpd(ip: IpAddr) {
