@@ -241,7 +241,11 @@ fn not_covered() -> String {
      relay described above, not a native server setting.\n\
      - Uploads with wget (it only downloads); resumed uploads with our client (its `reput` \
      is tested against our server and vsftpd in `tests/tests/client_tnftp.rs`).\n\
-     - TLS (AUTH TLS): neither of our programs implements it; clients that try it get `500` \
-     and go on in the clear.\n"
+     - FTPS (AUTH TLS, RFC 4217): this matrix runs the default builds, which have no TLS \
+     (our server answers `AUTH` with `500`, and clients that try it go on in the clear). \
+     Both programs speak FTPS when built with their `tls` feature; that is tested in \
+     `tests/tests/ftps_server.rs` (curl, lftp, Python's `FTP_TLS`) and \
+     `tests/tests/ftps_client.rs` (vsftpd, ProFTPD, Pure-FTPd, pyftpdlib and our server), \
+     not yet in this matrix.\n"
         .to_string()
 }
