@@ -115,22 +115,31 @@ fn describe(replies: &[Reply]) -> String {
     }
 }
 
+/// The start of the probes that watch a `LIST`'s replies and its data
+/// connection: a passive setup, then `LIST`. `None` when no passive mode
+/// works (the probe `name` is then reported unknown) or the server refused
+/// the setup.
+fn passive_list(probe: &mut Probe, name: &str) -> Result<Option<Pending>, Error> {
+    let Some(mode @ (DataCommand::Epsv | DataCommand::Pasv)) = probe.mode else {
+        probe.add(name, Verdict::Unknown, "no passive mode works", "");
+        return Ok(None);
+    };
+    let wire = probe.wire()?;
+    let Ok(pending @ Pending::Connect { .. }) = data::setup(wire, mode)? else {
+        return Ok(None);
+    };
+    wire.send("LIST")?;
+    Ok(Some(pending))
+}
+
 /// Passive mode: sends `LIST` without connecting and waits a moment for the
 /// `150`; connects after it, or after the wait.
 pub fn preliminary(probe: &mut Probe) -> Result<(), Error> {
-    let mode = match probe.mode {
-        Some(mode @ (DataCommand::Epsv | DataCommand::Pasv)) => mode,
-        _ => {
-            probe.add("preliminary", Verdict::Unknown, "no passive mode works", "");
-            return Ok(());
-        }
+    let Some(pending) = passive_list(probe, "preliminary")? else {
+        return Ok(());
     };
     let short = probe.settings.short_wait;
     let wire = probe.wire()?;
-    let Ok(pending @ Pending::Connect { .. }) = data::setup(wire, mode)? else {
-        return Ok(());
-    };
-    wire.send("LIST")?;
     let early = wire.reply_within(short)?;
     let stream = pending.open(wire.peer_addr().ip(), wire.timeout())?;
     let (summary, first) = match early {
@@ -158,16 +167,11 @@ pub fn preliminary(probe: &mut Probe) -> Result<(), Error> {
 /// or while it is still open, so that a client that stops at the reply may
 /// miss data.
 pub fn close_order(probe: &mut Probe) -> Result<(), Error> {
-    let Some(mode @ (DataCommand::Epsv | DataCommand::Pasv)) = probe.mode else {
-        probe.add("close-order", Verdict::Unknown, "no passive mode works", "");
+    let Some(pending) = passive_list(probe, "close-order")? else {
         return Ok(());
     };
     let short = probe.settings.short_wait;
     let wire = probe.wire()?;
-    let Ok(pending @ Pending::Connect { .. }) = data::setup(wire, mode)? else {
-        return Ok(());
-    };
-    wire.send("LIST")?;
     let mut stream = pending.open(wire.peer_addr().ip(), wire.timeout())?;
     let first = wire.reply()?;
     if !first.code.is_preliminary() {
