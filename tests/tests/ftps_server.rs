@@ -121,7 +121,7 @@ fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
             &format!("{url}up.bin"),
         ));
         assert!(std::fs::read(server.root().join("up.bin")).expect("uploaded") == content);
-        // TLS 1.2, where the session resumed is checked less closely.
+        // TLS 1.2: its data connections resume its own session too.
         curl_gets_hello(&pki, &url, &["--ssl-reqd", "--tls-max", "1.2"]);
         let log = server.log();
         assert!(log.contains("234 AUTH TLS ok"), "{log}");
@@ -490,12 +490,13 @@ fn a_data_connection_resuming_another_sessions_tls_session_is_refused() {
     }
 }
 
-/// A second client, logged in with a TLS session of its own (`tls1.2`
-/// flag: resumed by session ticket or id, as TLS 1.2 does), connects to
-/// the first client's passive data port before it does and resumes its
-/// own session there, while the first client asks for `hello.txt`. Prints
-/// the first client's replies, what the thief received, and whether the
-/// first client can still list.
+/// A second client, logged in with a TLS session of its own, connects to
+/// the first client's passive data port before it does, while the first
+/// client asks for `hello.txt`, twice: first it offers its own session
+/// there, then whatever session it got from its first try (a full
+/// handshake on the first client's data port), if it got one. Prints the
+/// first client's replies, what the thief received each time, and whether
+/// the first client can still list.
 const THIEF: &str = r#"
 thief = TlsClient(context=tls_context(), timeout=20)
 thief.connect(host, port)
@@ -503,49 +504,60 @@ thief.auth()
 thief.login(user, password)
 thief.prot_p()
 print('thief own', thief.nlst('pub'), thief.sock.version(), thief.session is not None)
-data_host, data_port = ftp.makepasv()
-stolen = socket.create_connection((data_host, data_port), timeout=20)
-got = []
-def steal():
+
+def steal(offer):
+    data_host, data_port = ftp.makepasv()
+    stolen = socket.create_connection((data_host, data_port), timeout=20)
+    got, gained, failed = [], [], []
+    def run():
+        try:
+            conn = thief.context.wrap_socket(stolen, server_hostname=host, session=offer)
+            gained.append(conn.session)
+            while True:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                got.append(chunk)
+        except OSError as err:
+            failed.append(type(err).__name__)
+    stealer = threading.Thread(target=run)
+    stealer.start()
     try:
-        conn = thief.context.wrap_socket(stolen, server_hostname=host, session=thief.session)
-        while True:
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            got.append(chunk)
-    except OSError as err:
-        print('thief refused', type(err).__name__)
-stealer = threading.Thread(target=steal)
-stealer.start()
-try:
-    print('victim', ftp.sendcmd('RETR pub/hello.txt'))
-    print('victim', ftp.voidresp())
-except ftplib.Error as reply:
-    print('refused', reply)
-stealer.join(30)
-print('thief got', len(b''.join(got)), 'bytes')
+        print('victim', ftp.sendcmd('RETR pub/hello.txt'))
+        print('victim', ftp.voidresp())
+    except ftplib.Error as reply:
+        print('refused', reply)
+    stealer.join(30)
+    print('thief got', len(b''.join(got)), 'bytes', failed)
+    return gained[0] if gained else None
+
+gained = steal(thief.session)
+print('thief gained a session', gained is not None)
+steal(gained or thief.session)
 print('victim still', ftp.nlst('pub'))
 "#;
 
 #[test]
-fn a_thief_on_the_passive_port_resuming_its_own_tls_1_2_session_gets_nothing() {
+fn a_thief_on_the_passive_port_gets_nothing_in_tls_1_2_or_1_3() {
     let pki = TestPki::new();
-    let server = tls_server(&pki, "127.0.0.1", &[]);
-    let out = python_tls(&server, &pki, ("EPSV", "reuse,tls1.2"), THIEF, &[]);
-    assert!(
-        out.contains("thief own ['pub/hello.txt'] TLSv1.2 True"),
-        "the thief has a TLS 1.2 session of its own to resume: {out}"
-    );
-    assert!(
-        out.contains("refused 522"),
-        "{out}\n{}",
-        server.log_tail(30)
-    );
-    assert!(out.contains("thief got 0 bytes"), "{out}");
-    assert!(out.contains("victim still ['pub/hello.txt']"), "{out}");
-    let log = server.log();
-    assert!(log.contains("did not resume"), "{log}");
+    for (flags, version) in [("reuse,tls1.2", "TLSv1.2"), ("reuse", "TLSv1.3")] {
+        let server = tls_server(&pki, "127.0.0.1", &[]);
+        let out = python_tls(&server, &pki, ("EPSV", flags), THIEF, &[]);
+        assert!(
+            out.contains(&format!("thief own ['pub/hello.txt'] {version} True")),
+            "the thief has a {version} session of its own to resume: {out}"
+        );
+        assert_eq!(
+            out.matches("refused 522").count(),
+            2,
+            "{version}: {out}\n{}",
+            server.log_tail(30)
+        );
+        assert_eq!(out.matches("thief got 0 bytes").count(), 2, "{out}");
+        assert!(out.contains("victim still ['pub/hello.txt']"), "{out}");
+        let log = server.log();
+        assert!(log.contains("did not resume"), "{log}");
+    }
 }
 
 #[test]

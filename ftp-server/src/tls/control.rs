@@ -26,7 +26,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use rustls::{ProtocolVersion, ServerConfig, ServerConnection};
+use rustls::{ServerConfig, ServerConnection};
 
 use super::Scope;
 use crate::conn::ControlRead;
@@ -103,7 +103,9 @@ impl ControlStream {
             ServerConnection::new(Arc::clone(&scope.config)).map_err(io::Error::other)?;
         conn.set_resumption_data(&scope.token);
         handshake(&mut conn, &self.shared.tcp, timeout)?;
-        // The session tickets, for the data connections to resume from.
+        scope.seal();
+        // The last flight or the session tickets, for the data connections
+        // to resume from.
         flush_tls(&mut conn, &self.shared.tcp)?;
         *self.lock() = Some(Secured {
             conn,
@@ -262,9 +264,10 @@ impl ControlRead for ControlStream {
 }
 
 /// Runs `conn`'s handshake on `tcp` within `timeout` as a whole, however
-/// slowly the peer sends. What follows a TLS 1.3 handshake (the session
-/// tickets) is left queued: the caller sends it when it first writes. (A
-/// TLS 1.2 handshake may end with the server's last flight: that goes out.)
+/// slowly the peer sends. What the server has to send once the handshake
+/// is done (a full TLS 1.2 handshake's last flight, TLS 1.3's session
+/// tickets) is left queued for the caller: a data connection sends it only
+/// if it accepts the connection (see `scope.rs`).
 pub(super) fn handshake(
     conn: &mut ServerConnection,
     tcp: &TcpStream,
@@ -301,9 +304,6 @@ pub(super) fn handshake(
         let fed = feed(conn, &mut &incoming[..], tcp);
         incoming.clear();
         fed?;
-    }
-    if conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
-        flush_tls(conn, tcp)?;
     }
     Ok(())
 }

@@ -6,7 +6,10 @@
 //! a third party that connected to the passive port from the client's
 //! address cannot, in TLS 1.2 or 1.3, since only sessions of this control
 //! connection's client resume in its scope (and in TLS 1.3 the resumed
-//! session also carries the control connection's token). [`DataTls`] then
+//! session also carries the control connection's token). Nor does a
+//! refused handshake give it a session to try next time: what would carry
+//! one (a full TLS 1.2 handshake's last flight, TLS 1.3's tickets) is sent
+//! to accepted connections only. [`DataTls`] then
 //! moves the data: plaintext in and out, ciphertext on the socket, and
 //! close_notify at the end (a client that leaves it out is tolerated).
 //!
@@ -68,6 +71,11 @@ pub fn secure_data(
         if !resumed {
             return Err(DataRefusal::NotResumed);
         }
+    }
+    // Accepted: a full TLS 1.2 handshake's last flight (with its ticket)
+    // goes out now; TLS 1.3's tickets go with the first data.
+    if conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
+        flush_tls(&mut conn, tcp).map_err(DataRefusal::Handshake)?;
     }
     Ok(DataTls { conn })
 }
