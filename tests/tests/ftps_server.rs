@@ -823,6 +823,30 @@ fn with_run_as_the_clear_and_the_implicit_tls_listener_serve_as_that_user() {
         2,
         "written by the sessions' user: {transfers}"
     );
+
+    // One implicit TLS listener can be handed over, as one clear one.
+    let out = output(
+        Command::new(program("ftp-server"))
+            .args(["--listen", "127.0.0.1:0", "--root"])
+            .arg(&root)
+            .args(["--run-as", "nobody"])
+            .args(tls_options(
+                &pki,
+                &[
+                    "--implicit-tls-listen",
+                    "127.0.0.1:0",
+                    "--implicit-tls-listen",
+                    "127.0.0.1:0",
+                ],
+            ))
+            .stdin(Stdio::null()),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--run-as: one --implicit-tls-listen address only"),
+        "{stderr}"
+    );
 }
 
 #[test]
