@@ -23,8 +23,9 @@
 //! switch is done ([`Plan::Switched`]). In standalone mode its stdin is then
 //! the listening socket root bound (std hands over stdin, stdout and stderr
 //! only, hence one `--listen` address with a switch) and its stdout the
-//! `--xferlog` file root opened for appending, or `/dev/null`; stderr stays
-//! the log. In inetd mode the three streams stay the connection, and the
+//! `--xferlog` file root opened for appending, or `/dev/null` — or, with
+//! an `--implicit-tls-listen` address (one), that listener, and the new
+//! process opens the xferlog itself, as USER; stderr stays the log. In inetd mode the three streams stay the connection, and the
 //! xferlog is opened by the new process, as USER. Either way the new process
 //! parses and checks its options again, as USER, so an unreadable root, home
 //! or users file is found with the sessions' own permissions.

@@ -16,13 +16,16 @@
 //! loopback and takes data connections from loopback only, and the pipe is
 //! read on a thread ([`conn::PipeReader`]) so that the timeouts hold. When
 //! stderr is the connection too (classic inetd), `main` turns logging off
-//! ([`stderr_is_socket`]).
+//! ([`stderr_is_socket`]). With `--implicit-tls` (the `tls` feature) the
+//! socket on stdin is served as implicit TLS; it must be a TCP socket.
 //!
 //! Started as root with `--run-as USER` ([`crate::privileges`]), [`run`]
 //! binds its one address as root, prints where it listens, and re-executes
 //! as USER with the listener as stdin and the xferlog (opened by root) as
-//! stdout; the new process serves on them. [`run_inetd`] re-executes with
-//! its standard streams, the connection, as they are.
+//! stdout; the new process serves on them. With an implicit TLS address
+//! (`--implicit-tls-listen`, one), stdout is that listener instead, and
+//! the new process opens the xferlog itself, as USER. [`run_inetd`]
+//! re-executes with its standard streams, the connection, as they are.
 //!
 //! What it does not do: parse options ([`crate::config`]), decide who the
 //! sessions run as ([`crate::privileges`]), or speak FTP ([`crate::conn`]).
@@ -72,39 +75,47 @@ pub fn run(config: Config, plan: Plan) -> Result<(), String> {
         }
         Plan::Switch(user) => switch(&config, &user),
         Plan::Switched => {
-            let listener = inherited_listener()?;
+            let listener = inherited_listener(io::stdin().as_fd())?;
+            let listeners = vec![(listener, conn::serve_tcp as Serve)];
+            #[cfg(feature = "tls")]
+            let listeners = with_inherited_implicit(listeners, &config)?;
             let shared = shared(config, &plan)?;
-            serve(vec![(listener, conn::serve_tcp)], &shared)
+            serve(listeners, &shared)
         }
     }
 }
 
-/// Binds the one `--listen` address, opens the xferlog, and re-executes
-/// as `user` with them as stdin and stdout. Returns only on failure.
+/// Binds the one `--listen` address (and the one `--implicit-tls-listen`
+/// address), opens the xferlog, and re-executes as `user` with the
+/// listener as stdin, and the implicit TLS listener or else the xferlog
+/// as stdout. Returns only on failure.
 fn switch(config: &Config, user: &Identity) -> Result<(), String> {
-    #[cfg(feature = "tls")]
-    if config
-        .tls
-        .as_ref()
-        .is_some_and(|tls| !tls.implicit_listen.is_empty())
-    {
-        return Err("--run-as: --implicit-tls-listen is not supported with it (yet)".to_string());
-    }
     let [listener] = <[TcpListener; 1]>::try_from(bind(&config.listen)?)
         .map_err(|_| "--run-as: one --listen address only".to_string())?;
     describe(config);
-    let xferlog = match &config.xferlog {
-        Some(path) => Stdio::from(
+    #[cfg(feature = "tls")]
+    let implicit = <[TcpListener; 1]>::try_from(bind_implicit(config)?);
+    #[cfg(feature = "tls")]
+    let stdout = match implicit {
+        Ok([implicit]) => Some(Stdio::from(OwnedFd::from(implicit))),
+        Err(none) if none.is_empty() => None,
+        Err(_) => return Err("--run-as: one --implicit-tls-listen address only".to_string()),
+    };
+    #[cfg(not(feature = "tls"))]
+    let stdout = None;
+    let stdout = match (stdout, &config.xferlog) {
+        (Some(implicit), _) => implicit,
+        (None, Some(path)) => Stdio::from(
             XferLog::open_file(path).map_err(|err| format!("xferlog {}: {err}", path.display()))?,
         ),
-        None => Stdio::null(),
+        (None, None) => Stdio::null(),
     };
     log::info!("serving sessions as {user}");
     let _ = io::stdout().flush();
     Err(privileges::switch(
         user,
         Stdio::from(OwnedFd::from(listener)),
-        xferlog,
+        stdout,
     ))
 }
 
@@ -123,20 +134,21 @@ fn bind(addresses: &[SocketAddr]) -> Result<Vec<TcpListener>, String> {
     Ok(listeners)
 }
 
-/// The listening socket bound by root and handed over as stdin
-/// ([`Plan::Switched`]).
-fn inherited_listener() -> Result<TcpListener, String> {
-    let stdin = io::stdin();
+/// A listening socket bound by root and handed over as `fd`, stdin or
+/// stdout ([`Plan::Switched`]).
+fn inherited_listener(fd: BorrowedFd<'_>) -> Result<TcpListener, String> {
     let not_a_listener = || {
-        format!("{SWITCHED} is set but stdin is not a listening socket (it is internal; unset it)")
+        format!(
+            "{SWITCHED} is set but the standard streams are not the listening sockets \
+             (it is internal; unset it)"
+        )
     };
-    if socket_of(stdin.as_fd()).is_some() {
+    if socket_of(fd).is_some() {
         return Err(not_a_listener());
     }
-    let fd = stdin
-        .as_fd()
+    let fd = fd
         .try_clone_to_owned()
-        .map_err(|err| format!("stdin: {err}"))?;
+        .map_err(|err| format!("inherited listener: {err}"))?;
     let listener = TcpListener::from(fd);
     let addr = listener.local_addr().map_err(|_| not_a_listener())?;
     let user = switched_to().unwrap_or_default();
@@ -144,21 +156,61 @@ fn inherited_listener() -> Result<TcpListener, String> {
     Ok(listener)
 }
 
+/// Whether a server switched to the `--run-as` user has the implicit TLS
+/// listener on stdout (and not the xferlog).
+fn implicit_on_stdout(config: &Config) -> bool {
+    #[cfg(feature = "tls")]
+    let implicit = config
+        .tls
+        .as_ref()
+        .is_some_and(|tls| !tls.implicit_listen.is_empty());
+    #[cfg(not(feature = "tls"))]
+    let implicit = false;
+    implicit && !config.inetd
+}
+
 /// How a listener's connections are served: in the clear first, or with
 /// implicit TLS.
 type Serve = fn(TcpStream, &Shared) -> io::Result<()>;
 
-/// `listeners` and the `--implicit-tls-listen` addresses, bound. Where
-/// they listen is said last, and only if stdout still takes it: a program
-/// that started the server may have read no further than the first line.
+/// `listeners` and the `--implicit-tls-listen` addresses, bound.
 #[cfg(feature = "tls")]
 fn with_implicit(
     mut listeners: Vec<(TcpListener, Serve)>,
     config: &Config,
 ) -> Result<Vec<(TcpListener, Serve)>, String> {
+    let implicit = bind_implicit(config)?;
+    listeners.extend(
+        implicit
+            .into_iter()
+            .map(|listener| (listener, conn::serve_implicit as Serve)),
+    );
+    Ok(listeners)
+}
+
+/// `listeners` and the implicit TLS listener handed over on stdout, if
+/// there is one ([`Plan::Switched`]).
+#[cfg(feature = "tls")]
+fn with_inherited_implicit(
+    mut listeners: Vec<(TcpListener, Serve)>,
+    config: &Config,
+) -> Result<Vec<(TcpListener, Serve)>, String> {
+    if implicit_on_stdout(config) {
+        let listener = inherited_listener(io::stdout().as_fd())?;
+        listeners.push((listener, conn::serve_implicit as Serve));
+    }
+    Ok(listeners)
+}
+
+/// The `--implicit-tls-listen` addresses, bound. Where they listen is said
+/// last, and only if stdout still takes it: a program that started the
+/// server may have read no further than the first line.
+#[cfg(feature = "tls")]
+fn bind_implicit(config: &Config) -> Result<Vec<TcpListener>, String> {
     let Some(tls) = &config.tls else {
-        return Ok(listeners);
+        return Ok(Vec::new());
     };
+    let mut listeners = Vec::new();
     for addr in &tls.implicit_listen {
         let listener =
             TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
@@ -166,7 +218,7 @@ fn with_implicit(
             let line = format!("ftp-server: listening on ftps://{bound}/ (implicit TLS)");
             let _ = writeln!(io::stdout(), "{line}");
         }
-        listeners.push((listener, conn::serve_implicit as Serve));
+        listeners.push(listener);
     }
     Ok(listeners)
 }
@@ -204,10 +256,20 @@ pub fn run_inetd(config: Config, plan: Plan) -> Result<(), String> {
         ));
     }
     let shared = shared(config, &plan)?;
+    let implicit = implicit_inetd(&shared.config);
     match socket_of(io::stdin().as_fd()) {
         Some(stream) => {
-            conn::serve_tcp(stream, &shared).map_err(|err| format!("inetd socket: {err}"))
+            #[cfg(feature = "tls")]
+            let serve: Serve = if implicit {
+                conn::serve_implicit
+            } else {
+                conn::serve_tcp
+            };
+            #[cfg(not(feature = "tls"))]
+            let serve: Serve = conn::serve_tcp;
+            serve(stream, &shared).map_err(|err| format!("inetd socket: {err}"))
         }
+        None if implicit => Err("--implicit-tls: stdin is not a TCP socket".to_string()),
         None => {
             let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
             let reader = conn::PipeReader::spawn(io::stdin())
@@ -223,6 +285,15 @@ pub fn run_inetd(config: Config, plan: Plan) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Whether the `--inetd` connection is implicit TLS (`--implicit-tls`).
+fn implicit_inetd(config: &Config) -> bool {
+    #[cfg(feature = "tls")]
+    let implicit = config.tls.as_ref().is_some_and(|tls| tls.implicit_inetd);
+    #[cfg(not(feature = "tls"))]
+    let implicit = false;
+    implicit && config.inetd
 }
 
 /// Answers the client the session's 421 before an inetd session could
@@ -252,7 +323,7 @@ fn socket_of(fd: BorrowedFd<'_>) -> Option<TcpStream> {
 fn shared(config: Config, plan: &Plan) -> Result<Shared, String> {
     storage::check_support()?;
     let xferlog = match &config.xferlog {
-        Some(_) if *plan == Plan::Switched && !config.inetd => {
+        Some(_) if *plan == Plan::Switched && !config.inetd && !implicit_on_stdout(&config) => {
             let fd = io::stdout()
                 .as_fd()
                 .try_clone_to_owned()

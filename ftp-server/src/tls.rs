@@ -3,11 +3,13 @@
 //! shares.
 //!
 //! [`options`] adds `--tls-cert`, `--tls-key`, `--tls-required`,
-//! `--tls-anonymous`, `--no-tls-session-reuse` and `--implicit-tls-listen`
-//! to the option table; [`from_matches`] checks them at start-up (the PEM
+//! `--tls-anonymous`, `--no-tls-session-reuse`, `--implicit-tls-listen`
+//! and `--implicit-tls` (for `--inetd`) to the option table; [`from_matches`] checks them at start-up (the PEM
 //! files are read, and the key must match the certificate) into a [`Tls`].
 //! The control connection's TLS is in `control.rs` ([`ControlStream`]), the
-//! data connections' in `data.rs` ([`secure_data`], [`DataTls`]).
+//! data connections' in `data.rs` ([`secure_data`], [`DataTls`]), and what
+//! ties them together, each session's own copy of the configuration, in
+//! `scope.rs` ([`Scope`]).
 //!
 //! What it does not do: decide replies (`session/tls.rs` does: AUTH, PBSZ,
 //! PROT, CCC), or know FTP beyond the two connections it secures.
@@ -27,19 +29,17 @@ use crate::config::ConfigError;
 
 mod control;
 mod data;
+mod scope;
 
 pub use control::ControlStream;
 pub use data::{secure_data, DataRefusal, DataTls};
-
-/// The length of the token that ties a data connection's TLS session to
-/// its control connection's.
-const TOKEN_LEN: usize = 16;
+pub use scope::Scope;
 
 /// The checked TLS configuration.
 #[derive(Clone)]
 pub struct Tls {
-    /// The rustls configuration all sessions share (one ticketer, one
-    /// session cache: what lets a data connection resume).
+    /// The rustls configuration each session copies into its own
+    /// [`Scope`] (with a ticket key and a session cache of its own).
     pub server: Arc<ServerConfig>,
     /// `--tls-required`: USER/PASS only after AUTH TLS, data only with PROT P.
     pub required: bool,
@@ -50,6 +50,8 @@ pub struct Tls {
     pub session_reuse: bool,
     /// Where to listen for implicit TLS (`--implicit-tls-listen`).
     pub implicit_listen: Vec<SocketAddr>,
+    /// `--implicit-tls`: the `--inetd` connection is implicit TLS.
+    pub implicit_inetd: bool,
 }
 
 impl fmt::Debug for Tls {
@@ -59,6 +61,7 @@ impl fmt::Debug for Tls {
             .field("anonymous_exempt", &self.anonymous_exempt)
             .field("session_reuse", &self.session_reuse)
             .field("implicit_listen", &self.implicit_listen)
+            .field("implicit_inetd", &self.implicit_inetd)
             .finish_non_exhaustive()
     }
 }
@@ -93,6 +96,12 @@ pub fn options(opts: &mut Options) {
         "implicit-tls-listen",
         "address for implicit FTPS (TLS from the first byte, data protected), repeatable",
         "ADDR:PORT",
+    )
+    .optflag(
+        "",
+        "implicit-tls",
+        "with --inetd: the connection is implicit FTPS (TLS from the first byte, \
+         data protected; port 990)",
     );
 }
 
@@ -101,13 +110,15 @@ pub fn from_matches(m: &Matches) -> Result<Option<Tls>, ConfigError> {
     let (cert, key) = match (m.opt_str("tls-cert"), m.opt_str("tls-key")) {
         (Some(cert), Some(key)) => (cert, key),
         (None, None) => {
-            let needs = ["tls-required", "tls-anonymous", "no-tls-session-reuse"]
-                .into_iter()
-                .chain(
-                    m.opt_present("implicit-tls-listen")
-                        .then_some("implicit-tls-listen"),
-                )
-                .find(|name| m.opt_present(name));
+            let needs = [
+                "tls-required",
+                "tls-anonymous",
+                "no-tls-session-reuse",
+                "implicit-tls-listen",
+                "implicit-tls",
+            ]
+            .into_iter()
+            .find(|name| m.opt_present(name));
             return match needs {
                 Some(name) => Err(ConfigError(format!(
                     "--{name} needs --tls-cert and --tls-key"
@@ -121,7 +132,7 @@ pub fn from_matches(m: &Matches) -> Result<Option<Tls>, ConfigError> {
             ))
         }
     };
-    let implicit_listen = m
+    let implicit_listen: Vec<SocketAddr> = m
         .opt_strs("implicit-tls-listen")
         .iter()
         .map(|spec| {
@@ -132,6 +143,28 @@ pub fn from_matches(m: &Matches) -> Result<Option<Tls>, ConfigError> {
             })
         })
         .collect::<Result<_, _>>()?;
+    let implicit_inetd = m.opt_present("implicit-tls");
+    match (
+        m.opt_present("inetd"),
+        implicit_inetd,
+        implicit_listen.is_empty(),
+    ) {
+        (false, true, _) => {
+            return Err(ConfigError(
+                "--implicit-tls is for --inetd; a standalone server takes \
+                 --implicit-tls-listen ADDR:PORT"
+                    .to_string(),
+            ))
+        }
+        (true, _, false) => {
+            return Err(ConfigError(
+                "--implicit-tls-listen is for a standalone server; under --inetd \
+                 --implicit-tls makes the connection implicit TLS"
+                    .to_string(),
+            ))
+        }
+        _ => {}
+    }
     let server = server_config(Path::new(&cert), Path::new(&key))?;
     Ok(Some(Tls {
         server: Arc::new(server),
@@ -139,12 +172,13 @@ pub fn from_matches(m: &Matches) -> Result<Option<Tls>, ConfigError> {
         anonymous_exempt: m.opt_present("tls-anonymous"),
         session_reuse: !m.opt_present("no-tls-session-reuse"),
         implicit_listen,
+        implicit_inetd,
     }))
 }
 
 /// The rustls configuration for `cert` and `key`: TLS 1.2 and 1.3, no
-/// client certificates, stateless session tickets (a data connection may
-/// resume from one as often as it needs) and a session cache for TLS 1.2.
+/// client certificates. Nothing resumes on it: each session's [`Scope`]
+/// adds the ticket key and session cache its data connections resume from.
 fn server_config(cert: &Path, key: &Path) -> Result<ServerConfig, ConfigError> {
     let chain = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
@@ -169,9 +203,7 @@ fn server_config(cert: &Path, key: &Path) -> Result<ServerConfig, ConfigError> {
                 cert.display()
             ))
         })?;
-    config.ticketer =
-        ring::Ticketer::new().map_err(|err| ConfigError(format!("TLS tickets: {err}")))?;
-    config.session_storage = rustls::server::ServerSessionMemoryCache::new(1024);
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     Ok(config)
 }
 
@@ -191,15 +223,6 @@ pub(crate) fn without_certificate(required: bool, anonymous_exempt: bool) -> Tls
         anonymous_exempt,
         session_reuse: true,
         implicit_listen: Vec::new(),
+        implicit_inetd: false,
     }
-}
-
-/// A fresh random token naming one control connection's TLS session.
-fn token() -> Result<[u8; TOKEN_LEN], rustls::Error> {
-    let mut token = [0u8; TOKEN_LEN];
-    ring::default_provider()
-        .secure_random
-        .fill(&mut token)
-        .map_err(|_| rustls::Error::FailedToGetRandomBytes)?;
-    Ok(token)
 }

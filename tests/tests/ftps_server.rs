@@ -5,21 +5,29 @@
 //! in every data mode and both families, and
 //! hostile peers: garbage instead of a ClientHello, a handshake that stops
 //! halfway, a data connection that does not resume the control
-//! connection's TLS session. Also the start-up checks of the certificate
-//! and key, and what a server without a certificate answers.
+//! connection's TLS session, and a second client that takes a passive data
+//! port with a TLS 1.2 or 1.3 session of its own. Also HELP and FEAT, the
+//! start-up checks of the certificate and key, what a server without a
+//! certificate answers, both listeners under `--run-as` (as root), and
+//! implicit TLS on an inetd socket.
 //!
 //! Run with `cargo build --workspace --features ftp-tests/tls` first, then
 //! `cargo test -p ftp-tests --features tls --test ftps_server`.
 #![cfg(feature = "tls")]
 
+use std::fs::File;
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::os::fd::OwnedFd;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use ftp_server::privileges::Identity;
 use ftp_tests::certs::TestPki;
 use ftp_tests::raw::Raw;
 use ftp_tests::server::{Server, PASSWORD, USER};
-use ftp_tests::{ftplib, program, run_as_this_user, TempDir, HELLO};
+use ftp_tests::{
+    ftplib, have_root, program, root_with_hello, run_as_this_user, KillOnDrop, TempDir, HELLO,
+};
 
 /// The server's TLS options for `pki`, then `extra`.
 fn tls_options<'a>(pki: &'a TestPki, extra: &[&'a str]) -> Vec<String> {
@@ -71,6 +79,16 @@ fn curl_gets_hello(pki: &TestPki, base: &str, flags: &[&str]) {
     assert_eq!(got.as_bytes(), HELLO, "{flags:?}");
 }
 
+/// A loopback address with a port the OS chose, given back for the server
+/// to take.
+fn free_address() -> String {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
 fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -103,7 +121,7 @@ fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
             &format!("{url}up.bin"),
         ));
         assert!(std::fs::read(server.root().join("up.bin")).expect("uploaded") == content);
-        // TLS 1.2, where the session resumed is checked less closely.
+        // TLS 1.2: its data connections resume its own session too.
         curl_gets_hello(&pki, &url, &["--ssl-reqd", "--tls-max", "1.2"]);
         let log = server.log();
         assert!(log.contains("234 AUTH TLS ok"), "{log}");
@@ -129,12 +147,7 @@ fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
 #[test]
 fn curl_implicit_tls_gets_a_file() {
     let pki = TestPki::new();
-    // A port the OS chose, given back for the server to take.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = free_address();
     let _server = tls_server(&pki, "127.0.0.1", &["--implicit-tls-listen", &listen]);
     curl_gets_hello(&pki, &format!("ftps://{listen}/"), &[]);
 }
@@ -181,13 +194,21 @@ fn lftp_forces_tls_and_protects_data_in_passive_and_active_mode() {
 }
 
 /// Python's ftplib `FTP_TLS`, logged in with `PROT P`, in the data mode
-/// `sys.argv[4]`; it resumes the control connection's TLS session on data
-/// connections (ftplib alone does not) when `sys.argv[5]` is `reuse`. The
-/// test's flow follows; its own arguments start at `sys.argv[6]`.
+/// `sys.argv[4]`; `sys.argv[5]` is a comma-separated list of flags: with
+/// `reuse` it resumes the control connection's TLS session on data
+/// connections (ftplib alone does not), with `tls1.2` it speaks TLS 1.2 at
+/// most. The test's flow follows; its own arguments start at `sys.argv[6]`.
 const TLS_CLIENT: &str = r#"
-import ssl
+import ssl, threading
 
-mode, reuse = sys.argv[4], sys.argv[5] == 'reuse'
+mode, flags = sys.argv[4], sys.argv[5].split(',')
+reuse = 'reuse' in flags
+
+def tls_context():
+    context = ssl.create_default_context(cafile=cafile)
+    if 'tls1.2' in flags:
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    return context
 
 class TlsClient(Client, ftplib.FTP_TLS):
     session = None
@@ -205,7 +226,7 @@ class TlsClient(Client, ftplib.FTP_TLS):
         return conn, size
 
 host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-ftp = TlsClient(context=ssl.create_default_context(cafile=cafile), timeout=20)
+ftp = TlsClient(context=tls_context(), timeout=20)
 ftp.connect(host, port)
 ftp.auth()
 ftp.login(user, password)
@@ -245,7 +266,7 @@ ftp.quit()
 fn python_tls(
     server: &Server,
     pki: &TestPki,
-    (mode, reuse): (&str, bool),
+    (mode, flags): (&str, &str),
     flow: &str,
     extra: &[&std::ffi::OsStr],
 ) -> String {
@@ -261,18 +282,18 @@ fn python_tls(
             .arg(server.addr().port().to_string())
             .arg(pki.ca())
             .arg(mode)
-            .arg(if reuse { "reuse" } else { "fresh" })
+            .arg(flags)
             .args(extra),
     ))
 }
 
 /// Runs [`TRANSFERS`] against `server`; its output.
-fn ftplib_tls(server: &Server, pki: &TestPki, mode: &str, reuse: bool) -> String {
+fn ftplib_tls(server: &Server, pki: &TestPki, mode: &str, flags: &str) -> String {
     let scratch = TempDir::new("ftps-ftplib");
     let local = scratch.path().join("up.bin");
     let content: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(&local, content).expect("write");
-    python_tls(server, pki, (mode, reuse), TRANSFERS, &[local.as_os_str()])
+    python_tls(server, pki, (mode, flags), TRANSFERS, &[local.as_os_str()])
 }
 
 #[test]
@@ -287,7 +308,7 @@ fn ftplib_prot_p_works_in_every_mode_on_ipv4_and_ipv6() {
             &["PASV", "EPSV", "PORT", "EPRT"]
         };
         for mode in modes {
-            let out = ftplib_tls(&server, &pki, mode, true);
+            let out = ftplib_tls(&server, &pki, mode, "reuse");
             assert!(
                 out.contains("hello True") && out.contains("roundtrip True"),
                 "{host} {mode}: {out}\n{}",
@@ -306,19 +327,19 @@ fn ftplib_prot_p_works_in_every_mode_on_ipv4_and_ipv6() {
 fn a_data_connection_that_does_not_resume_the_session_is_refused_with_the_reason() {
     let pki = TestPki::new();
     let server = tls_server(&pki, "127.0.0.1", &[]);
-    let out = ftplib_tls(&server, &pki, "EPSV", false);
+    let out = ftplib_tls(&server, &pki, "EPSV", "fresh");
     assert!(out.contains("refused 522"), "{out}");
     assert!(out.contains("must resume the control connection"), "{out}");
     let log = server.wait_for_log("did not resume");
     assert!(log.contains("did not resume"), "{log}");
 
     let relaxed = tls_server(&pki, "127.0.0.1", &["--no-tls-session-reuse"]);
-    let out = ftplib_tls(&relaxed, &pki, "EPSV", false);
+    let out = ftplib_tls(&relaxed, &pki, "EPSV", "fresh");
     assert!(out.contains("roundtrip True"), "{out}");
 }
 
 #[test]
-fn tls_commands_follow_rfc_4217_order_and_feat_lists_them() {
+fn tls_commands_follow_rfc_4217_order_and_feat_and_help_list_them() {
     let pki = TestPki::new();
     let server = tls_server(&pki, "127.0.0.1", &[]);
     let mut raw = Raw::open(server.addr());
@@ -327,6 +348,12 @@ fn tls_commands_follow_rfc_4217_order_and_feat_lists_them() {
     for line in ["AUTH TLS", "PBSZ", "PROT"] {
         assert!(text.contains(line), "{text}");
     }
+    let help = raw.expect("HELP", 214).text();
+    let verbs: Vec<&str> = help.split_whitespace().collect();
+    for verb in ["AUTH", "CCC", "PBSZ", "PROT"] {
+        assert!(verbs.contains(&verb), "{verb}: {help}");
+    }
+    raw.expect("HELP CCC", 214);
     raw.expect("PBSZ 0", 503);
     raw.expect("PROT P", 503);
     raw.expect("AUTH SSL", 504);
@@ -337,6 +364,8 @@ fn tls_commands_follow_rfc_4217_order_and_feat_lists_them() {
     let mut raw = Raw::open(bare.addr());
     let feat = raw.command("FEAT");
     assert!(!feat.text().contains("AUTH"), "{}", feat.text());
+    let help = raw.expect("HELP", 214).text();
+    assert!(!help.contains("AUTH") && !help.contains("PBSZ"), "{help}");
     raw.expect("AUTH TLS", 500);
 }
 
@@ -381,7 +410,7 @@ ftp.quit()
 fn ccc_turns_the_control_connection_back_to_the_clear_and_data_stays_protected() {
     let pki = TestPki::new();
     let server = tls_server(&pki, "127.0.0.1", &[]);
-    let out = python_tls(&server, &pki, ("EPSV", true), AFTER_CCC, &[]);
+    let out = python_tls(&server, &pki, ("EPSV", "reuse"), AFTER_CCC, &[]);
     assert!(out.contains("200 CCC ok"), "{out}");
     assert!(
         out.contains("clear True") && out.contains("hello True"),
@@ -446,15 +475,109 @@ print('other still', other.nlst('pub'))
 #[test]
 fn a_data_connection_resuming_another_sessions_tls_session_is_refused() {
     let pki = TestPki::new();
+    for (flags, version) in [("reuse", "TLSv1_3"), ("reuse,tls1.2", "TLSv1_2")] {
+        let server = tls_server(&pki, "127.0.0.1", &[]);
+        let out = python_tls(&server, &pki, ("EPSV", flags), OTHER_SESSION, &[]);
+        assert!(out.contains("refused 522"), "{flags}: {out}");
+        assert!(out.contains("other still ['pub/hello.txt']"), "{out}");
+        let log = server.log();
+        assert!(
+            log.contains(&format!(
+                "data: protected by TLS ({version}, session resumed)"
+            )),
+            "the other client resumed its own session in {version}: {log}"
+        );
+    }
+}
+
+/// A second client, logged in with a TLS session of its own, connects to
+/// the first client's passive data port before it does, while the first
+/// client asks for `hello.txt`, twice: first it offers its own session
+/// there, then whatever session it got from its first try (a full
+/// handshake on the first client's data port), if it got one. Prints the
+/// first client's replies, what the thief received each time, and whether
+/// the first client can still list.
+const THIEF: &str = r#"
+thief = TlsClient(context=tls_context(), timeout=20)
+thief.connect(host, port)
+thief.auth()
+thief.login(user, password)
+thief.prot_p()
+print('thief own', thief.nlst('pub'), thief.sock.version(), thief.session is not None)
+
+def steal(offer):
+    data_host, data_port = ftp.makepasv()
+    stolen = socket.create_connection((data_host, data_port), timeout=20)
+    got, gained, failed = [], [], []
+    def run():
+        try:
+            conn = thief.context.wrap_socket(stolen, server_hostname=host, session=offer)
+            gained.append(conn.session)
+            while True:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                got.append(chunk)
+        except OSError as err:
+            failed.append(type(err).__name__)
+    stealer = threading.Thread(target=run)
+    stealer.start()
+    try:
+        print('victim', ftp.sendcmd('RETR pub/hello.txt'))
+        print('victim', ftp.voidresp())
+    except ftplib.Error as reply:
+        print('refused', reply)
+    stealer.join(30)
+    print('thief got', len(b''.join(got)), 'bytes', failed)
+    return gained[0] if gained else None
+
+gained = steal(thief.session)
+print('thief gained a session', gained is not None)
+steal(gained or thief.session)
+print('victim still', ftp.nlst('pub'))
+"#;
+
+#[test]
+fn a_thief_on_the_passive_port_gets_nothing_in_tls_1_2_or_1_3() {
+    let pki = TestPki::new();
+    for (flags, version) in [("reuse,tls1.2", "TLSv1.2"), ("reuse", "TLSv1.3")] {
+        let server = tls_server(&pki, "127.0.0.1", &[]);
+        let out = python_tls(&server, &pki, ("EPSV", flags), THIEF, &[]);
+        assert!(
+            out.contains(&format!("thief own ['pub/hello.txt'] {version} True")),
+            "the thief has a {version} session of its own to resume: {out}"
+        );
+        assert_eq!(
+            out.matches("refused 522").count(),
+            2,
+            "{version}: {out}\n{}",
+            server.log_tail(30)
+        );
+        assert_eq!(out.matches("thief got 0 bytes").count(), 2, "{out}");
+        assert!(out.contains("victim still ['pub/hello.txt']"), "{out}");
+        let log = server.log();
+        assert!(log.contains("did not resume"), "{log}");
+    }
+}
+
+#[test]
+fn ftplib_with_tls_1_2_resumes_its_session_in_both_modes() {
+    let pki = TestPki::new();
     let server = tls_server(&pki, "127.0.0.1", &[]);
-    let out = python_tls(&server, &pki, ("EPSV", true), OTHER_SESSION, &[]);
-    assert!(out.contains("refused 522"), "{out}");
-    assert!(out.contains("other still ['pub/hello.txt']"), "{out}");
+    for mode in ["EPSV", "PORT"] {
+        let out = ftplib_tls(&server, &pki, mode, "reuse,tls1.2");
+        assert!(
+            out.contains("hello True") && out.contains("roundtrip True"),
+            "{mode}: {out}\n{}",
+            server.log_tail(30)
+        );
+    }
     let log = server.log();
     assert!(
-        log.contains("session resumed"),
-        "the other client resumed: {log}"
+        log.contains("data: protected by TLS (TLSv1_2, session resumed)"),
+        "{log}"
     );
+    assert!(!log.contains("TLSv1_3"), "{log}");
 }
 
 /// Starts a download of `big.bin`, reads a little of it, aborts: prints
@@ -475,7 +598,7 @@ fn abor_stops_a_protected_download_and_the_session_goes_on() {
     let server = tls_server(&pki, "127.0.0.1", &[]);
     // More than the socket buffers hold: the transfer is still running.
     std::fs::write(server.root().join("big.bin"), vec![b'x'; 32 << 20]).expect("write");
-    let out = python_tls(&server, &pki, ("EPSV", true), ABORT, &[]);
+    let out = python_tls(&server, &pki, ("EPSV", "reuse"), ABORT, &[]);
     assert!(out.contains("abort 426"), "{out}");
     assert!(out.contains("then 226"), "{out}");
     assert!(out.contains("noop 200"), "{out}");
@@ -612,6 +735,12 @@ fn a_missing_or_mismatched_key_is_a_one_line_error_at_start_up() {
         ),
         (vec!["--tls-cert".into(), cert], "go together"),
         (vec!["--tls-required".into()], "needs --tls-cert"),
+        (vec!["--implicit-tls".into()], "needs --tls-cert"),
+        (tls_options(&pki, &["--implicit-tls"]), "is for --inetd"),
+        (
+            tls_options(&pki, &["--inetd", "--implicit-tls-listen", "127.0.0.1:0"]),
+            "is for a standalone server",
+        ),
     ];
     for (args, expected) in cases {
         let out = start_up(&args);
@@ -620,4 +749,152 @@ fn a_missing_or_mismatched_key_is_a_one_line_error_at_start_up() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     }
+}
+
+/// The effective user id of the process `pid`.
+fn effective_uid(pid: u32) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let ids = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))
+        .expect("a Uid line");
+    ids.split_whitespace()
+        .nth(1)
+        .and_then(|uid| uid.parse().ok())
+        .expect("an effective uid")
+}
+
+#[test]
+fn with_run_as_the_clear_and_the_implicit_tls_listener_serve_as_that_user() {
+    if !have_root() {
+        return;
+    }
+    let pki = TestPki::new();
+    let user = Identity::resolve("nobody").expect("the unprivileged user exists");
+    let scratch = TempDir::new("ftps-run-as");
+    let root = scratch.path().join("root");
+    root_with_hello(&root);
+    // The key and the xferlog as the sessions' user can use them.
+    let key = scratch.path().join("server.key");
+    let xferlog = scratch.path().join("xferlog");
+    std::fs::copy(pki.key(), &key).expect("copy the key");
+    std::fs::write(&xferlog, "").expect("xferlog");
+    for file in [&key, &xferlog] {
+        std::os::unix::fs::chown(file, Some(user.uid), Some(user.gid)).expect("chown");
+    }
+    let (clear, implicit) = (free_address(), free_address());
+    let log = File::create(scratch.path().join("server.log")).expect("log");
+    let mut command = Command::new(program("ftp-server"));
+    command
+        .args(["-v", "--listen", &clear, "--root"])
+        .arg(&root)
+        .args([
+            "--user",
+            &format!("{USER}:{PASSWORD}"),
+            "--run-as",
+            "nobody",
+        ])
+        .arg("--tls-cert")
+        .arg(pki.cert())
+        .arg("--tls-key")
+        .arg(&key)
+        .args(["--implicit-tls-listen", &implicit, "--xferlog"])
+        .arg(&xferlog)
+        .stdin(Stdio::null())
+        .stderr(log);
+    let (server, _) = KillOnDrop::spawn_until(command, "(implicit TLS)", Duration::from_secs(10));
+    curl_gets_hello(&pki, &format!("ftps://{implicit}/"), &[]);
+    curl_gets_hello(&pki, &format!("ftp://{clear}/"), &["--ssl-reqd"]);
+    assert_eq!(
+        effective_uid(server.0.id()),
+        user.uid,
+        "the process that served runs as nobody"
+    );
+    let log = std::fs::read_to_string(scratch.path().join("server.log")).expect("log");
+    for addr in [&clear, &implicit] {
+        assert!(
+            log.contains(&format!("serving sessions as nobody on ftp://{addr}/")),
+            "{log}"
+        );
+    }
+    let transfers = std::fs::read_to_string(&xferlog).expect("xferlog");
+    assert_eq!(
+        transfers.matches("hello.txt").count(),
+        2,
+        "written by the sessions' user: {transfers}"
+    );
+
+    // One implicit TLS listener can be handed over, as one clear one.
+    let out = output(
+        Command::new(program("ftp-server"))
+            .args(["--listen", "127.0.0.1:0", "--root"])
+            .arg(&root)
+            .args(["--run-as", "nobody"])
+            .args(tls_options(
+                &pki,
+                &[
+                    "--implicit-tls-listen",
+                    "127.0.0.1:0",
+                    "--implicit-tls-listen",
+                    "127.0.0.1:0",
+                ],
+            ))
+            .stdin(Stdio::null()),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--run-as: one --implicit-tls-listen address only"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn inetd_with_implicit_tls_serves_the_socket_on_stdin() {
+    let pki = TestPki::new();
+    let scratch = TempDir::new("ftps-inetd");
+    let root = scratch.path().join("root");
+    root_with_hello(&root);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "ftps://{}/pub/hello.txt",
+        listener.local_addr().expect("addr")
+    );
+    std::thread::scope(|scope| {
+        let client = scope.spawn(|| curl_as_alice(&pki, &[], &url));
+        // What inetd does: accept, and run the server on the connection.
+        let (connection, _) = listener.accept().expect("curl connects");
+        let log = File::create(scratch.path().join("server.log")).expect("log");
+        let options = tls_options(&pki, &["--inetd", "--implicit-tls"]);
+        let _server = KillOnDrop(
+            Command::new(program("ftp-server"))
+                .args(run_as_this_user())
+                .args(["-v", "--root"])
+                .arg(&root)
+                .args(["--user", &format!("{USER}:{PASSWORD}")])
+                .args(&options)
+                .stdin(Stdio::from(OwnedFd::from(connection)))
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("the server starts"),
+        );
+        let got = ok(&client.join().expect("curl ran"));
+        let log = std::fs::read_to_string(scratch.path().join("server.log")).expect("log");
+        assert_eq!(got.as_bytes(), HELLO, "{log}");
+        assert!(log.contains("data: protected by TLS"), "{log}");
+    });
+
+    // Not a socket: refused with the reason.
+    let out = output(
+        Command::new(program("ftp-server"))
+            .args(run_as_this_user())
+            .arg("--root")
+            .arg(&root)
+            .args(tls_options(&pki, &["--inetd", "--implicit-tls"]))
+            .stdin(Stdio::null()),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("stdin is not a TCP socket"), "{stderr}");
 }

@@ -68,14 +68,18 @@ impl<R: ControlRead> Conn<R> {
             Some(tls) if self.session.data_protected() => tls,
             _ => return Ok(DataStream::from(tcp)),
         };
-        let token = self
+        // PROT P comes after AUTH TLS: the control connection has a scope.
+        let Some(scope) = self
             .reader
             .get_ref()
             .inner
             .tls()
-            .and_then(|control| control.token());
-        let required = if tls.session_reuse { token } else { None };
-        match secure_data(&tcp, &tls.server, required, self.shared.config.data_timeout) {
+            .and_then(|control| control.scope())
+        else {
+            return Err(self.session.data_tls_refused(&DataRefusal::NotResumed));
+        };
+        let timeout = self.shared.config.data_timeout;
+        match secure_data(&tcp, &scope, tls.session_reuse, timeout) {
             Ok(secured) => {
                 log::debug!("data: protected by TLS ({})", secured.describe());
                 Ok(DataStream::protected(tcp, secured))

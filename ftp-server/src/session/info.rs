@@ -87,26 +87,33 @@ impl Session {
     }
 }
 
-/// The HELP reply: the command list, or whether one command is known.
-pub(super) fn help(topic: Option<&str>) -> Reply {
-    const VERBS: &str = "ABOR ACCT ALLO APPE CDUP CWD DELE EPRT EPSV FEAT HELP HOST LIST MDTM \
-                         MFMT MKD MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REIN \
-                         REST RETR RMD RNFR RNTO SITE SIZE SMNT STAT STOR STOU STRU SYST TYPE \
-                         USER XCUP XCWD XMKD XPWD XRMD";
-    match topic {
-        None => {
-            let mut lines = vec!["The following commands are recognized:".to_string()];
-            let words: Vec<&str> = VERBS.split_whitespace().collect();
-            lines.extend(words.chunks(10).map(|row| format!(" {}", row.join(" "))));
-            lines.push("Help OK".to_string());
-            Reply::multiline(214, lines)
-        }
-        Some(topic) => {
-            let verb = topic.trim().to_ascii_uppercase();
-            if VERBS.split_whitespace().any(|known| known == verb) {
-                Reply::new(214, format!("{verb} is recognized"))
-            } else {
-                Reply::new(502, format!("Unknown command {verb}"))
+impl Session {
+    /// The HELP reply: the command list (with the FTPS commands when TLS
+    /// is offered), or whether one command is known.
+    pub(super) fn help(&self, topic: Option<&str>) -> Reply {
+        const VERBS: &str = "ABOR ACCT ALLO APPE CDUP CWD DELE EPRT EPSV FEAT HELP HOST LIST \
+                             MDTM MFMT MKD MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT \
+                             REIN REST RETR RMD RNFR RNTO SITE SIZE SMNT STAT STOR STOU STRU SYST \
+                             TYPE USER XCUP XCWD XMKD XPWD XRMD";
+        #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
+        let mut verbs: Vec<&str> = VERBS.split_whitespace().collect();
+        #[cfg(feature = "tls")]
+        verbs.extend(self.tls_verbs());
+        verbs.sort_unstable();
+        match topic {
+            None => {
+                let mut lines = vec!["The following commands are recognized:".to_string()];
+                lines.extend(verbs.chunks(10).map(|row| format!(" {}", row.join(" "))));
+                lines.push("Help OK".to_string());
+                Reply::multiline(214, lines)
+            }
+            Some(topic) => {
+                let verb = topic.trim().to_ascii_uppercase();
+                if verbs.contains(&verb.as_str()) {
+                    Reply::new(214, format!("{verb} is recognized"))
+                } else {
+                    Reply::new(502, format!("Unknown command {verb}"))
+                }
             }
         }
     }

@@ -316,7 +316,7 @@ impl Session {
             Command::Noop => Outcome::reply(200, "NOOP ok"),
             Command::Feat => Outcome::from(self.features()),
             Command::Opts(option) => self.opts(&option),
-            Command::Help(topic) => Outcome::from(info::help(topic.as_deref())),
+            Command::Help(topic) => Outcome::from(self.help(topic.as_deref())),
             Command::Stat(None) => Outcome::from(self.status()),
             // Without a transfer running, ABOR only forgets the data setup.
             Command::Abor => {

@@ -85,14 +85,25 @@ impl Session {
         }
     }
 
-    /// FEAT's lines for TLS, when it is offered.
-    pub(super) fn tls_features(&self) -> Vec<String> {
-        if !self.tls.available {
-            return Vec::new();
+    /// The FTPS commands, for HELP, when TLS is offered.
+    pub(super) fn tls_verbs(&self) -> &'static [&'static str] {
+        if self.tls.available {
+            &["AUTH", "CCC", "PBSZ", "PROT"]
+        } else {
+            &[]
         }
-        ["AUTH TLS", "CCC", "PBSZ", "PROT"]
-            .map(String::from)
-            .to_vec()
+    }
+
+    /// FEAT's lines for TLS, when it is offered: the FTPS commands, AUTH
+    /// with its one mechanism.
+    pub(super) fn tls_features(&self) -> Vec<String> {
+        self.tls_verbs()
+            .iter()
+            .map(|&verb| match verb {
+                "AUTH" => "AUTH TLS".to_string(),
+                verb => verb.to_string(),
+            })
+            .collect()
     }
 
     /// STAT's line about TLS, when it is offered.
@@ -354,6 +365,28 @@ mod tests {
         let feat = send(&mut session, "FEAT").reply.expect("a reply").text();
         assert!(!feat.contains("AUTH"), "{feat}");
         assert_eq!(code(&mut session, "AUTH TLS"), 500);
+    }
+
+    #[test]
+    fn help_lists_the_tls_commands_when_tls_is_offered() {
+        let (_dir, mut session) = new_session(false, false);
+        let help = send(&mut session, "HELP").reply.expect("a reply").text();
+        let words: Vec<&str> = help.split_whitespace().collect();
+        for verb in ["AUTH", "CCC", "PBSZ", "PROT", "RETR"] {
+            assert!(words.contains(&verb), "{verb}: {help}");
+        }
+        assert_eq!(code(&mut session, "HELP pbsz"), 214);
+        assert_eq!(code(&mut session, "HELP AUTH"), 214);
+
+        let (_dir, session) = new_session(false, false);
+        let mut session = session.without_tls();
+        let help = send(&mut session, "HELP").reply.expect("a reply").text();
+        let words: Vec<&str> = help.split_whitespace().collect();
+        for verb in ["AUTH", "CCC", "PBSZ", "PROT"] {
+            assert!(!words.contains(&verb), "{verb}: {help}");
+        }
+        assert!(words.contains(&"RETR"), "{help}");
+        assert_eq!(code(&mut session, "HELP PBSZ"), 502);
     }
 
     #[test]

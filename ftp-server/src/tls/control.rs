@@ -26,9 +26,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use rustls::{ProtocolVersion, ServerConfig, ServerConnection};
+use rustls::{ServerConfig, ServerConnection};
 
-use super::TOKEN_LEN;
+use super::Scope;
 use crate::conn::ControlRead;
 
 /// The largest TLS record body (2^14 plaintext bytes plus expansion).
@@ -50,9 +50,9 @@ pub struct ControlStream {
 struct Shared {
     tcp: TcpStream,
     tls: Mutex<Option<Secured>>,
-    /// The token of the TLS session the control connection had (kept
-    /// after CCC: data connections still resume that session).
-    token: Mutex<Option<[u8; TOKEN_LEN]>>,
+    /// The resumption scope of the TLS session the control connection
+    /// had (kept after CCC: data connections still resume that session).
+    scope: Mutex<Option<Scope>>,
 }
 
 impl Shared {
@@ -75,7 +75,7 @@ impl ControlStream {
             shared: Arc::new(Shared {
                 tcp,
                 tls: Mutex::new(None),
-                token: Mutex::new(None),
+                scope: Mutex::new(None),
             }),
             incoming: Vec::new(),
             clear: Vec::new(),
@@ -94,14 +94,18 @@ impl ControlStream {
     }
 
     /// Runs the TLS handshake as the server (after the 234 to AUTH TLS, or
-    /// at once with implicit TLS), giving up after `timeout`; from then on
-    /// the connection is encrypted.
-    pub fn start(&self, config: &Arc<ServerConfig>, timeout: Duration) -> io::Result<()> {
-        let token = super::token().map_err(io::Error::other)?;
-        let mut conn = ServerConnection::new(Arc::clone(config)).map_err(io::Error::other)?;
-        conn.set_resumption_data(&token);
+    /// at once with implicit TLS) in a new [`Scope`] of the server's
+    /// configuration `server`, giving up after `timeout`; from then on the
+    /// connection is encrypted.
+    pub fn start(&self, server: &ServerConfig, timeout: Duration) -> io::Result<()> {
+        let scope = Scope::new(server).map_err(io::Error::other)?;
+        let mut conn =
+            ServerConnection::new(Arc::clone(&scope.config)).map_err(io::Error::other)?;
+        conn.set_resumption_data(&scope.token);
         handshake(&mut conn, &self.shared.tcp, timeout)?;
-        // The session tickets, for the data connections to resume from.
+        scope.seal();
+        // The last flight or the session tickets, for the data connections
+        // to resume from.
         flush_tls(&mut conn, &self.shared.tcp)?;
         *self.lock() = Some(Secured {
             conn,
@@ -109,9 +113,9 @@ impl ControlStream {
         });
         *self
             .shared
-            .token
+            .scope
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(token);
+            .unwrap_or_else(PoisonError::into_inner) = Some(scope);
         Ok(())
     }
 
@@ -127,13 +131,14 @@ impl ControlStream {
         flush_tls(&mut secured.conn, &self.shared.tcp)
     }
 
-    /// The token of the control connection's TLS session, if it had one.
-    pub fn token(&self) -> Option<[u8; TOKEN_LEN]> {
-        *self
-            .shared
-            .token
+    /// The resumption scope of the control connection's TLS session, if
+    /// it had one.
+    pub fn scope(&self) -> Option<Scope> {
+        self.shared
+            .scope
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Reads in the clear: first what was read after CCC while looking for
@@ -259,9 +264,10 @@ impl ControlRead for ControlStream {
 }
 
 /// Runs `conn`'s handshake on `tcp` within `timeout` as a whole, however
-/// slowly the peer sends. What follows a TLS 1.3 handshake (the session
-/// tickets) is left queued: the caller sends it when it first writes. (A
-/// TLS 1.2 handshake may end with the server's last flight: that goes out.)
+/// slowly the peer sends. What the server has to send once the handshake
+/// is done (a full TLS 1.2 handshake's last flight, TLS 1.3's session
+/// tickets) is left queued for the caller: a data connection sends it only
+/// if it accepts the connection (see `scope.rs`).
 pub(super) fn handshake(
     conn: &mut ServerConnection,
     tcp: &TcpStream,
@@ -298,9 +304,6 @@ pub(super) fn handshake(
         let fed = feed(conn, &mut &incoming[..], tcp);
         incoming.clear();
         fed?;
-    }
-    if conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
-        flush_tls(conn, tcp)?;
     }
     Ok(())
 }

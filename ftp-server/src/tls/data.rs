@@ -1,12 +1,15 @@
 //! TLS on a data connection (PROT P): the server is the TLS server in
 //! every mode, also on the connection it opened itself for PORT/EPRT (RFC
-//! 4217 §7). [`secure_data`] runs the handshake and, unless turned off,
-//! requires the client to resume the control connection's TLS session, as
-//! vsftpd's `require_ssl_reuse` does: the resumed session carries the
-//! control connection's token, which a third party that connected to the
-//! passive port from the client's address cannot show (in TLS 1.3; in
-//! TLS 1.2 rustls does not give a resumed session's data back, and any
-//! session of this server's is taken). [`DataTls`] then
+//! 4217 §7). [`secure_data`] runs the handshake in the session's
+//! [`Scope`] and, unless turned off, requires the client to resume the
+//! control connection's TLS session, as vsftpd's `require_ssl_reuse` does:
+//! a third party that connected to the passive port from the client's
+//! address cannot, in TLS 1.2 or 1.3, since only sessions of this control
+//! connection's client resume in its scope (and in TLS 1.3 the resumed
+//! session also carries the control connection's token). Nor does a
+//! refused handshake give it a session to try next time: what would carry
+//! one (a full TLS 1.2 handshake's last flight, TLS 1.3's tickets) is sent
+//! to accepted connections only. [`DataTls`] then
 //! moves the data: plaintext in and out, ciphertext on the socket, and
 //! close_notify at the end (a client that leaves it out is tolerated).
 //!
@@ -26,10 +29,10 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::{HandshakeKind, ProtocolVersion, ServerConfig, ServerConnection};
+use rustls::{HandshakeKind, ProtocolVersion, ServerConnection};
 
 use super::control::{flush_tls, handshake};
-use super::TOKEN_LEN;
+use super::Scope;
 
 /// Why a protected data connection was refused.
 #[derive(Debug)]
@@ -45,29 +48,34 @@ pub struct DataTls {
     conn: ServerConnection,
 }
 
-/// Runs the TLS handshake on `tcp` within `timeout`; with `control` (the
-/// control connection's token), requires the session to resume it.
+/// Runs the TLS handshake on `tcp` in the control session's `scope`
+/// within `timeout`; with `reuse`, requires the session to resume the
+/// control connection's.
 pub fn secure_data(
     tcp: &TcpStream,
-    config: &Arc<ServerConfig>,
-    control: Option<[u8; TOKEN_LEN]>,
+    scope: &Scope,
+    reuse: bool,
     timeout: Duration,
 ) -> Result<DataTls, DataRefusal> {
-    let mut conn = ServerConnection::new(Arc::clone(config))
+    let mut conn = ServerConnection::new(Arc::clone(&scope.config))
         .map_err(|err| DataRefusal::Handshake(io::Error::other(err)))?;
-    if let Some(token) = control {
-        conn.set_resumption_data(&token);
-    }
+    conn.set_resumption_data(&scope.token);
     handshake(&mut conn, tcp, timeout).map_err(DataRefusal::Handshake)?;
-    if let Some(token) = control {
-        // rustls gives a resumed session's data back in TLS 1.3 only: in
-        // TLS 1.2 a session of this server's is all that can be checked.
+    if reuse {
+        // Only this scope's sessions resume in it; rustls gives a resumed
+        // session's data back in TLS 1.3 only, where the token is checked
+        // too.
         let ours = conn.protocol_version() != Some(ProtocolVersion::TLSv1_3)
-            || conn.received_resumption_data() == Some(&token[..]);
+            || conn.received_resumption_data() == Some(&scope.token[..]);
         let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed) && ours;
         if !resumed {
             return Err(DataRefusal::NotResumed);
         }
+    }
+    // Accepted: a full TLS 1.2 handshake's last flight (with its ticket)
+    // goes out now; TLS 1.3's tickets go with the first data.
+    if conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
+        flush_tls(&mut conn, tcp).map_err(DataRefusal::Handshake)?;
     }
     Ok(DataTls { conn })
 }
