@@ -67,7 +67,7 @@ pub mod tls;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::io::line::{self, LineReader, DEFAULT_LINE_LIMIT};
 use ftp_core::io::transfer::{self, Direction};
@@ -890,7 +890,12 @@ impl<S: Read + Write> Client<S> {
     /// Reads one complete reply (one or more lines, at most
     /// [`ftp_core::protocol::reply::DEFAULT_REPLY_LIMIT`] bytes) within the reply deadline.
     fn read_reply(&mut self) -> Result<Reply, Error> {
-        let limit = self.options.reply_deadline;
+        self.read_reply_within(self.options.reply_deadline)
+    }
+
+    /// Reads one complete reply within `limit`: [`Error::ReplyDeadline`]
+    /// when none came.
+    fn read_reply_within(&mut self, limit: Duration) -> Result<Reply, Error> {
         self.control.get_mut().until = Some(Instant::now() + limit);
         let reply = self.read_reply_lines();
         let expired = self.control.get_ref().expired();

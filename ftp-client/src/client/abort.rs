@@ -32,7 +32,8 @@ pub struct AbortHandle {
 struct State {
     /// [`AbortHandle::abort`] was called.
     requested: bool,
-    /// A clone of the data socket of the transfer under way.
+    /// A clone of the data socket of the transfer under way, until it is
+    /// woken.
     data: Option<TcpStream>,
 }
 
@@ -48,8 +49,9 @@ impl AbortHandle {
     pub fn abort(&self) {
         let mut state = self.lock();
         state.requested = true;
-        if let Some(socket) = &state.data {
-            wake(socket);
+        // Not kept: the client's closing of the data connection must close it.
+        if let Some(socket) = state.data.take() {
+            wake(&socket);
         }
     }
 
@@ -62,11 +64,11 @@ impl AbortHandle {
     /// already asked for wakes it at once.
     pub(super) fn watch(&self, socket: &TcpStream) -> io::Result<()> {
         let mut state = self.lock();
-        let socket = socket.try_clone()?;
         if state.requested {
-            wake(&socket);
+            wake(socket);
+        } else {
+            state.data = Some(socket.try_clone()?);
         }
-        state.data = Some(socket);
         Ok(())
     }
 

@@ -27,6 +27,10 @@ use ftp_core::{Command, Reply};
 use super::abort::Watched;
 use super::{expect_class, AbortHandle, Client, DataMode, Error, Event};
 
+/// How long a server has, after `ABOR`, to end an aborted transfer itself
+/// before the client closes the data connection.
+const ABOR_GRACE: Duration = Duration::from_secs(1);
+
 /// A data connection set up before the transfer command: already connected
 /// (passive), or waiting for the server to connect (active).
 enum Pending {
@@ -161,34 +165,43 @@ impl<S: Read + Write> Client<S> {
             }
         };
         let moved = body(&mut Watched::new(&mut stream, abort.as_ref()));
-        let aborted = requested();
-        // ABOR goes before the data connection closes: a server that sees
-        // the end of an upload first would keep it as complete.
-        let abor_sent = if aborted {
-            self.send_abor()
-        } else {
-            if moved.is_ok() {
-                stream.finish();
-            }
-            Ok(())
-        };
+        if requested() {
+            let aborted = self.after_abort(stream);
+            unwatch(abort.as_ref());
+            return aborted;
+        }
+        if moved.is_ok() {
+            stream.finish();
+        }
         drop(stream);
         unwatch(abort.as_ref());
-        if aborted {
-            return self.after_abort(abor_sent);
-        }
         let done = self.read_reply();
         let count = moved?;
         expect_class(done?, 2)?;
         Ok(count)
     }
 
-    /// Reads the replies to a transfer aborted by an [`AbortHandle`]: its
-    /// own final reply (`426`, or `226` when it had just ended), whatever
-    /// it says, then the `ABOR`'s.
-    fn after_abort(&mut self, abor_sent: Result<(), Error>) -> Result<u64, Error> {
-        abor_sent?;
-        self.read_reply()?;
+    /// Ends a transfer that the session's [`AbortHandle`] stopped: `ABOR`
+    /// while the data connection is still open, then the transfer's final
+    /// reply (`426`, or `226` when it had just ended), whatever it says,
+    /// and the `ABOR`'s.
+    ///
+    /// A server that reads `ABOR` during the transfer closes the data
+    /// connection and answers at once; only then is it closed here, so
+    /// that no server takes the end of an upload for the end of the file.
+    /// A server that does not (vsftpd looks for `ABOR` during a transfer
+    /// only after urgent data, which std cannot send) has the data
+    /// connection closed under it after [`ABOR_GRACE`], and then answers.
+    fn after_abort(&mut self, stream: DataStream) -> Result<u64, Error> {
+        self.send_abor()?;
+        let done = match self.read_reply_within(ABOR_GRACE) {
+            Err(Error::ReplyDeadline { .. }) => {
+                drop(stream);
+                self.read_reply()
+            }
+            other => other,
+        };
+        done?;
         self.read_abor_reply()?;
         Err(Error::Aborted)
     }
