@@ -2,16 +2,17 @@
 //! connection (`--tls`), on a real terminal ([`ftp_tests::terminal`]): the
 //! transfer is aborted with `ABOR`, sent over the TLS control connection,
 //! the server's replies are read, and the same session goes on at `ftp>`.
+//! Each scenario runs in clear too: one abort path serves both.
 //!
 //! Against our `ftp-server` with TLS (certificates from [`TestPki`]): a
 //! download, whose partial local file stays; an upload, which the server
 //! must take for an abort (the `ABOR` goes before the data connection
 //! closes) and so keeps no file; and a download from a server that has
 //! stopped sending (SIGSTOP), which Ctrl-C must cut short at once: the
-//! `ABOR` goes out while the server is still stopped. Against vsftpd with
-//! TLS, which reads `ABOR` during a transfer only after urgent data: a
-//! download and an upload, which the client ends by closing the data
-//! connection. After each, a listing and a small download work on the same
+//! `ABOR` goes out while the server is still stopped. Against vsftpd,
+//! which reads `ABOR` during a transfer only after urgent data: a download
+//! and an upload, which the client ends by closing the data connection.
+//! After each abort, a listing and a small download work on the same
 //! connection.
 //!
 //! tmux or vsftpd missing: `SKIPPED: ...`, or a failure under
@@ -35,18 +36,20 @@ const HUGE: u64 = 256 << 30;
 /// How long a transfer runs before Ctrl-C.
 const RUNNING: Duration = Duration::from_millis(500);
 
-/// A TLS session in the shell on a terminal, and the directory it runs in.
+/// A session in the shell on a terminal, and the directory it runs in.
 struct Session {
     pane: Pane,
     local: TempDir,
+    /// `TLS` or `clear`, as `status` says.
+    protection: &'static str,
 }
 
 impl Session {
-    /// `ftp-client -d --tls --cacert CA HOST PORT` (rates limited by
-    /// `rates`, `-T` arguments), logged in as `user`; `log` is shown when a
-    /// wait fails. `None` without tmux.
+    /// `ftp-client -d --tls --cacert CA HOST PORT` (in clear without
+    /// `pki`; rates limited by `rates`, `-T` arguments), logged in as
+    /// `user`; `log` is shown when a wait fails. `None` without tmux.
     fn start(
-        pki: &TestPki,
+        pki: Option<&TestPki>,
         addr: SocketAddr,
         user: &str,
         password: &str,
@@ -54,18 +57,23 @@ impl Session {
         log: Option<PathBuf>,
     ) -> Option<Session> {
         let local = TempDir::new("ftps-terminal");
-        let (ca, host, port) = (
-            pki.ca().display().to_string(),
-            addr.ip().to_string(),
-            addr.port().to_string(),
-        );
-        let mut args = vec!["-n", "-d", "--tls", "--cacert", &ca];
+        let ca = pki.map(|pki| pki.ca().display().to_string());
+        let (host, port) = (addr.ip().to_string(), addr.port().to_string());
+        let mut args = vec!["-n", "-d"];
+        if let Some(ca) = &ca {
+            args.extend_from_slice(&["--tls", "--cacert", ca]);
+        }
         args.extend_from_slice(rates);
         args.extend_from_slice(&[&host, &port]);
         let pane = Pane::start(local.path(), &program("ftp-client"), &args, log)?;
-        pane.wait_for("234 ", 1);
+        pane.wait_for("220 ", 1);
         pane.wait_for_prompt();
-        let session = Session { pane, local };
+        let protection = if pki.is_some() { "TLS" } else { "clear" };
+        let session = Session {
+            pane,
+            local,
+            protection,
+        };
         let login = session.command(&format!("user {user} {password}"));
         assert!(login.contains("\n230 "), "{login}");
         session.command("binary");
@@ -103,8 +111,9 @@ impl Session {
     /// Runs `line` (a transfer), presses Ctrl-C once it has run a while,
     /// and waits for the prompt; returns the screen from `line` on.
     fn interrupt(&self, line: &str, verb: &str) -> String {
+        let started = self.pane.screen().matches("\n150 ").count();
         self.type_line(line);
-        self.pane.wait_for("150 ", 1);
+        self.pane.wait_for("\n150 ", started + 1);
         std::thread::sleep(RUNNING);
         self.pane.keys(&["C-c"]);
         let screen = self.after(line);
@@ -113,7 +122,7 @@ impl Session {
     }
 
     /// `ls` and a small download of `small` on the same connection, after
-    /// an abort; the connection is still protected.
+    /// an abort; the connection is still protected (or clear).
     fn goes_on(&self, small: &str) {
         let listing = self.command("ls");
         assert!(listing.contains("\n226 "), "{listing}");
@@ -125,10 +134,8 @@ impl Session {
             "{got}"
         );
         let status = self.command("status");
-        assert!(
-            status.contains("Protection: control TLS, data TLS"),
-            "{status}"
-        );
+        let protection = format!("Protection: control {0}, data {0}", self.protection);
+        assert!(status.contains(&protection), "{status}");
     }
 }
 
@@ -173,42 +180,55 @@ fn log_of(server: &Server) -> Option<PathBuf> {
     Some(server.outside().join("server.log"))
 }
 
-#[test]
-fn ctrl_c_during_a_tls_download_aborts_it_keeps_what_came_and_the_session_goes_on() {
-    let pki = TestPki::new();
-    let server = our_server(&pki);
-    // A slower download, so that what came before Ctrl-C is a few MB.
-    let rates = ["-T", "get,4m"];
-    let Some(session) =
-        Session::start(&pki, server.addr(), USER, PASSWORD, &rates, log_of(&server))
-    else {
-        return;
-    };
-    let screen = session.interrupt("get pub/huge.bin got.bin", "receive");
-    assert_aborted(&screen);
-    let got = std::fs::metadata(session.local.path().join("got.bin")).map_or(0, |m| m.len());
-    assert!(got > 0 && got < HUGE, "{got} bytes kept:\n{screen}");
-    session.goes_on("pub/hello.txt");
-    assert!(server.log().contains("ABOR"), "{}", server.log());
-    assert_terminal_restored(&session.pane.quit());
+/// The clear session and the TLS one: one abort path serves both.
+fn both(pki: &TestPki) -> [Option<&TestPki>; 2] {
+    [None, Some(pki)]
 }
 
 #[test]
-fn ctrl_c_during_a_tls_upload_aborts_it_and_the_server_keeps_no_file() {
+fn ctrl_c_during_a_download_aborts_it_keeps_what_came_and_the_session_goes_on() {
     let pki = TestPki::new();
     let server = our_server(&pki);
-    let Some(session) = Session::start(&pki, server.addr(), USER, PASSWORD, &[], log_of(&server))
-    else {
-        return;
-    };
-    sparse(&session.local.path().join("big.bin"));
-    let screen = session.interrupt("put big.bin up.bin", "send");
-    assert_aborted(&screen);
-    // An upload the server took for complete would be 226 and the file.
-    assert!(screen.contains("\n426 "), "{screen}");
-    assert!(!server.root().join("up.bin").exists(), "{screen}");
-    session.goes_on("pub/hello.txt");
-    assert_terminal_restored(&session.pane.quit());
+    for security in both(&pki) {
+        // A slower download, so that what came before Ctrl-C is a few MB.
+        let rates = ["-T", "get,4m"];
+        let (addr, log) = (server.addr(), log_of(&server));
+        let Some(session) = Session::start(security, addr, USER, PASSWORD, &rates, log) else {
+            return;
+        };
+        let screen = session.interrupt("get pub/huge.bin got.bin", "receive");
+        assert_aborted(&screen);
+        let got = std::fs::metadata(session.local.path().join("got.bin")).map_or(0, |m| m.len());
+        assert!(got > 0 && got < HUGE, "{got} bytes kept:\n{screen}");
+        session.goes_on("pub/hello.txt");
+        assert_terminal_restored(&session.pane.quit());
+    }
+    assert_eq!(
+        server.log().matches("<- ABOR").count(),
+        2,
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn ctrl_c_during_an_upload_aborts_it_and_the_server_keeps_no_file() {
+    let pki = TestPki::new();
+    let server = our_server(&pki);
+    for security in both(&pki) {
+        let (addr, log) = (server.addr(), log_of(&server));
+        let Some(session) = Session::start(security, addr, USER, PASSWORD, &[], log) else {
+            return;
+        };
+        sparse(&session.local.path().join("big.bin"));
+        let screen = session.interrupt("put big.bin up.bin", "send");
+        assert_aborted(&screen);
+        // An upload the server took for complete would be 226 and the file.
+        assert!(screen.contains("\n426 "), "{screen}");
+        assert!(!server.root().join("up.bin").exists(), "{screen}");
+        session.goes_on("pub/hello.txt");
+        assert_terminal_restored(&session.pane.quit());
+    }
 }
 
 /// Sends `signal` (`STOP`, `CONT`) to process `pid`.
@@ -222,53 +242,58 @@ fn signal(pid: u32, signal: &str) {
 }
 
 #[test]
-fn ctrl_c_cuts_short_a_tls_download_from_a_server_that_stopped_sending() {
+fn ctrl_c_cuts_short_a_download_from_a_server_that_stopped_sending() {
     let pki = TestPki::new();
     let server = our_server(&pki);
-    let Some(session) = Session::start(&pki, server.addr(), USER, PASSWORD, &[], log_of(&server))
-    else {
-        return;
-    };
-    let line = "get pub/huge.bin /dev/null";
-    session.type_line(line);
-    session.pane.wait_for("150 ", 1);
-    std::thread::sleep(RUNNING);
-    signal(server.pid(), "STOP");
-    // The transfer now waits for data that does not come (for the data
-    // timeout, 30 s); Ctrl-C must end that wait at once and send ABOR,
-    // while the server is still stopped.
-    session.pane.keys(&["C-c"]);
-    let sent = std::panic::catch_unwind(|| session.pane.wait_for("---> ABOR", 1));
-    signal(server.pid(), "CONT");
-    let screen = sent.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    assert!(screen.contains("receive aborted"), "{screen}");
-    assert_aborted(&session.after(line));
-    session.goes_on("pub/hello.txt");
-    assert_terminal_restored(&session.pane.quit());
+    for security in both(&pki) {
+        let (addr, log) = (server.addr(), log_of(&server));
+        let Some(session) = Session::start(security, addr, USER, PASSWORD, &[], log) else {
+            return;
+        };
+        let line = "get pub/huge.bin /dev/null";
+        session.type_line(line);
+        session.pane.wait_for("150 ", 1);
+        std::thread::sleep(RUNNING);
+        signal(server.pid(), "STOP");
+        // The transfer now waits for data that does not come (for the data
+        // timeout, 30 s); Ctrl-C must end that wait at once and send ABOR,
+        // while the server is still stopped.
+        session.pane.keys(&["C-c"]);
+        let sent = std::panic::catch_unwind(|| session.pane.wait_for("---> ABOR", 1));
+        signal(server.pid(), "CONT");
+        let screen = sent.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        assert!(screen.contains("receive aborted"), "{screen}");
+        assert_aborted(&session.after(line));
+        session.goes_on("pub/hello.txt");
+        assert_terminal_restored(&session.pane.quit());
+    }
 }
 
 #[test]
-fn ctrl_c_during_a_tls_download_and_upload_with_vsftpd_aborts_them_and_the_session_goes_on() {
+fn ctrl_c_during_a_download_and_an_upload_with_vsftpd_aborts_them_and_the_session_goes_on() {
     let pki = TestPki::new();
     let root = TempDir::new("ftps-terminal-vsftpd");
     sparse(&root.path().join("huge.bin"));
     std::fs::write(root.path().join("hello.txt"), HELLO).expect("hello.txt");
     let tls = peers::vsftpd_tls(&pki.cert(), &pki.key(), false);
-    let Some(peer): Option<Peer> =
-        peers::vsftpd_with(root.path(), "127.0.0.1".parse().expect("ip"), &tls)
-    else {
-        return;
-    };
-    let Some(session) = Session::start(&pki, peer.addr, &peer.user, &peer.password, &[], None)
-    else {
-        return;
-    };
-    let screen = session.interrupt("get huge.bin /dev/null", "receive");
-    assert_aborted(&screen);
-    session.goes_on("hello.txt");
-    sparse(&session.local.path().join("big.bin"));
-    let screen = session.interrupt("put big.bin up.bin", "send");
-    assert_aborted(&screen);
-    session.goes_on("hello.txt");
-    assert_terminal_restored(&session.pane.quit());
+    for security in both(&pki) {
+        let extra = if security.is_some() { tls.as_str() } else { "" };
+        let ip = "127.0.0.1".parse().expect("ip");
+        let Some(peer): Option<Peer> = peers::vsftpd_with(root.path(), ip, extra) else {
+            return;
+        };
+        let (user, password) = (&peer.user, &peer.password);
+        let Some(session) = Session::start(security, peer.addr, user, password, &[], None) else {
+            return;
+        };
+        let screen = session.interrupt("get huge.bin /dev/null", "receive");
+        assert_aborted(&screen);
+        session.goes_on("hello.txt");
+        sparse(&session.local.path().join("big.bin"));
+        let screen = session.interrupt("put big.bin up.bin", "send");
+        assert_aborted(&screen);
+        session.goes_on("hello.txt");
+        assert_terminal_restored(&session.pane.quit());
+        let _ = std::fs::remove_file(root.path().join("up.bin"));
+    }
 }
