@@ -135,50 +135,51 @@ mod tests {
     use std::net::TcpListener;
     use std::time::{Duration, Instant};
 
+    /// A client and a server socket on loopback; the client's reads wait
+    /// up to 20 s.
     fn pair() -> (TcpStream, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
         let (server, _) = listener.accept().expect("accept");
+        client
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
         (client, server)
+    }
+
+    /// Asserts that a read on `client`, which the server sends nothing,
+    /// sees the end at once instead of waiting for its timeout.
+    fn assert_woken(client: &mut TcpStream) {
+        let started = Instant::now();
+        let mut buf = [0; 16];
+        assert_eq!(client.read(&mut buf).expect("read"), 0);
+        assert!(started.elapsed() < Duration::from_secs(10));
     }
 
     #[test]
     fn an_abort_wakes_a_waiting_read_and_fails_what_follows() {
         let (mut client, _server) = pair();
-        client
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .expect("timeout");
         let abort = AbortHandle::new();
         abort.watch(&client).expect("watch");
         let other = abort.clone();
-        let started = Instant::now();
         let thread = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
             other.abort();
         });
-        let mut buf = [0; 16];
-        // The read waiting for data that never comes returns at the abort.
-        assert_eq!(client.read(&mut buf).expect("read"), 0);
-        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_woken(&mut client);
         thread.join().expect("thread");
         let mut watched = Watched::new(&mut client, Some(&abort));
-        assert!(watched.read(&mut buf).is_err());
+        assert!(watched.read(&mut [0; 16]).is_err());
         assert!(watched.write(b"x").is_err());
     }
 
     #[test]
     fn an_abort_before_the_data_connection_wakes_it_when_it_opens() {
         let (mut client, _server) = pair();
-        client
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .expect("timeout");
         let abort = AbortHandle::new();
         abort.abort();
         abort.watch(&client).expect("watch");
-        let started = Instant::now();
-        let mut buf = [0; 16];
-        assert_eq!(client.read(&mut buf).expect("read"), 0);
-        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_woken(&mut client);
     }
 
     #[test]
