@@ -45,7 +45,9 @@ impl AbortHandle {
 
     /// Asks for the transfer under way, or the next one, to be aborted: a
     /// read waiting on its data connection returns now. The client sends
-    /// `ABOR` and returns `Error::Aborted`.
+    /// `ABOR` and returns `Error::Aborted`. The request stays: every later
+    /// transfer of the client is aborted too, until it is given another
+    /// handle (or none).
     pub fn abort(&self) {
         let mut state = self.lock();
         state.requested = true;
