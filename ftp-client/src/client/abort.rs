@@ -6,11 +6,15 @@
 //! shuts down the reading side of the transfer's data socket (for TLS data
 //! too, as TLS runs over it). That sends nothing to the server, but a read
 //! waiting on the socket returns at once, and every read or write of the
-//! transfer's data ([`Watched`]) fails from then on. The thread that runs
+//! transfer's data ([`Watched`]) fails from then on. (A write waiting for
+//! a server that reads nothing is not cut short: shutting down the writing
+//! side would send a FIN. It ends when the server reads again, or at the
+//! data timeout.) The thread that runs
 //! the transfer, which owns the control connection, then sends `ABOR`
-//! before it closes the data connection (so that the server takes the end
-//! of an upload for an abort, not for the end of the file) and reads the
-//! replies; that sequence is the client's (`Client::transfer`).
+//! while the data connection is open (so that the server takes the end of
+//! an upload for an abort, not for the end of the file), gives the server
+//! a moment to close it, closes it, and reads the replies; that sequence
+//! is the client's (`Client::transfer`).
 //!
 //! An abort asked for before the data connection is open takes effect when
 //! it opens: the transfer command has been answered with `1xx` by then, so
