@@ -54,6 +54,7 @@
 //! stream's own: [`Client::connect`] sets them on its `TcpStream`,
 //! [`Client::from_stream`] leaves them to the caller.
 
+mod abort;
 #[cfg(test)]
 mod canned;
 mod data;
@@ -66,7 +67,7 @@ pub mod tls;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ftp_core::io::line::{self, LineReader, DEFAULT_LINE_LIMIT};
 use ftp_core::io::transfer::{self, Direction};
@@ -76,6 +77,7 @@ use ftp_core::protocol::reply::{unquote_path, ReplyParser, Status};
 use ftp_core::protocol::time::{self, DateTime};
 use ftp_core::{Command, Phase, Reply};
 
+pub use self::abort::AbortHandle;
 use self::deadline::Deadline;
 pub use self::features::Features;
 use self::lines::Lines;
@@ -126,6 +128,8 @@ pub struct Client<S: Read + Write> {
     epsv_refused: bool,
     eprt_refused: bool,
     features: Option<Features>,
+    /// Aborts transfers from another thread: see [`Client::set_abort`].
+    abort: Option<AbortHandle>,
     /// FTPS: the session's TLS state, once the control connection is TLS.
     #[cfg(feature = "tls")]
     tls: Option<tls::Session>,
@@ -258,6 +262,7 @@ impl<S: Read + Write> Client<S> {
             epsv_refused: false,
             eprt_refused: false,
             features: None,
+            abort: None,
             #[cfg(feature = "tls")]
             tls: None,
         };
@@ -272,6 +277,39 @@ impl<S: Read + Write> Client<S> {
     /// connection opened from now on.
     pub fn set_observer(&mut self, observer: Observer) {
         self.observer = Some(observer);
+    }
+
+    /// Lets `abort` stop the transfers from now on (`None`: no more), from
+    /// any thread, also on a TLS control connection: once
+    /// [`AbortHandle::abort`] is called, the transfer under way (or the next
+    /// one, once its data connection opens) stops moving data, sends `ABOR`
+    /// (as [`Client::abort`] does) before closing the data connection, reads
+    /// the transfer's final reply and the `ABOR`'s, and fails with
+    /// [`Error::Aborted`]. What arrived of a download is in its `out`.
+    ///
+    /// ```no_run
+    /// use ftp_client::{AbortHandle, Client, Error, Options};
+    ///
+    /// let mut client = Client::connect("ftp.example.org", 21, None, Options::default())?;
+    /// client.login("anonymous", "guest@")?;
+    /// let abort = AbortHandle::new();
+    /// client.set_abort(Some(abort.clone()));
+    /// let later = abort.clone();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_secs(1));
+    ///     later.abort();
+    /// });
+    /// let mut sink = std::io::sink();
+    /// match client.retr("big.iso", &mut sink, 0, None) {
+    ///     Err(Error::Aborted) => println!("aborted; the session goes on"),
+    ///     other => println!("{other:?}"),
+    /// }
+    /// client.set_abort(None);
+    /// client.pwd()?;
+    /// # Ok::<(), ftp_client::Error>(())
+    /// ```
+    pub fn set_abort(&mut self, abort: Option<AbortHandle>) {
+        self.abort = abort;
     }
 
     /// The server's `220` greeting.
@@ -709,14 +747,14 @@ impl<S: Read + Write> Client<S> {
     /// when one was.
     ///
     /// Transfers run inside [`Client::retr`] and friends, so this only matters
-    /// between them, e.g. to resynchronise after an interrupted transfer.
+    /// between them, e.g. to resynchronise after an interrupted transfer;
+    /// [`Client::set_abort`] stops a transfer under way.
     ///
     /// # Errors
     ///
     /// [`Error::Reply`] if the final reply is not `2xx`.
     pub fn abort(&mut self) -> Result<(), Error> {
-        self.emit(&Event::Sent(&Command::Abor.log_form()));
-        line::write_interrupting_line(self.control.get_mut(), &Command::Abor.to_bytes())?;
+        self.send_abor()?;
         let mut reply = self.read_reply()?;
         if reply.code.is_transient_negative() {
             reply = self.read_reply()?;
@@ -725,16 +763,30 @@ impl<S: Read + Write> Client<S> {
     }
 
     /// Reads the reply to an `ABOR` that another thread wrote on a clone of
-    /// the control stream ([`Client::get_ref`]) while a transfer ran, e.g.
-    /// when the user pressed Ctrl-C. Call it once, after the transfer
-    /// returned (having read its own final reply, `426` or `226`); the
-    /// observer sees the `ABOR` now.
+    /// the control stream ([`Client::get_ref`]) while a transfer ran. Call
+    /// it once, after the transfer returned (having read its own final
+    /// reply, `426` or `226`); the observer sees the `ABOR` now. A TLS
+    /// control stream cannot be written from another thread:
+    /// [`Client::set_abort`] works on both.
     ///
     /// # Errors
     ///
     /// [`Error::Reply`] if the final reply is not `2xx`.
     pub fn finish_abort(&mut self) -> Result<(), Error> {
         self.emit(&Event::Sent(&Command::Abor.log_form()));
+        self.read_abor_reply()
+    }
+
+    /// Writes `IAC IP IAC DM ABOR` in one write, shown to the observer.
+    fn send_abor(&mut self) -> Result<(), Error> {
+        self.emit(&Event::Sent(&Command::Abor.log_form()));
+        line::write_interrupting_line(self.control.get_mut(), &Command::Abor.to_bytes())?;
+        Ok(())
+    }
+
+    /// Reads the final reply to an `ABOR` sent after the transfer's `1xx`,
+    /// once the transfer's own final reply is read.
+    fn read_abor_reply(&mut self) -> Result<(), Error> {
         expect_class(self.read_final_reply()?, 2).map(drop)
     }
 
@@ -838,7 +890,12 @@ impl<S: Read + Write> Client<S> {
     /// Reads one complete reply (one or more lines, at most
     /// [`ftp_core::protocol::reply::DEFAULT_REPLY_LIMIT`] bytes) within the reply deadline.
     fn read_reply(&mut self) -> Result<Reply, Error> {
-        let limit = self.options.reply_deadline;
+        self.read_reply_within(self.options.reply_deadline)
+    }
+
+    /// Reads one complete reply within `limit`: [`Error::ReplyDeadline`]
+    /// when none came.
+    fn read_reply_within(&mut self, limit: Duration) -> Result<Reply, Error> {
         self.control.get_mut().until = Some(Instant::now() + limit);
         let reply = self.read_reply_lines();
         let expired = self.control.get_ref().expired();

@@ -70,6 +70,9 @@ pub enum Error {
     /// another name, a server that does not speak TLS) or TLS could not be
     /// set up; one sentence.
     Tls(String),
+    /// The transfer was stopped by an [`AbortHandle`](crate::client::AbortHandle)
+    /// and `ABOR` was answered; the session goes on.
+    Aborted,
 }
 
 impl fmt::Display for Error {
@@ -101,6 +104,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Tls(detail) => write!(f, "{detail}"),
+            Error::Aborted => f.write_str("transfer aborted"),
         }
     }
 }

@@ -55,7 +55,7 @@ pub mod shell;
 #[cfg(feature = "cli")]
 pub mod tty;
 
-pub use client::{Client, DataConnection, Event, Features, Observer, LISTING_LIMIT};
+pub use client::{AbortHandle, Client, DataConnection, Event, Features, Observer, LISTING_LIMIT};
 pub use error::Error;
 pub use ftp_core::protocol::listing::{Entry, EntryKind};
 pub use ftp_core::Reply;

@@ -719,32 +719,22 @@ impl Shell {
 
     /// Runs `transfer` with Ctrl-C watched when the shell reads a terminal
     /// (see [`interrupt`]): Ctrl-C aborts the transfer with `ABOR`, whose
-    /// reply is read here, and the shell goes on.
+    /// replies the client reads, and the shell goes on.
     fn interruptible(
         &mut self,
         verb: &'static str,
         transfer: impl FnOnce(&mut Client<Control>) -> Result<(), ShellError>,
     ) -> Result<(), ShellError> {
-        let watch = match &self.session {
-            Some(session) if self.config.interactive => {
-                secure::abort_socket(session.client.get_ref())
-                    .and_then(|socket| interrupt::Watch::start(socket, verb))
-            }
-            _ => None,
-        };
-        if let Some(watch) = &watch {
-            self.trace.set_reply_hook(Some(watch.reply_hook()));
-        }
-        let result = transfer(self.client()?);
-        self.trace.set_reply_hook(None);
-        let outcome = watch.map(interrupt::Watch::finish).unwrap_or_default();
-        self.interrupted = outcome.interrupted;
-        if outcome.abor_sent {
-            self.client()?.finish_abort()?;
-        }
+        let interactive = self.config.interactive;
+        let client = self.client()?;
+        let watch = interactive.then(|| interrupt::Watch::start(verb)).flatten();
+        client.set_abort(watch.as_ref().map(interrupt::Watch::abort_handle));
+        let result = transfer(client);
+        client.set_abort(None);
+        self.interrupted = watch.is_some_and(interrupt::Watch::finish);
         match result {
-            // The 426 (or broken data connection) is what the user asked for.
-            Err(_) if outcome.interrupted => Err(ShellError::Interrupted),
+            // The replies to ABOR are what the user asked for.
+            Err(ShellError::Client(Error::Aborted)) => Err(ShellError::Interrupted),
             other => other,
         }
     }

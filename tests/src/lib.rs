@@ -23,6 +23,7 @@ pub mod raw;
 pub mod run;
 pub mod server;
 pub mod sockets;
+pub mod terminal;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read};

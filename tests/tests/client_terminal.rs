@@ -4,29 +4,24 @@
 //! `-d` (each reply once) and `status` (the negotiation, every toggle).
 //!
 //! Each test starts `ftp-server` on loopback serving a sparse file far larger
-//! than a test's time allows to download, runs the built `ftp-client` in a
-//! pane of a tmux server of its own (`tmux -S SOCKET` in the test's scratch
-//! directory, so the user's sessions are never touched), types into it with `send-keys` and reads the screen
-//! with `capture-pane`. After the client ends, the pane's shell writes
-//! `stty -a` to a file: the terminal must have its signals (`isig`) and its
-//! echo back, whatever happened. Every wait has a deadline, and the tmux
-//! server and `ftp-server` are stopped when a test ends, also when it fails.
+//! than a test's time allows to download and runs the built `ftp-client` on
+//! a terminal of its own ([`ftp_tests::terminal`]: a tmux pane, typed into
+//! and read back). After the client ends the terminal must have its signals
+//! (`isig`) and its echo back, whatever happened. Every wait has a deadline,
+//! and the tmux server and `ftp-server` are stopped when a test ends, also
+//! when it fails. The same over FTPS: `ftps_terminal.rs`.
 //!
 //! tmux missing: `SKIPPED: ...`, or a failure under `FTP_TESTS_REQUIRE_PEERS`.
 
 use std::fs;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use ftp_tests::run::run_with_input;
-use ftp_tests::{peer_available, program, run_as_this_user, start_ftp_server, KillOnDrop, TempDir};
-
-/// How long to wait for something to appear on the screen.
-const SCREEN_LIMIT: Duration = Duration::from_secs(20);
+use ftp_tests::terminal::{assert_terminal_restored, Pane, SCREEN_LIMIT};
+use ftp_tests::{program, run_as_this_user, start_ftp_server, KillOnDrop, TempDir};
 
 /// A file no test downloads in its time: sparse, so it takes no disk space.
 const HUGE: u64 = 256 << 30;
@@ -92,116 +87,33 @@ impl Server {
     }
 }
 
-/// A server, and a tmux server with the client in its one pane.
+/// A server, and the client in a terminal of its own.
 struct Terminal {
     server: Server,
-    /// The tmux server's socket (in the server's scratch directory) and its
-    /// one session's name.
-    socket: PathBuf,
-    tmux: String,
+    pane: Pane,
+}
+
+impl std::ops::Deref for Terminal {
+    type Target = Pane;
+
+    fn deref(&self) -> &Pane {
+        &self.pane
+    }
 }
 
 impl Terminal {
-    /// `ftp-client 127.0.0.1 PORT` in a fresh tmux server, against a fresh
+    /// `ftp-client 127.0.0.1 PORT` on a terminal, against a fresh
     /// `ftp-server`; `None` (skipped) without tmux.
     fn start() -> Option<Terminal> {
-        if !peer_available("tmux", Command::new("tmux").arg("-V")) {
-            return None;
-        }
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let server = Server::start();
-        let terminal = Terminal {
-            socket: server.scratch.path().join("tmux.sock"),
-            tmux: format!(
-                "ftp-client-test-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            ),
-            server,
-        };
-        let script = format!(
-            // The shell survives a SIGINT (its handler is not inherited), so
-            // `stty -a` runs even when Ctrl-C killed the client.
-            "trap : INT; cd {dir} && env HOME={dir} USER=tester {client} {ip} {port}; \
-             stty -a > {stty}; sleep 60",
-            dir = terminal.server.scratch.path().display(),
-            client = program("ftp-client").display(),
-            ip = terminal.server.addr.ip(),
-            port = terminal.server.addr.port(),
-            stty = terminal.stty_path().display(),
-        );
-        let started = terminal.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &terminal.tmux,
-            "-x",
-            "120",
-            "-y",
-            "50",
-            "sh",
-            "-c",
-            &script,
-        ]);
-        assert!(started.status.success(), "tmux: {started:?}");
-        Some(terminal)
-    }
-
-    fn stty_path(&self) -> PathBuf {
-        self.server.scratch.path().join("stty.txt")
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    /// Types `keys` (tmux key names, such as `Enter`, `C-c`, `Up`).
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.tmux];
-        args.extend_from_slice(keys);
-        assert!(self.tmux(&args).status.success(), "send-keys {keys:?}");
-    }
-
-    /// Types `text` literally, then Enter.
-    fn line(&self, text: &str) {
-        self.keys(&["-l", text]);
-        self.keys(&["Enter"]);
-    }
-
-    /// The whole pane, history included.
-    fn screen(&self) -> String {
-        let output = self.tmux(&["capture-pane", "-p", "-S", "-200", "-t", &self.tmux]);
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Waits until the screen holds `text` `count` times; returns it.
-    fn wait_for(&self, text: &str, count: usize) -> String {
-        self.wait_until(&format!("{text:?} {count} time(s)"), |screen| {
-            screen.matches(text).count() >= count
-        })
-    }
-
-    /// Waits until `done` holds for the screen (`what` says what it waits
-    /// for); returns the screen.
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + SCREEN_LIMIT;
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what} not seen within {SCREEN_LIMIT:?}; screen:\n{screen}\nserver log:\n{}",
-                self.server_log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let (ip, port) = (server.addr.ip().to_string(), server.addr.port().to_string());
+        let pane = Pane::start(
+            server.scratch.path(),
+            &program("ftp-client"),
+            &[&ip, &port],
+            Some(server.scratch.path().join("server.log")),
+        )?;
+        Some(Terminal { server, pane })
     }
 
     /// Logs in as anonymous at the `Name` prompt.
@@ -214,59 +126,9 @@ impl Terminal {
         self.wait_for("ftp>", 1);
     }
 
-    /// Quits the client and returns the terminal's settings afterwards.
-    fn quit(&self) -> String {
-        // Typed once the prompt shows: the editor echoes it then, not the
-        // terminal before the prompt.
-        self.wait_until("the ftp> prompt", |screen| {
-            screen.trim_end().ends_with("ftp>")
-        });
-        self.line("bye");
-        let deadline = Instant::now() + SCREEN_LIMIT;
-        loop {
-            if let Ok(stty) = fs::read_to_string(self.stty_path()) {
-                if stty.contains("isig") {
-                    return stty;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the client did not end; screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
     fn server_log(&self) -> String {
         self.server.log()
     }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
-/// Whether `stty -a` output has `setting` on (not `-setting`).
-fn has_setting(stty: &str, setting: &str) -> bool {
-    stty.split_whitespace().any(|word| word == setting)
-}
-
-fn assert_terminal_restored(stty: &str) {
-    assert!(
-        has_setting(stty, "isig"),
-        "signals off after the client:\n{stty}"
-    );
-    assert!(
-        has_setting(stty, "echo"),
-        "echo off after the client:\n{stty}"
-    );
-    assert!(
-        has_setting(stty, "icanon"),
-        "line mode off after the client:\n{stty}"
-    );
 }
 
 #[test]

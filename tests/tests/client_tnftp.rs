@@ -1,7 +1,8 @@
 //! End-to-end tests of `ftp-client`'s tnftp commands and flags against our
 //! own `ftp-server` and vsftpd (anonymous, read-write) on loopback: the
 //! listing fallbacks (vsftpd has no MLSD), the commands that resume,
-//! list into files, pipe and run macros, and the flags of the program.
+//! list into files, pipe and run macros, and the flags of the program; and
+//! the library's ABOR, written by another thread or through an `AbortHandle`.
 //!
 //! A missing vsftpd prints `SKIPPED: ...` and the test returns, unless
 //! `FTP_TESTS_REQUIRE_PEERS` is set.
@@ -485,19 +486,26 @@ fn a_netrc_from_dash_n_logs_in_and_runs_its_init_macro_and_fget_reads_names() {
     }
 }
 
-/// A download's destination that writes `IAC IP IAC DM ABOR` on `control`
-/// (a clone of the control connection) when the first bytes arrive, as the
-/// shell does on Ctrl-C, and counts what it receives.
-struct AbortAtFirstBytes {
-    control: Option<std::net::TcpStream>,
+/// A download's destination that runs `action` when the first bytes arrive
+/// (as the shell does on Ctrl-C), and counts what it receives.
+struct AtFirstBytes {
+    action: Option<Box<dyn FnOnce() -> std::io::Result<()>>>,
     received: usize,
 }
 
-impl std::io::Write for AbortAtFirstBytes {
+impl AtFirstBytes {
+    fn new(action: impl FnOnce() -> std::io::Result<()> + 'static) -> AtFirstBytes {
+        AtFirstBytes {
+            action: Some(Box::new(action)),
+            received: 0,
+        }
+    }
+}
+
+impl std::io::Write for AtFirstBytes {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Some(mut control) = self.control.take() {
-            ftp_core::io::line::write_interrupting_line(&mut control, b"ABOR")
-                .map_err(std::io::Error::other)?;
+        if let Some(action) = self.action.take() {
+            action()?;
         }
         self.received += buf.len();
         Ok(buf.len())
@@ -508,20 +516,30 @@ impl std::io::Write for AbortAtFirstBytes {
     }
 }
 
+/// A library session logged in to `setup` as anonymous, whose root now
+/// holds `big.bin` of `size` bytes (no CR or LF in it: the session's ASCII
+/// type changes nothing).
+fn big_file_session(setup: &Setup, size: usize) -> ftp_client::Client<std::net::TcpStream> {
+    std::fs::write(setup.root.path().join("big.bin"), vec![b'x'; size]).expect("write");
+    let options = ftp_client::Options::default();
+    let mut client = ftp_client::Client::connect("127.0.0.1", setup.addr.port(), None, options)
+        .expect("connect");
+    client.login("anonymous", "guest@").expect("login");
+    client
+}
+
 #[test]
 fn abor_in_band_stops_our_transfer_and_is_answered_by_vsftpd_after_its_end() {
-    // No CR or LF in the file: the session's ASCII type changes nothing.
     let size = 16 << 20;
     for setup in Setup::both() {
-        std::fs::write(setup.root.path().join("big.bin"), vec![b'x'; size]).expect("write");
-        let options = ftp_client::Options::default();
-        let mut client = ftp_client::Client::connect("127.0.0.1", setup.addr.port(), None, options)
-            .expect("connect");
-        client.login("anonymous", "guest@").expect("login");
-        let mut out = AbortAtFirstBytes {
-            control: Some(client.get_ref().try_clone().expect("clone")),
-            received: 0,
-        };
+        let mut client = big_file_session(&setup, size);
+        // IAC IP IAC DM ABOR on a clone of the control connection, as the
+        // shell did before it had an AbortHandle.
+        let mut control = client.get_ref().try_clone().expect("clone");
+        let mut out = AtFirstBytes::new(move || {
+            ftp_core::io::line::write_interrupting_line(&mut control, b"ABOR")
+                .map_err(std::io::Error::other)
+        });
         let transfer = client.retr("big.bin", &mut out, 0, None);
         let vsftpd = setup.root.path().to_string_lossy().contains("vsftpd");
         if vsftpd {
@@ -539,5 +557,34 @@ fn abor_in_band_stops_our_transfer_and_is_answered_by_vsftpd_after_its_end() {
             .finish_abort()
             .expect("the ABOR is answered with 2xx");
         client.pwd().expect("the session goes on");
+    }
+}
+
+#[test]
+fn an_abort_handle_stops_a_download_at_once_on_our_server_and_vsftpd() {
+    let size = 64 << 20;
+    for setup in Setup::both() {
+        let mut client = big_file_session(&setup, size);
+        let abort = ftp_client::AbortHandle::new();
+        client.set_abort(Some(abort.clone()));
+        let mut out = AtFirstBytes::new(move || {
+            abort.abort();
+            Ok(())
+        });
+        let transfer = client.retr("big.bin", &mut out, 0, None);
+        // Also vsftpd, which would send the whole file if the client
+        // waited for it: the client closes the data connection.
+        assert!(
+            matches!(transfer, Err(ftp_client::Error::Aborted)),
+            "{transfer:?}"
+        );
+        assert!(out.received < size, "{} of {size}", out.received);
+        client.set_abort(None);
+        client.pwd().expect("the session goes on");
+        let mut again = Vec::new();
+        client
+            .retr("pub/hello.txt", &mut again, 0, None)
+            .expect("the next transfer");
+        assert_eq!(again, ftp_tests::HELLO);
     }
 }

@@ -24,7 +24,12 @@ use ftp_core::protocol::addr;
 use ftp_core::protocol::data_setup::{Cause, DataCommand, DataConnection, Side};
 use ftp_core::{Command, Reply};
 
-use super::{expect_class, Client, DataMode, Error, Event};
+use super::abort::Watched;
+use super::{expect_class, AbortHandle, Client, DataMode, Error, Event};
+
+/// How long a server has, after `ABOR`, to end an aborted transfer itself
+/// before the client closes the data connection.
+const ABOR_GRACE: Duration = Duration::from_secs(1);
 
 /// A data connection set up before the transfer command: already connected
 /// (passive), or waiting for the server to connect (active).
@@ -127,7 +132,9 @@ impl<S: Read + Write> Client<S> {
     /// `body` returns, the byte count.
     ///
     /// The final reply is read even when `body` failed, so the dialog stays in
-    /// step; `body`'s error is then the one returned.
+    /// step; `body`'s error is then the one returned. A transfer that the
+    /// session's [`AbortHandle`] stops sends `ABOR` and reads its reply too
+    /// (see [`super::abort`]).
     pub(super) fn transfer<F>(
         &mut self,
         command: Command,
@@ -135,7 +142,7 @@ impl<S: Read + Write> Client<S> {
         body: F,
     ) -> Result<u64, Error>
     where
-        F: FnOnce(&mut DataStream) -> Result<u64, ftp_core::Error>,
+        F: FnOnce(&mut Watched<DataStream>) -> Result<u64, ftp_core::Error>,
     {
         let pending = self.prepare_data()?;
         if offset > 0 {
@@ -145,19 +152,58 @@ impl<S: Read + Write> Client<S> {
         if !reply.code.is_preliminary() {
             return Err(Error::Reply(reply));
         }
-        let mut stream = match self.establish(pending) {
+        let abort = self.abort.clone();
+        let established = self.establish(pending, abort.as_ref());
+        let requested = || abort.as_ref().is_some_and(AbortHandle::requested);
+        let mut stream = match established {
             Ok(stream) => stream,
-            Err(err) => return Err(self.after_failed_data(err)),
+            Err(err) => {
+                unwatch(abort.as_ref());
+                let err = self.after_failed_data(err);
+                // An abort cuts a TLS handshake short: no transfer to abort.
+                return Err(if requested() { Error::Aborted } else { err });
+            }
         };
-        let moved = body(&mut stream);
+        let moved = body(&mut Watched::new(&mut stream, abort.as_ref()));
+        if requested() {
+            let aborted = self.after_abort(stream);
+            unwatch(abort.as_ref());
+            return aborted;
+        }
         if moved.is_ok() {
             stream.finish();
         }
         drop(stream);
+        unwatch(abort.as_ref());
         let done = self.read_reply();
         let count = moved?;
         expect_class(done?, 2)?;
         Ok(count)
+    }
+
+    /// Ends a transfer that the session's [`AbortHandle`] stopped: `ABOR`
+    /// while the data connection is still open, then the transfer's final
+    /// reply (`426`, or `226` when it had just ended), whatever it says,
+    /// and the `ABOR`'s.
+    ///
+    /// A server that reads `ABOR` during the transfer closes the data
+    /// connection and answers at once; only then is it closed here, so
+    /// that no server takes the end of an upload for the end of the file.
+    /// A server that does not (vsftpd looks for `ABOR` during a transfer
+    /// only after urgent data, which std cannot send) has the data
+    /// connection closed under it after [`ABOR_GRACE`], and then answers.
+    fn after_abort(&mut self, stream: DataStream) -> Result<u64, Error> {
+        self.send_abor()?;
+        let done = match self.read_reply_within(ABOR_GRACE) {
+            Err(Error::ReplyDeadline { .. }) => {
+                drop(stream);
+                self.read_reply()
+            }
+            other => other,
+        };
+        done?;
+        self.read_abor_reply()?;
+        Err(Error::Aborted)
     }
 
     /// Reads the server's reply to a data connection that was never made (a
@@ -253,12 +299,21 @@ impl<S: Read + Write> Client<S> {
 
     /// The open data connection, after the server's preliminary reply: in
     /// active mode the server's connection is accepted now (the listen
-    /// backlog holds it if the server connected before replying).
-    fn establish(&mut self, pending: Pending) -> Result<DataStream, Error> {
+    /// backlog holds it if the server connected before replying). `abort`
+    /// watches it from now on.
+    fn establish(
+        &mut self,
+        pending: Pending,
+        abort: Option<&AbortHandle>,
+    ) -> Result<DataStream, Error> {
         let stream = match pending {
             Pending::Connected(stream) => stream,
             Pending::Listening { listener, command } => self.accept_active(&listener, command)?,
         };
+        if let Some(abort) = abort {
+            // Before the TLS handshake, which an abort cuts short too.
+            abort.watch(&stream)?;
+        }
         stream.set_read_timeout(Some(self.options.data_timeout))?;
         stream.set_write_timeout(Some(self.options.data_timeout))?;
         self.wrap_data(stream)
@@ -303,6 +358,13 @@ impl<S: Read + Write> Client<S> {
         };
         self.emit(&Event::Data(&connection));
         Ok(stream)
+    }
+}
+
+/// The transfer's data connection is closed: `abort` has nothing more to wake.
+fn unwatch(abort: Option<&AbortHandle>) {
+    if let Some(abort) = abort {
+        abort.unwatch();
     }
 }
 

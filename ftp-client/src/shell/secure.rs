@@ -8,7 +8,6 @@
 //! `ftps://` before anything connects. This module does not parse options
 //! or print anything but what `status` shows.
 
-use std::net::TcpStream;
 use std::path::PathBuf;
 
 use crate::client::{Client, Error, IpFamily, Options};
@@ -18,7 +17,7 @@ use crate::client::{Client, Error, IpFamily, Options};
 pub type Control = crate::client::tls::ControlStream;
 /// The control stream of the shell's sessions.
 #[cfg(not(feature = "tls"))]
-pub type Control = TcpStream;
+pub type Control = std::net::TcpStream;
 
 /// What the command line asked for: `--tls`, `--tls-optional`, and whom to
 /// trust (`--cacert`, `--insecure`), built once so that every connection
@@ -158,16 +157,6 @@ pub fn auth(client: &mut Client<Control>, host: &str, tls: &Tls) -> Result<(), E
 #[cfg(not(feature = "tls"))]
 pub fn auth(_: &mut Client<Control>, _: &str, _: &Tls) -> Result<(), Error> {
     Ok(())
-}
-
-/// The socket to write an out-of-band `ABOR` on while a transfer runs:
-/// only a clear control connection has one (a TLS record cannot be written
-/// from another thread).
-pub fn abort_socket(control: &Control) -> Option<&TcpStream> {
-    #[cfg(feature = "tls")]
-    return (!control.is_protected()).then(|| control.socket());
-    #[cfg(not(feature = "tls"))]
-    Some(control)
 }
 
 /// `ccc`: the control connection back to clear text (data stays protected).

@@ -42,12 +42,7 @@ pub struct Trace {
     /// Replies held back while a transfer shows its progress: the text as
     /// it will be printed, and whether it goes to stderr.
     held: RefCell<Option<Vec<(String, bool)>>>,
-    /// Called with every reply, e.g. by a transfer watched for Ctrl-C.
-    hook: RefCell<Option<ReplyHook>>,
 }
-
-/// A function that sees every reply: see [`Trace::set_reply_hook`].
-pub type ReplyHook = Box<dyn Fn(&Reply)>;
 
 impl std::fmt::Debug for Trace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,7 +67,6 @@ impl Trace {
             transfer: Cell::new((Instant::now(), 0)),
             replies_to_stderr,
             held: RefCell::new(None),
-            hook: RefCell::new(None),
         })
     }
 
@@ -81,11 +75,6 @@ impl Trace {
     pub fn observer(self: &Rc<Trace>) -> Observer {
         let trace = Rc::clone(self);
         Box::new(move |event: &Event| trace.show(event))
-    }
-
-    /// Calls `hook` with every reply received from now on (`None`: no more).
-    pub fn set_reply_hook(&self, hook: Option<ReplyHook>) {
-        self.hook.replace(hook);
     }
 
     /// From now on, keep replies instead of printing them.
@@ -149,12 +138,7 @@ impl Trace {
             Event::Sent(line) if self.debug.get() => {
                 eprintln!("---> {}", terminal::escape(line.as_bytes()));
             }
-            Event::Received(reply) => {
-                self.reply(reply);
-                if let Some(hook) = self.hook.borrow().as_ref() {
-                    hook(reply);
-                }
-            }
+            Event::Received(reply) => self.reply(reply),
             Event::Data(connection) if self.explain.get() => eprintln!("{connection}"),
             // FTPS: with --explain beside the connection it protects, else
             // where replies go when verbose.
