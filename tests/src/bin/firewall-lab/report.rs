@@ -6,8 +6,8 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cells::{Client, CLIENTS, MODES};
-use crate::expected::{expected, message_problem, Cause, Expect};
+use crate::cells::{Client, MODES};
+use crate::expected::{evidence_problem, expected, message_problem, Cause, Expect};
 use crate::scenarios::SCENARIOS;
 use crate::server::{self, Scratch};
 use crate::topology::Topology;
@@ -44,7 +44,7 @@ fn rows(results: &[Result_]) -> Vec<[String; 7]> {
             continue;
         }
         for v6 in [false, true] {
-            for client in CLIENTS {
+            for &client in result.scenario.clients {
                 let cells: Vec<&Cell> = result
                     .cells
                     .iter()
@@ -121,7 +121,13 @@ pub fn problems(results: &[Result_]) -> Vec<String> {
                         problems.push(format!("{what}: {problem}"));
                     }
                 }
-                Expect::Pass => {}
+                Expect::Pass => {
+                    if let Some(problem) =
+                        evidence_problem(name, cell.client, cell.mode, &cell.outcome)
+                    {
+                        problems.push(format!("{what}: {problem}"));
+                    }
+                }
             }
         }
     }
@@ -206,6 +212,13 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
                 md,
                 "Server options added: `{}`.\n",
                 scenario.server_args.join(" ")
+            );
+        }
+        if scenario.tls {
+            md.push_str(
+                "Server options added: `--tls-cert server.pem --tls-key server.key`, a \
+                 certificate for 203.0.113.10 signed by a test CA made for the run (openssl); \
+                 our client trusts that CA (the program's `--cacert`).\n\n",
             );
         }
         if scenario.rules.is_empty() {
