@@ -77,7 +77,7 @@ impl<R: ControlRead> Conn<R> {
         let required = if tls.session_reuse { token } else { None };
         match secure_data(&tcp, &tls.server, required, self.shared.config.data_timeout) {
             Ok(secured) => {
-                log::debug!("data: protected by TLS ({})", secured.describe());
+                log::debug!("data: protected by {}", secured.describe());
                 Ok(DataStream::protected(tcp, secured))
             }
             Err(refusal) => {
