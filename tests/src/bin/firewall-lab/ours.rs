@@ -10,8 +10,9 @@
 //! PORT the extended commands are switched off, as the program's `epsv4
 //! off` does. With `tls` the session is explicit FTPS (`AUTH TLS`, then
 //! `PBSZ 0` and `PROT P` after login); with `tls-ccc` the control
-//! connection goes back to the clear after login (`CCC`), data staying
-//! protected. A build without the `tls` feature refuses both.
+//! connection goes back to the clear after login and `TYPE I` (`CCC`),
+//! data staying protected, so that the command after it sets up the data
+//! connection. A build without the `tls` feature refuses both.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -91,11 +92,13 @@ fn run(args: &[String]) -> Result<(), String> {
     }));
     secure::auth(&mut client, host, &tls).map_err(text)?;
     client.login("anonymous", "lab@").map_err(text)?;
+    client.set_type(Representation::Binary).map_err(text)?;
+    // CCC comes last: the next command is the data connection's, the
+    // first a NAT's FTP helper may read after TLS.
     if let Security::Tls { ccc: true, .. } = security {
         secure::ccc(&mut client).map_err(text)?;
     }
     let mut got = Vec::new();
-    client.set_type(Representation::Binary).map_err(text)?;
     client.retr(file, &mut got, 0, None).map_err(text)?;
     let _ = client.quit();
     if got.len().to_string() != *size {
