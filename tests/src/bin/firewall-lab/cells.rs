@@ -277,24 +277,26 @@ pub fn run(
         }
         Err(err) => (false, format!("could not start: {err}")),
     };
-    // A failed active download ends on the server with a 425 after its
+    // The server's log comes through a pipe and a thread that may lag
+    // behind the client: a cell's lines are awaited until its session's
+    // end. A failed active download ends on the server with a 425 after its
     // own 3 s data timeout, which may come after the client gave up.
-    if !ok {
-        let until = Instant::now() + Duration::from_secs(4);
-        while Instant::now() < until {
-            let ended = log.lock().is_ok_and(|lines| {
-                lines[seen.min(lines.len())..].iter().any(|line| {
-                    line.contains("failed")
-                        || line.contains("-> 501")
-                        || line.contains("-> 221")
-                        || line.contains("closed")
-                })
-            });
-            if ended {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+    let ends: &[&str] = if ok {
+        &["session end"]
+    } else {
+        &["failed", "-> 501", "-> 221", "closed"]
+    };
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        let ended = log.lock().is_ok_and(|lines| {
+            lines[seen.min(lines.len())..]
+                .iter()
+                .any(|line| ends.iter().any(|end| line.contains(end)))
+        });
+        if ended {
+            break;
         }
+        std::thread::sleep(Duration::from_millis(20));
     }
     let server = log
         .lock()
