@@ -133,6 +133,16 @@ impl Default for TestPki {
 mod tests {
     use super::*;
 
+    /// The text of the server certificate, as `openssl x509` shows it.
+    fn certificate_text(pki: &TestPki) -> String {
+        let text = Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(pki.cert())
+            .output()
+            .expect("run openssl");
+        String::from_utf8_lossy(&text.stdout).into_owned()
+    }
+
     #[test]
     fn the_server_certificate_is_signed_by_the_ca_for_loopback() {
         let pki = TestPki::new();
@@ -143,12 +153,7 @@ mod tests {
             .output()
             .expect("run openssl");
         assert!(verify.status.success(), "{verify:?}");
-        let text = Command::new("openssl")
-            .args(["x509", "-noout", "-text", "-in"])
-            .arg(pki.cert())
-            .output()
-            .expect("run openssl");
-        let text = String::from_utf8_lossy(&text.stdout);
+        let text = certificate_text(&pki);
         assert!(text.contains("IP Address:127.0.0.1"), "{text}");
         assert!(text.contains("IP Address:0:0:0:0:0:0:0:1"), "{text}");
         assert!(text.contains("DNS:localhost"), "{text}");
@@ -158,12 +163,7 @@ mod tests {
     #[test]
     fn a_server_certificate_can_name_further_addresses() {
         let pki = TestPki::with_addresses(&["203.0.113.10".parse().expect("an address")]);
-        let text = Command::new("openssl")
-            .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
-            .arg(pki.cert())
-            .output()
-            .expect("run openssl");
-        let text = String::from_utf8_lossy(&text.stdout);
+        let text = certificate_text(&pki);
         assert!(text.contains("IP Address:127.0.0.1"), "{text}");
         assert!(text.contains("IP Address:203.0.113.10"), "{text}");
     }
