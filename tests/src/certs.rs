@@ -1,11 +1,13 @@
 //! Certificates for the FTPS tests, made afresh by the `openssl` program: a
 //! test certificate authority and a server certificate it signed, valid for
-//! `localhost`, `127.0.0.1` and `::1`, in PEM files in a scratch directory
+//! `localhost`, `127.0.0.1` and `::1` (and any further addresses asked for:
+//! the firewall lab's server address), in PEM files in a scratch directory
 //! that is removed with the [`TestPki`].
 //!
 //! What it does not do: trust anything. The tests hand the CA file to the
 //! client (`--cacert`) and the certificate and key to the server they start.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,6 +22,12 @@ impl TestPki {
     /// Makes the CA and the server certificate; panics with openssl's
     /// message if it fails.
     pub fn new() -> TestPki {
+        TestPki::with_addresses(&[])
+    }
+
+    /// Makes the CA and a server certificate valid for `addresses` too;
+    /// panics with openssl's message if it fails.
+    pub fn with_addresses(addresses: &[IpAddr]) -> TestPki {
         let dir = TempDir::new("pki");
         let pki = TestPki { dir };
         pki.openssl(&[
@@ -49,12 +57,15 @@ impl TestPki {
             "-out",
             "server.csr",
         ]);
+        let names: String = addresses.iter().map(|ip| format!(",IP:{ip}")).collect();
         std::fs::write(
             pki.dir.path().join("san.ext"),
-            "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n\
-             basicConstraints=CA:FALSE\n\
-             keyUsage=digitalSignature,keyEncipherment\n\
-             extendedKeyUsage=serverAuth\n",
+            format!(
+                "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1{names}\n\
+                 basicConstraints=CA:FALSE\n\
+                 keyUsage=digitalSignature,keyEncipherment\n\
+                 extendedKeyUsage=serverAuth\n"
+            ),
         )
         .expect("write the extensions");
         pki.openssl(&[
@@ -122,6 +133,16 @@ impl Default for TestPki {
 mod tests {
     use super::*;
 
+    /// The text of the server certificate, as `openssl x509` shows it.
+    fn certificate_text(pki: &TestPki) -> String {
+        let text = Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(pki.cert())
+            .output()
+            .expect("run openssl");
+        String::from_utf8_lossy(&text.stdout).into_owned()
+    }
+
     #[test]
     fn the_server_certificate_is_signed_by_the_ca_for_loopback() {
         let pki = TestPki::new();
@@ -132,15 +153,18 @@ mod tests {
             .output()
             .expect("run openssl");
         assert!(verify.status.success(), "{verify:?}");
-        let text = Command::new("openssl")
-            .args(["x509", "-noout", "-text", "-in"])
-            .arg(pki.cert())
-            .output()
-            .expect("run openssl");
-        let text = String::from_utf8_lossy(&text.stdout);
+        let text = certificate_text(&pki);
         assert!(text.contains("IP Address:127.0.0.1"), "{text}");
         assert!(text.contains("IP Address:0:0:0:0:0:0:0:1"), "{text}");
         assert!(text.contains("DNS:localhost"), "{text}");
         std::fs::remove_file(pki.ca()).expect("the files exist");
+    }
+
+    #[test]
+    fn a_server_certificate_can_name_further_addresses() {
+        let pki = TestPki::with_addresses(&["203.0.113.10".parse().expect("an address")]);
+        let text = certificate_text(&pki);
+        assert!(text.contains("IP Address:127.0.0.1"), "{text}");
+        assert!(text.contains("IP Address:203.0.113.10"), "{text}");
     }
 }

@@ -126,13 +126,13 @@ fn curl_explicit_tls_lists_gets_and_puts_in_passive_mode_on_ipv4_and_ipv6() {
         let log = server.log();
         assert!(log.contains("234 AUTH TLS ok"), "{log}");
         assert!(
-            log.contains("protected by TLS (TLSv1_2, session resumed)"),
+            log.contains("data: protected by TLS 1.2 (session resumed)"),
             "{log}"
         );
         assert!(log.contains("200 PROT P"), "{log}");
         // The trace and the logs say the data was protected.
         assert!(
-            log.contains("data: protected by TLS (TLSv1_3, session resumed)"),
+            log.contains("data: protected by TLS 1.3 (session resumed)"),
             "{log}"
         );
         assert!(

@@ -241,7 +241,12 @@ impl Client<ControlStream> {
     }
 
     /// `CCC` (RFC 4217 §6): the control connection goes back to clear text
-    /// after both sides close TLS on it; `PROT P` stays in effect.
+    /// after both sides close TLS on it; `PROT P` stays in effect. A `NOOP`
+    /// follows in the clear: a NAT's FTP helper (Linux's nf_conntrack_ftp)
+    /// reads a command only in a packet that starts right after a line end
+    /// it has seen, and the last it saw was TLS; without the `NOOP` the
+    /// first `PORT`/`EPRT` after `CCC` would pass unread, its private
+    /// address unrewritten (the firewall lab's FTPS scenario shows both).
     ///
     /// # Errors
     ///
@@ -266,7 +271,7 @@ impl Client<ControlStream> {
             while tls.read(&mut sink)? > 0 {}
         }
         stream.inner = ControlStream::Clear(socket);
-        Ok(())
+        self.expect_line("NOOP", 2)
     }
 
     /// Whether the control connection is protected by TLS.

@@ -81,7 +81,7 @@ impl<R: ControlRead> Conn<R> {
         let timeout = self.shared.config.data_timeout;
         match secure_data(&tcp, &scope, tls.session_reuse, timeout) {
             Ok(secured) => {
-                log::debug!("data: protected by TLS ({})", secured.describe());
+                log::debug!("data: protected by {}", secured.describe());
                 Ok(DataStream::protected(tcp, secured))
             }
             Err(refusal) => {

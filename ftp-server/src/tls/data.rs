@@ -99,17 +99,19 @@ impl DataTls {
     }
 
     /// The protocol version and whether the session was resumed, for the
-    /// trace.
+    /// trace: `TLS 1.3 (session resumed)`.
     pub fn describe(&self) -> String {
-        let version = self
-            .conn
-            .protocol_version()
-            .map_or("TLS".to_string(), |version| format!("{version:?}"));
+        let version = match self.conn.protocol_version() {
+            Some(ProtocolVersion::TLSv1_3) => "TLS 1.3",
+            Some(ProtocolVersion::TLSv1_2) => "TLS 1.2",
+            // rustls speaks no other version.
+            _ => "TLS",
+        };
         let resumed = match self.conn.handshake_kind() {
             Some(HandshakeKind::Resumed) => "session resumed",
             _ => "new session",
         };
-        format!("{version}, {resumed}")
+        format!("{version} ({resumed})")
     }
 
     /// Sends close_notify (best effort: the client may be gone).

@@ -9,6 +9,7 @@
 //! `--data-timeout 3` ends an active wait with a 425 that curl reads), and
 //! ftplib with `timeout=4`. Every run is killed after 25 s regardless.
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,6 +37,14 @@ pub const MODES: [DataCommand; 4] = [
 pub enum Client {
     /// Our ftp-client library.
     Ours,
+    /// Our client with explicit FTPS: `AUTH TLS`, then `PBSZ 0` and
+    /// `PROT P` after login (the program's `--tls`).
+    #[cfg(feature = "tls")]
+    OursTls,
+    /// The same, and `CCC` after login: the control connection goes back
+    /// to the clear, data stays protected (the program's `ccc`).
+    #[cfg(feature = "tls")]
+    OursTlsCcc,
     /// curl.
     Curl,
     /// Python's ftplib, as it comes.
@@ -44,7 +53,7 @@ pub enum Client {
     FtplibTrust,
 }
 
-/// The clients, in the table's order.
+/// The clients of the clear scenarios, in the table's order.
 pub const CLIENTS: [Client; 4] = [
     Client::Ours,
     Client::Curl,
@@ -57,10 +66,26 @@ impl Client {
     pub fn name(self) -> &'static str {
         match self {
             Client::Ours => "ours",
+            #[cfg(feature = "tls")]
+            Client::OursTls => "ours-tls",
+            #[cfg(feature = "tls")]
+            Client::OursTlsCcc => "ours-tls-ccc",
             Client::Curl => "curl",
             Client::Ftplib => "ftplib",
             Client::FtplibTrust => "ftplib-trust",
         }
+    }
+
+    /// How our lab client secures the session (`tls`, `tls-ccc`), for our
+    /// FTPS clients.
+    pub fn security(self) -> Option<&'static str> {
+        #[cfg(feature = "tls")]
+        match self {
+            Client::OursTls => return Some("tls"),
+            Client::OursTlsCcc => return Some("tls-ccc"),
+            _ => {}
+        }
+        None
     }
 
     /// Whether the client is run in `mode` over `v6`: the trusting ftplib
@@ -108,18 +133,27 @@ if len(got) != int(size):
     sys.exit(1)
 "#;
 
-/// The command that runs `client` in the client namespace `ns`.
-fn command(ns: &str, client: Client, mode: DataCommand, host: &str) -> Command {
+/// The command that runs `client` in the client namespace `ns`; `ca` is
+/// the certificate our FTPS clients trust.
+fn command(ns: &str, client: Client, mode: DataCommand, host: &str, ca: Option<&Path>) -> Command {
     let mut command = Command::new("ip");
     command.env("PATH", path()).args(["netns", "exec", ns]);
     let size = SIZE.to_string();
-    match client {
-        Client::Ours => {
-            let exe = std::env::current_exe().expect("the lab knows its own path");
+    let ours = |command: &mut Command| {
+        let exe = std::env::current_exe().expect("the lab knows its own path");
+        command
+            .arg(exe)
+            .args(["client", mode.verb(), host, FILE, &size]);
+        if let Some(security) = client.security() {
             command
-                .arg(exe)
-                .args(["client", mode.verb(), host, FILE, &size]);
+                .arg(security)
+                .arg(ca.expect("an FTPS scenario has a CA"));
         }
+    };
+    match client {
+        Client::Ours => ours(&mut command),
+        #[cfg(feature = "tls")]
+        Client::OursTls | Client::OursTlsCcc => ours(&mut command),
         Client::Curl => {
             let url = if host.contains(':') {
                 format!("ftp://[{host}]/{FILE}")
@@ -181,10 +215,19 @@ pub fn drop_counters(namespaces: &[&str]) -> Vec<(String, u64)> {
     counters
 }
 
-/// Whether a server log line belongs in a cell's evidence.
+/// Whether a server log line belongs in a cell's evidence: the data
+/// connection's trace, the replies and commands that set it up, and (FTPS)
+/// when the control connection went into TLS and back to the clear.
 fn traced(line: &str) -> bool {
     [
-        "data:", "-> 425", "-> 501", "-> 227", "-> 229", "<- PORT", "<- EPRT",
+        "data:",
+        "-> 425",
+        "-> 501",
+        "-> 227",
+        "-> 229",
+        "<- PORT",
+        "<- EPRT",
+        "control connection:",
     ]
     .iter()
     .any(|mark| line.contains(mark))
@@ -192,7 +235,7 @@ fn traced(line: &str) -> bool {
 
 /// Runs one cell: `client` in `mode` against `host`, in the client
 /// namespace `ns`; `log` is the server's log so far; `rules` the namespaces
-/// whose drop counters count.
+/// whose drop counters count; `ca` the certificate FTPS clients trust.
 pub fn run(
     ns: &str,
     rules: &[&str],
@@ -200,11 +243,16 @@ pub fn run(
     client: Client,
     mode: DataCommand,
     host: &str,
+    ca: Option<&Path>,
 ) -> Outcome {
     let started = Instant::now();
     let before = drop_counters(rules);
     let seen = log.lock().map(|lines| lines.len()).unwrap_or(0);
-    let done = run_with_input(command(ns, client, mode, host), "", Duration::from_secs(25));
+    let done = run_with_input(
+        command(ns, client, mode, host, ca),
+        "",
+        Duration::from_secs(25),
+    );
     let (ok, client_line) = match done {
         Ok(done) => {
             let out = String::from_utf8_lossy(&done.stdout).into_owned();
@@ -229,24 +277,26 @@ pub fn run(
         }
         Err(err) => (false, format!("could not start: {err}")),
     };
-    // A failed active download ends on the server with a 425 after its
+    // The server's log comes through a pipe and a thread that may lag
+    // behind the client: a cell's lines are awaited until its session's
+    // end. A failed active download ends on the server with a 425 after its
     // own 3 s data timeout, which may come after the client gave up.
-    if !ok {
-        let until = Instant::now() + Duration::from_secs(4);
-        while Instant::now() < until {
-            let ended = log.lock().is_ok_and(|lines| {
-                lines[seen.min(lines.len())..].iter().any(|line| {
-                    line.contains("failed")
-                        || line.contains("-> 501")
-                        || line.contains("-> 221")
-                        || line.contains("closed")
-                })
-            });
-            if ended {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+    let ends: &[&str] = if ok {
+        &["session end"]
+    } else {
+        &["failed", "-> 501", "-> 221", "closed"]
+    };
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        let ended = log.lock().is_ok_and(|lines| {
+            lines[seen.min(lines.len())..]
+                .iter()
+                .any(|line| ends.iter().any(|end| line.contains(end)))
+        });
+        if ended {
+            break;
         }
+        std::thread::sleep(Duration::from_millis(20));
     }
     let server = log
         .lock()

@@ -1,6 +1,8 @@
 //! The expected table, derived from how FTP and the rules work — not copied
-//! from a run — and the check that our own programs' messages name the
-//! cause of each failure.
+//! from a run — the check that our own programs' messages name the cause of
+//! each failure, and the check that a cell that worked worked for the
+//! reason the table gives (the FTP helper rewrote PORT/EPRT; the data
+//! connection was protected).
 //!
 //! The reasoning, per scenario:
 //! - `open`: nothing is dropped; every mode works.
@@ -24,6 +26,15 @@
 //!   203.0.113.10, which the router does not route to. Active mode works
 //!   (the server connects out through the NAT).
 //! - `server-nat-pasv-address`: the 227 carries the public address: all work.
+//! - `client-nat-helper-ftps` (built with the `tls` feature): the helper
+//!   reads the control connection, and TLS makes it unreadable. In the
+//!   clear, as in `client-nat-helper`, all work. With TLS (`ours-tls`) the
+//!   PORT/EPRT reaches the server unrewritten, with the client's private
+//!   address, which the server refuses (`501`) — and had it connected,
+//!   nothing would have let it in: active fails. Passive works: the client
+//!   opens the data connection, nothing needs rewriting. After `CCC`
+//!   (`ours-tls-ccc`) the control connection is clear again, the helper
+//!   rewrites PORT/EPRT, and all work — with data still protected.
 
 use crate::cells::{Client, Outcome};
 use ftp_core::protocol::data_setup::{DataCommand, DataMode};
@@ -48,6 +59,10 @@ pub enum Cause {
     ServerBlocksPassive,
     /// The client trusted a 227 reply carrying the server's private address.
     PrivateAddressAdvertised,
+    /// TLS hid PORT/EPRT from the NAT's FTP helper: the client's private
+    /// address reached the server, which refused it.
+    #[cfg(feature = "tls")]
+    EncryptedPort,
 }
 
 impl Cause {
@@ -58,6 +73,10 @@ impl Cause {
             Cause::PrivateAddressRefused => "the server refuses the client's private address",
             Cause::ServerBlocksPassive => "the client's connection to the passive port is dropped",
             Cause::PrivateAddressAdvertised => "the 227 reply names the server's private address",
+            #[cfg(feature = "tls")]
+            Cause::EncryptedPort => {
+                "TLS hides PORT/EPRT from the NAT's FTP helper: the server refuses the private address"
+            }
         }
     }
 }
@@ -73,6 +92,12 @@ pub fn expected(scenario: &str, client: Client, mode: DataCommand) -> Expect {
         "server-firewall" if !(mode.mode() == DataMode::Active) => fail(Cause::ServerBlocksPassive),
         "server-nat" if client == Client::FtplibTrust && mode == DataCommand::Pasv => {
             fail(Cause::PrivateAddressAdvertised)
+        }
+        #[cfg(feature = "tls")]
+        "client-nat-helper-ftps"
+            if client == Client::OursTls && mode.mode() == DataMode::Active =>
+        {
+            fail(Cause::EncryptedPort)
         }
         _ => Expect::Pass,
     }
@@ -112,5 +137,50 @@ pub fn message_problem(cause: Cause, client: Client, outcome: &Outcome) -> Optio
         // Only a client that trusts the 227 fails; the server's trace shows
         // the private address it advertised.
         Cause::PrivateAddressAdvertised => need(&server, "the server's trace", "-> 227"),
+        // The command came over TLS, and with the private address in it.
+        #[cfg(feature = "tls")]
+        Cause::EncryptedPort => need(&server, "the server's trace", "control connection: TLS")
+            .or_else(|| {
+                need(
+                    &server,
+                    "the server's 501",
+                    "192.0.2.10 is not the client's address",
+                )
+            })
+            .or_else(|| need(ours, "our client", "NAT")),
     }
+}
+
+/// Whether a cell that worked shows why: `None` when it does, else what is
+/// missing. Behind the NAT's FTP helper, the server received PORT/EPRT
+/// with the NAT's address (the helper rewrote it); under FTPS the data
+/// connection was protected, and after `CCC` the control connection was
+/// clear.
+pub fn evidence_problem(
+    scenario: &str,
+    client: Client,
+    mode: DataCommand,
+    outcome: &Outcome,
+) -> Option<String> {
+    let server = outcome.server.join("\n");
+    let need = |needle: &str, what: &str| {
+        (!server.contains(needle))
+            .then(|| format!("the server's trace does not say \"{needle}\" ({what})"))
+    };
+    let rewritten = match mode {
+        DataCommand::Port => "<- PORT 203,0,113,1,",
+        DataCommand::Eprt => "<- EPRT |1|203.0.113.1|",
+        DataCommand::Pasv | DataCommand::Epsv => "",
+    };
+    let helper = scenario.starts_with("client-nat-helper") && !rewritten.is_empty();
+    let ftps = client.security();
+    helper
+        .then(|| need(rewritten, "the FTP helper rewrote the address"))
+        .flatten()
+        .or_else(|| ftps.and_then(|_| need("data: protected by TLS", "the data was protected")))
+        .or_else(|| {
+            (ftps == Some("tls-ccc"))
+                .then(|| need("control connection: in the clear (CCC)", "CCC"))
+                .flatten()
+        })
 }

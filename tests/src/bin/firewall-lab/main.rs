@@ -34,7 +34,7 @@ mod topology;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cells::{Client, Outcome, CLIENTS, MODES};
+use cells::{Client, Outcome, MODES};
 use ftp_core::protocol::data_setup::DataCommand;
 use scenarios::{Scenario, SCENARIOS};
 use topology::{sh, Sweeper, Topology};
@@ -149,13 +149,13 @@ fn run(args: &Args) -> Result<bool, String> {
         let _ = sh(None, &["modprobe", module]);
     }
     let program = server::program()?;
-    let scratch = server::Scratch::new()?;
     let chosen: Vec<(usize, Scenario)> = SCENARIOS
         .iter()
         .copied()
         .enumerate()
         .filter(|(_, s)| args.scenario.as_deref().is_none_or(|name| name == s.name))
         .collect();
+    let scratch = server::Scratch::new(chosen.iter().any(|(_, s)| s.tls))?;
     let keep = args.keep;
     let results: Vec<(Result_, Option<Topology>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = chosen
@@ -243,14 +243,21 @@ fn run_scenario(
             return (result, Some(topology));
         }
     }
-    let server =
-        match server::Server::start(&topology.server, program, scratch, scenario.server_args) {
-            Ok(server) => server,
-            Err(why) => {
-                result.available = Err(format!("the server did not start: {why}"));
-                return (result, Some(topology));
-            }
-        };
+    let started = server::Server::start(
+        &topology.server,
+        program,
+        scratch,
+        scenario.server_args,
+        scenario.tls,
+    );
+    let server = match started {
+        Ok(server) => server,
+        Err(why) => {
+            result.available = Err(format!("the server did not start: {why}"));
+            return (result, Some(topology));
+        }
+    };
+    let ca = scratch.ca();
     let rule_namespaces: Vec<&str> = scenario
         .rules
         .iter()
@@ -265,7 +272,7 @@ fn run_scenario(
         } else {
             scenario.target_v4
         };
-        for client in CLIENTS {
+        for &client in scenario.clients {
             for mode in MODES {
                 if !client.runs(mode, v6) {
                     continue;
@@ -277,6 +284,7 @@ fn run_scenario(
                     client,
                     mode,
                     host,
+                    ca.as_deref(),
                 );
                 result.cells.push(Cell {
                     v6,

@@ -1,68 +1,24 @@
-//! Our client in a cell: `firewall-lab client MODE HOST FILE SIZE`, run by
-//! the lab inside the client's namespace. It downloads FILE with the
-//! `ftp-client` library — the code the `ftp-client` program runs — with a
-//! 3 s data timeout, and prints its `--explain` line (`explain: data: ...`)
-//! or its error (`error: ...`).
+//! Our client in a cell: `firewall-lab client MODE HOST FILE SIZE [tls|tls-ccc
+//! CAFILE]`, run by the lab inside the client's namespace. It downloads FILE
+//! with the `ftp-client` library — the code the `ftp-client` program runs,
+//! including the program's own session set-up (`shell::secure`: its
+//! `--tls`, `--cacert` and `ccc`) — with a 3 s data timeout, and prints its
+//! `--explain` lines (`explain: data: ...`, and under FTPS `explain: data
+//! connection protected: ...`) or its error (`error: ...`).
 //!
-//! The library sends EPSV (passive) or EPRT (active) first and falls back to
-//! PASV or PORT when the server refuses them. To test PASV and PORT, this
-//! module answers the client's EPSV or EPRT itself with a `502` that never
-//! reaches the server — the same fallback the client takes against a server
-//! without RFC 2428. Nothing else of the dialog is touched.
+//! The library sends EPSV (passive) or EPRT (active) first; for PASV and
+//! PORT the extended commands are switched off, as the program's `epsv4
+//! off` does. With `tls` the session is explicit FTPS (`AUTH TLS`, then
+//! `PBSZ 0` and `PROT P` after login); with `tls-ccc` the control
+//! connection goes back to the clear after login and `TYPE I` (`CCC`),
+//! data staying protected, so that the command after it sets up the data
+//! connection. A build without the `tls` feature refuses both.
 
-use std::collections::VecDeque;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use ftp_client::client::{Client, DataMode, Event, Options, Representation};
-
-/// The control stream, with EPSV or EPRT answered locally when `hide` says.
-struct Shim {
-    inner: TcpStream,
-    /// The command word answered locally with 502, if any.
-    hide: Option<&'static str>,
-    /// A line being written, until its CRLF.
-    line: Vec<u8>,
-    /// Replies made up here, read before the server's.
-    made_up: VecDeque<u8>,
-}
-
-impl Write for Shim {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.line.extend_from_slice(buf);
-        while let Some(end) = self.line.windows(2).position(|w| w == b"\r\n") {
-            let line: Vec<u8> = self.line.drain(..end + 2).collect();
-            let word = String::from_utf8_lossy(&line).to_ascii_uppercase();
-            match self.hide {
-                Some(hidden) if word.split_whitespace().next() == Some(hidden) => {
-                    let reply =
-                        format!("502 {hidden} not sent: the lab forces the RFC 959 command\r\n");
-                    self.made_up.extend(reply.as_bytes());
-                }
-                _ => self.inner.write_all(&line)?,
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-impl Read for Shim {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.made_up.is_empty() {
-            return self.inner.read(buf);
-        }
-        let n = buf.len().min(self.made_up.len());
-        for (slot, byte) in buf.iter_mut().zip(self.made_up.drain(..n)) {
-            *slot = byte;
-        }
-        Ok(n)
-    }
-}
+use ftp_client::client::{DataMode, Event, Options, Representation};
+use ftp_client::shell::secure::{self, TlsFlags};
 
 /// Runs the `client` subcommand; the exit status says whether the download
 /// was complete.
@@ -76,57 +32,104 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(), String> {
-    let [mode, host, file, size] = args else {
-        return Err("usage: firewall-lab client MODE HOST FILE SIZE".into());
+/// How the session is secured.
+#[derive(Debug, PartialEq, Eq)]
+enum Security {
+    Clear,
+    Tls { ccc: bool, ca: PathBuf },
+}
+
+fn parse(args: &[String]) -> Result<(DataMode, bool, Security), String> {
+    const USAGE: &str = "usage: firewall-lab client MODE HOST FILE SIZE [tls|tls-ccc CAFILE]";
+    let (mode, security) = match args {
+        [mode, _, _, _] => (mode, Security::Clear),
+        [mode, _, _, _, how, ca] if how == "tls" || how == "tls-ccc" => {
+            if !cfg!(feature = "tls") {
+                return Err(secure::NO_TLS.to_string());
+            }
+            let ccc = how == "tls-ccc";
+            (mode, Security::Tls { ccc, ca: ca.into() })
+        }
+        _ => return Err(USAGE.into()),
     };
-    let (data_mode, hide) = match mode.as_str() {
-        "EPSV" => (DataMode::Passive, None),
-        "PASV" => (DataMode::Passive, Some("EPSV")),
-        "EPRT" => (DataMode::Active, None),
-        "PORT" => (DataMode::Active, Some("EPRT")),
+    let (data_mode, extended) = match mode.as_str() {
+        "EPSV" => (DataMode::Passive, true),
+        "PASV" => (DataMode::Passive, false),
+        "EPRT" => (DataMode::Active, true),
+        "PORT" => (DataMode::Active, false),
         other => return Err(format!("unknown mode {other}")),
     };
-    let ip: std::net::IpAddr = host.parse().map_err(|err| format!("{host}: {err}"))?;
-    let peer = SocketAddr::new(ip, 21);
+    Ok((data_mode, extended, security))
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (mode, extended, security) = parse(args)?;
+    let (host, file, size) = (&args[1], &args[2], &args[3]);
     let seconds = Duration::from_secs(3);
-    let stream = TcpStream::connect_timeout(&peer, seconds).map_err(|err| err.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(8)))
-        .map_err(|err| err.to_string())?;
-    let local = stream.local_addr().map_err(|err| err.to_string())?;
     let options = Options {
-        mode: data_mode,
+        mode,
         data_timeout: seconds,
         connect_timeout: seconds,
         reply_timeout: Duration::from_secs(8),
         ..Options::default()
     };
-    let shim = Shim {
-        inner: stream,
-        hide,
-        line: Vec::new(),
-        made_up: VecDeque::new(),
+    let flags = match &security {
+        Security::Clear => TlsFlags::default(),
+        Security::Tls { ca, .. } => TlsFlags {
+            explicit: true,
+            cacert: Some(ca.clone()),
+            ..TlsFlags::default()
+        },
     };
-    let mut client = Client::from_stream(shim, local, peer, options).map_err(|e| e.to_string())?;
-    client.set_observer(Box::new(|event| {
-        if let Event::Data(connection) = event {
-            println!("explain: {connection}");
-        }
+    let text = |err: ftp_client::Error| err.to_string();
+    let tls = secure::setup(&flags, false).map_err(text)?;
+    let mut client = secure::connect(host, 21, None, options, &tls, false).map_err(text)?;
+    client.set_extended(extended);
+    client.set_observer(Box::new(|event| match event {
+        Event::Data(connection) => println!("explain: {connection}"),
+        Event::Protected(what) => println!("explain: {what}"),
+        _ => {}
     }));
-    client
-        .login("anonymous", "lab@")
-        .map_err(|e| e.to_string())?;
+    secure::auth(&mut client, host, &tls).map_err(text)?;
+    client.login("anonymous", "lab@").map_err(text)?;
+    client.set_type(Representation::Binary).map_err(text)?;
+    // CCC comes last: the next command is the data connection's, the
+    // first a NAT's FTP helper may read after TLS.
+    if let Security::Tls { ccc: true, .. } = security {
+        secure::ccc(&mut client).map_err(text)?;
+    }
     let mut got = Vec::new();
-    client
-        .set_type(Representation::Binary)
-        .map_err(|e| e.to_string())?;
-    client
-        .retr(file, &mut got, 0, None)
-        .map_err(|e| e.to_string())?;
+    client.retr(file, &mut got, 0, None).map_err(text)?;
     let _ = client.quit();
     if got.len().to_string() != *size {
         return Err(format!("got {} bytes, expected {size}", got.len()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn the_modes_and_the_security_are_read_from_the_arguments() {
+        let parsed = parse(&args("PORT 203.0.113.10 f 1")).expect("valid");
+        assert_eq!(parsed, (DataMode::Active, false, Security::Clear));
+        let parsed = parse(&args("EPSV 203.0.113.10 f 1")).expect("valid");
+        assert_eq!(parsed, (DataMode::Passive, true, Security::Clear));
+        assert!(parse(&args("LPRT 203.0.113.10 f 1")).is_err());
+        assert!(parse(&args("PASV 203.0.113.10 f 1 ssl ca.pem")).is_err());
+        let tls = parse(&args("PASV 203.0.113.10 f 1 tls-ccc ca.pem"));
+        if cfg!(feature = "tls") {
+            let ca = PathBuf::from("ca.pem");
+            let want = (DataMode::Passive, false, Security::Tls { ccc: true, ca });
+            assert_eq!(tls.expect("valid"), want);
+        } else {
+            assert_eq!(tls.expect_err("no TLS"), secure::NO_TLS);
+        }
+    }
 }

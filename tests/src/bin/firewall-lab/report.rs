@@ -1,13 +1,15 @@
 //! The lab's output: the table on the terminal, the differences from the
 //! expected table, and `docs/firewall-lab.md` — the topology, every rule
-//! set, the table, the evidence of each failed cell and what each common
-//! claim about the modes comes to.
+//! set, the table, the evidence of each failed cell, the FTPS scenario
+//! (module `ftps`) and what each common claim about the modes comes to.
+
+mod ftps;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cells::{Client, CLIENTS, MODES};
-use crate::expected::{expected, message_problem, Cause, Expect};
+use crate::cells::{Client, MODES};
+use crate::expected::{evidence_problem, expected, message_problem, Cause, Expect};
 use crate::scenarios::SCENARIOS;
 use crate::server::{self, Scratch};
 use crate::topology::Topology;
@@ -17,6 +19,19 @@ use ftp_core::protocol::data_setup::DataCommand;
 /// Where the report goes.
 pub fn path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/firewall-lab.md")
+}
+
+/// `text` as inline code (a backtick in it becomes `'`).
+fn code(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'"))
+}
+
+/// A server log line without env_logger's `[time LEVEL target] `.
+fn trace_line(line: &str) -> &str {
+    match line.split_once("] ") {
+        Some((prefix, rest)) if prefix.starts_with("[20") && prefix.contains(" ftp_server") => rest,
+        _ => line,
+    }
 }
 
 /// A cell's mark: `ok`, `FAIL`, and `!` when it differs from the expected.
@@ -44,7 +59,7 @@ fn rows(results: &[Result_]) -> Vec<[String; 7]> {
             continue;
         }
         for v6 in [false, true] {
-            for client in CLIENTS {
+            for &client in result.scenario.clients {
                 let cells: Vec<&Cell> = result
                     .cells
                     .iter()
@@ -121,7 +136,13 @@ pub fn problems(results: &[Result_]) -> Vec<String> {
                         problems.push(format!("{what}: {problem}"));
                     }
                 }
-                Expect::Pass => {}
+                Expect::Pass => {
+                    if let Some(problem) =
+                        evidence_problem(name, cell.client, cell.mode, &cell.outcome)
+                    {
+                        problems.push(format!("{what}: {problem}"));
+                    }
+                }
             }
         }
     }
@@ -151,11 +172,16 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
     );
     let _ = writeln!(
         md,
-        "Written by `sudo cargo run -p ftp-tests --bin firewall-lab` (this run took {seconds:.0} s). \
+        "Written by `sudo cargo run -p ftp-tests{} --bin firewall-lab` (this run took {seconds:.0} s). \
          Every cell below is a real download of a {} byte file through the Linux kernel's own \
          firewall and NAT (nftables), in network namespaces the lab builds and removes again. \
          Nothing is attached to the host's interfaces; every address is from the documentation \
          ranges.\n",
+        if cfg!(feature = "tls") {
+            " --features tls"
+        } else {
+            ""
+        },
         crate::cells::SIZE
     );
     md.push_str("## Who opens the data connection\n\n");
@@ -179,8 +205,7 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
          The clients, run inside the client namespace:\n\n\
          - **ours**: the `ftp-client` library (the code of the `ftp-client` program) with a 3 s \
          data timeout; it prints the program's `--explain` line. It sends EPSV/EPRT first; for the \
-         PASV and PORT columns the lab answers its EPSV/EPRT with a local `502`, the fallback it \
-         takes against a server without RFC 2428.\n\
+         PASV and PORT columns they are switched off, as the program's `epsv4 off` does.\n\
          - **curl**: `--ftp-pasv --disable-epsv` (PASV), `--ftp-pasv` (EPSV), \
          `--ftp-port - --disable-eprt` (PORT), `--ftp-port -` (EPRT); `--connect-timeout 3`.\n\
          - **ftplib**: Python's ftplib, `timeout=4`, `set_pasv(True/False)` (EPSV and EPRT over \
@@ -188,8 +213,19 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
          client do.\n\
          - **ftplib-trust**: the same with `trust_server_pasv_ipv4_address = True`, the old \
          behaviour: it connects to the address the 227 reply names. Run only for PASV over IPv4, \
-         the one place that differs.\n\n\
-         A blocked connection is recognised within seconds: the server's `--data-timeout 3`, our \
+         the one place that differs.\n",
+    );
+    if results.iter().any(|r| r.scenario.tls) {
+        md.push_str(
+            "- **ours-tls**: our client with explicit FTPS, as the program's `--tls --cacert \
+             CA`: `AUTH TLS`, then `PBSZ 0` and `PROT P` after login; control and data connections \
+             in TLS.\n\
+             - **ours-tls-ccc**: the same, and then the program's `ccc`: `CCC` after login and \
+             `TYPE I`, the control connection back in the clear, data still protected.\n",
+        );
+    }
+    md.push_str(
+        "\nA blocked connection is recognised within seconds: the server's `--data-timeout 3`, our \
          client's 3 s data timeout, curl's `--connect-timeout 3`, ftplib's `timeout=4`.\n\n",
     );
     md.push_str("## The scenarios and their rules\n\n");
@@ -206,6 +242,13 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
                 md,
                 "Server options added: `{}`.\n",
                 scenario.server_args.join(" ")
+            );
+        }
+        if scenario.tls {
+            md.push_str(
+                "Server options added: `--tls-cert server.pem --tls-key server.key`, a \
+                 certificate for 203.0.113.10 signed by a test CA made for the run (openssl); \
+                 our client trusts that CA (the program's `--cacert`).\n\n",
             );
         }
         if scenario.rules.is_empty() {
@@ -238,9 +281,12 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
     for row in rows(results) {
         let _ = writeln!(md, "| {} |", row.join(" | "));
     }
-    md.push_str("\n## Why each failed cell failed\n\nFor each failed cell: the drop rule whose \
-                 counter rose, our client's line, and the server's `-v` trace of that download.\n\n");
-    for result in results {
+    md.push_str(
+        "\n## Why each failed cell failed\n\nFor each failed cell: the drop rule whose \
+                 counter rose, our client's line, and the server's `-v` trace of that download \
+                 (the FTPS scenario's cells have a section of their own below).\n\n",
+    );
+    for result in results.iter().filter(|r| !r.scenario.tls) {
         for cell in result.cells.iter().filter(|c| !c.outcome.ok) {
             let family = if cell.v6 { "IPv6" } else { "IPv4" };
             let cause = match expected(result.scenario.name, cell.client, cell.mode) {
@@ -262,17 +308,14 @@ pub fn markdown(results: &[Result_], seconds: f64) -> String {
             };
             let _ = writeln!(md, "  - dropped: {drops}");
             if !cell.outcome.client_line.is_empty() {
-                let _ = writeln!(
-                    md,
-                    "  - client: `{}`",
-                    cell.outcome.client_line.replace('`', "'")
-                );
+                let _ = writeln!(md, "  - client: {}", code(&cell.outcome.client_line));
             }
             for line in &cell.outcome.server {
-                let _ = writeln!(md, "  - server: `{}`", line.replace('`', "'"));
+                let _ = writeln!(md, "  - server: {}", code(trace_line(line)));
             }
         }
     }
+    md.push_str(&ftps::section(results));
     md.push_str(&claims(results));
     md
 }
@@ -414,4 +457,26 @@ pub fn keep_help(kept: &[Option<Topology>], program: &Path, scratch: &Scratch) -
         crate::topology::run_prefix()
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_lines_lose_the_log_prefix_only() {
+        let line = "[2026-12-03T07:26:26Z DEBUG ftp_server::conn] [::ffff:203.0.113.1]:51626 <- PORT 192,0,2,10,150,211";
+        assert_eq!(
+            trace_line(line),
+            "[::ffff:203.0.113.1]:51626 <- PORT 192,0,2,10,150,211"
+        );
+        let line = "[2026-12-03T07:26:26Z DEBUG ftp_server::conn::tls] data: protected by TLS 1.3 (session resumed)";
+        assert_eq!(
+            trace_line(line),
+            "data: protected by TLS 1.3 (session resumed)"
+        );
+        let plain = "[::1]:21 <- PORT 1,2,3,4,5,6";
+        assert_eq!(trace_line(plain), plain);
+        assert_eq!(code("a `b`"), "`a 'b'`");
+    }
 }

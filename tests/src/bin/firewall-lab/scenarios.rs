@@ -1,12 +1,20 @@
 //! The scenarios: for each, the nftables rule sets loaded on the router or
-//! on the client and server hosts, the server's extra options, the address
-//! the client dials, and whether the scenario means anything over IPv6.
+//! on the client and server hosts, the server's extra options (and whether
+//! it speaks FTPS), the address the client dials, the clients run, and
+//! whether the scenario means anything over IPv6.
+//!
+//! The FTPS scenario, `client-nat-helper-ftps`, exists only in a lab built
+//! with the `tls` feature (`--features ftp-tests/tls`), whose programs
+//! speak FTPS.
 //!
 //! Every drop rule has a counter and a comment, so the report can say which
 //! rule dropped a cell's packets. What it does not do: load the rules
 //! (`main`) or decide what should happen (`expected`).
 
+use crate::cells::{Client, CLIENTS};
 use crate::topology::Host;
+#[cfg(feature = "tls")]
+use crate::topology::SERVER_V4;
 
 /// The passive port range the server is always given.
 pub const PASV_PORTS: &str = "30000-30009";
@@ -26,6 +34,11 @@ pub struct Scenario {
     pub target_v4: &'static str,
     /// Whether the scenario is run over IPv6 too (no NAT there).
     pub ipv6: bool,
+    /// The clients run, in the table's order.
+    pub clients: &'static [Client],
+    /// Whether the server has a certificate (`--tls-cert`, `--tls-key`)
+    /// and so speaks FTPS.
+    pub tls: bool,
 }
 
 const CLIENT_FIREWALL: &str = r#"table inet ftplab {
@@ -132,6 +145,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "203.0.113.10",
         ipv6: true,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "client-firewall",
@@ -140,6 +155,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "203.0.113.10",
         ipv6: true,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "client-nat",
@@ -148,6 +165,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "203.0.113.10",
         ipv6: false,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "client-nat-helper",
@@ -156,6 +175,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "203.0.113.10",
         ipv6: false,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "server-firewall",
@@ -164,6 +185,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "203.0.113.10",
         ipv6: true,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "server-firewall-range",
@@ -172,6 +195,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "203.0.113.10",
         ipv6: true,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "server-nat",
@@ -180,6 +205,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "198.51.100.7",
         ipv6: false,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "server-nat-pasv-address",
@@ -188,6 +215,8 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &["--pasv-address", "198.51.100.7"],
         target_v4: "198.51.100.7",
         ipv6: false,
+        clients: &CLIENTS,
+        tls: false,
     },
     Scenario {
         name: "both-firewalled",
@@ -199,5 +228,18 @@ pub const SCENARIOS: &[Scenario] = &[
         server_args: &[],
         target_v4: "203.0.113.10",
         ipv6: true,
+        clients: &CLIENTS,
+        tls: false,
+    },
+    #[cfg(feature = "tls")]
+    Scenario {
+        name: "client-nat-helper-ftps",
+        title: "The client NAT with the FTP helper, and FTPS: our client in the clear, with explicit TLS (AUTH TLS, then PBSZ 0 and PROT P), and with TLS and CCC after login (the control connection back in the clear, data still PROT P).",
+        rules: &[(Host::Router, CLIENT_NAT_HELPER)],
+        server_args: &[],
+        target_v4: SERVER_V4,
+        ipv6: false,
+        clients: &[Client::Ours, Client::OursTls, Client::OursTlsCcc],
+        tls: true,
     },
 ];

@@ -1,9 +1,11 @@
 //! Our server in the server namespace: finding (and under `cargo run`,
-//! building) the `ftp-server` program, the scratch directory it serves, the
-//! rule loader, and the running server whose `-v` log the cells read.
+//! building) the `ftp-server` program, the scratch directory it serves (and
+//! the certificates of the FTPS scenario), the rule loader, and the running
+//! server whose `-v` log the cells read.
 //!
 //! The server runs as root only to bind port 21: `--run-as nobody` serves
-//! the sessions as `nobody`, from a directory `nobody` can read.
+//! the sessions as `nobody`, from a directory `nobody` can read. A lab
+//! built with the `tls` feature builds the server with it too.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,15 +14,16 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ftp_tests::certs::TestPki;
 use ftp_tests::run::run_with_input;
 use ftp_tests::KillOnDrop;
 
 use crate::cells::{FILE, SIZE};
 use crate::scenarios::PASV_PORTS;
-use crate::topology::path;
+use crate::topology::{path, SERVER_V4};
 
 /// The `ftp-server` next to this program; under `cargo run`, built there
-/// first with the same cargo and profile.
+/// first with the same cargo, profile and `tls` feature.
 pub fn program() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let dir = exe
@@ -30,9 +33,31 @@ pub fn program() -> Result<PathBuf, String> {
     if let Some(cargo) = std::env::var_os("CARGO") {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         let mut command = Command::new(cargo);
+        // Selecting ftp-tests too resolves the features as for the lab
+        // itself, so the two builds do not rebuild each other's dependencies.
         command
-            .args(["build", "-q", "-p", "ftp-server", "--manifest-path"])
+            .args(["build", "-q", "-p", "ftp-server", "-p", "ftp-tests"])
+            .args(["--bin", "ftp-server", "--manifest-path"])
             .arg(manifest);
+        if cfg!(feature = "tls") {
+            command.args(["--features", "ftp-tests/tls"]);
+        }
+        // What cargo set for this program is no build setting: a build
+        // script that reads it (ring's reads CARGO_MANIFEST_DIR) would be
+        // rebuilt by every other build.
+        for (key, _) in std::env::vars_os() {
+            let name = key.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || [
+                    "CARGO_MANIFEST_DIR",
+                    "CARGO_MANIFEST_PATH",
+                    "CARGO_CRATE_NAME",
+                ]
+                .contains(&name.as_ref())
+            {
+                command.env_remove(&key);
+            }
+        }
         if dir.ends_with("release") {
             command.arg("--release");
         }
@@ -51,17 +76,22 @@ pub fn program() -> Result<PathBuf, String> {
     Ok(program)
 }
 
-/// The served directory (with the lab's file), removed when dropped.
-#[derive(Debug)]
+/// The served directory (with the lab's file), and the FTPS scenario's
+/// certificates; removed when dropped.
 pub struct Scratch {
     /// The directory served.
     pub root: PathBuf,
     dir: PathBuf,
+    /// A test CA and the server's certificate for its address, when a
+    /// scenario with FTPS runs.
+    pki: Option<TestPki>,
 }
 
 impl Scratch {
-    /// Makes `/tmp/ftplab-PID/root/lab.bin`, readable by everyone.
-    pub fn new() -> Result<Scratch, String> {
+    /// Makes `/tmp/ftplab-PID/root/lab.bin`, readable by everyone, and with
+    /// `tls` the certificates (the key readable by `nobody`, who reads it
+    /// again: a key made for this run only).
+    pub fn new(tls: bool) -> Result<Scratch, String> {
         // A killed run's directory (its process gone) is removed first.
         if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
             for entry in entries.flatten() {
@@ -83,7 +113,32 @@ impl Scratch {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
                 .map_err(|e| e.to_string())?;
         }
-        Ok(Scratch { root, dir })
+        let pki = tls.then(|| TestPki::with_addresses(&[SERVER_V4.parse().expect("an address")]));
+        if let Some(pki) = &pki {
+            std::fs::set_permissions(pki.key(), std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Scratch { root, dir, pki })
+    }
+
+    /// The CA certificate FTPS clients trust, when there is one.
+    pub fn ca(&self) -> Option<PathBuf> {
+        self.pki.as_ref().map(TestPki::ca)
+    }
+
+    /// The server's FTPS options, `--tls-cert` and `--tls-key` with this
+    /// run's files; none without certificates.
+    pub fn tls_args(&self) -> Vec<String> {
+        let Some(pki) = &self.pki else {
+            return Vec::new();
+        };
+        let (cert, key) = (pki.cert(), pki.key());
+        vec![
+            "--tls-cert".into(),
+            cert.display().to_string(),
+            "--tls-key".into(),
+            key.display().to_string(),
+        ]
     }
 }
 
@@ -135,19 +190,25 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the server in `ns` and waits until it listens.
+    /// Starts the server in `ns` with the options `extra` (and with `tls`,
+    /// the certificates of `scratch`) and waits until it listens.
     pub fn start(
         ns: &str,
         program: &Path,
         scratch: &Scratch,
         extra: &[&str],
+        tls: bool,
     ) -> Result<Server, String> {
         let mut command = Command::new("ip");
         command
             .env("PATH", path())
             .args(["netns", "exec", ns])
             .arg(program)
-            .args(args(&scratch.root, extra))
+            .args(args(&scratch.root, extra));
+        if tls {
+            command.args(scratch.tls_args());
+        }
+        command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -18,6 +18,9 @@ use ftp_tests::run::run_with_input;
 /// The prefix of every namespace the lab creates.
 pub const PREFIX: &str = "ftplab-";
 
+/// The server's IPv4 address (server network 203.0.113.0/24).
+pub const SERVER_V4: &str = "203.0.113.10";
+
 /// The server's IPv6 address (server network 2001:db8:2::/64).
 pub const SERVER_V6: &str = "2001:db8:2::10";
 
