@@ -268,6 +268,16 @@ impl<S: Read + Write> Client<S> {
         })
     }
 
+    /// Why the server may refuse the address this client announces: it is
+    /// behind NAT, and over TLS the NAT's FTP helper cannot rewrite it.
+    fn behind_nat(&self) -> Cause {
+        #[cfg(feature = "tls")]
+        if self.control_protected() {
+            return Cause::ClientBehindNatOverTls;
+        }
+        Cause::ClientBehindNat
+    }
+
     /// Active mode: listens on the control connection's local address and
     /// tells the server where.
     fn listen_active(&mut self) -> Result<Pending, Error> {
@@ -292,8 +302,9 @@ impl<S: Read + Write> Client<S> {
                 format!("the server refused EPRT, and PORT cannot carry the IPv6 address {addr}");
             return Err(data_channel(DataCommand::Port, None, what, TRY_PASSIVE));
         };
+        let behind_nat = self.behind_nat();
         self.expect(&Command::Port(addr), 2)
-            .map_err(|err| refused_address(err, addr))?;
+            .map_err(|err| refused_address(err, addr, behind_nat))?;
         Ok(DataCommand::Port)
     }
 
@@ -369,20 +380,20 @@ fn unwatch(abort: Option<&AbortHandle>) {
 }
 
 /// A `501` to PORT: the server refused the address the client announced,
-/// which behind NAT is not the address the server sees; explained.
-fn refused_address(err: Error, addr: std::net::SocketAddrV4) -> Error {
+/// which behind NAT is not the address the server sees; explained as
+/// `behind_nat`.
+fn refused_address(err: Error, addr: std::net::SocketAddrV4, behind_nat: Cause) -> Error {
     match err {
         Error::Reply(reply) if reply.code.0 == 501 => {
             let what = format!(
                 "the server refused the address {addr} this client announced ({})",
                 reply.text()
             );
-            data_channel(
-                DataCommand::Port,
-                Some(Cause::ClientBehindNat),
-                what,
-                TRY_PASSIVE,
-            )
+            let remedy = match behind_nat {
+                Cause::ClientBehindNatOverTls => TRY_PASSIVE_OR_CCC,
+                _ => TRY_PASSIVE,
+            };
+            data_channel(DataCommand::Port, Some(behind_nat), what, remedy)
         }
         other => other,
     }
@@ -390,6 +401,11 @@ fn refused_address(err: Error, addr: std::net::SocketAddrV4) -> Error {
 
 /// The remedy for a failure in active mode.
 const TRY_PASSIVE: &str = "try passive mode (-p)";
+
+/// The remedy for an address refused over TLS: passive mode, or `CCC`, so
+/// that the NAT's FTP helper can read and rewrite `PORT`.
+const TRY_PASSIVE_OR_CCC: &str =
+    "try passive mode (-p), or ccc after login so that the NAT's FTP helper can read PORT";
 
 /// A data-channel error: `what` failed, the likely cause as this client
 /// tells it (ftp-core's words), then the `remedy`.

@@ -61,6 +61,8 @@ pub enum Security {
 pub(super) struct Session {
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
+    /// The control connection is TLS (until `CCC`).
+    control: bool,
     /// `PROT P` accepted: data connections are TLS.
     data: bool,
 }
@@ -104,6 +106,11 @@ impl<S: Read + Write> Client<S> {
     /// Whether data connections are protected (`PROT P` in effect).
     pub fn data_protected(&self) -> bool {
         self.tls.as_ref().is_some_and(|session| session.data)
+    }
+
+    /// Whether the control connection is protected by TLS.
+    pub fn control_protected(&self) -> bool {
+        self.tls.as_ref().is_some_and(|session| session.control)
     }
 }
 
@@ -240,7 +247,7 @@ impl Client<ControlStream> {
         Ok(())
     }
 
-    /// `CCC` (RFC 4217 §6): the control connection goes back to clear text
+    /// `CCC` (RFC 4217 §5): the control connection goes back to clear text
     /// after both sides close TLS on it; `PROT P` stays in effect. A `NOOP`
     /// follows in the clear: a NAT's FTP helper (Linux's nf_conntrack_ftp)
     /// reads a command only in a packet that starts right after a line end
@@ -254,7 +261,7 @@ impl Client<ControlStream> {
     /// `533` by policy), [`Error::Tls`] when the control connection is not
     /// TLS.
     pub fn ccc(&mut self) -> Result<(), Error> {
-        if !self.control.get_ref().inner.is_protected() {
+        if !self.control_protected() {
             return Err(Error::Tls(
                 "the control connection is not protected".to_string(),
             ));
@@ -271,12 +278,10 @@ impl Client<ControlStream> {
             while tls.read(&mut sink)? > 0 {}
         }
         stream.inner = ControlStream::Clear(socket);
+        if let Some(session) = &mut self.tls {
+            session.control = false;
+        }
         self.expect_line("NOOP", 2)
-    }
-
-    /// Whether the control connection is protected by TLS.
-    pub fn control_protected(&self) -> bool {
-        self.control.get_ref().inner.is_protected()
     }
 }
 
@@ -285,6 +290,7 @@ fn session(config: &TlsConfig, host: &str) -> Result<Session, Error> {
     Ok(Session {
         config: Arc::clone(&config.config),
         name: server_name(host)?,
+        control: true,
         data: false,
     })
 }

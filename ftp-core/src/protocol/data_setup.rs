@@ -250,6 +250,11 @@ pub enum Cause {
     /// `PORT`/`EPRT` is not the one the server sees, and the server refuses
     /// it (no FTP bounce, RFC 2577).
     ClientBehindNat,
+    /// Active mode over a TLS control connection: the client is behind NAT,
+    /// and the NAT's FTP helper, which would put the public address into
+    /// `PORT`/`EPRT`, cannot read the encrypted command. `CCC` (RFC 4217
+    /// §5) returns the control connection to clear text for that reason.
+    ClientBehindNatOverTls,
     /// Passive mode: the client's connection to the server's passive port is
     /// dropped (a firewall or NAT in front of the server).
     ServerBlocksPassive,
@@ -262,7 +267,9 @@ impl Cause {
     /// The mode it breaks.
     pub fn mode(self) -> DataMode {
         match self {
-            Cause::ClientBlocksIncoming | Cause::ClientBehindNat => DataMode::Active,
+            Cause::ClientBlocksIncoming
+            | Cause::ClientBehindNat
+            | Cause::ClientBehindNatOverTls => DataMode::Active,
             Cause::ServerBlocksPassive | Cause::PrivateAddressAdvertised => DataMode::Passive,
         }
     }
@@ -293,6 +300,14 @@ impl Cause {
             (Cause::ClientBehindNat, Side::Client) => {
                 "behind NAT the server sees another address, and a NAT without an FTP helper \
                  does not let the server connect in"
+            }
+            (Cause::ClientBehindNatOverTls, Side::Server) => {
+                "a client behind NAT announces an address the server does not see, and its \
+                 NAT's FTP helper cannot rewrite a command sent over TLS"
+            }
+            (Cause::ClientBehindNatOverTls, Side::Client) => {
+                "behind NAT the server sees another address, and a NAT's FTP helper cannot \
+                 rewrite PORT or EPRT sent over TLS"
             }
             (Cause::ServerBlocksPassive | Cause::PrivateAddressAdvertised, Side::Server) => {
                 "a firewall or NAT in front of the server blocks passive mode"
@@ -373,6 +388,7 @@ mod tests {
         let causes = [
             Cause::ClientBlocksIncoming,
             Cause::ClientBehindNat,
+            Cause::ClientBehindNatOverTls,
             Cause::ServerBlocksPassive,
             Cause::PrivateAddressAdvertised,
         ];

@@ -50,7 +50,7 @@ impl Session {
                 ),
             );
         }
-        match check_active_target(addr, self.peer) {
+        match check_active_target(addr, self.peer, self.behind_nat()) {
             Ok(addr) => {
                 self.data = Some(DataSetup::Active { command, addr });
                 Outcome::reply(200, format!("{command} command successful"))
@@ -61,6 +61,17 @@ impl Session {
                 Outcome::reply(501, format!("{command} refused: {reason}"))
             }
         }
+    }
+
+    /// Why a client's `PORT`/`EPRT` may name an address this server does
+    /// not see: it is behind NAT, and over TLS its NAT's FTP helper cannot
+    /// rewrite the command either.
+    fn behind_nat(&self) -> Cause {
+        #[cfg(feature = "tls")]
+        if self.control_protected() {
+            return Cause::ClientBehindNatOverTls;
+        }
+        Cause::ClientBehindNat
     }
 
     /// PASV and EPSV.
@@ -145,19 +156,24 @@ impl Session {
 }
 
 /// Checks a PORT/EPRT address against the rules of RFC 2577: only the control
-/// connection's peer, only ports from 1024. Returns the address to connect to.
+/// connection's peer, only ports from 1024. Returns the address to connect to;
+/// a refusal of another address is explained as `behind_nat`.
 ///
 /// An unspecified address (`EPRT |2|::|port|` or `|1|0.0.0.0|port|`, which
 /// some clients behind NAT send) is taken to mean "my address", the control
 /// peer's: connecting there is exactly what the bounce rule allows, so it
 /// costs nothing in safety and lets those clients work.
-pub(super) fn check_active_target(addr: SocketAddr, peer: IpAddr) -> Result<SocketAddr, String> {
+pub(super) fn check_active_target(
+    addr: SocketAddr,
+    peer: IpAddr,
+    behind_nat: Cause,
+) -> Result<SocketAddr, String> {
     let ip = addr.ip().to_canonical();
     let ip = if ip.is_unspecified() { peer } else { ip };
     if ip != peer {
         return Err(format!(
             "{ip} is not the client's address {peer} (no FTP bounce; {}: use passive mode)",
-            Cause::ClientBehindNat.explanation(Side::Server)
+            behind_nat.explanation(Side::Server)
         ));
     }
     if addr.port() < 1024 {

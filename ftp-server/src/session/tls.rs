@@ -65,6 +65,11 @@ impl Session {
         self
     }
 
+    /// Whether the control connection is encrypted.
+    pub(super) fn control_protected(&self) -> bool {
+        self.tls.control
+    }
+
     /// Whether the next data connection is to be encrypted (PROT P).
     pub fn data_protected(&self) -> bool {
         self.tls.private_data

@@ -33,11 +33,6 @@ impl ControlStream {
         }
     }
 
-    /// Whether the control connection is protected by TLS.
-    pub fn is_protected(&self) -> bool {
-        matches!(self, ControlStream::Tls(_))
-    }
-
     /// The stream as it now is, on a clone of the socket, so the old value
     /// can be replaced (dropping one descriptor of a socket does not close it).
     pub(super) fn socket_clone(&self) -> io::Result<TcpStream> {

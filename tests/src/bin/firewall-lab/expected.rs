@@ -137,17 +137,30 @@ pub fn message_problem(cause: Cause, client: Client, outcome: &Outcome) -> Optio
         // Only a client that trusts the 227 fails; the server's trace shows
         // the private address it advertised.
         Cause::PrivateAddressAdvertised => need(&server, "the server's trace", "-> 227"),
-        // The command came over TLS, and with the private address in it.
+        // The command came over TLS, with the private address in it, and
+        // both programs say that TLS hid it from the helper.
         #[cfg(feature = "tls")]
-        Cause::EncryptedPort => need(&server, "the server's trace", "control connection: TLS")
-            .or_else(|| {
-                need(
-                    &server,
-                    "the server's 501",
-                    "192.0.2.10 is not the client's address",
-                )
-            })
-            .or_else(|| need(ours, "our client", "NAT")),
+        Cause::EncryptedPort => {
+            use ftp_core::protocol::data_setup::{Cause as Told, Side};
+            let over_tls = Told::ClientBehindNatOverTls;
+            need(&server, "the server's trace", "control connection: TLS")
+                .or_else(|| {
+                    need(
+                        &server,
+                        "the server's 501",
+                        "192.0.2.10 is not the client's address",
+                    )
+                })
+                .or_else(|| {
+                    need(
+                        &server,
+                        "the server's 501",
+                        over_tls.explanation(Side::Server),
+                    )
+                })
+                .or_else(|| need(ours, "our client", over_tls.explanation(Side::Client)))
+                .or_else(|| need(ours, "our client", "ccc after login"))
+        }
     }
 }
 
