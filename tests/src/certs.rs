@@ -1,11 +1,13 @@
 //! Certificates for the FTPS tests, made afresh by the `openssl` program: a
 //! test certificate authority and a server certificate it signed, valid for
-//! `localhost`, `127.0.0.1` and `::1`, in PEM files in a scratch directory
-//! that is removed with the [`TestPki`].
+//! `localhost`, `127.0.0.1` and `::1` (or other loopback addresses:
+//! [`TestPki::for_ips`]), in PEM files in a scratch directory that is
+//! removed with the [`TestPki`].
 //!
 //! What it does not do: trust anything. The tests hand the CA file to the
 //! client (`--cacert`) and the certificate and key to the server they start.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -17,9 +19,18 @@ pub struct TestPki {
 }
 
 impl TestPki {
-    /// Makes the CA and the server certificate; panics with openssl's
-    /// message if it fails.
+    /// Makes the CA and the server certificate for `localhost`,
+    /// `127.0.0.1` and `::1`; panics with openssl's message if it fails.
     pub fn new() -> TestPki {
+        TestPki::for_ips(&[
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ])
+    }
+
+    /// Makes the CA and a server certificate for `localhost` and `ips`
+    /// (servers on loopback addresses of their own, such as `127.0.0.2`).
+    pub fn for_ips(ips: &[IpAddr]) -> TestPki {
         let dir = TempDir::new("pki");
         let pki = TestPki { dir };
         pki.openssl(&[
@@ -49,12 +60,15 @@ impl TestPki {
             "-out",
             "server.csr",
         ]);
+        let names: String = ips.iter().map(|ip| format!(",IP:{ip}")).collect();
         std::fs::write(
             pki.dir.path().join("san.ext"),
-            "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n\
-             basicConstraints=CA:FALSE\n\
-             keyUsage=digitalSignature,keyEncipherment\n\
-             extendedKeyUsage=serverAuth\n",
+            format!(
+                "subjectAltName=DNS:localhost{names}\n\
+                 basicConstraints=CA:FALSE\n\
+                 keyUsage=digitalSignature,keyEncipherment\n\
+                 extendedKeyUsage=serverAuth\n"
+            ),
         )
         .expect("write the extensions");
         pki.openssl(&[
@@ -142,5 +156,19 @@ mod tests {
         assert!(text.contains("IP Address:0:0:0:0:0:0:0:1"), "{text}");
         assert!(text.contains("DNS:localhost"), "{text}");
         std::fs::remove_file(pki.ca()).expect("the files exist");
+    }
+
+    #[test]
+    fn a_certificate_can_name_other_loopback_addresses() {
+        let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        let pki = TestPki::for_ips(&[other]);
+        let text = Command::new("openssl")
+            .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+            .arg(pki.cert())
+            .output()
+            .expect("run openssl");
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("IP Address:127.0.0.2"), "{text}");
+        assert!(!text.contains("IP Address:127.0.0.1"), "{text}");
     }
 }
