@@ -15,7 +15,9 @@ usage: ftp-bench [--runs N] [--quick] [--only ROWS] [--baseline PATH]
                  [--check-memory] [--no-build]
 
 Starts ftp-server, vsftpd and pyftpdlib on loopback with files on /dev/shm and
-measures them side by side (medians, min-max, ratio ours/peer).
+measures them side by side (medians, min-max, ratio ours/peer). Built with
+--features ftp-tests/tls, also over FTPS (rows m, n, o): ftp-server's tls
+build and vsftpd with ssl_enable.
 
   --runs N         runs of each measurement (default 5, or 3 with --quick)
   --quick          small sizes, for a smoke run of well under a minute
