@@ -19,8 +19,8 @@ pub struct TestPki {
 }
 
 impl TestPki {
-    /// Makes the CA and the server certificate; panics with openssl's
-    /// message if it fails.
+    /// Makes the CA and the server certificate for `localhost`,
+    /// `127.0.0.1` and `::1`; panics with openssl's message if it fails.
     pub fn new() -> TestPki {
         TestPki::with_addresses(&[])
     }

@@ -37,6 +37,8 @@ impl Machine {
                     .unwrap_or_else(|| "unknown".into()),
             ),
             ("vsftpd", version("sh", &["-c", "vsftpd -v 0>&1"])),
+            // vsftpd's TLS library (the FTPS rows).
+            ("openssl", version("openssl", &["version"])),
             (
                 "pyftpdlib",
                 version(

@@ -11,8 +11,16 @@
 //! commit) beside ours in the same runs, interleaved, and `--only` keeps the
 //! rows of the letters given.
 //!
+//! Built with `--features ftp-tests/tls`, it also measures FTPS (rows m to
+//! o: RETR, STOR, small files and idle sessions over explicit TLS) on
+//! ftp-server built with its `tls` feature and on vsftpd with `ssl_enable`,
+//! and the sizes of the tls builds; without the feature those rows are not
+//! measured, and the output says so.
+//!
 //! Run through cargo, it first builds the release `ftp-server` and
-//! `ftp-client` next to itself (the same cargo, the same target directory).
+//! `ftp-client` next to itself (the same cargo, the same target directory),
+//! and with the `tls` feature their tls builds, copied to
+//! [`TLS_PROGRAMS`] there.
 //! Everything runs on 127.0.0.1 with the served files on tmpfs; every process
 //! it starts is stopped and every file it writes is removed when it ends. A
 //! missing peer (vsftpd, pyftpdlib, curl) is skipped with a message, and its
@@ -25,6 +33,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod ftps;
 mod machine;
 mod memory;
 mod metrics;
@@ -41,8 +50,9 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use ftps::{Certificates, BUILT_WITH_TLS, NEEDS_FEATURE};
 use machine::Machine;
-use metrics::Metric;
+use metrics::{Build, Metric};
 use options::{Mode, Options, USAGE};
 use report::{Results, Tables, OURS, SOLE};
 use servers::{Fixture, Kind, Limits, Programs, Server, BIG, MIDDLE, SMALL_DIR};
@@ -55,6 +65,13 @@ const OPEN_FILES: u64 = 4096;
 
 /// Set in the environment of the re-executed bench whose limit was raised.
 const RAISED_MARKER: &str = "FTP_BENCH_OPEN_FILES_RAISED";
+
+/// The directory, beside the release programs, of their builds with the
+/// `tls` feature (which cargo would write over the default builds).
+pub const TLS_PROGRAMS: &str = "ftp-bench-tls";
+
+/// The programs measured, each built by cargo.
+const PROGRAMS: [&str; 2] = ["ftp-server", "ftp-client"];
 
 /// Why the run stopped: one line for the user.
 #[derive(Debug)]
@@ -109,15 +126,24 @@ fn main() -> ExitCode {
 /// Prepares and runs the chosen mode; `false` when `--check-memory` failed.
 fn run(options: &Options) -> Result<bool, Failure> {
     raise_open_files(open_files_needed(options))?;
+    let dir = programs(options.build)?;
     let programs = Programs {
-        dir: programs(options.build)?,
+        tls: BUILT_WITH_TLS.then(|| dir.join(TLS_PROGRAMS)),
+        dir,
         baseline: baseline(options)?,
     };
     let fixture = Fixture::create(&options.sizes)?;
+    let certificates = if options.mode == Mode::Compare && options.wants_ftps() {
+        let ips = [Kind::Ours, Kind::Vsftpd].map(Kind::address);
+        Some(Certificates::new(&ips)?)
+    } else {
+        None
+    };
     let mut bench = Bench {
         options,
         programs,
         fixture,
+        certificates,
         results: Results::default(),
     };
     match options.mode {
@@ -202,32 +228,82 @@ fn open_files_limit(limits: &str, which: Limit) -> Option<u64> {
 }
 
 /// The directory of the release `ftp-server` and `ftp-client`: this program's
-/// own. Under `cargo run`, builds them there first with the same cargo.
+/// own. Under `cargo run`, builds them there first with the same cargo; when
+/// this program has the `tls` feature, their tls builds first, copied to
+/// [`TLS_PROGRAMS`] in it before the default builds take their place.
 fn programs(build: bool) -> Result<PathBuf, Failure> {
     let exe = std::env::current_exe()?;
     let dir = exe
         .parent()
         .ok_or_else(|| Failure(format!("{} has no directory", exe.display())))?
         .to_path_buf();
+    let tls = dir.join(TLS_PROGRAMS);
     if let (true, Some(cargo)) = (build, std::env::var_os("CARGO")) {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        let status = Command::new(cargo)
-            .args(["build", "--release", "-p", "ftp-server", "-p", "ftp-client"])
-            .arg("--manifest-path")
-            .arg(manifest)
-            .status()?;
-        if !status.success() {
-            return Err(Failure(format!("building the programs failed: {status}")));
+        if BUILT_WITH_TLS {
+            cargo_build(&cargo, &["--features", "ftp-server/tls,ftp-client/tls"])?;
+            std::fs::create_dir_all(&tls)?;
+            for program in PROGRAMS {
+                std::fs::copy(dir.join(program), tls.join(program))?;
+            }
         }
+        cargo_build(&cargo, &[])?;
     }
-    for program in ["ftp-server", "ftp-client"] {
+    for program in PROGRAMS {
         if !dir.join(program).exists() {
             return Err(Failure(format!(
                 "{program} is not built next to ftp-bench; run `cargo build --release --workspace`"
             )));
         }
+        if BUILT_WITH_TLS && !tls.join(program).exists() {
+            return Err(Failure(format!(
+                "no tls build of {program} in {}; run ftp-bench through cargo, without --no-build",
+                tls.display()
+            )));
+        }
     }
     Ok(dir)
+}
+
+/// `cargo build --release` of ftp-server and ftp-client with these extra
+/// arguments, without the variables `cargo run` set for this program: build
+/// scripts that watch them (ring's watches `CARGO_PKG_NAME`) would otherwise
+/// be run again, and their crates rebuilt, here and in the next `cargo run`.
+fn cargo_build(cargo: &std::ffi::OsStr, extra: &[&str]) -> Result<(), Failure> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_run) {
+            command.env_remove(name);
+        }
+    }
+    let status = command
+        .args(["build", "--release", "-p", "ftp-server", "-p", "ftp-client"])
+        .args(extra)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .status()?;
+    if !status.success() {
+        return Err(Failure(format!(
+            "building the programs {} failed: {status}",
+            extra.join(" ")
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `cargo run` sets the environment variable `name` for the program
+/// it runs (as it does for build scripts), rather than the user.
+fn set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_PATH",
+            "CARGO_MANIFEST_LINKS",
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+        ]
+        .contains(&name)
 }
 
 /// The `--baseline` program, checked to exist; none with `--check-memory`,
@@ -244,11 +320,13 @@ fn baseline(options: &Options) -> Result<Option<PathBuf>, Failure> {
     }
 }
 
-/// One run of the benchmark: options, programs, files and the samples so far.
+/// One run of the benchmark: options, programs, files, the certificates of
+/// the FTPS servers (if FTPS is measured) and the samples so far.
 struct Bench<'a> {
     options: &'a Options,
     programs: Programs,
     fixture: Fixture,
+    certificates: Option<Certificates>,
     results: Results,
 }
 
@@ -273,16 +351,25 @@ impl Bench<'_> {
             eprintln!("ftp-bench: run {run} of {runs} ({waiting} TCP sockets in TIME_WAIT)");
             self.run_once(run, &servers, downloaders);
         }
-        for program in ["ftp-server", "ftp-client"] {
-            let metric = Metric::BinarySize(program);
-            if self.options.wants(metric.row()) {
-                let sample = workloads::binary_size(&self.programs.join(program));
-                self.record(metric, SOLE, sample);
+        for &build in Build::measured() {
+            for program in PROGRAMS {
+                let metric = Metric::BinarySize(program, build);
+                if self.options.wants(metric.row()) {
+                    let sample = self
+                        .programs
+                        .binary(program, build)
+                        .ok_or_else(|| Failure(NEEDS_FEATURE.into()))
+                        .and_then(|path| workloads::binary_size(&path));
+                    self.record(metric, SOLE, sample);
+                }
             }
         }
         println!("{}", Machine::describe(&self.programs.join("ftp-server")));
         let verdicts = targets::evaluate(&self.results, &self.options.sizes);
         self.print_results(&names, verdicts);
+        if !BUILT_WITH_TLS {
+            println!("\nNot measured: {NEEDS_FEATURE}.");
+        }
         Ok(())
     }
 
@@ -300,7 +387,9 @@ impl Bench<'_> {
         metrics.retain(|metric| self.options.wants(metric.row()));
         for server in rotated(servers, run) {
             for &metric in &metrics {
-                if metric.only_ftp_server() && !server.kind.is_ftp_server() {
+                if metric.only_ftp_server() && !server.kind.is_ftp_server()
+                    || metric.is_ftps() != server.protected()
+                {
                     continue;
                 }
                 if metric == Metric::SessionsHeld {
@@ -311,8 +400,9 @@ impl Bench<'_> {
                 self.record(metric, server.name(), sample);
             }
         }
-        // ftp-server is always started (start_servers fails otherwise).
-        let Some(ours) = servers.iter().find(|server| server.kind == Kind::Ours) else {
+        // ftp-server is started in clear unless only FTPS rows are measured.
+        let clear_ours = |server: &&Server| server.kind == Kind::Ours && !server.protected();
+        let Some(ours) = servers.iter().find(clear_ours) else {
             return;
         };
         if !self.options.wants(Metric::Download("ftp-client").row()) {
@@ -328,7 +418,7 @@ impl Bench<'_> {
     fn check_memory(&mut self) -> Result<bool, Failure> {
         for _ in 0..self.options.runs {
             for count in self.options.sizes.idle {
-                let sample = self.idle_memory(Kind::Ours, count, None);
+                let sample = self.idle_memory(Kind::Ours, false, count, None);
                 self.record(Metric::IdleSessions(count), OURS, sample);
             }
         }
@@ -339,26 +429,47 @@ impl Bench<'_> {
     }
 
     /// ftp-server, the baseline if given and every installed peer, serving
-    /// the fixture, in the order a run measures them.
+    /// the fixture, in the order a run measures them (unless only FTPS rows
+    /// are measured); then, when FTPS is measured, ftp-server and vsftpd
+    /// started for it.
     fn start_servers(&self) -> Result<Vec<Server>, Failure> {
         let mut servers = Vec::new();
-        for kind in Kind::RUN_ORDER {
-            servers.extend(Server::start(kind, &self.programs, self.fixture.root())?);
+        let root = self.fixture.root();
+        if self.options.wants_clear() {
+            for kind in Kind::RUN_ORDER {
+                servers.extend(Server::start(kind, &self.programs, root, None)?);
+            }
+        }
+        if let Some(tls) = &self.certificates {
+            for kind in Kind::RUN_ORDER {
+                servers.extend(Server::start(kind, &self.programs, root, Some(tls))?);
+            }
         }
         Ok(servers)
     }
 
-    /// Memory per idle session of a freshly started server of `kind`, after
-    /// a `download` in each if given (see [`workloads::idle_memory`] for why
-    /// fresh).
+    /// A freshly started server of `kind`, for FTPS if `protected`.
+    fn fresh(&self, kind: Kind, protected: bool) -> Result<Server, Failure> {
+        let tls = match (protected, &self.certificates) {
+            (false, _) => None,
+            (true, Some(certificates)) => Some(certificates),
+            (true, None) => return Err(Failure(NEEDS_FEATURE.into())),
+        };
+        Server::start(kind, &self.programs, self.fixture.root(), tls)?
+            .ok_or_else(|| Failure(format!("{} is no longer installed", kind.name())))
+    }
+
+    /// Memory per idle session of a freshly started server of `kind` (for
+    /// FTPS if `protected`), after a `download` in each if given (see
+    /// [`workloads::idle_memory`] for why fresh).
     fn idle_memory(
         &self,
         kind: Kind,
+        protected: bool,
         count: usize,
         download: Option<(&str, u64)>,
     ) -> Result<f64, Failure> {
-        let server = Server::start(kind, &self.programs, self.fixture.root())?
-            .ok_or_else(|| Failure(format!("{} is no longer installed", kind.name())))?;
+        let server = self.fresh(kind, protected)?;
         workloads::idle_memory(&server, count, download)
     }
 
@@ -381,7 +492,7 @@ impl Bench<'_> {
             sessions: sizes.held + 100,
             open_files: Some(sizes.held_limit),
         };
-        let started = Server::limited(kind, &self.programs, self.fixture.root(), limits);
+        let started = Server::limited(kind, &self.programs, self.fixture.root(), limits, None);
         let server = match started {
             Ok(Some(server)) => server,
             Ok(None) => return,
@@ -400,7 +511,9 @@ impl Bench<'_> {
         }
     }
 
-    /// Takes one sample of a per-server `metric` on `server`.
+    /// Takes one sample of a per-server `metric` on `server`; an FTPS row
+    /// runs the workload of the clear row it repeats, on a server started
+    /// for FTPS.
     fn measure(&self, metric: Metric, server: &Server) -> Result<f64, Failure> {
         let (sizes, fixture, login) = (&self.options.sizes, &self.fixture, &server.login);
         match metric {
@@ -414,9 +527,12 @@ impl Bench<'_> {
                 workloads::small_files(login, mode, fixture.small(), sizes.small_size)
             }
             Metric::Logins => workloads::logins(login, sizes.logins),
-            Metric::IdleSessions(count) => self.idle_memory(server.kind, count, None),
+            Metric::IdleSessions(count) => {
+                self.idle_memory(server.kind, server.protected(), count, None)
+            }
             Metric::IdleAfterDownload(count) => {
-                self.idle_memory(server.kind, count, Some((MIDDLE, sizes.parallel_size)))
+                let download = Some((MIDDLE, sizes.parallel_size));
+                self.idle_memory(server.kind, server.protected(), count, download)
             }
             Metric::Parallel => {
                 workloads::parallel(login, sizes.parallel, MIDDLE, sizes.parallel_size)
@@ -426,12 +542,12 @@ impl Bench<'_> {
                 workloads::listings(login, command, SMALL_DIR, names, times)
             }
             Metric::Descriptors(count) => {
-                let server = Server::start(server.kind, &self.programs, fixture.root())?
-                    .ok_or_else(|| Failure(format!("{} is no longer installed", server.name())))?;
+                let server = self.fresh(server.kind, server.protected())?;
                 workloads::idle_descriptors(&server, count)
             }
+            Metric::Ftps(ftps) => self.measure(ftps.clear(), server),
             Metric::RawCopy(_)
-            | Metric::BinarySize(_)
+            | Metric::BinarySize(..)
             | Metric::Download(_)
             | Metric::SessionsHeld
             | Metric::LoginUnderLoad => Err(Failure(format!(
@@ -550,6 +666,82 @@ Max open files            1024                 524288               files
         assert_eq!(open_files_needed(&options), OPEN_FILES);
         let options = Options::parse(["--quick".to_string()]).expect("valid");
         assert_eq!(open_files_needed(&options), OPEN_FILES + 1000);
+    }
+
+    /// Every FTPS row, measured as a run measures it on the servers started
+    /// for FTPS (ours from target/debug, which must be the tls build, and
+    /// vsftpd), at tiny sizes; those servers refuse a clear login, so a row
+    /// that measured in clear would fail.
+    #[cfg(feature = "tls")]
+    #[test]
+    fn every_ftps_row_measures_ours_and_vsftpd_over_tls_only() {
+        use ftp_client::client::DataMode;
+        let mut options = Options::parse(["--only".to_string(), "mno".to_string()]).expect("valid");
+        options.sizes = options::Sizes {
+            big: 1 << 20,
+            small_count: 20,
+            idle: [3, 6],
+            ..options::Sizes::QUICK
+        };
+        let debug = ftp_tests::program("ftp-server");
+        let dir = debug.parent().expect("target/debug").to_path_buf();
+        let programs = Programs {
+            dir: dir.clone(),
+            baseline: None,
+            tls: Some(dir),
+        };
+        let ips = [Kind::Ours, Kind::Vsftpd].map(Kind::address);
+        let bench = Bench {
+            options: &options,
+            programs,
+            fixture: Fixture::create(&options.sizes).expect("fixture written"),
+            certificates: Some(Certificates::new(&ips).expect("certificates made")),
+            results: Results::default(),
+        };
+        let servers = bench.start_servers().expect("servers started");
+        assert_eq!(servers.first().map(|server| server.kind), Some(Kind::Ours));
+        assert!(servers.iter().all(Server::protected));
+        assert!(servers.len() <= 2, "only ours and vsftpd: {servers:?}");
+        let mut metrics = Metric::per_server(&options.sizes);
+        metrics.retain(|metric| options.wants(metric.row()));
+        assert_eq!(metrics.len(), 5, "{metrics:?}");
+        for server in &servers {
+            for &metric in &metrics {
+                let label = metric.label(&options.sizes);
+                let sample = bench
+                    .measure(metric, server)
+                    .unwrap_or_else(|err| panic!("{label} on {}: {err}", server.name()));
+                assert!(sample.is_finite(), "{label}: {sample}");
+                if metric.unit().higher_is_better() {
+                    assert!(sample > 0.0, "{label}: {sample}");
+                }
+            }
+            let clear = servers::Login {
+                tls: None,
+                ..server.login.clone()
+            };
+            let refused = workloads::retr(&clear, DataMode::Passive, BIG, options.sizes.big);
+            assert!(refused.is_err(), "{} let a clear session in", server.name());
+        }
+    }
+
+    #[test]
+    fn the_inner_build_drops_what_cargo_run_set_but_keeps_the_users_settings() {
+        for name in [
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_PRE",
+            "CARGO_MANIFEST_DIR",
+        ] {
+            assert!(set_by_cargo_run(name), "{name}");
+        }
+        for name in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_PROFILE_RELEASE_LTO",
+        ] {
+            assert!(!set_by_cargo_run(name), "{name}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! What is measured: one [`Metric`] per row of the result tables, with its
-//! label (letters as in the project's performance issue) and unit.
+//! label (letters as in the project's performance issue) and unit. The FTPS
+//! rows ([`Ftps`], m to o) repeat clear rows over TLS, and exist only in a
+//! build with the `tls` feature, as do the sizes of the tls builds in (h).
 //!
 //! It does not measure (see `workloads`) or keep samples (see `report`).
 
@@ -7,6 +9,7 @@ use std::fmt;
 
 use ftp_client::client::DataMode;
 
+use crate::ftps::BUILT_WITH_TLS;
 use crate::options::Sizes;
 use crate::stats::Unit;
 use crate::workloads::{Listing, Source};
@@ -31,8 +34,8 @@ pub enum Metric {
     IdleAfterDownload(usize),
     /// (g) Concurrent sessions each downloading the middle-sized file.
     Parallel,
-    /// (h) A program's stripped release binary.
-    BinarySize(&'static str),
+    /// (h) A program's stripped release binary, of this build.
+    BinarySize(&'static str, Build),
     /// (i) A download program fetching the big file from ftp-server.
     Download(&'static str),
     /// (j) Listings of the small files' directory, one after the other in
@@ -45,6 +48,56 @@ pub enum Metric {
     SessionsHeld,
     /// (l) A new login and a small RETR while those sessions are held.
     LoginUnderLoad,
+    /// (m to o) A clear row repeated over FTPS.
+    Ftps(Ftps),
+}
+
+/// The rows measured over FTPS: explicit TLS (`AUTH TLS`, `PBSZ 0`,
+/// `PROT P`), every data connection a TLS connection that resumes the
+/// control connection's TLS session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ftps {
+    /// (m) RETR of the big file, passive.
+    Retr,
+    /// (m) STOR of the big file.
+    Stor,
+    /// (n) The small files, one after the other in one session, passive:
+    /// a TLS handshake (resumed) for each.
+    SmallFiles,
+    /// (o) PSS per idle logged-in FTPS session, with this many open.
+    IdleSessions(usize),
+}
+
+impl Ftps {
+    /// The clear row it repeats, whose workload it runs.
+    pub fn clear(self) -> Metric {
+        match self {
+            Ftps::Retr => Metric::Retr(DataMode::Passive),
+            Ftps::Stor => Metric::Stor,
+            Ftps::SmallFiles => Metric::SmallFiles(DataMode::Passive),
+            Ftps::IdleSessions(count) => Metric::IdleSessions(count),
+        }
+    }
+}
+
+/// Which build of a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    /// The default features.
+    Default,
+    /// With the `tls` feature (FTPS).
+    Tls,
+}
+
+impl Build {
+    /// The builds measured: the tls builds too when ftp-bench has the feature.
+    pub fn measured() -> &'static [Build] {
+        if BUILT_WITH_TLS {
+            &[Build::Default, Build::Tls]
+        } else {
+            &[Build::Default]
+        }
+    }
 }
 
 impl Metric {
@@ -64,7 +117,20 @@ impl Metric {
         metrics.extend([Listing::List, Listing::Nlst].map(Metric::Listing));
         metrics.push(Metric::Descriptors(sizes.descriptors));
         metrics.push(Metric::SessionsHeld);
+        if BUILT_WITH_TLS {
+            metrics.extend([Ftps::Retr, Ftps::Stor, Ftps::SmallFiles].map(Metric::Ftps));
+            metrics.extend(
+                sizes
+                    .idle
+                    .map(|count| Metric::Ftps(Ftps::IdleSessions(count))),
+            );
+        }
         metrics
+    }
+
+    /// Whether it is measured over FTPS, on the servers started for it.
+    pub fn is_ftps(self) -> bool {
+        matches!(self, Metric::Ftps(_))
     }
 
     /// Whether it is measured on ftp-server builds only: the descriptor
@@ -84,11 +150,14 @@ impl Metric {
             Metric::Logins => 'e',
             Metric::IdleSessions(_) | Metric::IdleAfterDownload(_) => 'f',
             Metric::Parallel => 'g',
-            Metric::BinarySize(_) => 'h',
+            Metric::BinarySize(..) => 'h',
             Metric::Download(_) => 'i',
             Metric::Listing(_) => 'j',
             Metric::Descriptors(_) => 'k',
             Metric::SessionsHeld | Metric::LoginUnderLoad => 'l',
+            Metric::Ftps(Ftps::Retr | Ftps::Stor) => 'm',
+            Metric::Ftps(Ftps::SmallFiles) => 'n',
+            Metric::Ftps(Ftps::IdleSessions(_)) => 'o',
         }
     }
 
@@ -96,7 +165,7 @@ impl Metric {
     pub fn is_per_server(self) -> bool {
         !matches!(
             self,
-            Metric::RawCopy(_) | Metric::BinarySize(_) | Metric::Download(_)
+            Metric::RawCopy(_) | Metric::BinarySize(..) | Metric::Download(_)
         )
     }
 
@@ -114,53 +183,61 @@ impl Metric {
             Metric::Descriptors(_) => Unit::DescriptorsPerSession,
             Metric::SessionsHeld => Unit::Sessions,
             Metric::IdleSessions(_) | Metric::IdleAfterDownload(_) => Unit::KibPerSession,
-            Metric::BinarySize(_) => Unit::Kib,
+            Metric::BinarySize(..) => Unit::Kib,
+            Metric::Ftps(ftps) => ftps.clear().unit(),
         }
     }
 
     /// Its label for `sizes`, e.g. `(b) RETR 1 GiB, passive`.
     pub fn label(self, sizes: &Sizes) -> String {
+        format!("({}) {}", self.row(), self.text(sizes))
+    }
+
+    /// Its label without the row's letter.
+    fn text(self, sizes: &Sizes) -> String {
         let big = Bytes(sizes.big);
         match self {
-            Metric::RawCopy(Source::File) => {
-                format!("(a) loopback TCP {big}, tmpfs file → socket")
-            }
-            Metric::RawCopy(Source::Memory) => format!("(a) loopback TCP {big}, memory → socket"),
-            Metric::Retr(mode) => format!("(b) RETR {big}, {mode}"),
-            Metric::Stor => format!("(c) STOR {big}"),
+            Metric::RawCopy(Source::File) => format!("loopback TCP {big}, tmpfs file → socket"),
+            Metric::RawCopy(Source::Memory) => format!("loopback TCP {big}, memory → socket"),
+            Metric::Retr(mode) => format!("RETR {big}, {mode}"),
+            Metric::Stor => format!("STOR {big}"),
             Metric::SmallFiles(mode) => format!(
-                "(d) {} files of {} in one session, {mode}",
+                "{} files of {} in one session, {mode}",
                 sizes.small_count,
                 Bytes(sizes.small_size as u64)
             ),
-            Metric::Logins => format!("(e) {} concurrent logins", sizes.logins),
-            Metric::IdleSessions(count) => format!("(f) PSS, {count} idle sessions"),
+            Metric::Logins => format!("{} concurrent logins", sizes.logins),
+            Metric::IdleSessions(count) => format!("PSS, {count} idle sessions"),
             Metric::IdleAfterDownload(count) => format!(
-                "(f) PSS, {count} sessions idle after a {} download each",
+                "PSS, {count} sessions idle after a {} download each",
                 Bytes(sizes.parallel_size)
             ),
             Metric::Parallel => format!(
-                "(g) {} sessions × {} at once",
+                "{} sessions × {} at once",
                 sizes.parallel,
                 Bytes(sizes.parallel_size)
             ),
-            Metric::BinarySize(program) => format!("(h) {program} binary, stripped"),
-            Metric::Download(program) => format!("(i) {program}: RETR {big} from ftp-server"),
+            Metric::BinarySize(program, Build::Default) => format!("{program} binary, stripped"),
+            Metric::BinarySize(program, Build::Tls) => {
+                format!("{program} binary built with --features tls, stripped")
+            }
+            Metric::Download(program) => format!("{program}: RETR {big} from ftp-server"),
             Metric::Listing(command) => format!(
-                "(j) {command} of {} names in one session, passive",
+                "{command} of {} names in one session, passive",
                 sizes.small_count
             ),
-            Metric::Descriptors(count) => format!("(k) descriptors, {count} idle sessions"),
+            Metric::Descriptors(count) => format!("descriptors, {count} idle sessions"),
             Metric::SessionsHeld => format!(
-                "(l) sessions logged in of {}, server limited to {} descriptors",
+                "sessions logged in of {}, server limited to {} descriptors",
                 sizes.held, sizes.held_limit
             ),
             Metric::LoginUnderLoad => {
                 format!(
-                    "(l) login + RETR {} beside them",
+                    "login + RETR {} beside them",
                     Bytes(sizes.small_size as u64)
                 )
             }
+            Metric::Ftps(ftps) => format!("FTPS {}", ftps.clear().text(sizes)),
         }
     }
 }
@@ -251,6 +328,58 @@ mod tests {
         );
         assert!(metrics.iter().all(|metric| metric.is_per_server()));
         assert!(!Metric::Download("curl").is_per_server());
+        assert!(!Metric::BinarySize("ftp-server", Build::Tls).is_per_server());
+    }
+
+    #[test]
+    fn ftps_rows_repeat_clear_rows_in_their_units() {
+        let sizes = Sizes::FULL;
+        let rows = [
+            (Ftps::Retr, "(m) FTPS RETR 1 GiB, passive"),
+            (Ftps::Stor, "(m) FTPS STOR 1 GiB"),
+            (
+                Ftps::SmallFiles,
+                "(n) FTPS 2000 files of 1 KiB in one session, passive",
+            ),
+            (Ftps::IdleSessions(500), "(o) FTPS PSS, 500 idle sessions"),
+        ];
+        for (ftps, label) in rows {
+            let metric = Metric::Ftps(ftps);
+            assert_eq!(metric.label(&sizes), label);
+            assert_eq!(metric.unit(), ftps.clear().unit());
+            assert!(metric.is_ftps() && metric.is_per_server());
+            assert!(!ftps.clear().is_ftps());
+        }
+        assert_eq!(
+            Metric::BinarySize("ftp-client", Build::Tls).label(&sizes),
+            "(h) ftp-client binary built with --features tls, stripped"
+        );
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn a_tls_build_measures_the_ftps_rows_on_every_server() {
+        let metrics = Metric::per_server(&Sizes::QUICK);
+        let ftps: Vec<Metric> = metrics.into_iter().filter(|m| m.is_ftps()).collect();
+        assert_eq!(
+            ftps,
+            [
+                Metric::Ftps(Ftps::Retr),
+                Metric::Ftps(Ftps::Stor),
+                Metric::Ftps(Ftps::SmallFiles),
+                Metric::Ftps(Ftps::IdleSessions(10)),
+                Metric::Ftps(Ftps::IdleSessions(50)),
+            ]
+        );
+        assert_eq!(Build::measured(), [Build::Default, Build::Tls]);
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn a_build_without_tls_has_no_ftps_rows() {
+        let metrics = Metric::per_server(&Sizes::FULL);
+        assert!(!metrics.iter().any(|metric| metric.is_ftps()));
+        assert_eq!(Build::measured(), [Build::Default]);
     }
 
     #[test]
@@ -258,9 +387,12 @@ mod tests {
         let mut metrics = Metric::per_server(&Sizes::FULL);
         metrics.extend([
             Metric::RawCopy(Source::File),
-            Metric::BinarySize("ftp-server"),
+            Metric::BinarySize("ftp-server", Build::Default),
+            Metric::BinarySize("ftp-client", Build::Tls),
             Metric::Download("curl"),
             Metric::LoginUnderLoad,
+            Metric::Ftps(Ftps::Retr),
+            Metric::Ftps(Ftps::IdleSessions(50)),
         ]);
         let letters: String = metrics.iter().map(|metric| metric.row()).collect();
         assert!(letters

@@ -7,17 +7,23 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::ftps::{BUILT_WITH_TLS, NEEDS_FEATURE};
+
 /// The help text.
 pub const USAGE: &str = "\
 usage: ftp-bench [--runs N] [--quick] [--only ROWS] [--baseline PATH]
                  [--check-memory] [--no-build]
 
 Starts ftp-server, vsftpd and pyftpdlib on loopback with files on /dev/shm and
-measures them side by side (medians, min-max, ratio ours/peer).
+measures them side by side (medians, min-max, ratio ours/peer). Built with
+--features ftp-tests/tls, also over FTPS (rows m, n, o): ftp-server's tls
+build and vsftpd with ssl_enable.
 
   --runs N         runs of each measurement (default 5, or 3 with --quick)
   --quick          small sizes, for a smoke run of well under a minute
-  --only ROWS      only the rows of these letters, e.g. d,e,f,j (a to l)
+  --only ROWS      only the rows of these letters, e.g. d,e,f,j (a to o; the
+                   FTPS rows m, n, o and the tls builds' sizes in h need
+                   ftp-bench built with --features ftp-tests/tls)
   --baseline PATH  another ftp-server binary (a build of an earlier commit),
                    started and measured like ours in every server row, as the
                    column `baseline` with a ratio `ours / baseline`
@@ -31,7 +37,10 @@ measures them side by side (medians, min-max, ratio ours/peer).
 const MAX_RUNS: usize = 20;
 
 /// The letters of the rows, as in `docs/performance.md`.
-pub const ROWS: &str = "abcdefghijkl";
+pub const ROWS: &str = "abcdefghijklmno";
+
+/// The letters of the FTPS rows, measured only in a build with TLS.
+const FTPS_ROWS: &str = "mno";
 
 /// How much each measurement moves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,18 +178,37 @@ impl Options {
     pub fn wants(&self, row: char) -> bool {
         self.only.as_ref().is_none_or(|only| only.contains(row))
     }
+
+    /// Whether any FTPS row is to be measured (never without TLS).
+    pub fn wants_ftps(&self) -> bool {
+        BUILT_WITH_TLS && FTPS_ROWS.chars().any(|row| self.wants(row))
+    }
+
+    /// Whether any row other than the FTPS rows is to be measured.
+    pub fn wants_clear(&self) -> bool {
+        ROWS.chars()
+            .filter(|&row| !FTPS_ROWS.contains(row))
+            .any(|row| self.wants(row))
+    }
 }
 
-/// The value of `--only`: row letters, separated by commas or not.
+/// The value of `--only`: row letters, separated by commas or not; the
+/// FTPS rows only in a build with TLS.
 fn parse_rows(value: Option<String>) -> Result<String, UsageError> {
     let value = value.ok_or_else(|| UsageError("--only needs row letters".into()))?;
     let rows: String = value.chars().filter(|&c| c != ',').collect();
     match rows.chars().find(|&row| !ROWS.contains(row)) {
-        None if !rows.is_empty() => Ok(rows),
-        _ => Err(UsageError(format!(
-            "--only takes row letters from a to l, such as d,e,f, not {value:?}"
-        ))),
+        None if !rows.is_empty() => {}
+        _ => {
+            return Err(UsageError(format!(
+                "--only takes row letters from a to o, such as d,e,f, not {value:?}"
+            )))
+        }
     }
+    if !BUILT_WITH_TLS && rows.chars().any(|row| FTPS_ROWS.contains(row)) {
+        return Err(UsageError(NEEDS_FEATURE.into()));
+    }
+    Ok(rows)
 }
 
 /// The value of `--runs`: 1 to [`MAX_RUNS`].
@@ -224,10 +252,33 @@ mod tests {
             &["--only"][..],
             &["--only", ""],
             &["--only", ","],
-            &["--only", "d,m"],
+            &["--only", "d,p"],
         ] {
             assert!(parse(args).is_err(), "{args:?} accepted");
         }
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn a_tls_build_takes_the_ftps_rows() {
+        let options = parse(&["--only", "h,m,n,o"]).expect("valid");
+        assert_eq!(options.only.as_deref(), Some("hmno"));
+        assert!(ROWS
+            .chars()
+            .all(|row| parse(&[]).expect("valid").wants(row)));
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn a_build_without_tls_refuses_the_ftps_rows_and_says_why() {
+        for rows in ["m", "d,n", "o"] {
+            let error = parse(&["--only", rows]).expect_err("refused");
+            assert!(
+                error.to_string().contains("--features ftp-tests/tls"),
+                "{error}"
+            );
+        }
+        assert!(parse(&["--only", "h"]).is_ok());
     }
 
     #[test]

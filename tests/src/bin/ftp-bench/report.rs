@@ -234,7 +234,11 @@ mod tests {
         ] {
             results.add(retr, column, sample);
         }
-        results.add(Metric::BinarySize("ftp-client"), SOLE, 900.0);
+        results.add(
+            Metric::BinarySize("ftp-client", crate::metrics::Build::Default),
+            SOLE,
+            900.0,
+        );
         results
     }
 

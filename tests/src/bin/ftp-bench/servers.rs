@@ -6,6 +6,9 @@
 //! loopback address of its own serving that directory read-write: ftp-server (the release build),
 //! a baseline ftp-server (another build, to compare with), vsftpd or
 //! pyftpdlib (started by [`ftp_tests::peers`]); it is stopped when dropped.
+//! Given [`Certificates`], ftp-server (its build with the `tls` feature) and
+//! vsftpd are started for FTPS instead, required on control and data, and
+//! their [`Login`] carries the client's trust.
 //!
 //! It does not measure anything (see `workloads`).
 
@@ -19,6 +22,8 @@ use std::time::Duration;
 use ftp_tests::peers::{self, Peer};
 use ftp_tests::{pattern, run_as_this_user, KillOnDrop, TempDir};
 
+use crate::ftps::{Certificates, Trust};
+use crate::metrics::Build;
 use crate::options::Sizes;
 use crate::Failure;
 
@@ -123,6 +128,8 @@ pub struct Login {
     pub user: String,
     /// The password.
     pub password: String,
+    /// Log in over explicit TLS trusting this (`None`: in clear).
+    pub tls: Option<Trust>,
 }
 
 /// Where the programs under test are.
@@ -132,6 +139,9 @@ pub struct Programs {
     pub dir: PathBuf,
     /// Another `ftp-server` binary to compare ours with, if any.
     pub baseline: Option<PathBuf>,
+    /// The directory of the release `ftp-server` and `ftp-client` built with
+    /// the `tls` feature, when ftp-bench was.
+    pub tls: Option<PathBuf>,
 }
 
 impl Programs {
@@ -140,13 +150,22 @@ impl Programs {
         self.dir.join(program)
     }
 
+    /// The path of `program` as `build`, if that build was made.
+    pub fn binary(&self, program: &str, build: Build) -> Option<PathBuf> {
+        match build {
+            Build::Default => Some(self.join(program)),
+            Build::Tls => self.tls.as_ref().map(|dir| dir.join(program)),
+        }
+    }
+
     /// The `ftp-server` binary run as `kind`, if that kind is an ftp-server
-    /// and was given.
-    fn ftp_server(&self, kind: Kind) -> Option<PathBuf> {
-        match kind {
-            Kind::Ours => Some(self.join("ftp-server")),
-            Kind::Baseline => self.baseline.clone(),
-            Kind::Vsftpd | Kind::Pyftpdlib => None,
+    /// and was given; for FTPS (`tls`), only ours, the build with the feature.
+    fn ftp_server(&self, kind: Kind, tls: bool) -> Option<PathBuf> {
+        match (kind, tls) {
+            (Kind::Ours, false) => Some(self.join("ftp-server")),
+            (Kind::Ours, true) => self.tls.as_ref().map(|dir| dir.join("ftp-server")),
+            (Kind::Baseline, false) => self.baseline.clone(),
+            (Kind::Baseline | Kind::Vsftpd | Kind::Pyftpdlib, _) => None,
         }
     }
 }
@@ -233,46 +252,62 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts a server of `kind` serving `root`. `None` when a peer is not
-    /// installed or no baseline was given.
-    pub fn start(kind: Kind, programs: &Programs, root: &Path) -> Result<Option<Server>, Failure> {
+    /// Starts a server of `kind` serving `root`, for FTPS with `tls`. `None`
+    /// when a peer is not installed, no baseline was given, or `kind` is not
+    /// measured over FTPS (the baseline, pyftpdlib).
+    pub fn start(
+        kind: Kind,
+        programs: &Programs,
+        root: &Path,
+        tls: Option<&Certificates>,
+    ) -> Result<Option<Server>, Failure> {
         let ip = kind.address();
-        match kind {
-            Kind::Ours | Kind::Baseline => Server::limited(kind, programs, root, USUAL),
-            Kind::Vsftpd => {
+        match (kind, tls) {
+            (Kind::Ours | Kind::Baseline, _) => Server::limited(kind, programs, root, USUAL, tls),
+            (Kind::Vsftpd, None) => {
                 let peer = peers::vsftpd_with(root, ip, VSFTPD_LIMITS);
-                Ok(Server::peer(kind, peer))
+                Ok(Server::peer(kind, peer, None))
             }
-            Kind::Pyftpdlib => {
+            (Kind::Vsftpd, Some(tls)) => {
+                let config = format!("{VSFTPD_LIMITS}{}", tls.vsftpd());
+                let peer = peers::vsftpd_with(root, ip, &config);
+                Ok(Server::peer(kind, peer, Some(tls.trust())))
+            }
+            (Kind::Pyftpdlib, None) => {
                 let peer = peers::pyftpdlib(root, ip, USER.0, USER.1);
-                Ok(Server::peer(kind, peer))
+                Ok(Server::peer(kind, peer, None))
             }
+            (Kind::Pyftpdlib, Some(_)) => Ok(None),
         }
     }
 
     /// Starts an ftp-server of `kind` (ours or the baseline) with these
-    /// `limits`; `None` for the other kinds and a baseline not given.
+    /// `limits`, for FTPS with `tls`; `None` for the other kinds, a baseline
+    /// not given, and the baseline over FTPS.
     pub fn limited(
         kind: Kind,
         programs: &Programs,
         root: &Path,
         limits: Limits,
+        tls: Option<&Certificates>,
     ) -> Result<Option<Server>, Failure> {
         let ip = kind.address();
         programs
-            .ftp_server(kind)
-            .map(|program| Server::ours(kind, &program, root, ip, limits))
+            .ftp_server(kind, tls.is_some())
+            .map(|program| Server::ours(kind, &program, root, ip, limits, tls))
             .transpose()
     }
 
     /// Starts an `ftp-server` program (ours or the baseline, as `kind`)
-    /// serving `root` read-write to one user, with these limits.
+    /// serving `root` read-write to one user, with these limits, for FTPS
+    /// with `tls`.
     fn ours(
         kind: Kind,
         program: &Path,
         root: &Path,
         ip: IpAddr,
         limits: Limits,
+        tls: Option<&Certificates>,
     ) -> Result<Server, Failure> {
         if let Some(open_files) = limits.open_files {
             allowed(open_files)?;
@@ -286,6 +321,7 @@ impl Server {
             .args(["--max-sessions", &sessions, "--max-per-ip", &sessions])
             .arg("--root")
             .arg(root)
+            .args(tls.map(Certificates::ftp_server_args).unwrap_or_default())
             .stdin(Stdio::null())
             .stderr(Stdio::null());
         let (child, line) =
@@ -300,6 +336,7 @@ impl Server {
             addr,
             user: USER.0.into(),
             password: USER.1.into(),
+            tls: tls.map(Certificates::trust),
         };
         Ok(Server {
             kind,
@@ -310,13 +347,14 @@ impl Server {
         })
     }
 
-    /// Wraps a started peer.
-    fn peer(kind: Kind, peer: Option<Peer>) -> Option<Server> {
+    /// Wraps a started peer, logged in to over TLS trusting `tls` if given.
+    fn peer(kind: Kind, peer: Option<Peer>, tls: Option<Trust>) -> Option<Server> {
         let peer = peer?;
         let login = Login {
             addr: peer.addr,
             user: peer.user.clone(),
             password: peer.password.clone(),
+            tls,
         };
         Some(Server {
             kind,
@@ -330,6 +368,11 @@ impl Server {
     /// Its name in the tables.
     pub fn name(&self) -> &'static str {
         self.kind.name()
+    }
+
+    /// Whether it was started for FTPS.
+    pub fn protected(&self) -> bool {
+        self.login.tls.is_some()
     }
 }
 
@@ -444,20 +487,36 @@ mod tests {
         let mut programs = Programs {
             dir: dir.path().to_path_buf(),
             baseline: None,
+            tls: None,
         };
-        assert_eq!(programs.ftp_server(Kind::Baseline), None);
-        let started = Server::start(Kind::Baseline, &programs, dir.path()).expect("no error");
+        assert_eq!(programs.ftp_server(Kind::Baseline, false), None);
+        let started = Server::start(Kind::Baseline, &programs, dir.path(), None).expect("no error");
         assert!(started.is_none());
         programs.baseline = Some(PathBuf::from("old/ftp-server"));
         assert_eq!(
-            programs.ftp_server(Kind::Baseline),
+            programs.ftp_server(Kind::Baseline, false),
             Some(PathBuf::from("old/ftp-server"))
         );
         assert_eq!(
-            programs.ftp_server(Kind::Ours),
+            programs.ftp_server(Kind::Ours, false),
             Some(dir.path().join("ftp-server"))
         );
-        assert_eq!(programs.ftp_server(Kind::Vsftpd), None);
+        assert_eq!(programs.ftp_server(Kind::Vsftpd, false), None);
+        assert_eq!(programs.ftp_server(Kind::Ours, true), None);
+        programs.tls = Some(PathBuf::from("tls"));
+        assert_eq!(
+            programs.ftp_server(Kind::Ours, true),
+            Some(PathBuf::from("tls/ftp-server"))
+        );
+        assert_eq!(programs.ftp_server(Kind::Baseline, true), None);
+        assert_eq!(
+            programs.binary("ftp-client", Build::Tls),
+            Some(PathBuf::from("tls/ftp-client"))
+        );
+        assert_eq!(
+            programs.binary("ftp-client", Build::Default),
+            Some(dir.path().join("ftp-client"))
+        );
     }
 
     #[test]

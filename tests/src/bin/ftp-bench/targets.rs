@@ -13,7 +13,7 @@ use std::fmt;
 
 use ftp_client::client::DataMode;
 
-use crate::metrics::Metric;
+use crate::metrics::{Build, Metric};
 use crate::options::Sizes;
 use crate::report::{Results, OURS, SOLE};
 use crate::stats::{Figure, Summary, Unit};
@@ -113,7 +113,7 @@ pub fn evaluate(results: &Results, sizes: &Sizes) -> Vec<Verdict> {
     for program in ["ftp-server", "ftp-client"] {
         verdicts.push(at_most(
             results,
-            (Metric::BinarySize(program), SOLE),
+            (Metric::BinarySize(program, Build::Default), SOLE),
             BINARY_KIB,
         ));
     }
@@ -232,12 +232,14 @@ fn short_name(metric: Metric) -> String {
             format!("PSS per session idle after a download ({count} open)")
         }
         Metric::Parallel => "concurrent downloads".into(),
-        Metric::BinarySize(program) => format!("{program} stripped size"),
+        Metric::BinarySize(program, Build::Default) => format!("{program} stripped size"),
+        Metric::BinarySize(program, Build::Tls) => format!("{program} (tls) stripped size"),
         Metric::Download(program) => format!("{program} download"),
         Metric::Listing(command) => format!("{command} listings"),
         Metric::Descriptors(count) => format!("descriptors per idle session ({count} open)"),
         Metric::SessionsHeld => "sessions under the descriptor limit".into(),
         Metric::LoginUnderLoad => "login under load (time)".into(),
+        Metric::Ftps(ftps) => format!("FTPS {}", short_name(ftps.clear())),
     }
 }
 

@@ -6,6 +6,8 @@
 //! byte count is checked; a short transfer is an error, not a fast sample.
 //! The raw TCP copy runs the same copy routine (`ftp_core::io::transfer::copy`)
 //! on both ends of a plain loopback connection: FTP's ceiling on this machine.
+//! A server's [`Login`] says whether its sessions are FTPS (`AUTH TLS`,
+//! `PBSZ 0`, `PROT P`, see `ftps`): the same workloads measure both.
 //!
 //! It does not start servers (see `servers`) or summarise samples (see `stats`).
 
@@ -22,6 +24,7 @@ use std::time::{Duration, Instant};
 use ftp_client::client::{Client, DataMode, Options, Representation};
 use ftp_core::io::transfer::{copy, Direction};
 
+use crate::ftps::{self, Control};
 use crate::memory;
 use crate::servers::{Login, Server};
 use crate::Failure;
@@ -392,7 +395,7 @@ pub fn binary_size(program: &Path) -> Result<f64, Failure> {
 }
 
 /// A logged-in session in binary mode.
-fn session(login: &Login, mode: DataMode) -> Result<Client<TcpStream>, Failure> {
+fn session(login: &Login, mode: DataMode) -> Result<Client<Control>, Failure> {
     let options = Options {
         mode,
         ..Options::default()
@@ -400,10 +403,11 @@ fn session(login: &Login, mode: DataMode) -> Result<Client<TcpStream>, Failure> 
     session_with(login, options)
 }
 
-/// A logged-in session in binary mode, with these options.
-fn session_with(login: &Login, options: Options) -> Result<Client<TcpStream>, Failure> {
+/// A logged-in session in binary mode, with these options; over TLS if the
+/// login says so.
+fn session_with(login: &Login, options: Options) -> Result<Client<Control>, Failure> {
     let host = login.addr.ip().to_string();
-    let mut client = Client::connect(&host, login.addr.port(), None, options)?;
+    let mut client = ftps::connect(&host, login.addr.port(), login.tls.as_ref(), options)?;
     client.login(&login.user, &login.password)?;
     client.set_type(Representation::Binary)?;
     Ok(client)
