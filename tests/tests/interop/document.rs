@@ -157,8 +157,8 @@ fn introduction() -> String {
          interop-report`, after `cargo build --workspace --bins --features ftp-tests/tls` (the \
          FTPS sections need the programs built with TLS; without the feature the command \
          writes nothing); do not edit by hand. CI runs the same matrix with every peer \
-         installed (`FTP_TESTS_REQUIRE_PEERS`): the `interop` test the clear tables, the \
-         `ftps_interop` test the FTPS ones.\n\n\
+         installed (`FTP_TESTS_REQUIRE_PEERS`): the `interop` test runs the clear tables, \
+         the `ftps_interop` test the FTPS ones.\n\n\
          Every cell is a run of the real programs on loopback (127.0.0.1 and ::1). Every \
          transfer is compared byte for byte, and every data connection is checked to use the \
          column's mode, from `ftp-server -v`'s log or `ftp-client --explain` (`data: passive \

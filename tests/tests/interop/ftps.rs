@@ -116,6 +116,9 @@ pub struct FtpsMatrix {
     pub curl_active: Option<CurlActive>,
 }
 
+/// curl's exit status when the operation timed out.
+const CURL_TIMED_OUT: i32 = 28;
+
 /// What a try of curl's active FTPS found, with a curl that has none.
 pub struct CurlActive {
     /// Whether curl failed as curl issue 10666 says: it timed out (exit
@@ -131,7 +134,7 @@ pub fn matrix() -> FtpsMatrix {
     let mut missing = Vec::new();
     let mut there = |name: &'static str, mut probe: Command| {
         let present = peer_available(name, &mut probe);
-        if !present {
+        if !present && !missing.contains(&name) {
             missing.push(name);
         }
         present
@@ -224,7 +227,7 @@ fn curl_active(pki: &TestPki) -> CurlActive {
     let run = Curl.run(Op::Get, &target);
     let log = server.log();
     CurlActive {
-        confirmed: run.code == Some(28) && log.contains("server connects from"),
+        confirmed: run.code == Some(CURL_TIMED_OUT) && log.contains("server connects from"),
         evidence: format!("{}--- ftp-server log ---\n{log}", run.transcript()),
     }
 }
@@ -232,14 +235,15 @@ fn curl_active(pki: &TestPki) -> CurlActive {
 /// What a server needs for FTPS besides itself: its name and a command
 /// that succeeds only when it is there.
 fn tls_prerequisite(server: Server) -> Option<(&'static str, Command)> {
-    let mut command = Command::new("sh");
     match server {
         Server::Pyftpdlib => {
-            command.args(["-c", "python3 -c 'import OpenSSL'"]);
+            let mut command = Command::new("python3");
+            command.args(["-c", "import OpenSSL"]);
             Some(("pyOpenSSL (pyftpdlib's TLS_FTPHandler)", command))
         }
         Server::Proftpd => {
-            command.args(["-c", &format!("test -n '{}'", proftpd_tls_module_dir().unwrap_or_default())]);
+            let mut command = Command::new("test");
+            command.args(["-n", proftpd_tls_module_dir().unwrap_or_default()]);
             Some(("ProFTPD's mod_tls", command))
         }
         _ => None,
