@@ -117,9 +117,8 @@ impl Server {
                 peer(peers::pyftpdlib(root, ip, USER, PASSWORD))
             }
             (Server::Pyftpdlib, Setup::Ftps(pki)) => {
-                let tls = [pki.cert(), pki.key()];
-                let tls = [tls[0].as_path(), tls[1].as_path()];
-                peer(peers::pyftpdlib_with(root, ip, USER, PASSWORD, &tls))
+                let (cert, key) = (pki.cert(), pki.key());
+                peer(peers::pyftpdlib_with(root, ip, USER, PASSWORD, &[&cert, &key]))
             }
             (Server::PyftpdlibRfc959, Setup::Clear { .. }) => Some(rfc959_server::start(root, ip)),
             (Server::PyftpdlibRfc959, Setup::Ftps(_)) => panic!("{} has no FTPS", self.name()),
