@@ -22,7 +22,7 @@ use std::thread;
 
 use ftp_tests::certs::TestPki;
 use ftp_tests::peers::proftpd_tls_module_dir;
-use ftp_tests::{pattern, peer_available, TempDir};
+use ftp_tests::{pattern, peer_available, version_command, TempDir};
 
 use crate::clients::{self, Client, Ftps, Target, DOWNLOAD};
 use crate::curl::Curl;
@@ -31,7 +31,7 @@ use crate::ftplib::Ftplib;
 use crate::lftp::Lftp;
 use crate::matrix::{apply_known_bugs, run_jobs, Cell, Family, KnownBug, Mode, Op};
 use crate::our_server::{OurServer, PASSWORD, USER};
-use crate::report::evidence_block;
+use crate::report::{evidence_block, first_line};
 use crate::run::describe;
 use crate::servers::{self, Server};
 
@@ -114,6 +114,8 @@ pub struct FtpsMatrix {
     pub red: Vec<String>,
     /// curl's active FTPS, tried when curl is a version without it.
     pub curl_active: Option<CurlActive>,
+    /// The TLS libraries of the programs, as they report them.
+    pub libraries: String,
 }
 
 /// curl's exit status when the operation timed out.
@@ -204,7 +206,39 @@ pub fn matrix() -> FtpsMatrix {
         missing,
         red,
         curl_active,
+        libraries: tls_libraries(),
     }
+}
+
+/// The TLS libraries of curl, lftp, Python (and pyOpenSSL, which
+/// pyftpdlib's `TLS_FTPHandler` uses) and our programs, in one line.
+fn tls_libraries() -> String {
+    let curl = first_line(version_command("curl"));
+    let curl = curl.split(' ').find(|word| word.starts_with("OpenSSL/"));
+    let lftp = Command::new("lftp").arg("--version").output();
+    let lftp = lftp.map(|output| String::from_utf8_lossy(&output.stdout).into_owned());
+    let lftp = lftp.unwrap_or_default();
+    let gnutls = lftp.split([',', ':', '\n']).find(|part| part.trim().starts_with("GnuTLS"));
+    let mut python = Command::new("python3");
+    python.args([
+        "-c",
+        "import ssl, OpenSSL; print(ssl.OPENSSL_VERSION, '(pyOpenSSL', OpenSSL.__version__ + ')')",
+    ]);
+    format!(
+        "curl: {}; lftp: {}; Python: {}; ours: rustls {} (ring)",
+        curl.unwrap_or("unknown"),
+        gnutls.map_or("unknown", str::trim),
+        first_line(python),
+        rustls_version()
+    )
+}
+
+/// The version of rustls our programs are built with, from `Cargo.lock`.
+fn rustls_version() -> &'static str {
+    let lock = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock"));
+    lock.split_once("name = \"rustls\"\nversion = \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or("unknown", |(version, _)| version)
 }
 
 /// Downloads a file with curl in active mode (PORT) over FTPS from our
@@ -256,13 +290,16 @@ impl FtpsMatrix {
         vec![
             Section {
                 title: "FTPS: our server × clients".into(),
-                intro: "As the first table, over FTPS (RFC 4217): `ftp-server -v` with a \
+                intro: format!(
+                    "As the first table, over FTPS (RFC 4217): `ftp-server -v` with a \
                         certificate from a test CA and `--tls-required` (a login or a data \
                         connection without TLS is refused), and for the implicit row also \
                         `--implicit-tls-listen`. Each client trusts the test CA (no \
                         `--insecure`), and each data connection must show in the server's log \
-                        as protected by TLS."
-                    .into(),
+                        as protected by TLS. Our own client against our server is the last \
+                        row of the next table. TLS libraries: {}.",
+                    self.libraries
+                ),
                 cells: &self.cells,
                 peers: self.clients.iter().map(|row| row.name).collect(),
                 ops: clients::OPS,
