@@ -380,7 +380,7 @@ mod tests {
         let server = "[t DEBUG d] data: passive (EPSV) — server listens on [::1]:1\n\
                       [t DEBUG d] data: passive (EPSV) — server listens on [::1]:1; \
                       client connects from [::1]:3\n\
-                      [t DEBUG d] data: protected by TLS (TLSv1_3, session resumed)\n";
+                      [t DEBUG d] data: protected by TLS 1.3 (session resumed)\n";
         assert_eq!(check_protected(server, "data: protected by TLS"), Ok(()));
         let twice =
             format!("{server}data: active (EPRT) — client listens on [::1]:2; server connects from [::1]:4\n");
@@ -389,7 +389,7 @@ mod tests {
             Err("1 of 2 data connections were protected by TLS".into())
         );
         let client = "data: active (EPRT) — client listens on [::1]:2; server connects from [::1]:4\n\
-                      data connection protected: TLSv1_3, session resumed\n";
+                      data connection protected: TLS 1.3 (session resumed)\n";
         assert_eq!(check_protected(client, "data connection protected"), Ok(()));
     }
 
