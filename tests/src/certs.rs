@@ -4,6 +4,8 @@
 //! the firewall lab's server address), in PEM files in a scratch directory
 //! that is removed with the [`TestPki`].
 //!
+//! Pure-FTPd wants the certificate and its key in one file: [`TestPki::cert_and_key`].
+//!
 //! What it does not do: trust anything. The tests hand the CA file to the
 //! client (`--cacert`) and the certificate and key to the server they start.
 
@@ -85,6 +87,9 @@ impl TestPki {
             "-out",
             "server.pem",
         ]);
+        let mut both = std::fs::read(pki.cert()).expect("read the certificate");
+        both.extend(std::fs::read(pki.key()).expect("read the key"));
+        std::fs::write(pki.cert_and_key(), both).expect("write the combined PEM");
         pki
     }
 
@@ -101,6 +106,11 @@ impl TestPki {
     /// The server's private key (unencrypted PKCS#8).
     pub fn key(&self) -> PathBuf {
         self.dir.path().join("server.key")
+    }
+
+    /// The server's certificate followed by its key, in one PEM file.
+    pub fn cert_and_key(&self) -> PathBuf {
+        self.dir.path().join("server-and-key.pem")
     }
 
     /// The directory holding the files.

@@ -168,16 +168,26 @@ pub fn root_with_hello(root: &Path) {
 /// [`SERVER_STARTUP`]) for its `listening on ftp://ADDRESS/` line; returns the
 /// process and that address.
 pub fn start_ftp_server(command: Command) -> (KillOnDrop, SocketAddr) {
-    let (process, line) = KillOnDrop::spawn_until(command, "listening on", SERVER_STARTUP);
+    start_ftp_server_until(command, "listening on")
+}
+
+/// As [`start_ftp_server`], but waits for the first line containing
+/// `marker` and returns its address: `(implicit TLS)` for the implicit FTPS
+/// listener (`listening on ftps://ADDRESS/ (implicit TLS)`), which the
+/// server announces after its `ftp://` one.
+pub fn start_ftp_server_until(command: Command, marker: &str) -> (KillOnDrop, SocketAddr) {
+    let (process, line) = KillOnDrop::spawn_until(command, marker, SERVER_STARTUP);
     (process, listening_address(&line))
 }
 
 /// The address in `ftp-server: listening on ftp://127.0.0.1:PORT/` (or
-/// `ftp://[::1]:PORT/`). Panics with the line if it holds none.
+/// `ftp://[::1]:PORT/`, or `ftps://ADDRESS/ (implicit TLS)`). Panics with
+/// the line if it holds none.
 pub fn listening_address(line: &str) -> SocketAddr {
-    line.rsplit("ftp://")
+    line.rsplit("://")
         .next()
-        .and_then(|rest| rest.trim_end_matches('/').parse().ok())
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|address| address.parse().ok())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
 }
 
@@ -305,4 +315,20 @@ pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
             (state >> 24) as u8
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_address_reads_clear_and_implicit_ftps_lines() {
+        let clear = "ftp-server: listening on ftp://[::1]:2121/";
+        assert_eq!(listening_address(clear), "[::1]:2121".parse().unwrap());
+        let implicit = "ftp-server: listening on ftps://127.0.0.1:990/ (implicit TLS)";
+        assert_eq!(
+            listening_address(implicit),
+            "127.0.0.1:990".parse().unwrap()
+        );
+    }
 }

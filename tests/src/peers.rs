@@ -13,9 +13,10 @@
 //! Debian's), ProFTPD 1.3.8 (proftpd-core 1.3.8+dfsg-4+deb12u5) and Pure-FTPd
 //! 1.0.50 (pure-ftpd 1.0.50-2.1+b2). `.ci/run` prints them on every run.
 //!
-//! For FTPS (the `_with` starters and [`vsftpd_tls`]): vsftpd and Pure-FTPd
-//! have TLS built in, pyftpdlib's `TLS_FTPHandler` needs pyOpenSSL, and
-//! ProFTPD's mod_tls is Debian's proftpd-mod-crypto, unpacked beside
+//! For FTPS ([`vsftpd_tls`] for [`vsftpd_with`], [`pyftpdlib_with`],
+//! [`proftpd_tls`], [`pure_ftpd_tls`]), each with TLS required: vsftpd and
+//! Pure-FTPd have TLS built in, pyftpdlib's `TLS_FTPHandler` needs pyOpenSSL,
+//! and ProFTPD's mod_tls is Debian's proftpd-mod-crypto, unpacked beside
 //! proftpd-core and loaded with `LoadModule`.
 //!
 //! A server started for implicit FTPS is ready when it accepts connections
@@ -421,6 +422,50 @@ pub fn proftpd_with(root: &Path, ip: IpAddr, extra: &str) -> Option<Peer> {
     ))
 }
 
+/// Where ProFTPD's mod_tls may be: Debian's own place, or where
+/// `.ci/install-peers` unpacks it.
+const PROFTPD_MODULE_DIRS: &[&str] = &[
+    "/opt/ftp-peers/proftpd-mod-crypto/usr/lib/proftpd",
+    "/usr/lib/proftpd",
+];
+
+/// The directory holding ProFTPD's `mod_tls.so`, if there is one.
+pub fn proftpd_tls_module_dir() -> Option<&'static str> {
+    PROFTPD_MODULE_DIRS
+        .iter()
+        .copied()
+        .find(|dir| Path::new(dir).join("mod_tls.so").is_file())
+}
+
+/// [`proftpd`] with mod_tls loaded, the certificate `cert` and its `key`,
+/// and TLS required as `required` says (`TLSRequired`: `on`, or
+/// `auth+data`, which allows CCC); data connections must resume the
+/// control connection's TLS session, as mod_tls wants by default. `None`
+/// (skipped, or a failure under `FTP_TESTS_REQUIRE_PEERS`) without ProFTPD
+/// or its mod_tls.
+pub fn proftpd_tls(
+    root: &Path,
+    ip: IpAddr,
+    (cert, key): (&Path, &Path),
+    required: &str,
+) -> Option<Peer> {
+    let found = proftpd_tls_module_dir();
+    let mut check = Command::new("test");
+    check.args(["-n", found.unwrap_or_default()]);
+    if !peer_available("ProFTPD's mod_tls", &mut check) {
+        return None;
+    }
+    let extra = format!(
+        "ModulePath {dir}\nLoadModule mod_tls.c\n<IfModule mod_tls.c>\nTLSEngine on\n\
+         TLSProtocol TLSv1.2 TLSv1.3\nTLSRequired {required}\nTLSRSACertificateFile {cert}\n\
+         TLSRSACertificateKeyFile {key}\n</IfModule>\n",
+        dir = found.expect("checked"),
+        cert = cert.display(),
+        key = key.display(),
+    );
+    proftpd_with(root, ip, &extra)
+}
+
 /// The account Pure-FTPd's virtual user acts as: the owner of `root`, unless
 /// that is the superuser, whom Pure-FTPd never lets in; then `root` and
 /// everything under it is handed to `nobody` first.
@@ -499,6 +544,22 @@ pub fn pure_ftpd_with(root: &Path, ip: IpAddr, extra: &[&std::ffi::OsStr]) -> Op
         VIRTUAL_PASSWORD,
         scratch,
     ))
+}
+
+/// [`pure_ftpd`] with TLS required on control and data connections
+/// (`-Y 2`), with `cert_and_key`: the certificate and its key in one PEM
+/// file, as Pure-FTPd wants them.
+pub fn pure_ftpd_tls(root: &Path, ip: IpAddr, cert_and_key: &Path) -> Option<Peer> {
+    pure_ftpd_with(
+        root,
+        ip,
+        &[
+            "-Y".as_ref(),
+            "2".as_ref(),
+            "-2".as_ref(),
+            cert_and_key.as_os_str(),
+        ],
+    )
 }
 
 #[cfg(test)]

@@ -328,20 +328,9 @@ fn uploads_in_a_row_keep_resuming_the_session() {
     }
 }
 
-/// Pure-FTPd wants its certificate and key in one PEM file.
 fn pure_ftpd(ip: IpAddr) {
     every_mode(ip, false, |root, pki| {
-        let combined = pki.dir().join("pure-ftpd.pem");
-        let mut pem = std::fs::read(pki.cert()).expect("read the certificate");
-        pem.extend(std::fs::read(pki.key()).expect("read the key"));
-        std::fs::write(&combined, pem).expect("write the combined PEM");
-        let args = [
-            "-Y".as_ref(),
-            "2".as_ref(),
-            "-2".as_ref(),
-            combined.as_os_str(),
-        ];
-        peers::pure_ftpd_with(root, ip, &args)
+        peers::pure_ftpd_tls(root, ip, &pki.cert_and_key())
     });
 }
 
@@ -372,36 +361,9 @@ fn pyftpdlib_tls_handler_over_ipv6() {
     pyftpdlib(V6);
 }
 
-/// Where ProFTPD's mod_tls may be: Debian's own place, or where
-/// `.ci/install-peers` unpacks it.
-const PROFTPD_MODULE_DIRS: &[&str] = &[
-    "/opt/ftp-peers/proftpd-mod-crypto/usr/lib/proftpd",
-    "/usr/lib/proftpd",
-];
-
-/// ProFTPD with mod_tls loaded and TLS required as `required` says
-/// (`TLSRequired`: `on`, or `auth+data`, which allows CCC); `None`
-/// (skipped, or a failure under `FTP_TESTS_REQUIRE_PEERS`) without the
-/// module.
+/// ProFTPD with mod_tls and TLS required as `required` says.
 fn proftpd_tls(root: &Path, ip: IpAddr, pki: &TestPki, required: &str) -> Option<Peer> {
-    let found = PROFTPD_MODULE_DIRS
-        .iter()
-        .find(|dir| Path::new(dir).join("mod_tls.so").is_file());
-    let mut check = Command::new("test");
-    check.args(["-n", found.copied().unwrap_or_default()]);
-    if !ftp_tests::peer_available("ProFTPD's mod_tls", &mut check) {
-        return None;
-    }
-    let extra = format!(
-        "ModulePath {dir}\nLoadModule mod_tls.c\n<IfModule mod_tls.c>\nTLSEngine on\n\
-         TLSProtocol TLSv1.2 TLSv1.3\nTLSRequired {required}\nTLSRSACertificateFile {cert}\n\
-         TLSRSACertificateKeyFile {key}\nTLSLog {log}\n</IfModule>\n",
-        dir = found.expect("checked"),
-        cert = pki.cert().display(),
-        key = pki.key().display(),
-        log = pki.dir().join("proftpd-tls.log").display(),
-    );
-    peers::proftpd_with(root, ip, &extra)
+    peers::proftpd_tls(root, ip, (&pki.cert(), &pki.key()), required)
 }
 
 #[test]

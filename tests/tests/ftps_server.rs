@@ -193,13 +193,14 @@ fn lftp_forces_tls_and_protects_data_in_passive_and_active_mode() {
     );
 }
 
-/// Python's ftplib `FTP_TLS`, logged in with `PROT P`, in the data mode
-/// `sys.argv[4]`; `sys.argv[5]` is a comma-separated list of flags: with
-/// `reuse` it resumes the control connection's TLS session on data
-/// connections (ftplib alone does not), with `tls1.2` it speaks TLS 1.2 at
-/// most. The test's flow follows; its own arguments start at `sys.argv[6]`.
+/// Python's ftplib `FTP_TLS` (`TlsClient` of [`ftplib::tls_script`]),
+/// logged in with `PROT P`, in the data mode `sys.argv[4]`; `sys.argv[5]`
+/// is a comma-separated list of flags: with `reuse` it resumes the control
+/// connection's TLS session on data connections (ftplib alone does not),
+/// with `tls1.2` it speaks TLS 1.2 at most. The test's flow follows; its
+/// own arguments start at `sys.argv[6]`.
 const TLS_CLIENT: &str = r#"
-import ssl, threading
+import threading
 
 mode, flags = sys.argv[4], sys.argv[5].split(',')
 reuse = 'reuse' in flags
@@ -209,21 +210,6 @@ def tls_context():
     if 'tls1.2' in flags:
         context.maximum_version = ssl.TLSVersion.TLSv1_2
     return context
-
-class TlsClient(Client, ftplib.FTP_TLS):
-    session = None
-
-    def prot_p(self):
-        reply = super().prot_p()
-        self.session = self.sock.session
-        return reply
-
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:
-            session = self.session if reuse else None
-            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=session)
-        return conn, size
 
 host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ftp = TlsClient(context=tls_context(), timeout=20)
@@ -274,7 +260,7 @@ fn python_tls(
     let body = format!(
         "user, password = {USER:?}, {PASSWORD:?}\nhello = {hello:?}.encode()\n{TLS_CLIENT}{flow}"
     );
-    let script = ftplib::script(&body);
+    let script = ftplib::tls_script(&body);
     ok(&output(
         Command::new("timeout")
             .args(["60", "python3", "-c", &script])

@@ -94,6 +94,8 @@ fn check_one(client: &dyn Client, family: Family, mode: Mode, check: Check) -> O
         mode,
         dir: local.path(),
         home: &home,
+        ca: None,
+        implicit: false,
     };
     let run = client.run(op, &target);
     let log = server.log();

@@ -8,17 +8,24 @@
 //! mode of the column (a client that quietly falls back to another mode fails
 //! the cell).
 //!
+//! The same jobs make the first FTPS table (`ftps.rs`): our server then has
+//! a certificate and requires TLS, the client is told to use it (and to
+//! trust the test CA), and each data connection must also show in the
+//! server's log as protected by TLS.
+//!
 //! It does not cover our own client; the second table (`servers.rs`) has our
 //! client against our server.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
+use ftp_tests::certs::TestPki;
 use ftp_tests::{pattern, TempDir};
 
 use crate::exec::Run;
-use crate::matrix::{check_mode, Family, Job, Mode, Op, Outcome, NO_IPV6_FORM};
+use crate::matrix::{check_mode, check_protected, Family, Job, Mode, Op, Outcome, NO_IPV6_FORM};
 use crate::our_server::{read_or_empty, OurServer, PASSWORD, USER};
 
 /// The operations of the first table, in its order.
@@ -51,6 +58,13 @@ pub trait Client: Sync {
     /// `Err(why)` when the client cannot be made to open data connections
     /// with `mode` over `family`; by default it can in every mode.
     fn mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
+        Ok(())
+    }
+
+    /// `Err(why)` when the client cannot open protected data connections
+    /// with `mode` over `family` (FTPS), though it can in the clear; by
+    /// default it can.
+    fn tls_mode(&self, _family: Family, _mode: Mode) -> Result<(), &'static str> {
         Ok(())
     }
 
@@ -88,12 +102,19 @@ pub struct Target<'a> {
     pub dir: &'a Path,
     /// The client's home directory (empty: no personal configuration).
     pub home: &'a TempDir,
+    /// For FTPS: the CA certificate the client must trust.
+    pub ca: Option<&'a Path>,
+    /// Whether TLS starts with the connection (implicit FTPS, `ftps://`)
+    /// rather than with `AUTH TLS`.
+    pub implicit: bool,
 }
 
 impl Target<'_> {
-    /// `ftp://host:port` (IPv6 in brackets), no trailing slash.
+    /// `ftp://host:port` (IPv6 in brackets; `ftps://` for implicit FTPS),
+    /// no trailing slash.
     pub fn url(&self) -> String {
-        format!("ftp://{}", self.addr)
+        let scheme = if self.implicit { "ftps" } else { "ftp" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The host as a client's `open host port` wants it (no brackets).
@@ -133,34 +154,61 @@ impl Fixtures {
     }
 }
 
+/// FTPS for the jobs of one row of the first FTPS table.
+#[derive(Clone)]
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
+pub struct Ftps {
+    /// The certificate our server presents, and the CA the client trusts.
+    pub pki: Arc<TestPki>,
+    /// Implicit FTPS (`ftps://`, TLS from the first byte) rather than
+    /// `AUTH TLS`.
+    pub implicit: bool,
+}
+
 /// The jobs of the first table for `client`: every family × mode.
 pub fn jobs(client: &'static dyn Client) -> Vec<Job> {
+    jobs_as(client.name(), client, None)
+}
+
+/// The jobs of a row named `name` for `client`, over FTPS with `ftps`:
+/// every family × mode.
+pub fn jobs_as(name: &'static str, client: &'static dyn Client, ftps: Option<Ftps>) -> Vec<Job> {
     let mut jobs = Vec::new();
     for family in Family::ALL {
         for mode in Mode::ALL {
-            let name = client.name();
             let unsupported = match (family, mode.is_ipv4_only()) {
                 (Family::V6, true) => Err(NO_IPV6_FORM),
-                _ => client.mode(family, mode),
+                _ => client.mode(family, mode).and_then(|()| match ftps {
+                    Some(_) => client.tls_mode(family, mode),
+                    None => Ok(()),
+                }),
             };
             jobs.push(match unsupported {
                 Err(reason) => Job::not_applicable(name, family, mode, OPS, reason),
-                Ok(()) => Job {
-                    peer: name,
-                    family,
-                    mode,
-                    ops: OPS,
-                    run: Box::new(move || run_job(client, family, mode)),
-                },
+                Ok(()) => {
+                    let ftps = ftps.clone();
+                    Job {
+                        peer: name,
+                        family,
+                        mode,
+                        ops: OPS,
+                        run: Box::new(move || run_job(client, family, mode, ftps)),
+                    }
+                }
             });
         }
     }
     jobs
 }
 
-/// One job: our server on `family`, every operation in `mode`.
-fn run_job(client: &dyn Client, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
-    let server = OurServer::with_user(family);
+/// One job: our server on `family` (for FTPS with `ftps`), every operation
+/// in `mode`.
+fn run_job(client: &dyn Client, family: Family, mode: Mode, ftps: Option<Ftps>) -> Vec<(Op, Outcome)> {
+    let server = match &ftps {
+        None => OurServer::with_user(family),
+        Some(ftps) => OurServer::ftps(family, &ftps.pki, ftps.implicit),
+    };
+    let ca = ftps.as_ref().map(|ftps| ftps.pki.ca());
     let local = TempDir::new("interop-client");
     let home = TempDir::new("interop-home");
     let fixtures = Fixtures::new();
@@ -173,6 +221,8 @@ fn run_job(client: &dyn Client, family: Family, mode: Mode) -> Vec<(Op, Outcome)
         mode,
         dir: local.path(),
         home: &home,
+        ca: ca.as_deref(),
+        implicit: ftps.is_some_and(|ftps| ftps.implicit),
     };
     OPS.iter()
         .map(|&op| {
@@ -210,6 +260,10 @@ fn cell(
     let verdict = verdict.and_then(|()| match op.uses_data() {
         true => check_mode(&log, target.mode),
         false => Ok(()),
+    });
+    let verdict = verdict.and_then(|()| match (op.uses_data(), target.ca) {
+        (true, Some(_)) => check_protected(&log, "data: protected by TLS"),
+        _ => Ok(()),
     });
     let verdict = verdict.and_then(|()| check_resumed(op, &log));
     match verdict {

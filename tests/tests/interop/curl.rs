@@ -6,6 +6,11 @@
 //! families. Resumed transfers: `-C -` with `-o` (REST + RETR) and with `-T`
 //! (SIZE, then APPE of the rest). Login is checked with `--head` on a file,
 //! which logs in and asks SIZE and MDTM without a data connection.
+//!
+//! FTPS: `--ssl-reqd --cacert CA` with `ftp://` (AUTH TLS, then PROT P), or
+//! an `ftps://` URL (implicit). curl 7.87 and 7.88 cannot do FTPS in active
+//! mode (curl issue 10666); with those versions the active FTPS cells are
+//! not run.
 
 use std::process::Command;
 
@@ -13,10 +18,15 @@ use ftp_tests::version_command;
 
 use crate::clients::{files, Client, Target};
 use crate::exec::{run, Run};
-use crate::matrix::{Mode, Op};
+use crate::matrix::{Family, Mode, Op};
 
 /// curl's exit status when the server refused the login.
 const LOGIN_DENIED: i32 = 67;
+
+/// Why curl 7.87 and 7.88 have no active FTPS.
+const NO_ACTIVE_FTPS: &str = "curl 7.87 and 7.88 never start TLS on an active-mode data \
+     connection and wait until they time out (curl issue 10666, fixed in curl 8.0.0); \
+     with another version these cells run";
 
 /// curl, driven by its command line.
 pub struct Curl;
@@ -38,9 +48,22 @@ impl Curl {
         command
             .args(["-sS", "--max-time", "25", "--user"])
             .arg(format!("{}:{}", target.user, target.password))
-            .args(Curl::mode_args(target.mode))
-            .args(args);
+            .args(Curl::mode_args(target.mode));
+        if let Some(ca) = target.ca {
+            command.args(["--ssl-reqd", "--cacert"]).arg(ca);
+        }
+        command.args(args);
         run(command, target.dir, target.home, "")
+    }
+
+    /// Whether this curl is 7.87 or 7.88, which have no active FTPS.
+    pub fn lacks_active_ftps(&self) -> bool {
+        let version = self.version();
+        let mut numbers = version.split(' ').nth(1).unwrap_or_default().split('.');
+        matches!(
+            (numbers.next(), numbers.next()),
+            (Some("7"), Some("87" | "88"))
+        )
     }
 }
 
@@ -62,6 +85,13 @@ impl Client for Curl {
     fn driven(&self) -> &'static str {
         "PASV `--ftp-pasv --disable-epsv`, EPSV `--ftp-pasv`, PORT `-P - --disable-eprt`, \
          EPRT `-P -`; resume `-C -` (download: REST; upload: SIZE then APPE)"
+    }
+
+    fn tls_mode(&self, _family: Family, mode: Mode) -> Result<(), &'static str> {
+        match !mode.is_passive() && self.lacks_active_ftps() {
+            true => Err(NO_ACTIVE_FTPS),
+            false => Ok(()),
+        }
     }
 
     fn run(&self, op: Op, target: &Target) -> Run {

@@ -23,7 +23,7 @@ use ftp_tests::TempDir;
 use crate::clients::{Client, Target, DOWNLOAD};
 use crate::lftp::Lftp;
 use crate::matrix::{Family, Mode, Op};
-use crate::servers::{start_with_retries, Running, Server};
+use crate::servers::{start_with_retries, Running, Server, Setup};
 
 /// How long each read of a reply, and the wait for a data connection, may take.
 const WAIT: Duration = Duration::from_secs(5);
@@ -48,7 +48,7 @@ pub struct Probe {
 pub fn probe(server: Server) -> Probe {
     let root = TempDir::new("interop-eprt");
     std::fs::write(root.path().join(DOWNLOAD), b"listed\n").expect("root is writable");
-    let running = start_with_retries(server, Family::V6, root.path(), false);
+    let running = start_with_retries(server, Family::V6, root.path(), Setup::Clear { rfc959: false });
     let mut evidence = String::new();
     let (reply, connected, other_address) = match exchange(&running, &mut evidence) {
         Ok(found) => found,
@@ -132,6 +132,8 @@ fn lftp_active(running: &Running) -> crate::exec::Run {
         mode: Mode::Eprt,
         dir: dir.path(),
         home: &home,
+        ca: None,
+        implicit: false,
     };
     Lftp.run(Op::List, &target)
 }

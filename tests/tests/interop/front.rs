@@ -4,7 +4,10 @@
 //!
 //! Our client, like tnftp, tries EPSV (passive) or EPRT (active) first and
 //! falls back to PASV or PORT only when the server answers `500`, `501`,
-//! `502` or `522`, and it has no switch to skip the extended command. None of
+//! `502` or `522`, and the clear matrix's PASV and PORT columns check that
+//! fallback (rather than the client's `epsv4 off`, which skips EPSV and
+//! EPRT and which the FTPS tables use, as this relay cannot read a control
+//! connection under TLS). None of
 //! the third-party servers here can be told to refuse EPSV and EPRT that way
 //! (vsftpd's `cmds_denied` answers `550`; ours is told with `--quirk
 //! no-epsv,no-eprt`), so the front answers those two commands itself with

@@ -7,6 +7,11 @@
 //! which uses ftplib's own `parse229` and `sendcmd('EPRT ...')`; the
 //! transfers themselves stay ftplib's (`retrbinary`, `storbinary`, `retrlines`). Resumed transfers use
 //! the `rest=` argument of `retrbinary` and `storbinary`.
+//!
+//! FTPS: `TlsClient` of [`ftp_tests::ftplib::tls_script`], ftplib's
+//! `FTP_TLS` (AUTH TLS at login, then `prot_p()`) trusting the test CA, whose
+//! data connections resume the control connection's TLS session as our
+//! server requires (`FTP_TLS` alone does not).
 
 use std::process::Command;
 
@@ -16,14 +21,23 @@ use crate::clients::{files, Client, Target};
 use crate::exec::{run, Run};
 use crate::matrix::Op;
 
-/// The script after [`ftp_tests::ftplib::script`]'s class: `argv` is host,
-/// port, user, password, mode, operation, remote file, local file.
+/// The script after [`ftp_tests::ftplib::script`]'s class (or
+/// [`ftp_tests::ftplib::tls_script`]'s classes): `argv` is host, port, user,
+/// password, mode, operation, remote file, local file, and for FTPS the CA
+/// file.
 const SCRIPT: &str = r#"
-host, port, user, password, mode, op, remote, local = sys.argv[1:]
+host, port, user, password, mode, op, remote, local = sys.argv[1:9]
+cafile = sys.argv[9] if len(sys.argv) > 9 else None
 
-ftp = Client(timeout=20)
+if cafile:
+    reuse = True
+    ftp = TlsClient(context=ssl.create_default_context(cafile=cafile), timeout=20)
+else:
+    ftp = Client(timeout=20)
 ftp.connect(host, int(port))
 ftp.login(user, password)
+if cafile:
+    ftp.prot_p()
 ftp.set_pasv(mode in ('PASV', 'EPSV'))
 if op == 'login':
     print(ftp.pwd())
@@ -83,12 +97,17 @@ impl Client for Ftplib {
             Op::Reput => "reput",
             Op::Files => unreachable!("{} is not in the first table", op),
         };
+        let script = match target.ca {
+            Some(_) => ftp_tests::ftplib::tls_script(SCRIPT),
+            None => ftp_tests::ftplib::script(SCRIPT),
+        };
         let mut command = Command::new("python3");
         command
-            .args(["-c", &ftp_tests::ftplib::script(SCRIPT)])
+            .args(["-c", &script])
             .args([&target.host(), &target.port()])
             .args([target.user, target.password, target.mode.verb()])
-            .args([op_name, remote, local]);
+            .args([op_name, remote, local])
+            .args(target.ca);
         run(command, target.dir, target.home, "")
     }
 

@@ -7,6 +7,9 @@
 //! (SIZE, then REST + STOR). Login is checked with `quote PWD`, which makes
 //! lftp connect and log in (it connects lazily). `cmd:fail-exit` makes the
 //! first failed command end lftp with a non-zero status.
+//!
+//! FTPS: `ftp:ssl-force` (AUTH TLS, refusing to go on in the clear),
+//! `ftp:ssl-protect-data` (PROT P) and `ssl:ca-file` for the test CA.
 
 use std::process::Command;
 
@@ -70,9 +73,16 @@ impl Client for Lftp {
             Op::Reput => format!("put -c {local} -o {remote}"),
             Op::Files => unreachable!("{} is not in the first table", op),
         };
+        let tls = match target.ca {
+            Some(ca) => format!(
+                "set ssl:ca-file {}\nset ftp:ssl-force true\nset ftp:ssl-protect-data true\n",
+                ca.display()
+            ),
+            None => String::new(),
+        };
         let script = format!(
             "set net:max-retries 1\nset net:timeout 10\nset cmd:fail-exit yes\n\
-             set xfer:clobber on\n{}open -u {},{} {}\n{command}\nbye\n",
+             set xfer:clobber on\n{tls}{}open -u {},{} {}\n{command}\nbye\n",
             Lftp::mode_settings(target.mode),
             target.user,
             target.password,

@@ -338,6 +338,26 @@ pub fn check_mode(trace: &str, mode: Mode) -> Result<(), String> {
     }
 }
 
+/// Checks that every data connection `trace` shows made (the programs'
+/// `data: ... client connects from ...` or `... server connects from ...`
+/// lines) was protected by TLS: as many lines hold `protected`.
+pub fn check_protected(trace: &str, protected: &str) -> Result<(), String> {
+    let count = trace
+        .lines()
+        .filter(|line| line.contains("data: ") && line.contains(" connects from "))
+        .count();
+    let secured = trace
+        .lines()
+        .filter(|line| line.contains(protected))
+        .count();
+    match secured == count {
+        true => Ok(()),
+        false => Err(format!(
+            "{secured} of {count} data connections were protected by TLS"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,6 +373,24 @@ mod tests {
         );
         assert!(check_mode("no data here", Mode::Port).is_err());
         assert!(check_mode("data: active (PORT) failed: timeout", Mode::Port).is_err());
+    }
+
+    #[test]
+    fn check_protected_wants_every_connection_protected() {
+        let server = "[t DEBUG d] data: passive (EPSV) — server listens on [::1]:1\n\
+                      [t DEBUG d] data: passive (EPSV) — server listens on [::1]:1; \
+                      client connects from [::1]:3\n\
+                      [t DEBUG d] data: protected by TLS 1.3 (session resumed)\n";
+        assert_eq!(check_protected(server, "data: protected by TLS"), Ok(()));
+        let twice =
+            format!("{server}data: active (EPRT) — client listens on [::1]:2; server connects from [::1]:4\n");
+        assert_eq!(
+            check_protected(&twice, "data: protected by TLS"),
+            Err("1 of 2 data connections were protected by TLS".into())
+        );
+        let client = "data: active (EPRT) — client listens on [::1]:2; server connects from [::1]:4\n\
+                      data connection protected: TLS 1.3 (session resumed)\n";
+        assert_eq!(check_protected(client, "data connection protected"), Ok(()));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 // The modules of the interoperability matrix, included (`include!`) by the
-// test (`tests/interop.rs`), by the report command
-// (`src/bin/interop-report.rs`) and by the peer list (`tests/peers.rs`), so
-// that the three share one list. Paths are relative to this file.
+// tests (`tests/interop.rs`, the clear tables; `tests/ftps_interop.rs`, the
+// FTPS tables) and by the report command (`src/bin/interop-report.rs`,
+// both), so that they share one list. The FTPS part (`ftps.rs`) needs the
+// programs built with TLS and is compiled only with the `tls` feature.
+// Paths are relative to this file.
 #[path = "anonymous.rs"]
 mod anonymous;
 #[path = "bsd_ftp.rs"]
@@ -18,6 +20,9 @@ mod eprt;
 mod exec;
 #[path = "front.rs"]
 mod front;
+#[cfg(feature = "tls")]
+#[path = "ftps.rs"]
+mod ftps;
 #[path = "ftplib.rs"]
 mod ftplib;
 #[path = "lftp.rs"]

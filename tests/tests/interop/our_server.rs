@@ -3,6 +3,10 @@
 //! dialog and every data connection (`data: passive (EPSV) — ...`), which the
 //! cells read to check which mode a client really used.
 //!
+//! For the FTPS sections it is started with a certificate and TLS required
+//! for logins and data (`--tls-required`), and for implicit FTPS with a
+//! listener of its own (`--implicit-tls-listen`).
+//!
 //! It does not decide what is served; the caller fills the root.
 
 use std::fs;
@@ -10,7 +14,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ftp_tests::{program, run_as_this_user, start_ftp_server, KillOnDrop, TempDir};
+use ftp_tests::certs::TestPki;
+use ftp_tests::{program, run_as_this_user, start_ftp_server_until, KillOnDrop, TempDir};
 
 use crate::matrix::Family;
 
@@ -32,6 +37,12 @@ impl OurServer {
     /// Starts `ftp-server -v` on `family`'s loopback address with `options`
     /// (for example `--user NAME:PASSWORD`), serving an empty root.
     pub fn start(family: Family, options: &[&str]) -> OurServer {
+        OurServer::start_until(family, options, "listening on")
+    }
+
+    /// [`OurServer::start`], its address taken from the first line of its
+    /// output that holds `marker`.
+    fn start_until(family: Family, options: &[&str], marker: &str) -> OurServer {
         let scratch = TempDir::new("interop-ours");
         let root = scratch.path().join("root");
         fs::create_dir(&root).expect("scratch dir is writable");
@@ -44,7 +55,7 @@ impl OurServer {
             .arg(&root)
             .args(options)
             .stderr(log);
-        let (process, addr) = start_ftp_server(command);
+        let (process, addr) = start_ftp_server_until(command, marker);
         OurServer {
             _process: process,
             addr,
@@ -55,6 +66,24 @@ impl OurServer {
     /// Starts it with the one read-write user [`USER`].
     pub fn with_user(family: Family) -> OurServer {
         OurServer::start(family, &["--user", &format!("{USER}:{PASSWORD}:rw")])
+    }
+
+    /// Starts it for FTPS with the one read-write user [`USER`]
+    /// ([`tls_options`]); with `implicit`, also listening for implicit FTPS,
+    /// and [`OurServer::addr`] is that listener's address.
+    pub fn ftps(family: Family, pki: &TestPki, implicit: bool) -> OurServer {
+        let mut options = vec!["--user".to_string(), format!("{USER}:{PASSWORD}:rw")];
+        options.extend(tls_options(pki));
+        let marker = match implicit {
+            true => {
+                let listen = SocketAddr::new(family.loopback(), 0).to_string();
+                options.extend(["--implicit-tls-listen".to_string(), listen]);
+                "(implicit TLS)"
+            }
+            false => "listening on",
+        };
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
+        OurServer::start_until(family, &options, marker)
     }
 
     /// The directory it serves.
@@ -80,6 +109,19 @@ impl OurServer {
     fn log_path(&self) -> PathBuf {
         self.scratch.path().join("server.log")
     }
+}
+
+/// The options of an FTPS server: the certificate and key of `pki`, and
+/// TLS required for logins and data connections.
+pub fn tls_options(pki: &TestPki) -> Vec<String> {
+    let (cert, key) = (pki.cert(), pki.key());
+    vec![
+        "--tls-cert".into(),
+        cert.to_string_lossy().into_owned(),
+        "--tls-key".into(),
+        key.to_string_lossy().into_owned(),
+        "--tls-required".into(),
+    ]
 }
 
 /// Reads `path`, or an empty vector if it is not there.

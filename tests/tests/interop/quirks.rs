@@ -43,6 +43,8 @@ fn lftp_host_without_brackets() -> Quirk {
         mode: Mode::Epsv,
         dir: dir.path(),
         home: &dir,
+        ca: None,
+        implicit: false,
     };
     let output = Lftp.run(Op::Login, &target);
     let log = server.log();

@@ -2,6 +2,9 @@
 //! anonymous checks, the EPRT probes and the third-party quirks, the
 //! document they make, and the red cells among them.
 //!
+//! The FTPS sections are run by `ftps.rs`; this module only places them in
+//! the document.
+//!
 //! It decides nothing about files or failures: the test asserts that no
 //! cell is red, and the `interop-report` command writes the document.
 
@@ -12,6 +15,7 @@ use std::thread;
 use ftp_tests::peer_available;
 
 use crate::clients::{self, Client};
+use crate::document::Section;
 use crate::matrix::{apply_known_bugs, run_jobs, Cell, KnownBug, Outcome};
 use crate::servers::{self, Server};
 use crate::{anonymous, bsd_ftp, curl, document, eprt, ftplib, lftp, quirks, report, wget};
@@ -61,10 +65,12 @@ pub struct Matrix {
     pub red: Vec<String>,
 }
 
-/// Runs every cell with the peers that are there. A missing peer follows
+/// Runs every cell of the clear tables with the peers that are there, and
+/// makes the document with them and the `ftps` sections (`None`: the
+/// document says this run had none). A missing peer follows
 /// [`peer_available`]: skipped, or a failure when `FTP_TESTS_REQUIRE_PEERS`
 /// is set.
-pub fn matrix() -> Matrix {
+pub fn matrix(ftps: Option<Vec<Section>>) -> Matrix {
     let mut missing = Vec::new();
     let mut versions = Vec::new();
     let mut clients = Vec::new();
@@ -90,7 +96,7 @@ pub fn matrix() -> Matrix {
     let jobs = clients
         .iter()
         .flat_map(|&client| clients::jobs(client))
-        .chain(servers.iter().flat_map(|&server| servers::jobs(server)))
+        .chain(servers.iter().flat_map(|&server| servers::jobs(server, None)))
         .collect();
     let (mut cells, anonymous, probes, quirks) = thread::scope(|scope| {
         let anonymous = scope.spawn(|| {
@@ -133,6 +139,7 @@ pub fn matrix() -> Matrix {
         anonymous: &anonymous,
         probes: &probes,
         quirks: &quirks,
+        ftps,
     });
     let mut red: Vec<String> = cells
         .iter()
@@ -158,8 +165,26 @@ pub fn matrix() -> Matrix {
     }
 }
 
+/// What the matrix tests do with a run: print `document`, say which peers'
+/// rows were skipped, and fail on any red cell. (The report command's own
+/// test build, which clippy checks, does not use it.)
+#[cfg(test)]
+#[allow(dead_code)]
+pub fn print_and_check(document: &str, missing: &[&str], red: &[String]) {
+    println!("{document}");
+    if !missing.is_empty() {
+        eprintln!("SKIPPED: the rows of {missing:?}");
+    }
+    assert!(
+        red.is_empty(),
+        "{} red cells:\n{}",
+        red.len(),
+        red.join("\n")
+    );
+}
+
 /// One line naming a red cell and why.
-fn describe(cell: &Cell) -> String {
+pub fn describe(cell: &Cell) -> String {
     let reason = match &cell.outcome {
         Outcome::Fail { reason, .. } => reason.as_str(),
         _ => "",

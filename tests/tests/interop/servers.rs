@@ -8,9 +8,16 @@
 //! checks the files on both sides byte for byte, the exit status, and that
 //! the data connections used the column's mode.
 //!
-//! Our client has no switch to skip EPSV or EPRT; for the PASV and PORT
-//! columns it talks to the server through the RFC 959 front of `front.rs`,
-//! which refuses those two commands so that the client falls back.
+//! The PASV and PORT columns check our client's fallback from EPSV and EPRT:
+//! it talks to the server through the RFC 959 front of `front.rs`, which
+//! refuses those two commands so that the client falls back.
+//!
+//! The same jobs make the second FTPS table (`ftps.rs`): each server then
+//! has a certificate and requires TLS for logins and data, our client runs
+//! with `--tls --cacert CA`, and each data connection must also show in its
+//! trace as protected. The relay cannot read a control connection under
+//! TLS, so there the PASV and PORT columns use the client's `epsv4 off`
+//! instead, which makes it send PASV and PORT on IPv4 from the start.
 //!
 //! It does not start third-party servers itself: `ftp_tests::peers` does.
 
@@ -19,17 +26,19 @@ use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use ftp_tests::certs::TestPki;
 use ftp_tests::peers::{self, Peer};
 use ftp_tests::{pattern, program, version_command, TempDir};
 
 use crate::clients::{same_bytes, DOWNLOAD, RESUME_AT, UPLOAD};
 use crate::exec::{run, Run};
 use crate::front::Front;
-use crate::matrix::{check_mode, Family, Job, Mode, Op, Outcome, NO_IPV6_FORM};
-use crate::our_server::{OurServer, PASSWORD, USER};
+use crate::matrix::{check_mode, check_protected, Family, Job, Mode, Op, Outcome, NO_IPV6_FORM};
+use crate::our_server::{tls_options, OurServer, PASSWORD, USER};
 use crate::rfc959_server;
 
 /// The operations of the second table, in its order.
@@ -88,11 +97,9 @@ impl Server {
         }
     }
 
-    /// Starts it on `family` serving `root` (already filled), or `None` when
-    /// a third-party server is missing. With `rfc959`, ours is told to
-    /// refuse EPSV and EPRT (`--quirk no-epsv,no-eprt`); the others need the
-    /// relay of `front.rs` for that.
-    fn start(self, family: Family, root: &Path, rfc959: bool) -> Option<Running> {
+    /// Starts it on `family` serving `root` (already filled) as `setup`
+    /// says, or `None` when a third-party server is missing.
+    fn start(self, family: Family, root: &Path, setup: Setup) -> Option<Running> {
         let ip = family.loopback();
         let peer = |peer: Option<Peer>| {
             peer.map(|peer| {
@@ -100,13 +107,30 @@ impl Server {
                 Running::new(peer.addr, &user, &password, root, peer)
             })
         };
-        match self {
-            Server::Vsftpd => peer(peers::vsftpd(root, ip)),
-            Server::Pyftpdlib => peer(peers::pyftpdlib(root, ip, USER, PASSWORD)),
-            Server::PyftpdlibRfc959 => Some(rfc959_server::start(root, ip)),
-            Server::Proftpd => peer(peers::proftpd(root, ip)),
-            Server::PureFtpd => peer(peers::pure_ftpd(root, ip)),
-            Server::Ours => Some(Running::ours(family, root, rfc959)),
+        match (self, setup) {
+            (Server::Vsftpd, Setup::Clear { .. }) => peer(peers::vsftpd(root, ip)),
+            (Server::Vsftpd, Setup::Ftps(pki)) => {
+                let tls = peers::vsftpd_tls(&pki.cert(), &pki.key(), false);
+                peer(peers::vsftpd_with(root, ip, &tls))
+            }
+            (Server::Pyftpdlib, Setup::Clear { .. }) => {
+                peer(peers::pyftpdlib(root, ip, USER, PASSWORD))
+            }
+            (Server::Pyftpdlib, Setup::Ftps(pki)) => {
+                let (cert, key) = (pki.cert(), pki.key());
+                peer(peers::pyftpdlib_with(root, ip, USER, PASSWORD, &[&cert, &key]))
+            }
+            (Server::PyftpdlibRfc959, Setup::Clear { .. }) => Some(rfc959_server::start(root, ip)),
+            (Server::PyftpdlibRfc959, Setup::Ftps(_)) => panic!("{} has no FTPS", self.name()),
+            (Server::Proftpd, Setup::Clear { .. }) => peer(peers::proftpd(root, ip)),
+            (Server::Proftpd, Setup::Ftps(pki)) => {
+                peer(peers::proftpd_tls(root, ip, (&pki.cert(), &pki.key()), "on"))
+            }
+            (Server::PureFtpd, Setup::Clear { .. }) => peer(peers::pure_ftpd(root, ip)),
+            (Server::PureFtpd, Setup::Ftps(pki)) => {
+                peer(peers::pure_ftpd_tls(root, ip, &pki.cert_and_key()))
+            }
+            (Server::Ours, setup) => Some(Running::ours(family, root, setup)),
         }
     }
 
@@ -165,6 +189,21 @@ impl Server {
     }
 }
 
+/// How a server is started for a job.
+#[derive(Clone, Copy)]
+pub enum Setup<'a> {
+    /// In the clear; with `rfc959`, ours is told to refuse EPSV and EPRT
+    /// (`--quirk no-epsv,no-eprt`); the others need the relay of `front.rs`
+    /// for that.
+    Clear {
+        /// Refuse EPSV and EPRT.
+        rfc959: bool,
+    },
+    /// For FTPS with the certificate of this PKI, TLS required for logins
+    /// and data connections.
+    Ftps(&'a TestPki),
+}
+
 /// A started server, whichever it is.
 pub struct Running {
     /// Its control address.
@@ -199,14 +238,18 @@ impl Running {
         }
     }
 
-    /// Our server on `family`, with the files of `root` copied into its own;
-    /// with `rfc959`, refusing EPSV and EPRT as a server without RFC 2428.
-    fn ours(family: Family, root: &Path, rfc959: bool) -> Running {
-        let login = format!("{USER}:{PASSWORD}:rw");
-        let mut options = vec!["--user", &login];
-        if rfc959 {
-            options.extend(["--quirk", "no-epsv,no-eprt"]);
+    /// Our server on `family`, with the files of `root` copied into its own,
+    /// as `setup` says.
+    fn ours(family: Family, root: &Path, setup: Setup) -> Running {
+        let mut options = vec!["--user".to_string(), format!("{USER}:{PASSWORD}:rw")];
+        match setup {
+            Setup::Clear { rfc959: true } => {
+                options.extend(["--quirk".to_string(), "no-epsv,no-eprt".to_string()]);
+            }
+            Setup::Clear { rfc959: false } => {}
+            Setup::Ftps(pki) => options.extend(tls_options(pki)),
         }
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
         let server = OurServer::start(family, &options);
         let entries = std::fs::read_dir(root).expect("the fixtures' root is readable");
         for entry in entries.map(|entry| entry.expect("the fixtures' root is readable")) {
@@ -221,37 +264,47 @@ impl Running {
     }
 }
 
-/// The jobs of the second table for `server`: every family × mode.
-pub fn jobs(server: Server) -> Vec<Job> {
+/// The jobs of the second table for `server` (of the second FTPS table
+/// with `pki`): every family × mode.
+pub fn jobs(server: Server, pki: Option<Arc<TestPki>>) -> Vec<Job> {
     let mut jobs = Vec::new();
     for family in Family::ALL {
         for mode in Mode::ALL {
             let name = server.name();
             jobs.push(match server.unsupported(family, mode) {
                 Some(reason) => Job::not_applicable(name, family, mode, OPS, reason),
-                None => Job {
-                    peer: name,
-                    family,
-                    mode,
-                    ops: OPS,
-                    run: Box::new(move || run_job(server, family, mode)),
-                },
+                None => {
+                    let pki = pki.clone();
+                    Job {
+                        peer: name,
+                        family,
+                        mode,
+                        ops: OPS,
+                        run: Box::new(move || run_job(server, family, mode, pki)),
+                    }
+                }
             });
         }
     }
     jobs
 }
 
-/// One job: `server` on `family`, every operation in `mode`.
-fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
+/// One job: `server` on `family` (for FTPS with `pki`), every operation in
+/// `mode`.
+fn run_job(server: Server, family: Family, mode: Mode, pki: Option<Arc<TestPki>>) -> Vec<(Op, Outcome)> {
     let root = TempDir::new("interop-root");
     let download = pattern(300_007, 21);
     let upload = pattern(200_003, 22);
     std::fs::write(root.path().join(DOWNLOAD), &download).expect("root is writable");
     std::fs::write(root.path().join(OLD_NAME), OLD_TEXT).expect("root is writable");
-    let rfc959 = server.must_refuse_extended(mode);
-    let running = start_with_retries(server, family, root.path(), rfc959);
-    let front = server.needs_front(mode).then(|| Front::start(running.addr));
+    let setup = match pki.as_deref() {
+        Some(pki) => Setup::Ftps(pki),
+        None => Setup::Clear {
+            rfc959: server.must_refuse_extended(mode),
+        },
+    };
+    let running = start_with_retries(server, family, root.path(), setup);
+    let front = (pki.is_none() && server.needs_front(mode)).then(|| Front::start(running.addr));
     let session = Session {
         addr: front.as_ref().map_or(running.addr, |front| front.addr),
         running: &running,
@@ -259,6 +312,7 @@ fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
         local: TempDir::new("interop-local"),
         home: TempDir::new("interop-home"),
         wrong_user: server.is_anonymous(),
+        ca: pki.map(|pki| pki.ca()),
     };
     std::fs::write(session.local.path().join(UPLOAD), &upload).expect("local is writable");
     OPS.iter()
@@ -276,16 +330,16 @@ fn run_job(server: Server, family: Family, mode: Mode) -> Vec<(Op, Outcome)> {
 /// up to [`START_PATIENCE`]: ProFTPD and Pure-FTPd need a block of 33 free
 /// consecutive ports, which the ephemeral range may lack while another test
 /// (a benchmark, say) has left thousands of connections in TIME_WAIT.
-pub fn start_with_retries(server: Server, family: Family, root: &Path, rfc959: bool) -> Running {
+pub fn start_with_retries(server: Server, family: Family, root: &Path, setup: Setup) -> Running {
     let deadline = Instant::now() + START_PATIENCE;
     while Instant::now() < deadline {
-        match panic::catch_unwind(AssertUnwindSafe(|| server.start(family, root, rfc959))) {
+        match panic::catch_unwind(AssertUnwindSafe(|| server.start(family, root, setup))) {
             Ok(running) => return running.unwrap_or_else(|| missing(server)),
             Err(_) => thread::sleep(START_PAUSE),
         }
     }
     server
-        .start(family, root, rfc959)
+        .start(family, root, setup)
         .unwrap_or_else(|| missing(server))
 }
 
@@ -302,24 +356,34 @@ struct Session<'a> {
     local: TempDir,
     home: TempDir,
     wrong_user: bool,
+    /// For FTPS: the CA certificate the client trusts.
+    ca: Option<PathBuf>,
 }
 
 /// Why a cell failed, and the evidence.
 type Failure = (String, String);
 
 impl Session<'_> {
-    /// Runs `ftp-client -d --explain -n [-A] host port` with `user NAME
-    /// PASSWORD`, then `script`, then `bye` on its input.
+    /// Runs `ftp-client -d --explain -n [-A] [--tls --cacert CA] host port`
+    /// with `user NAME PASSWORD`, then (FTPS in PASV and PORT) `epsv4 off`,
+    /// then `script`, then `bye` on its input.
     fn client(&self, user: &str, password: &str, script: &str) -> Run {
         let mut command = Command::new(program("ftp-client"));
         command.args(["-d", "--explain", "-n"]);
         if !self.mode.is_passive() {
             command.arg("-A");
         }
+        if let Some(ca) = &self.ca {
+            command.args(["--tls", "--cacert"]).arg(ca);
+        }
         command
             .arg(self.addr.ip().to_string())
             .arg(self.addr.port().to_string());
-        let input = format!("user {user} {password}\n{script}bye\n");
+        let rfc959 = match self.ca.is_some() && self.mode.is_ipv4_only() {
+            true => "epsv4 off\n",
+            false => "",
+        };
+        let input = format!("user {user} {password}\n{rfc959}{script}bye\n");
         run(command, self.local.path(), &self.home, &input)
     }
 
@@ -333,6 +397,10 @@ impl Session<'_> {
         }
         if moves_data {
             check_mode(&run.stderr, self.mode).map_err(|reason| (reason, evidence()))?;
+        }
+        if moves_data && self.ca.is_some() {
+            check_protected(&run.stderr, "data connection protected")
+                .map_err(|reason| (reason, evidence()))?;
         }
         Ok(run)
     }
