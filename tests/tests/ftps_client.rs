@@ -112,6 +112,24 @@ impl From<&Peer> for Login {
     }
 }
 
+/// Our shell with `--tls --cacert CA --explain` at `addr`, running
+/// `script` (which logs in: `-n`); its stdout and stderr, once it succeeded.
+fn tls_shell(addr: SocketAddr, pki: &TestPki, script: &str) -> (String, String) {
+    let (ca, port) = (pki.ca(), addr.port().to_string());
+    let ca = ca.to_str().expect("UTF-8 path");
+    let host = host(addr.ip());
+    let run = ftp_client(
+        &["-n", "--tls", "--cacert", ca, "--explain", &host, &port],
+        script,
+    );
+    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+    assert!(
+        run.status.is_some_and(|status| status.success()),
+        "ftp-client at {addr}:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
 /// One session in the shell with `--tls`: list, download, upload and a
 /// resumed download in `mode`, each data connection protected; `reused`:
 /// the server demands that data connections resume the control
@@ -134,26 +152,8 @@ fn session(peer: &Login, pki: &TestPki, root: &Path, mode: Mode, reused: bool) {
         upload = upload.display(),
         partial = partial.display(),
     );
-    let port = peer.addr.port().to_string();
-    let ca = pki.ca();
-    let run = ftp_client(
-        &[
-            "-n",
-            "--tls",
-            "--cacert",
-            ca.to_str().expect("UTF-8 path"),
-            "--explain",
-            &host(peer.addr.ip()),
-            &port,
-        ],
-        &script,
-    );
-    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+    let (stdout, stderr) = tls_shell(peer.addr, pki, &script);
     let context = format!("{mode:?} on {}:\n{stdout}\n{stderr}", peer.addr);
-    assert!(
-        run.status.is_some_and(|status| status.success()),
-        "{context}"
-    );
     assert!(stdout.contains("data.bin"), "the listing: {context}");
     assert!(
         stdout.contains("Protection: control TLS, data TLS"),
@@ -297,24 +297,7 @@ fn uploads_in_a_row_keep_resuming_the_session() {
         .map(|n| format!("put {} up{n}.bin\n", upload.display()))
         .collect();
     let script = format!("user {} {}\n{puts}quit\n", peer.user, peer.password);
-    let (ca, port) = (pki.ca(), peer.addr.port().to_string());
-    let run = ftp_client(
-        &[
-            "-n",
-            "--tls",
-            "--cacert",
-            ca.to_str().expect("UTF-8 path"),
-            "--explain",
-            "127.0.0.1",
-            &port,
-        ],
-        &script,
-    );
-    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
-    assert!(
-        run.status.is_some_and(|s| s.success()),
-        "{stdout}\n{stderr}"
-    );
+    let (stdout, stderr) = tls_shell(peer.addr, &pki, &script);
     let resumed = stderr
         .lines()
         .filter(|line| {
@@ -387,25 +370,7 @@ fn ccc_clears_the_control_connection_and_data_stays_protected() {
         "user {} {}\nccc\nstatus\nls\nquit\n",
         peer.user, peer.password
     );
-    let ca = pki.ca();
-    let port = peer.addr.port().to_string();
-    let run = ftp_client(
-        &[
-            "-n",
-            "--tls",
-            "--cacert",
-            ca.to_str().expect("UTF-8 path"),
-            "--explain",
-            "127.0.0.1",
-            &port,
-        ],
-        &script,
-    );
-    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
-    assert!(
-        run.status.is_some_and(|s| s.success()),
-        "{stdout}\n{stderr}"
-    );
+    let (stdout, stderr) = tls_shell(peer.addr, &pki, &script);
     assert!(
         stdout.contains("Protection: control clear, data TLS"),
         "{stdout}"
