@@ -61,6 +61,10 @@ fn run(config: Config) -> ExitCode {
         for warning in config.users.warnings() {
             log::warn!("{warning}");
         }
+        #[cfg(feature = "tls")]
+        if let Some(warning) = config.tls.as_ref().and_then(|tls| tls.key_warning.as_ref()) {
+            log::warn!("{warning}");
+        }
         if !config.quirks.is_empty() {
             log::warn!(
                 "quirks on: {} (this server misbehaves on purpose, for testing clients)",

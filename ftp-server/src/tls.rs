@@ -16,6 +16,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -52,6 +53,8 @@ pub struct Tls {
     pub implicit_listen: Vec<SocketAddr>,
     /// `--implicit-tls`: the `--inetd` connection is implicit TLS.
     pub implicit_inetd: bool,
+    /// Said at start-up: the private key file is readable by every user.
+    pub key_warning: Option<String>,
 }
 
 impl fmt::Debug for Tls {
@@ -173,7 +176,24 @@ pub fn from_matches(m: &Matches) -> Result<Option<Tls>, ConfigError> {
         session_reuse: !m.opt_present("no-tls-session-reuse"),
         implicit_listen,
         implicit_inetd,
+        key_warning: readable_by_everyone(Path::new(&key)),
     }))
+}
+
+/// A warning when the private key file `key` may be read by every user of
+/// the machine. Not refused: the `--run-as` user reads it again once the
+/// server runs as that user, and a group of its own is the way to allow
+/// that (`chmod 640`), which this does not warn about.
+fn readable_by_everyone(key: &Path) -> Option<String> {
+    let mode = std::fs::metadata(key).ok()?.permissions().mode();
+    (mode & 0o004 != 0).then(|| {
+        format!(
+            "--tls-key {shown}: the private key is readable by every user (mode {mode:o}); \
+             run: chmod o-rwx {shown} (a --run-as user reads it through its group)",
+            shown = key.display(),
+            mode = mode & 0o7777,
+        )
+    })
 }
 
 /// The rustls configuration for `cert` and `key`: TLS 1.2 and 1.3, no
@@ -224,5 +244,6 @@ pub(crate) fn without_certificate(required: bool, anonymous_exempt: bool) -> Tls
         session_reuse: true,
         implicit_listen: Vec::new(),
         implicit_inetd: false,
+        key_warning: None,
     }
 }

@@ -679,6 +679,28 @@ fn start_up(args: &[String]) -> Output {
     )
 }
 
+/// A private key that every user may read is a warning at start-up (not
+/// an error: the `--run-as` user must read it too, through its group); a
+/// key readable by its group only is not.
+#[test]
+fn a_private_key_readable_by_everyone_is_warned_about_at_start_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let pki = TestPki::new();
+    for (mode, warned) in [(0o644, true), (0o640, false)] {
+        let permissions = std::fs::Permissions::from_mode(mode);
+        std::fs::set_permissions(pki.key(), permissions).expect("chmod the key");
+        let server = tls_server(&pki, "127.0.0.1", &[]);
+        let log = server.log();
+        assert_eq!(
+            log.contains("the private key is readable by every user"),
+            warned,
+            "mode {mode:o}: {log}"
+        );
+        // The server serves either way.
+        curl_gets_hello(&pki, &server.url(), &["--ssl-reqd"]);
+    }
+}
+
 #[test]
 fn a_missing_or_mismatched_key_is_a_one_line_error_at_start_up() {
     let pki = TestPki::new();

@@ -114,8 +114,11 @@ impl Scratch {
                 .map_err(|e| e.to_string())?;
         }
         let pki = tls.then(|| TestPki::with_addresses(&[SERVER_V4.parse().expect("an address")]));
+        // The server reads the key again as `--run-as nobody`: the key goes
+        // to nobody's group (nogroup, 65534), as the server's README advises.
         if let Some(pki) = &pki {
-            std::fs::set_permissions(pki.key(), std::fs::Permissions::from_mode(0o644))
+            std::os::unix::fs::chown(pki.key(), None, Some(65534)).map_err(|e| e.to_string())?;
+            std::fs::set_permissions(pki.key(), std::fs::Permissions::from_mode(0o640))
                 .map_err(|e| e.to_string())?;
         }
         Ok(Scratch { root, dir, pki })
