@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | job |
 //! |---|---|---|
-//! | [`protocol`] | `command`, `reply`, `addr`, `data_setup`, `representation`, `time`, `glob`, `listing`, `printable` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
+//! | [`protocol`] | `command`, `reply`, `addr`, `data_setup`, `representation`, `time`, `glob`, `listing`, `printable`, `tls` | what the lines and listings mean: pure functions on `&str`/`&[u8]`, no I/O |
 //! | [`io`] | `line`, `data`, `transfer` | moving bytes: control-line framing, opening data connections, copying file data |
 //! | [`error`] | | the crate's one [`Error`] type |
 //!

@@ -16,6 +16,7 @@
 //! | [`glob`] | `*` and `?` in file names |
 //! | [`listing`] | `ls -l` and MLSx lines: the entry model, formatting (server) and parsing (client) |
 //! | [`printable`] | the other side's text shown with its control characters escaped |
+//! | [`tls`] | FTPS words both programs print: a TLS version's name |
 
 pub mod addr;
 pub mod command;
@@ -27,3 +28,4 @@ pub mod printable;
 pub mod reply;
 pub mod representation;
 pub mod time;
+pub mod tls;

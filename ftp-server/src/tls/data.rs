@@ -29,6 +29,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ftp_core::protocol::tls::version_name;
 use rustls::{HandshakeKind, ProtocolVersion, ServerConnection};
 
 use super::control::{flush_tls, handshake};
@@ -101,12 +102,10 @@ impl DataTls {
     /// The protocol version and whether the session was resumed, for the
     /// trace: `TLS 1.3 (session resumed)`.
     pub fn describe(&self) -> String {
-        let version = match self.conn.protocol_version() {
-            Some(ProtocolVersion::TLSv1_3) => "TLS 1.3",
-            Some(ProtocolVersion::TLSv1_2) => "TLS 1.2",
-            // rustls speaks no other version.
-            _ => "TLS",
-        };
+        let version = self
+            .conn
+            .protocol_version()
+            .map_or("TLS", |version| version_name(u16::from(version)));
         let resumed = match self.conn.handshake_kind() {
             Some(HandshakeKind::Resumed) => "session resumed",
             _ => "new session",

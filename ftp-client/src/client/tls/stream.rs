@@ -9,6 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
+use ftp_core::protocol::tls::version_name;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
@@ -117,7 +118,7 @@ fn handshake_error(err: &io::Error, what: &str) -> Error {
 pub(super) fn describe(connection: &ClientConnection) -> String {
     let version = connection
         .protocol_version()
-        .map_or_else(|| "TLS".to_string(), |v| format!("{v:?}"));
+        .map_or("TLS", |version| version_name(u16::from(version)));
     let suite = connection
         .negotiated_cipher_suite()
         .map_or_else(String::new, |s| format!(", {:?}", s.suite()));
