@@ -13,6 +13,23 @@ use std::time::{Duration, Instant};
 
 use crate::KillOnDrop;
 
+/// How long a library example may take before its test fails.
+const EXAMPLE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs a library example (`example`, no input, at most 30 s), which must
+/// succeed; its standard output and error, as text.
+pub fn example_succeeds(example: Command) -> (String, String) {
+    let run = run_with_input(example, "", EXAMPLE_LIMIT).expect("the example starts");
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(
+        run.status.is_some_and(|status| status.success()),
+        "exit status {:?}; stdout:\n{stdout}\nstderr:\n{stderr}",
+        run.status
+    );
+    (stdout, stderr)
+}
+
 /// What one bounded run of a program did.
 #[derive(Debug)]
 pub struct Finished {

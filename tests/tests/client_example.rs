@@ -9,13 +9,9 @@
 
 use std::fs;
 use std::process::Command;
-use std::time::Duration;
 
-use ftp_tests::run::run_with_input;
+use ftp_tests::run::example_succeeds;
 use ftp_tests::{assert_same_file, pattern, program, run_as_this_user, start_ftp_server, TempDir};
-
-/// How long the example may take before the test fails.
-const EXAMPLE_LIMIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn the_session_example_copies_a_file_unchanged() {
@@ -42,14 +38,7 @@ fn the_session_example_copies_a_file_unchanged() {
         "alice",
         "s3cret-pw",
     ]);
-    let run = run_with_input(example, "", EXAMPLE_LIMIT).expect("the example starts");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        run.status.is_some_and(|status| status.success()),
-        "exit status {:?}; stdout:\n{stdout}\nstderr:\n{stderr}",
-        run.status
-    );
+    let (stdout, _) = example_succeeds(example);
     assert!(stdout.contains("-     100000 data.bin\n"), "{stdout}");
     assert!(
         stdout.contains(

@@ -429,6 +429,13 @@ fn implicit_ftps_urls_download_and_upload_with_vsftpd() {
     );
 }
 
+/// `ftp-client --tls --cacert CA -o - URL`, trusting `pki`'s CA.
+fn tls_download(pki: &TestPki, url: &str) -> Finished {
+    let ca = pki.ca();
+    let ca = ca.to_str().expect("UTF-8 path");
+    ftp_client(&["--tls", "--cacert", ca, "-o", "-", url], "")
+}
+
 #[test]
 fn a_certificate_for_another_name_is_refused_and_insecure_warns() {
     // The certificate names 127.0.0.1, ::1 and localhost; 127.0.0.2 is
@@ -439,19 +446,8 @@ fn a_certificate_for_another_name_is_refused_and_insecure_warns() {
     let Some(peer) = peers::vsftpd_with(root.path(), other, &vsftpd_tls(&pki, false)) else {
         return;
     };
-    let ca = pki.ca();
     let url = format!("ftp://127.0.0.2:{}/data.bin", peer.addr.port());
-    let run = ftp_client(
-        &[
-            "--tls",
-            "--cacert",
-            ca.to_str().expect("UTF-8"),
-            "-o",
-            "-",
-            &url,
-        ],
-        "",
-    );
+    let run = tls_download(&pki, &url);
     let stderr = text(&run.stderr);
     assert_eq!(run.status.and_then(|s| s.code()), Some(1), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
@@ -477,18 +473,7 @@ fn an_untrusted_ca_is_refused() {
         return;
     };
     let url = format!("ftp://127.0.0.1:{}/data.bin", peer.addr.port());
-    let ca = stranger.ca();
-    let run = ftp_client(
-        &[
-            "--tls",
-            "--cacert",
-            ca.to_str().expect("UTF-8"),
-            "-o",
-            "-",
-            &url,
-        ],
-        "",
-    );
+    let run = tls_download(&stranger, &url);
     let stderr = text(&run.stderr);
     assert_eq!(run.status.and_then(|s| s.code()), Some(1), "{stderr}");
     // The stranger's CA has the same name as the server's issuer, so the

@@ -12,15 +12,11 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::Command;
-use std::time::Duration;
 
 use ftp_tests::certs::TestPki;
 use ftp_tests::peers;
-use ftp_tests::run::run_with_input;
+use ftp_tests::run::example_succeeds;
 use ftp_tests::{pattern, program, TempDir};
-
-/// How long the example may take before the test fails.
-const EXAMPLE_LIMIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn the_ftps_example_lists_and_downloads_over_resumed_tls_sessions() {
@@ -37,14 +33,7 @@ fn the_ftps_example_lists_and_downloads_over_resumed_tls_sessions() {
         .args([&peer.user, &peer.password])
         .arg(pki.ca())
         .arg("data.bin");
-    let run = run_with_input(example, "", EXAMPLE_LIMIT).expect("the example starts");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        run.status.is_some_and(|status| status.success()),
-        "exit status {:?}; stdout:\n{stdout}\nstderr:\n{stderr}",
-        run.status
-    );
+    let (stdout, stderr) = example_succeeds(example);
     assert!(
         stdout.contains("control protected: true, data protected: true\n"),
         "{stdout}"
